@@ -1,0 +1,46 @@
+// AEAD ciphers for ESP and for the innermost onion layer:
+//   AES-GCM-128/256   (RFC 4106: 4-byte salt || 8-byte IV nonce, 16-byte ICV)
+//   ChaCha20-Poly1305 (RFC 7634 / RFC 8439: 4-byte salt || 8-byte IV nonce)
+//   AES-GMAC          (RFC 4543: AES-GCM with all data as AAD, empty plaintext)
+// One object per SA direction: the key schedule is done once in create(), and
+// seal/open only set the nonce, so nothing is allocated per packet.
+#pragma once
+#include <memory>
+
+#include "util/bytes.h"
+#include "util/result.h"
+
+namespace ainet::crypto {
+
+enum class AeadAlg : uint8_t { aes128_gcm, aes256_gcm, chacha20_poly1305 };
+
+constexpr size_t kAeadNonceSize = 12;
+constexpr size_t kAeadTagSize = 16;
+size_t aead_key_size(AeadAlg alg);  // 16, 32, 32
+
+class Aead {
+ public:
+  // key: the cipher key only (the RFC 4106/7634 salt is the caller's business).
+  static Result<std::unique_ptr<Aead>> create(AeadAlg alg, ByteSpan key);
+  ~Aead();
+  Aead(const Aead&) = delete;
+  Aead& operator=(const Aead&) = delete;
+
+  AeadAlg alg() const { return alg_; }
+
+  // Encrypts pt into ct (same length; ct may alias pt exactly) and writes the
+  // 16-byte tag. nonce must be 12 bytes.
+  [[nodiscard]] Errc seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct,
+                          MutByteSpan tag);
+  // Verifies tag and decrypts ct into pt (may alias). On auth failure returns
+  // Errc::auth_failed and pt contents are unspecified (caller must discard).
+  [[nodiscard]] Errc open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByteSpan pt);
+
+ private:
+  Aead() = default;
+  AeadAlg alg_{};
+  void* enc_ = nullptr;  // EVP_CIPHER_CTX*, keyed for encryption
+  void* dec_ = nullptr;  // EVP_CIPHER_CTX*, keyed for decryption
+};
+
+}  // namespace ainet::crypto

@@ -1,0 +1,47 @@
+// Public-key primitives: X25519 (RFC 7748) for the per-hop ntor-like
+// handshake, Ed25519 (RFC 8032) for identity keys and the signed directory,
+// and HKDF-SHA-256 (RFC 5869) to turn shared secrets into keys.
+#pragma once
+#include <array>
+
+#include "crypto/rng.h"
+#include "util/bytes.h"
+#include "util/result.h"
+#include "util/secret.h"
+
+namespace ainet::crypto {
+
+constexpr size_t kX25519KeySize = 32;
+constexpr size_t kEd25519KeySize = 32;
+constexpr size_t kEd25519SigSize = 64;
+
+using PublicKey = std::array<uint8_t, 32>;
+using PrivateKey = Secret<32>;
+using Signature = std::array<uint8_t, 64>;
+
+struct X25519KeyPair {
+  PrivateKey priv;
+  PublicKey pub{};
+};
+struct Ed25519KeyPair {
+  PrivateKey priv;  // RFC 8032 32-byte seed
+  PublicKey pub{};
+};
+
+X25519KeyPair x25519_generate(Rng& rng);
+Result<PublicKey> x25519_public(ByteSpan priv32);
+// Shared secret; fails (Errc::crypto_error) for an all-zero result (small-order peer key, RFC 7748 §6.1).
+[[nodiscard]] Errc x25519(ByteSpan priv32, ByteSpan peer_pub32, MutByteSpan out32);
+
+Ed25519KeyPair ed25519_generate(Rng& rng);
+Result<PublicKey> ed25519_public(ByteSpan seed32);
+Result<Signature> ed25519_sign(ByteSpan seed32, ByteSpan msg);
+// Errc::ok or Errc::bad_signature.
+[[nodiscard]] Errc ed25519_verify(ByteSpan pub32, ByteSpan msg, ByteSpan sig64);
+
+// RFC 5869. out.size() is L (<= 255*32).
+[[nodiscard]] Errc hkdf_sha256(ByteSpan salt, ByteSpan ikm, ByteSpan info, MutByteSpan out);
+[[nodiscard]] Errc hkdf_extract_sha256(ByteSpan salt, ByteSpan ikm, MutByteSpan prk32);
+[[nodiscard]] Errc hkdf_expand_sha256(ByteSpan prk, ByteSpan info, MutByteSpan out);
+
+}  // namespace ainet::crypto
