@@ -1,0 +1,115 @@
+// The public, sans-I/O face of the AIN engine. The daemon (io/, daemon/) and
+// the simulation (tests/sim/) drive an Engine only through this header:
+//   inputs:  handle_packet (a packet from the network), handle_local (a
+//            datagram from the exit's TUN), handle_timers (the clock moved);
+//   outputs: calls on the Effects the caller passes in.
+// No clocks, no sockets, no globals: `now` and the Rng come from outside.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/kex.h"
+#include "crypto/rng.h"
+#include "util/bytes.h"
+#include "util/result.h"
+#include "util/time.h"
+#include "wire/ip_address.h"
+
+namespace ainet::core {
+
+using NodeId = uint32_t;
+
+// How TVT cells cross inter-AIN links (docs/protocol.md "TVT data cell").
+enum class Carrier : uint8_t {
+  ip,   // outer IP | AH | cell, raw IP protocol 51 (and 50 for PVT ESP)
+  udp,  // UDP 4500 | ESP (RFC 3948); TVTs are ESP-NULL since UDP cannot carry AH
+};
+
+// Manual keys of one direction of an ESP+AH bundle (PVT or customer tunnel).
+struct BundleKeys {
+  uint32_t esp_spi = 0;
+  Bytes esp_key;  // AES-256-GCM key || 4-byte salt (RFC 4106 §8.1 KEYMAT)
+  uint32_t ah_spi = 0;
+  Bytes ah_key;   // HMAC-SHA-256-128 key, 32 bytes (RFC 4868)
+};
+
+struct PvtConfig {
+  NodeId peer = 0;
+  BundleKeys out;       // this AIN -> peer
+  BundleKeys in;        // peer -> this AIN
+  Bytes tvt_secret;     // 32 bytes shared by both ends; TVT key derivation
+};
+
+// A registered customer: an initiator or a responder host with an ESP+AH
+// tunnel to this AIN (paper §4.4, §5.1).
+struct CustomerConfig {
+  uint32_t id = 0;              // unique per AIN; responder ids are named in CREATE
+  std::string name;
+  IpAddress tunnel_address;     // the customer's real (outer) address
+  BundleKeys out;               // AIN -> customer
+  BundleKeys in;                // customer -> AIN
+  std::vector<IpPrefix> serves; // responder: inner destination prefixes it serves
+};
+
+struct EngineConfig {
+  NodeId self = 0;
+  crypto::PrivateKey onion_private;  // X25519 static key ("b")
+  Carrier carrier = Carrier::ip;
+  size_t cell_size = 1400;
+  size_t route_length = 3;           // AINs including entrance and exit
+  Duration setup_timeout = Duration::s(3);
+  int setup_attempts = 3;
+  Duration ant_lifetime = Duration::s(3600);   // hard expiry (0 = none)
+  Duration inactivity_timeout = Duration::s(120);
+  Duration keepalive_interval = Duration::s(1);
+  size_t max_ants = 100000;          // resource bound at this AIN
+  size_t pending_queue = 8;          // datagrams held per ANT under construction
+  std::vector<PvtConfig> pvts;
+  std::vector<CustomerConfig> customers;
+  std::vector<IpPrefix> exit_pool;   // local-delivery source pool (v4 and/or v6)
+};
+
+// What the engine asks its environment to do.
+class Effects {
+ public:
+  virtual ~Effects() = default;
+  // Send a packet to an IPsec peer. ip carrier: a complete outer IP packet.
+  // udp carrier: the UDP payload (ESP) for dst port 4500.
+  virtual void send_packet(const IpAddress& dst, ByteSpan packet) = 0;
+  // Hand a datagram to the local IP stack (exit local delivery, via TUN).
+  virtual void deliver_local(ByteSpan datagram) = 0;
+  // Optional notifications for logs, ainctl and tests.
+  virtual void on_event(const struct EngineEvent&) {}
+};
+
+enum class EventKind : uint8_t { ant_up, ant_down, ant_failed, pvt_up, pvt_down };
+struct EngineEvent {
+  EventKind kind{};
+  uint64_t ant = 0;      // local ANT handle (0 if n/a)
+  NodeId peer = 0;       // for PVT events
+  uint8_t reason = 0;    // docs/protocol.md reason codes
+};
+
+struct AntInfo {
+  uint64_t handle = 0;
+  enum class Role : uint8_t { entrance, intermediate, exit } role{};
+  bool up = false;
+  IpAddress inner_src, inner_dst;        // entrance/exit only
+  std::vector<NodeId> route;             // entrance only (full path)
+  NodeId prev = 0, next = 0;             // neighbours on the path (0 = customer/local)
+  uint32_t spi_in_fwd = 0, spi_out_fwd = 0, spi_in_bwd = 0, spi_out_bwd = 0;
+  uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
+  Time created{}, last_active{};
+};
+
+struct EngineStats {
+  uint64_t packets_in = 0, packets_out = 0, delivered_local = 0;
+  uint64_t ants_created = 0, ants_destroyed = 0, create_failures = 0;
+  std::vector<uint64_t> drops;  // indexed by ainet::Errc
+};
+
+}  // namespace ainet::core
