@@ -3,6 +3,9 @@
 //     padding is added here: ESP does its own padding (RFC 4303 §2.4), so
 //     input must be a multiple of 16 bytes.
 //   AES-CTR and ChaCha20 raw keystreams: the length-preserving onion layers.
+//   AES-ECB (FIPS 197 block function, no padding, input a multiple of 16): a
+//     keyed PRP used to transform the onion nonce at each hop, so that nothing
+//     on the wire links a packet on one link to the same packet on the next.
 // Keyed once; each call only sets the IV. No allocation per call.
 #pragma once
 #include <memory>
@@ -12,10 +15,21 @@
 
 namespace ainet::crypto {
 
-enum class CipherAlg : uint8_t { aes128_cbc, aes256_cbc, aes128_ctr, aes256_ctr, chacha20 };
+// New algorithms are appended so existing values never change.
+enum class CipherAlg : uint8_t {
+  aes128_cbc,
+  aes256_cbc,
+  aes128_ctr,
+  aes256_ctr,
+  chacha20,
+  aes128_ecb,
+  aes256_ecb,
+};
 
-size_t cipher_key_size(CipherAlg alg);  // 16/32/16/32/32
-size_t cipher_iv_size(CipherAlg alg);   // 16 for all (ChaCha20: 4-byte LE counter || 12-byte nonce, OpenSSL layout)
+size_t cipher_key_size(CipherAlg alg);  // 16/32/16/32/32/16/32
+// 16 for CBC/CTR/ChaCha20 (ChaCha20: 4-byte LE counter || 12-byte nonce,
+// OpenSSL layout); 0 for ECB (encrypt/decrypt then take an empty iv).
+size_t cipher_iv_size(CipherAlg alg);
 
 class Cipher {
  public:
@@ -25,7 +39,9 @@ class Cipher {
   Cipher& operator=(const Cipher&) = delete;
 
   CipherAlg alg() const { return alg_; }
-  // out.size() must equal in.size(); out may alias in exactly.
+  // out.size() must equal in.size(); out may alias in exactly. iv.size() must
+  // equal cipher_iv_size(alg()); CBC and ECB need in.size() % 16 == 0.
+  // Otherwise Errc::invalid_argument.
   [[nodiscard]] Errc encrypt(ByteSpan iv, ByteSpan in, MutByteSpan out);
   [[nodiscard]] Errc decrypt(ByteSpan iv, ByteSpan in, MutByteSpan out);
 
