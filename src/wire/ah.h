@@ -45,7 +45,8 @@ Result<AhHeader> parse_ah_header(ByteSpan ah, bool is_ipv6);
 // Writes an AH header with an all-zero ICV field (ICV + padding, RFC 4302
 // §3.3.3.1 "the ICV field is set to zero" for computation) and returns the
 // icv_len-byte ICV slot inside the writer's buffer, to be filled after the
-// ICV is computed. icv_len > 1012 is invalid_argument.
+// ICV is computed. An ICV too long for the 8-bit Payload Length, or an SPI
+// below 256, is invalid_argument.
 Result<MutByteSpan> write_ah_header(ByteWriter& w, uint8_t next_header, uint32_t spi,
                                     uint32_t seq_lo, size_t icv_len, bool is_ipv6);
 
@@ -79,7 +80,11 @@ Result<AhLocation> locate_ah(ByteSpan ip_packet);
 //   AH: the first icv_len bytes of the ICV field zeroed (the padding is kept,
 //     RFC 4302 §2.6 says it is included in the ICV).
 // For ESN (RFC 4302 §2.5.1, §3.3.3.2) the caller then feeds ah_esn_suffix()
-// after these bytes into the MAC. O(n), no allocation.
+// after these bytes into the MAC. O(n), no allocation. The returned location's
+// icv_field spans `scratch` (now zero): read the received ICV from the
+// original packet at ah_offset + kAhFixedLen. Errors: those of locate_ah;
+// malformed if the ICV field is shorter than icv_len or longer than icv_len
+// plus alignment padding, or an option is malformed; unsupported as above.
 Result<AhLocation> ah_zero_mutable_fields(MutByteSpan scratch, size_t icv_len);
 
 // RFC 4302 §3.3.3.2.1: with ESN the high 32 bits of the sequence number are

@@ -26,8 +26,8 @@ struct Ipv6Header {
 };
 
 // Parses the fixed header: version 6 (else bad_version), payload_len <= bytes
-// available (else truncated). payload_len 0 (jumbogram, RFC 2675) is unsupported
-// unless the buffer holds exactly 40 bytes with next header 59.
+// available (else truncated). payload_len 0 followed by a Hop-by-Hop header is
+// a jumbogram (RFC 2675 §3) and unsupported; otherwise it is an empty payload.
 Result<Ipv6Header> parse_ipv6(ByteSpan packet);
 
 // Writes the 40-byte fixed header. h.src/h.dst must be IPv6 (else invalid_argument).
