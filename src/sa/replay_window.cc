@@ -1,0 +1,97 @@
+#include "sa/replay_window.h"
+
+#include <algorithm>
+
+namespace ainet::sa {
+
+Result<ReplayWindow> ReplayWindow::create(uint32_t size, bool esn, uint64_t initial_seq) {
+  // The ring bitmap is indexed by seq mod size in 64-bit words, so the size
+  // must be a whole number of words.
+  if (size < 64 || size > kMaxReplayWindow || size % 64 != 0) return Errc::invalid_argument;
+  // Without ESN the counter is 32 bits (RFC 4303 §2.2).
+  if (!esn && initial_seq > UINT32_MAX) return Errc::invalid_argument;
+  ReplayWindow w;
+  w.bits_.assign(size / 64, 0);
+  w.top_ = initial_seq;
+  w.floor_ = initial_seq;
+  w.size_ = size;
+  w.esn_ = esn;
+  return w;
+}
+
+bool ReplayWindow::seen(uint64_t seq) const {
+  const uint64_t idx = seq % size_;
+  return (bits_[idx / 64] >> (idx % 64)) & 1U;
+}
+
+void ReplayWindow::clear_range(uint64_t first, uint64_t count) {
+  if (count >= size_) {
+    std::fill(bits_.begin(), bits_.end(), 0);
+    return;
+  }
+  // Clear word by word: at most size_/64 + 1 iterations.
+  while (count > 0) {
+    const uint64_t idx = first % size_;
+    const uint64_t bit = idx % 64;
+    const uint64_t n = std::min<uint64_t>(64 - bit, count);
+    const uint64_t mask = n == 64 ? ~uint64_t{0} : (((uint64_t{1} << n) - 1) << bit);
+    bits_[idx / 64] &= ~mask;
+    first += n;
+    count -= n;
+  }
+}
+
+Result<uint64_t> ReplayWindow::check(uint32_t seq_lo) const {
+  if (size_ == 0) return Errc::invalid_argument;  // default-constructed
+  uint64_t seq = seq_lo;
+  if (esn_) {
+    // RFC 4303 Appendix A2.2: infer the high 32 bits from the low 32 bits
+    // received and the window position. W is the window size, T the top.
+    const uint32_t th = static_cast<uint32_t>(top_ >> 32);
+    const uint32_t tl = static_cast<uint32_t>(top_);
+    const uint32_t w = size_;
+    const uint32_t bottom = tl - w + 1;  // mod 2^32 on purpose (case B)
+    uint32_t sh;
+    if (tl >= w - 1) {
+      // Case A: the window lies within one 2^32 epoch.
+      if (seq_lo >= bottom) {
+        sh = th;
+      } else {
+        // A seq below the window is taken as the next epoch.
+        if (th == UINT32_MAX) return Errc::stale;  // no next epoch exists
+        sh = th + 1;
+      }
+    } else {
+      // Case B: the window spans the previous epoch's end.
+      if (seq_lo >= bottom) {
+        if (th == 0) return Errc::stale;  // before sequence number 0
+        sh = th - 1;
+      } else {
+        sh = th;
+      }
+    }
+    seq = (uint64_t{sh} << 32) | seq_lo;
+  }
+  // Only numbers above the agreed start are valid; this also rejects seq 0,
+  // which is never sent (RFC 4303 §3.3.3: the first packet carries 1).
+  if (seq <= floor_) return Errc::stale;
+  if (seq > top_) return seq;                   // new, right of the window
+  if (top_ - seq >= size_) return Errc::stale;  // left of the window
+  if (seen(seq)) return Errc::replay;           // duplicate inside the window
+  return seq;
+}
+
+void ReplayWindow::update(uint64_t seq) {
+  if (size_ == 0) return;
+  if (seq > top_) {
+    // Slide right: positions top_+1 .. seq become fresh before marking seq.
+    clear_range(top_ + 1, seq - top_);
+    top_ = seq;
+  } else if (top_ - seq >= size_) {
+    return;  // cannot happen after a successful check()
+  }
+  const uint64_t idx = seq % size_;
+  bits_[idx / 64] |= uint64_t{1} << (idx % 64);
+}
+
+}  // namespace ainet::sa

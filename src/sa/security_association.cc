@@ -1,0 +1,231 @@
+// SA creation, the outbound sequence counter, framing (outer IP header) and
+// the counting wrappers around ESP/AH processing.
+#include "sa/security_association.h"
+
+#include "wire/constants.h"
+
+namespace ainet::sa {
+
+namespace {
+
+constexpr size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+}  // namespace
+
+SecurityAssociation::~SecurityAssociation() = default;
+
+Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const SaConfig& config) {
+  const TransformInfo info = transform_info(config.transform);
+  if (config.keymat.size() != info.keymat_size) return Errc::invalid_argument;
+  // RFC 3948 carries ESP only, and AH always covers an IP header (RFC 4302 §3.3.3).
+  if (info.protocol == Protocol::ah && config.framing != Framing::ip) return Errc::invalid_argument;
+  if (config.framing == Framing::ip && config.local.family() != config.remote.family())
+    return Errc::invalid_argument;
+  if (!config.esn && config.initial_seq > UINT32_MAX) return Errc::invalid_argument;
+
+  auto replay = ReplayWindow::create(config.replay_window, config.esn, config.initial_seq);
+  if (!replay) return replay.error();
+
+  std::unique_ptr<SecurityAssociation> sa(new SecurityAssociation());
+  sa->spi_ = config.spi;
+  sa->transform_ = config.transform;
+  sa->info_ = info;
+  sa->framing_ = config.framing;
+  sa->esn_ = config.esn;
+  sa->local_ = config.local;
+  sa->remote_ = config.remote;
+  sa->hop_limit_ = config.hop_limit;
+  sa->tunnel_policy_ = config.tunnel_policy;
+  sa->last_seq_ = config.initial_seq;
+  sa->replay_ = std::move(*replay);
+
+  const ByteSpan keymat = config.keymat.span();
+  const ByteSpan enc_key = keymat.first(info.enc_key_size);
+  // RFC 4106 §8.1 / RFC 7634 §4 / RFC 4543 §7.1: the salt is the last 4 bytes.
+  if (info.salt_size) std::memcpy(sa->salt_, keymat.data() + info.enc_key_size, info.salt_size);
+  // IKEv2 order (RFC 7296 §2.17): encryption key first, then integrity key.
+  const ByteSpan auth_key = keymat.subspan(info.enc_key_size + info.salt_size, info.auth_key_size);
+
+  switch (config.transform) {
+    case Transform::esp_aes128_gcm: {
+      auto a = crypto::Aead::create(crypto::AeadAlg::aes128_gcm, enc_key);
+      if (!a) return a.error();
+      sa->aead_ = std::move(*a);
+      break;
+    }
+    case Transform::esp_aes256_gcm: {
+      auto a = crypto::Aead::create(crypto::AeadAlg::aes256_gcm, enc_key);
+      if (!a) return a.error();
+      sa->aead_ = std::move(*a);
+      break;
+    }
+    case Transform::esp_chacha20_poly1305: {
+      auto a = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, enc_key);
+      if (!a) return a.error();
+      sa->aead_ = std::move(*a);
+      break;
+    }
+    case Transform::esp_aes128_cbc_hmac_sha256:
+    case Transform::esp_aes256_cbc_hmac_sha256: {
+      auto c = crypto::Cipher::create(config.transform == Transform::esp_aes128_cbc_hmac_sha256
+                                          ? crypto::CipherAlg::aes128_cbc
+                                          : crypto::CipherAlg::aes256_cbc,
+                                      enc_key);
+      if (!c) return c.error();
+      sa->cipher_ = std::move(*c);
+      break;
+    }
+    case Transform::esp_aes128_gmac:
+    case Transform::esp_aes256_gmac:
+    case Transform::ah_aes128_gmac:
+    case Transform::ah_aes256_gmac: {
+      auto g = crypto::Gmac::create(enc_key);
+      if (!g) return g.error();
+      sa->gmac_ = std::move(*g);
+      break;
+    }
+    case Transform::esp_null_hmac_sha256:
+    case Transform::ah_hmac_sha256: break;
+  }
+  if (info.auth_key_size) {
+    auto h = crypto::Hmac::create(auth_key);
+    if (!h) return h.error();
+    sa->hmac_ = std::move(*h);
+  }
+  return sa;
+}
+
+size_t SecurityAssociation::outer_len() const {
+  return framing_ == Framing::ip ? wire::outer_header_len(remote_.family()) : 0;
+}
+
+size_t SecurityAssociation::ah_len(wire::IpFamily f) const {
+  // RFC 4302 §2.6 / §3.3.3.2.1: the ICV field is padded so the AH header is a
+  // multiple of 32 bits for IPv4 and 64 bits for IPv6. RFC 4543 §4 (errata
+  // 3643): the GMAC Authentication Data is IV || tag, 4 bytes padding for IPv6.
+  const size_t raw = wire::kAhFixedLen + info_.iv_size + info_.icv_size;
+  return round_up(raw, f == wire::IpFamily::v6 ? 8 : 4);
+}
+
+size_t SecurityAssociation::esp_len(size_t payload_len) const {
+  // RFC 4303 §2.4: payload + padding + the 2 trailer bytes must fill whole
+  // cipher blocks (CBC) and end on a 4-byte boundary (all transforms).
+  return wire::kEspHeaderLen + info_.iv_size +
+         round_up(payload_len + wire::kEspTrailerLen, info_.block_size) + info_.icv_size;
+}
+
+size_t SecurityAssociation::headroom() const {
+  if (info_.protocol == Protocol::ah) return outer_len() + ah_len(remote_.family());
+  return outer_len() + wire::kEspHeaderLen + info_.iv_size;
+}
+
+size_t SecurityAssociation::sealed_size(size_t payload_len) const {
+  if (info_.protocol == Protocol::ah) return outer_len() + ah_len(remote_.family()) + payload_len;
+  return outer_len() + esp_len(payload_len);
+}
+
+wire::OuterHeaderSpec SecurityAssociation::default_outer() const {
+  wire::OuterHeaderSpec spec;
+  spec.src = local_;
+  spec.dst = remote_;
+  spec.protocol = static_cast<uint8_t>(info_.protocol);
+  spec.hop_limit = hop_limit_;
+  // RFC 6864 §4.1: the ID of an atomic datagram (DF set) carries no meaning;
+  // 0 avoids a per-SA counter that would link packets across links.
+  spec.dont_fragment = true;
+  return spec;
+}
+
+Result<size_t> SecurityAssociation::seal(ByteSpan payload, uint8_t next_header, MutByteSpan out,
+                                         crypto::Rng& rng) {
+  return seal_counted(payload, next_header, default_outer(), out, rng);
+}
+
+Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByteSpan out,
+                                                      crypto::Rng& rng) {
+  auto inner = wire::parse_ip_packet(inner_ip);
+  if (!inner) {
+    ++at(counters_.errors_out, inner.error());
+    return inner.error();
+  }
+  wire::OuterHeaderSpec outer = default_outer();
+  wire::apply_tunnel_policy(*inner, tunnel_policy_, outer);
+  // Only the inner packet itself is carried, not any link-layer trailer.
+  return seal_counted(inner_ip.first(inner->total_len), wire::tunnel_next_header(inner->family),
+                      outer, out, rng);
+}
+
+Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_header,
+                                                 const wire::OuterHeaderSpec& outer,
+                                                 MutByteSpan out, crypto::Rng& rng) {
+  auto refuse = [&](Errc e) -> Result<size_t> {
+    ++at(counters_.errors_out, e);
+    return e;
+  };
+  // Size checks come first so that a refused call burns no sequence number.
+  const size_t total = sealed_size(payload.size());
+  if (total > wire::kMaxIpPacketLen) return refuse(Errc::limit);
+  if (out.size() < total) return refuse(Errc::buffer_too_small);
+  // RFC 4303 §3.3.3 / RFC 4302 §3.3.2: the counter must not cycle.
+  if (last_seq_ >= max_seq()) return refuse(Errc::seq_exhausted);
+  const uint64_t seq = last_seq_ + 1;
+
+  uint8_t iv_buf[16];
+  ByteSpan iv;
+  if (info_.cbc) {
+    rng.fill(MutByteSpan(iv_buf, info_.iv_size));  // RFC 3602 §3: unpredictable IV
+    iv = ByteSpan(iv_buf, info_.iv_size);
+  } else if (info_.iv_size) {
+    store_be64(iv_buf, seq);  // unique per key: the counter never repeats
+    iv = ByteSpan(iv_buf, info_.iv_size);
+  }
+  auto n = seal_at(seq, iv, payload, next_header, outer, out);
+  if (!n) return refuse(n.error());
+  last_seq_ = seq;
+  ++counters_.packets_out;
+  counters_.bytes_out += payload.size();
+  return n;
+}
+
+Result<size_t> SecurityAssociation::seal_at(uint64_t seq, ByteSpan iv, ByteSpan payload,
+                                            uint8_t next_header,
+                                            const wire::OuterHeaderSpec& outer, MutByteSpan out) {
+  if (info_.protocol == Protocol::ah) return ah_seal(seq, payload, next_header, outer, out);
+  const size_t hdr = outer_len();
+  auto n = esp_seal(seq, iv, payload, next_header, out.subspan(hdr));
+  if (!n) return n.error();
+  if (hdr) {
+    wire::OuterHeaderSpec spec = outer;
+    spec.payload_len = *n;
+    auto h = wire::build_outer_header(spec, out);
+    if (!h) return h.error();
+  }
+  return hdr + *n;
+}
+
+Result<OpenedPacket> SecurityAssociation::open(MutByteSpan packet) {
+  auto r = open_uncounted(packet);
+  if (!r) {
+    ++at(counters_.drops_in, r.error());
+    return r;
+  }
+  ++counters_.packets_in;
+  counters_.bytes_in += r->payload.size();
+  return r;
+}
+
+Result<OpenedPacket> SecurityAssociation::open_uncounted(MutByteSpan packet) {
+  if (info_.protocol == Protocol::ah) return ah_open(packet);
+  if (framing_ != Framing::ip) return esp_open(packet);
+  // Framing::ip: the outer header is not covered by ESP; it is parsed only to
+  // find the ESP header (RFC 4303 §3.4.1: reassembly happens before ESP).
+  auto ip = wire::parse_ip_packet(packet);
+  if (!ip) return ip.error();
+  if (ip->is_fragment) return Errc::unsupported;
+  if (ip->protocol != wire::kProtoEsp) return Errc::unsupported;
+  auto r = esp_open(packet.subspan(ip->payload_offset, ip->total_len - ip->payload_offset));
+  if (r) r->outer_tos = ip->tos;
+  return r;
+}
+
+}  // namespace ainet::sa

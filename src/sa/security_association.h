@@ -1,0 +1,140 @@
+// One unidirectional IPsec security association (RFC 4301 §4.1): ESP
+// (RFC 4303) or AH (RFC 4302), tunnel mode, with its keys, its outbound
+// sequence counter, its inbound anti-replay window and its counters.
+//
+// Packet path rules:
+//  * seal() and open() never allocate: the caller owns the buffers, the cipher
+//    contexts and any scratch space are created once in create().
+//  * open() works in place on the caller's buffer and returns a span of it.
+//  * Inbound order (RFC 4303 §3.4, RFC 4302 §3.4): length check → SPI check →
+//    replay pre-check → ICV/AEAD verify → replay window update → padding check
+//    → next header. Each failure is counted in counters().drops_in[errc].
+//  * IV choice (RFC 4106 §3.1 / RFC 7634 §2 / RFC 4543 §3.1 allow any value
+//    that never repeats under one key): for AES-GCM, ChaCha20-Poly1305 and
+//    AES-GMAC the 8-byte IV is the 64-bit sequence number, which is unique
+//    per SA because the counter never wraps. For AES-CBC the 16-byte IV is
+//    drawn from the injected Rng, since RFC 3602 §3 requires it unpredictable.
+//  * The sequence counter never cycles (RFC 4303 §3.3.3, RFC 4302 §3.3.2):
+//    after 2^32-1 (2^64-1 with ESN) seal() returns Errc::seq_exhausted.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "crypto/aead.h"
+#include "crypto/cipher.h"
+#include "crypto/gmac.h"
+#include "crypto/hmac.h"
+#include "crypto/rng.h"
+#include "sa/replay_window.h"
+#include "sa/sa_config.h"
+#include "sa/sa_counters.h"
+#include "util/bytes.h"
+#include "util/result.h"
+
+namespace ainet::sa {
+
+// What open() hands back: a view into the caller's buffer.
+struct OpenedPacket {
+  MutByteSpan payload;      // the protected payload (tunnel mode: the inner IP packet)
+  uint8_t next_header = 0;  // 4/41 inner IP, 50 ESP (bundle), 253 onion cell, 59 dummy
+  uint64_t seq = 0;         // full (ESN-inferred) sequence number
+  uint8_t outer_tos = 0;    // outer TOS/traffic class (Framing::ip), for ECN decap
+};
+
+class SecurityAssociation {
+ public:
+  // Checks the config (KEYMAT size, framing vs protocol, endpoint families,
+  // replay window size) and keys the cipher contexts once.
+  static Result<std::unique_ptr<SecurityAssociation>> create(const SaConfig& config);
+  ~SecurityAssociation();
+  SecurityAssociation(const SecurityAssociation&) = delete;
+  SecurityAssociation& operator=(const SecurityAssociation&) = delete;
+
+  uint32_t spi() const { return spi_; }
+  Transform transform() const { return transform_; }
+  Protocol protocol() const { return info_.protocol; }
+  Framing framing() const { return framing_; }
+  bool esn() const { return esn_; }
+  const SaCounters& counters() const { return counters_; }
+  const ReplayWindow& replay_window() const { return replay_; }
+  // The last sequence number sent (initial_seq before the first seal).
+  uint64_t last_sent_seq() const { return last_seq_; }
+  bool seq_exhausted() const { return last_seq_ == max_seq(); }
+
+  // Bytes seal() writes in front of the payload (outer header, ESP header and
+  // IV, or AH header). A payload already placed at out[headroom()] is sealed
+  // without a copy.
+  size_t headroom() const;
+  // Total bytes seal() writes for a payload of payload_len bytes.
+  size_t sealed_size(size_t payload_len) const;
+
+  // Seals `payload` with the given next header (e.g. 4/41 for an inner IP
+  // packet, 253 for an onion cell, 50 for ESP inside AH) and writes the framed
+  // result to `out`; returns its length. rng is used only for CBC IVs.
+  // Errors: buffer_too_small, seq_exhausted, limit (too big for an IP packet),
+  // crypto_error. A refused call consumes no sequence number.
+  Result<size_t> seal(ByteSpan payload, uint8_t next_header, MutByteSpan out, crypto::Rng& rng);
+  // Tunnel mode: seals an inner IPv4/IPv6 packet (next header 4 or 41 from
+  // its version). With Framing::ip the outer header gets the inner packet's
+  // ECN/DF/DSCP per the SA's TunnelPolicy (RFC 4301 §5.1.2.1).
+  Result<size_t> seal_inner_packet(ByteSpan inner_ip, MutByteSpan out, crypto::Rng& rng);
+
+  // Opens one framed packet in place (Framing::ip: the whole outer IP
+  // packet; udp: the UDP payload; bare: the ESP packet). The returned payload
+  // points into `packet`; on error the buffer content is unspecified.
+  Result<OpenedPacket> open(MutByteSpan packet);
+
+ private:
+  friend class SecurityAssociationTestPeer;  // KAT access to seal_at()
+  SecurityAssociation() = default;
+
+  uint64_t max_seq() const { return esn_ ? UINT64_MAX : UINT32_MAX; }
+  size_t outer_len() const;  // outer IP header length for Framing::ip, else 0
+  // AH header + ICV field incl. RFC 4302 §2.6 padding for an outer header of family f.
+  size_t ah_len(wire::IpFamily f) const;
+  size_t esp_len(size_t payload_len) const;
+
+  // seal() with the sequence number and (for ESP) IV chosen by the caller.
+  Result<size_t> seal_at(uint64_t seq, ByteSpan iv, ByteSpan payload, uint8_t next_header,
+                         const wire::OuterHeaderSpec& outer, MutByteSpan out);
+  Result<size_t> seal_counted(ByteSpan payload, uint8_t next_header,
+                              const wire::OuterHeaderSpec& outer, MutByteSpan out,
+                              crypto::Rng& rng);
+  wire::OuterHeaderSpec default_outer() const;
+  Result<OpenedPacket> open_uncounted(MutByteSpan packet);
+
+  // ESP (esp_processing.cc)
+  Result<size_t> esp_seal(uint64_t seq, ByteSpan iv, ByteSpan payload, uint8_t next_header,
+                          MutByteSpan out);
+  Result<OpenedPacket> esp_open(MutByteSpan esp);
+  // AH (ah_processing.cc)
+  Result<size_t> ah_seal(uint64_t seq, ByteSpan payload, uint8_t next_header,
+                         const wire::OuterHeaderSpec& outer, MutByteSpan out);
+  Result<OpenedPacket> ah_open(MutByteSpan packet);
+  // Computes (expected empty) or verifies (expected = received tag) the AH
+  // ICV of a complete packet whose AH header starts at ip_header_len.
+  [[nodiscard]] Errc ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t seq, MutByteSpan icv_out,
+                            ByteSpan expected);
+
+  uint32_t spi_ = 0;
+  Transform transform_{};
+  TransformInfo info_{};
+  Framing framing_ = Framing::ip;
+  bool esn_ = false;
+  wire::IpAddress local_;
+  wire::IpAddress remote_;
+  uint8_t hop_limit_ = 0;
+  wire::TunnelPolicy tunnel_policy_;
+  uint8_t salt_[4] = {};
+
+  std::unique_ptr<crypto::Aead> aead_;      // GCM / ChaCha20-Poly1305
+  std::unique_ptr<crypto::Gmac> gmac_;      // AES-GMAC (ESP and AH)
+  std::unique_ptr<crypto::Cipher> cipher_;  // AES-CBC
+  std::unique_ptr<crypto::Hmac> hmac_;      // HMAC-SHA-256-128
+
+  uint64_t last_seq_ = 0;
+  ReplayWindow replay_;
+  SaCounters counters_;
+};
+
+}  // namespace ainet::sa
