@@ -41,4 +41,26 @@ uint16_t internet_checksum(ByteSpan data) {
   return c.finish();
 }
 
+uint16_t pseudo_header_checksum(const IpAddress& src, const IpAddress& dst, uint8_t protocol,
+                                ByteSpan segment, size_t checksum_offset) {
+  InternetChecksum c;
+  c.add(src.bytes());
+  c.add(dst.bytes());
+  if (src.is_v4()) {
+    c.add_u16(protocol);  // zero byte, then the protocol number
+    c.add_u16(static_cast<uint16_t>(segment.size()));
+  } else {
+    c.add_u32(static_cast<uint32_t>(segment.size()));
+    c.add_u32(protocol);  // three zero bytes, then the next header value
+  }
+  if (checksum_offset <= segment.size() && segment.size() - checksum_offset >= 2) {
+    c.add(segment.first(checksum_offset));
+    c.add_u16(0);
+    c.add(segment.subspan(checksum_offset + 2));
+  } else {
+    c.add(segment);
+  }
+  return c.finish();
+}
+
 }  // namespace ainet::wire

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "util/bytes.h"
+#include "wire/ip_address.h"
 
 namespace ainet::wire {
 
@@ -25,5 +26,14 @@ class InternetChecksum {
 
 // Checksum of one buffer (e.g. an IPv4 header with its checksum field zeroed).
 uint16_t internet_checksum(ByteSpan data);
+
+// Checksum of an upper-layer segment (UDP, TCP, ICMPv6) with its pseudo-header:
+// RFC 768 / RFC 793 for IPv4 (src | dst | 0 | protocol | 16-bit length),
+// RFC 8200 §8.1 for IPv6 (src | dst | 32-bit length | 3 zero bytes | next header).
+// The 2 bytes at checksum_offset (the segment's own checksum field) count as
+// zero, so the same call serves sending and verifying. The length is
+// segment.size(). src and dst must be of the same family.
+uint16_t pseudo_header_checksum(const IpAddress& src, const IpAddress& dst, uint8_t protocol,
+                                ByteSpan segment, size_t checksum_offset);
 
 }  // namespace ainet::wire

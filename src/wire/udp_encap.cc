@@ -44,27 +44,8 @@ Result<UdpHeader> parse_udp(ByteSpan datagram) {
 }
 
 uint16_t udp_checksum(const IpAddress& src, const IpAddress& dst, ByteSpan datagram) {
-  InternetChecksum c;
-  c.add(src.bytes());
-  c.add(dst.bytes());
-  if (src.is_v4()) {
-    // RFC 768: pseudo header src | dst | zero | protocol | UDP length.
-    c.add_u16(kProtoUdp);
-    c.add_u16(static_cast<uint16_t>(datagram.size()));
-  } else {
-    // RFC 8200 §8.1: src | dst | 32-bit length | 3 zero bytes | next header.
-    c.add_u32(static_cast<uint32_t>(datagram.size()));
-    c.add_u32(kProtoUdp);
-  }
-  // The checksum field itself counts as zero.
-  if (datagram.size() >= kUdpHeaderLen) {
-    c.add(datagram.first(6));
-    c.add_u16(0);
-    c.add(datagram.subspan(kUdpHeaderLen));
-  } else {
-    c.add(datagram);
-  }
-  return c.finish();
+  // RFC 768 / RFC 8200 §8.1; the checksum field sits at offset 6.
+  return pseudo_header_checksum(src, dst, kProtoUdp, datagram, 6);
 }
 
 Status verify_udp_checksum(const IpAddress& src, const IpAddress& dst, ByteSpan datagram) {
