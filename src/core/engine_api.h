@@ -22,6 +22,8 @@
 namespace ainet::core {
 
 using NodeId = uint32_t;
+using wire::IpAddress;
+using wire::IpPrefix;
 
 // How TVT cells cross inter-AIN links (docs/protocol.md "TVT data cell").
 enum class Carrier : uint8_t {
