@@ -1,8 +1,120 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs every test. .ci/run calls this.
-set -euo pipefail
+# The single test command (.ci/run calls exactly this).
+#
+#   1. installs the Debian dependencies          (scripts/install-deps.sh)
+#   2. release build (RelWithDebInfo, Ninja) + ctest
+#   3. ASan+UBSan build (-DAINET_SANITIZE=ON) + ctest
+#   4. short bounded fuzz run of every target      (scripts/fuzz-smoke.sh, if present)
+#   5. end-to-end tests in network namespaces      (tests/e2e/run.sh, if present)
+#
+# Every step runs even if an earlier test step failed (a failed build skips
+# only the tests of that build), so one run shows every problem. A summary
+# table is printed at the end; the exit status is non-zero if any step failed.
+#
+# Environment (all optional):
+#   AINET_BUILD_DIR       release build directory   (default: build)
+#   AINET_ASAN_BUILD_DIR  sanitizer build directory (default: build-asan)
+#   AINET_JOBS            parallel build/test jobs  (default: 2)
+#   AINET_SKIP_DEPS=1     do not run install-deps.sh (offline developer runs)
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build
-ctest --test-dir build --output-on-failure
+ROOT=$(pwd)
+
+BUILD=${AINET_BUILD_DIR:-build}
+ASAN_BUILD=${AINET_ASAN_BUILD_DIR:-build-asan}
+JOBS=${AINET_JOBS:-2}
+
+declare -a STEP_NAMES=() STEP_RESULTS=() STEP_TIMES=()
+FAILED=0
+T_START=$(date +%s)
+
+# run_step NAME COMMAND...: runs the command, records PASS/FAIL and seconds.
+run_step() {
+  local name=$1
+  shift
+  echo
+  echo "=== [test.sh] ${name}: $*"
+  local t0 t1 rc
+  t0=$(date +%s)
+  "$@"
+  rc=$?
+  t1=$(date +%s)
+  STEP_NAMES+=("$name")
+  STEP_TIMES+=("$((t1 - t0))")
+  if [ $rc -eq 0 ]; then
+    STEP_RESULTS+=("PASS")
+  else
+    STEP_RESULTS+=("FAIL (exit $rc)")
+    FAILED=1
+  fi
+  return $rc
+}
+
+skip_step() {
+  STEP_NAMES+=("$1")
+  STEP_TIMES+=("0")
+  STEP_RESULTS+=("SKIP ($2)")
+}
+
+configure_and_build() {
+  local dir=$1
+  shift
+  cmake -S "$ROOT" -B "$dir" -G Ninja "$@" && cmake --build "$dir" -j"$JOBS"
+}
+
+run_ctest() {
+  ctest --test-dir "$1" --output-on-failure -j"$JOBS" --timeout 900
+}
+
+# 1. Dependencies.
+if [ "${AINET_SKIP_DEPS:-0}" = 1 ]; then
+  skip_step "install deps" "AINET_SKIP_DEPS=1"
+else
+  run_step "install deps" bash scripts/install-deps.sh
+fi
+
+# 2. Release build and tests.
+if run_step "release build ($BUILD)" configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+  run_step "release ctest" run_ctest "$BUILD"
+else
+  skip_step "release ctest" "build failed"
+fi
+
+# 3. Sanitizer build and tests. halt_on_error makes any UB report a failure.
+export ASAN_OPTIONS=detect_leaks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if run_step "asan+ubsan build ($ASAN_BUILD)" configure_and_build "$ASAN_BUILD" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAINET_SANITIZE=ON -DAINET_BENCH=OFF; then
+  run_step "asan+ubsan ctest" run_ctest "$ASAN_BUILD"
+else
+  skip_step "asan+ubsan ctest" "build failed"
+fi
+
+# 4. Fuzz smoke test (owned by the wire layer; bounded in time by that script).
+if [ -x scripts/fuzz-smoke.sh ] || [ -f scripts/fuzz-smoke.sh ]; then
+  run_step "fuzz smoke" bash scripts/fuzz-smoke.sh
+else
+  skip_step "fuzz smoke" "scripts/fuzz-smoke.sh not present"
+fi
+
+# 5. ----- End-to-end tests (network namespaces; added by the daemon work) -----
+#    tests/e2e/run.sh gets the release build directory as AINET_BUILD_DIR.
+if [ -f tests/e2e/run.sh ]; then
+  run_step "e2e" env AINET_BUILD_DIR="$ROOT/$BUILD" bash tests/e2e/run.sh
+else
+  skip_step "e2e" "tests/e2e/run.sh not present"
+fi
+# -----------------------------------------------------------------------------
+
+T_END=$(date +%s)
+echo
+echo "=== [test.sh] summary"
+for i in "${!STEP_NAMES[@]}"; do
+  printf '  %-36s %-22s %5ss\n' "${STEP_NAMES[$i]}" "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}"
+done
+printf '  %-36s %-22s %5ss\n' "total" "" "$((T_END - T_START))"
+if [ $FAILED -ne 0 ]; then
+  echo "=== [test.sh] FAILED"
+  exit 1
+fi
+echo "=== [test.sh] ALL PASSED"
