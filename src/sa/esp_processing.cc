@@ -57,12 +57,13 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
   const size_t pad_len = enc_len - payload.size() - wire::kEspTrailerLen;
 
   uint8_t* p = out.data();
+  // The payload may already sit in place (headroom()) or overlap `out`: move
+  // it first, before any header byte is written over its old position.
+  if (!payload.empty() && payload.data() != p + body)
+    std::memmove(p + body, payload.data(), payload.size());
   store_be32(p, spi_);
   store_be32(p + 4, static_cast<uint32_t>(seq));  // RFC 4303 §2.2: low 32 bits only
   if (!iv.empty()) std::memcpy(p + wire::kEspHeaderLen, iv.data(), iv.size());
-  // The payload may already sit in place (headroom()); memmove handles overlap.
-  if (!payload.empty() && payload.data() != p + body)
-    std::memmove(p + body, payload.data(), payload.size());
   // RFC 4303 §2.4: default padding is the monotonic series 1, 2, 3, ...
   uint8_t* trailer = p + body + payload.size();
   for (size_t i = 0; i < pad_len; ++i) trailer[i] = static_cast<uint8_t>(i + 1);

@@ -148,11 +148,17 @@ Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByte
     ++at(counters_.errors_out, inner.error());
     return inner.error();
   }
-  wire::OuterHeaderSpec outer = default_outer();
-  wire::apply_tunnel_policy(*inner, tunnel_policy_, outer);
   // Only the inner packet itself is carried, not any link-layer trailer.
-  return seal_counted(inner_ip.first(inner->total_len), wire::tunnel_next_header(inner->family),
-                      outer, out, rng);
+  return seal_for_inner(inner_ip.first(inner->total_len), wire::tunnel_next_header(inner->family),
+                        *inner, out, rng);
+}
+
+Result<size_t> SecurityAssociation::seal_for_inner(ByteSpan payload, uint8_t next_header,
+                                                   const wire::IpPacketInfo& inner,
+                                                   MutByteSpan out, crypto::Rng& rng) {
+  wire::OuterHeaderSpec outer = default_outer();
+  wire::apply_tunnel_policy(inner, tunnel_policy_, outer);
+  return seal_counted(payload, next_header, outer, out, rng);
 }
 
 Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_header,

@@ -78,6 +78,12 @@ class SecurityAssociation {
   // its version). With Framing::ip the outer header gets the inner packet's
   // ECN/DF/DSCP per the SA's TunnelPolicy (RFC 4301 §5.1.2.1).
   Result<size_t> seal_inner_packet(ByteSpan inner_ip, MutByteSpan out, crypto::Rng& rng);
+  // seal() whose outer header (Framing::ip) takes ECN/DF/DSCP from `inner`
+  // per the TunnelPolicy; used when the payload wraps an inner packet
+  // indirectly (e.g. the AH of an ESP-in-AH bundle).
+  Result<size_t> seal_for_inner(ByteSpan payload, uint8_t next_header,
+                                const wire::IpPacketInfo& inner, MutByteSpan out,
+                                crypto::Rng& rng);
 
   // Opens one framed packet in place (Framing::ip: the whole outer IP
   // packet; udp: the UDP payload; bare: the ESP packet). The returned payload
