@@ -1,0 +1,162 @@
+// A simulated customer host (initiator or responder, paper §4.4 and §5.1):
+// it holds the customer end of the ESP+AH tunnel to its AIN (paper Fig. 4:
+// IP | AH | ESP | inner IP), built from the same BundleKeys as the AIN's
+// CustomerConfig, and it uses the real SA layer (src/sa) to seal what it
+// sends and open what the AIN sends back.
+//
+// On the udp carrier RFC 3948 cannot carry AH, so the tunnel is the ESP SA
+// alone (UDP payload = ESP), as the engine does for its own ESP.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/engine_api.h"
+#include "crypto/rng.h"
+#include "sa/security_association.h"
+#include "sim/sim_network.h"
+#include "util/bytes.h"
+#include "wire/constants.h"
+
+namespace ainet::sim {
+
+// How the customer tunnel is keyed beyond BundleKeys; must match the engine.
+struct CustomerTunnelParams {
+  bool esn = false;
+  uint32_t replay_window = sa::kDefaultReplayWindow;
+};
+
+// docs/protocol.md "Customer tunnels": 64-byte control message, ESP next
+// header 253: cmd(1)=1 DESTROY || family(1) || reserved(2) || src(16) || dst(16) || zero.
+constexpr size_t kCustomerControlSize = 64;
+constexpr uint8_t kCustomerControlDestroy = 1;
+
+class SimCustomer final : public Endpoint {
+ public:
+  // cfg: the AIN's CustomerConfig for this customer (out = AIN -> customer).
+  static std::unique_ptr<SimCustomer> make(SimNetwork& net, const core::CustomerConfig& cfg,
+                                           const IpAddress& ain, core::Carrier carrier,
+                                           crypto::Rng& rng, CustomerTunnelParams params = {}) {
+    auto c = std::unique_ptr<SimCustomer>(new SimCustomer(net, cfg, ain, carrier, rng));
+    const bool udp = carrier == core::Carrier::udp;
+    auto esp = [&](const core::BundleKeys& k) {
+      sa::SaConfig s;
+      s.spi = k.esp_spi;
+      s.transform = sa::Transform::esp_aes256_gcm;
+      s.keymat.assign(k.esp_key);
+      s.framing = udp ? sa::Framing::udp : sa::Framing::bare;
+      s.esn = params.esn;
+      s.replay_window = params.replay_window;
+      s.local = cfg.tunnel_address;
+      s.remote = ain;
+      return s;
+    };
+    auto ah = [&](const core::BundleKeys& k) {
+      sa::SaConfig s;
+      s.spi = k.ah_spi;
+      s.transform = sa::Transform::ah_hmac_sha256;
+      s.keymat.assign(k.ah_key);
+      s.framing = sa::Framing::ip;
+      s.esn = params.esn;
+      s.replay_window = params.replay_window;
+      s.local = cfg.tunnel_address;
+      s.remote = ain;
+      return s;
+    };
+    // The customer sends with the AIN's inbound keys and opens with its outbound ones.
+    auto oe = sa::SecurityAssociation::create(esp(cfg.in));
+    auto ie = sa::SecurityAssociation::create(esp(cfg.out));
+    if (!oe || !ie) return nullptr;
+    c->out_esp_ = std::move(*oe);
+    c->in_esp_ = std::move(*ie);
+    if (!udp) {
+      auto oa = sa::SecurityAssociation::create(ah(cfg.in));
+      auto ia = sa::SecurityAssociation::create(ah(cfg.out));
+      if (!oa || !ia) return nullptr;
+      c->out_ah_ = std::move(*oa);
+      c->in_ah_ = std::move(*ia);
+    }
+    net.attach(cfg.tunnel_address, c.get());
+    return c;
+  }
+
+  const IpAddress& address() const { return cfg_.tunnel_address; }
+  const IpAddress& ain() const { return ain_; }
+  const core::CustomerConfig& config() const { return cfg_; }
+
+  // Seals one inner IP datagram into the tunnel and puts it on the network.
+  Status send_datagram(ByteSpan inner) {
+    const uint8_t nh = (inner.size() && (inner[0] >> 4) == 6) ? wire::kProtoIpv6 : wire::kProtoIpv4;
+    return send_esp(inner, nh);
+  }
+  // Customer control message DESTROY for the ANT of (src, dst).
+  Status send_destroy(const IpAddress& src, const IpAddress& dst) {
+    uint8_t msg[kCustomerControlSize] = {};
+    msg[0] = kCustomerControlDestroy;
+    msg[1] = src.is_v4() ? 4 : 6;
+    std::copy(src.bytes().begin(), src.bytes().end(), msg + 4);
+    std::copy(dst.bytes().begin(), dst.bytes().end(), msg + 20);
+    return send_esp(msg, wire::kProtoOnion);
+  }
+
+  void receive(Time /*now*/, const IpAddress& /*src*/, ByteSpan packet) override {
+    Bytes buf(packet.begin(), packet.end());
+    MutByteSpan esp = buf;
+    if (in_ah_) {
+      auto a = in_ah_->open(esp);
+      if (!a) return count_drop(a.error());
+      if (a->next_header != wire::kProtoEsp) return count_drop(Errc::unsupported);
+      esp = a->payload;
+    }
+    auto e = in_esp_->open(esp);
+    if (!e) return count_drop(e.error());
+    if (e->next_header == wire::kProtoIpv4 || e->next_header == wire::kProtoIpv6) {
+      received.emplace_back(e->payload.begin(), e->payload.end());
+    } else if (e->next_header == wire::kProtoOnion) {
+      controls.emplace_back(e->payload.begin(), e->payload.end());
+    } else {
+      count_drop(Errc::unsupported);
+    }
+  }
+
+  std::vector<Bytes> received;   // inner datagrams from the AIN, in order
+  std::vector<Bytes> controls;   // control messages from the AIN
+  uint64_t drops[kErrcCount] = {};
+  uint64_t total_drops() const {
+    uint64_t s = 0;
+    for (uint64_t d : drops) s += d;
+    return s;
+  }
+
+ private:
+  SimCustomer(SimNetwork& net, const core::CustomerConfig& cfg, const IpAddress& ain,
+              core::Carrier carrier, crypto::Rng& rng)
+      : net_(net), cfg_(cfg), ain_(ain), carrier_(carrier), rng_(rng) {}
+
+  Status send_esp(ByteSpan payload, uint8_t nh) {
+    Bytes esp(out_esp_->sealed_size(payload.size()));
+    auto n = out_esp_->seal(payload, nh, esp, rng_);
+    if (!n) return n.error();
+    esp.resize(*n);
+    if (!out_ah_) {
+      net_.send(cfg_.tunnel_address, ain_, esp);
+      return Errc::ok;
+    }
+    Bytes pkt(out_ah_->sealed_size(esp.size()));
+    auto m = out_ah_->seal(esp, wire::kProtoEsp, pkt, rng_);
+    if (!m) return m.error();
+    pkt.resize(*m);
+    net_.send(cfg_.tunnel_address, ain_, pkt);
+    return Errc::ok;
+  }
+  void count_drop(Errc e) { drops[static_cast<size_t>(e)]++; }
+
+  SimNetwork& net_;
+  core::CustomerConfig cfg_;
+  IpAddress ain_;
+  core::Carrier carrier_;
+  crypto::Rng& rng_;
+  std::unique_ptr<sa::SecurityAssociation> out_esp_, in_esp_, out_ah_, in_ah_;
+};
+
+}  // namespace ainet::sim
