@@ -1,6 +1,7 @@
 // Ed25519 (RFC 8032 §5.1) via EVP_PKEY raw keys and one-shot
 // EVP_DigestSign/EVP_DigestVerify (pure Ed25519: no pre-hash, no context).
 // Used for identity keys and the signed directory, never per packet.
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include <cstdlib>
@@ -56,13 +57,17 @@ Errc ed25519_verify(ByteSpan pub32, ByteSpan msg, ByteSpan sig64) {
   if (sig64.size() != kEd25519SigSize) return Errc::bad_signature;
   EVP_PKEY* pk =
       EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub32.data(), pub32.size());
-  if (pk == nullptr) return Errc::bad_signature;  // not a usable public key
+  if (pk == nullptr) {  // not a usable public key
+    ERR_clear_error();
+    return Errc::bad_signature;
+  }
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   // RFC 8032 §5.1.7: OpenSSL rejects S >= L and non-canonical encodings.
   const bool ok = md != nullptr && EVP_DigestVerifyInit(md, nullptr, nullptr, nullptr, pk) == 1 &&
                   EVP_DigestVerify(md, sig64.data(), sig64.size(), msg.data(), msg.size()) == 1;
   EVP_MD_CTX_free(md);
   EVP_PKEY_free(pk);
+  if (!ok) ERR_clear_error();  // the Errc is the report; leave no stale queue entries
   return ok ? Errc::ok : Errc::bad_signature;
 }
 

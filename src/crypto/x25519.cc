@@ -2,6 +2,7 @@
 // (one per hop handshake), so the EVP_PKEY allocations here are fine; the
 // EVP_PKEY frees wipe the private key they copied.
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include <cstdlib>
@@ -56,6 +57,9 @@ Errc x25519(ByteSpan priv32, ByteSpan peer_pub32, MutByteSpan out32) {
   EVP_PKEY_free(peer);
   EVP_PKEY_free(priv);
   if (!derived) {
+    // The Errc is the report; do not leave stale entries on the thread's
+    // OpenSSL error queue for an unrelated later check to trip over.
+    ERR_clear_error();
     OPENSSL_cleanse(out32.data(), out32.size());
     return Errc::crypto_error;
   }

@@ -1,0 +1,79 @@
+// Hmac behaviour beyond the RFC 4868 known answers.
+#include "crypto/hmac.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/rng.h"
+
+namespace ainet::crypto {
+namespace {
+
+TEST(Hmac, EmptyKeyIsInvalidArgument) {
+  auto h = Hmac::create({});
+  EXPECT_FALSE(h.ok());
+  EXPECT_EQ(h.error(), Errc::invalid_argument);
+}
+
+TEST(Hmac, PartsAndTruncationAndReuse) {
+  DeterministicRng rng(20);
+  Bytes key(32), data(300);
+  rng.fill(key);
+  rng.fill(data);
+  auto h = Hmac::create(key);
+  ASSERT_TRUE(h.ok());
+  uint8_t full[32], again[32], parts[32], t16[16], t12[12];
+  ASSERT_EQ(h.value()->compute({data}, full), Errc::ok);
+  ASSERT_EQ(h.value()->compute({data}, again), Errc::ok);
+  EXPECT_EQ(to_hex(full), to_hex(again));
+  ASSERT_EQ(h.value()->compute({ByteSpan(data).first(1), ByteSpan(data).subspan(1, 200), {},
+                                ByteSpan(data).subspan(201)},
+                               parts),
+            Errc::ok);
+  EXPECT_EQ(to_hex(full), to_hex(parts));
+  // RFC 4868 §2.3: truncation keeps the leftmost bytes.
+  ASSERT_EQ(h.value()->compute({data}, t16), Errc::ok);
+  ASSERT_EQ(h.value()->compute({data}, t12), Errc::ok);
+  EXPECT_EQ(to_hex(t16), to_hex(ByteSpan(full).first(16)));
+  EXPECT_EQ(to_hex(t12), to_hex(ByteSpan(full).first(12)));
+  // A larger output buffer gets only the 32 MAC bytes; the rest is untouched.
+  uint8_t big[40];
+  std::fill(std::begin(big), std::end(big), 0xcc);
+  ASSERT_EQ(h.value()->compute({data}, big), Errc::ok);
+  EXPECT_EQ(to_hex(ByteSpan(big).first(32)), to_hex(full));
+  EXPECT_EQ(big[32], 0xcc);
+}
+
+TEST(Hmac, VerifyRejectsTamperAndBadLengths) {
+  DeterministicRng rng(21);
+  Bytes key(32), data(64);
+  rng.fill(key);
+  rng.fill(data);
+  auto h = Hmac::create(key);
+  ASSERT_TRUE(h.ok());
+  Bytes icv(16);
+  ASSERT_EQ(h.value()->compute({data}, icv), Errc::ok);
+  EXPECT_EQ(h.value()->verify({data}, icv), Errc::ok);
+  for (size_t i : {0u, 8u, 15u}) {
+    Bytes bad = icv;
+    bad[i] ^= 0x10;
+    EXPECT_EQ(h.value()->verify({data}, bad), Errc::auth_failed);
+  }
+  Bytes d2 = data;
+  d2[63] ^= 1;
+  EXPECT_EQ(h.value()->verify({d2}, icv), Errc::auth_failed);
+  EXPECT_EQ(h.value()->verify({data}, {}), Errc::invalid_argument);
+  EXPECT_EQ(h.value()->verify({data}, Bytes(33)), Errc::invalid_argument);
+  // A different key gives a different MAC.
+  key[0] ^= 1;
+  auto h2 = Hmac::create(key);
+  ASSERT_TRUE(h2.ok());
+  EXPECT_EQ(h2.value()->verify({data}, icv), Errc::auth_failed);
+}
+
+TEST(Sha256, WrongOutputSizeIsInvalidArgument) {
+  uint8_t out[31];
+  EXPECT_EQ(sha256({}, out), Errc::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ainet::crypto
