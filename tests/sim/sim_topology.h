@@ -21,6 +21,7 @@
 namespace ainet::sim {
 
 using core::NodeId;
+using wire::IpAddress;
 
 // Undirected PVT graph over AIN ids 1..n.
 struct Topology {
