@@ -57,6 +57,16 @@ struct CustomerConfig {
   std::vector<IpPrefix> serves; // responder: inner destination prefixes it serves
 };
 
+// A registered responder behind another AIN's exit (paper §4.4, §5.3). The
+// directory does not list customers, so an entrance learns from its own
+// configuration which destinations must be carried to which exit and named in
+// CREATE (flag "deliver to registered responder" + responder id).
+struct RemoteResponder {
+  NodeId exit = 0;
+  uint32_t responder_id = 0;
+  std::vector<IpPrefix> serves;  // inner destinations reached through it
+};
+
 struct EngineConfig {
   NodeId self = 0;
   crypto::PrivateKey onion_private;  // X25519 static key ("b")
@@ -73,6 +83,10 @@ struct EngineConfig {
   std::vector<PvtConfig> pvts;
   std::vector<CustomerConfig> customers;
   std::vector<IpPrefix> exit_pool;   // local-delivery source pool (v4 and/or v6)
+  std::vector<RemoteResponder> remote_responders;  // entrance: responders behind other exits
+  uint32_t replay_window = 1024;     // TVT/PVT/customer SA anti-replay window (multiple of 64)
+  // How long an AIN on a failed route is avoided by the next attempts.
+  Duration failed_node_penalty = Duration::s(30);
 };
 
 // What the engine asks its environment to do.
@@ -111,7 +125,41 @@ struct AntInfo {
 struct EngineStats {
   uint64_t packets_in = 0, packets_out = 0, delivered_local = 0;
   uint64_t ants_created = 0, ants_destroyed = 0, create_failures = 0;
-  std::vector<uint64_t> drops;  // indexed by ainet::Errc
+  std::vector<uint64_t> drops;  // indexed by ainet::Errc (size kErrcCount)
+  // Drops that need a finer name than their Errc (each is also in drops[]).
+  uint64_t source_mismatch = 0;   // customer packet from another outer address (auth_failed)
+  uint64_t unknown_destroy = 0;   // DESTROY naming no live ANT (not_found)
+  uint64_t pending_dropped = 0;   // queued datagrams of an ANT that never came up (limit)
+  uint64_t unexpected_signal = 0; // signal in the wrong state or from the wrong PVT (unsupported)
+  uint64_t dummy_cells = 0;       // cover-traffic cells received and discarded (not a drop)
+};
+
+// ainctl views.
+struct PvtInfo {
+  NodeId peer = 0;
+  IpAddress address;
+  bool up = false;
+  uint64_t packets_in = 0, packets_out = 0, drops = 0;
+  size_t ants = 0;  // ANTs that use this PVT's link
+};
+struct CustomerInfo {
+  uint32_t id = 0;
+  std::string name;
+  IpAddress tunnel_address;
+  uint64_t packets_in = 0, packets_out = 0, drops = 0;
+  size_t ants = 0;  // ANTs entering (initiator) or leaving (responder) through it
+};
+
+// Sizes of every table the engine holds, for leak assertions: after all ANTs
+// are gone, everything but the configured baseline (PVTs, customers, their
+// SPIs and keepalive timers) must be back to zero.
+struct StateCounts {
+  size_t ants = 0, spis = 0, entrance_flows = 0, exit_flows = 0, pool_addresses = 0;
+  size_t timers = 0, tvt_sas = 0;
+  size_t total() const {
+    return ants + spis + entrance_flows + exit_flows + pool_addresses + timers + tvt_sas;
+  }
+  bool operator==(const StateCounts&) const = default;
 };
 
 }  // namespace ainet::core

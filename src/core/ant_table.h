@@ -1,0 +1,151 @@
+// The routing tables of paper Tables 1-3 and the state of every ANT this AIN
+// takes part in:
+//   entrance:     (customer tunnel, inner src, inner dst) <-> TVT to AIN_2
+//   intermediate: TVT in (from the previous AIN) <-> TVT out (to the next)
+//   exit:         TVT from AIN_{n-1} <-> (responder tunnel | local delivery,
+//                 inner src, inner dst)
+// plus the inbound SPI index (every SA this AIN receives on: PVTs, customer
+// tunnels, TVTs). Each ANT records which index entries it owns, so erase()
+// removes all of them: no state outlives the ANT.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "core/engine_api.h"
+#include "core/handshake.h"
+#include "core/onion.h"
+#include "core/pending_queue.h"
+#include "core/timer_queue.h"
+#include "sa/security_association.h"
+
+namespace ainet::core {
+
+// Who receives on an inbound SPI.
+struct SpiRef {
+  enum class Kind : uint8_t { pvt, customer, ant_fwd, ant_bwd } kind{};
+  uint64_t id = 0;  // PVT index, customer index, or ANT handle
+};
+
+// Entrance flow key (paper Table 1): one ANT per customer and inner pair,
+// shared by every session between those two addresses.
+struct EntranceKey {
+  uint32_t customer = 0;
+  IpAddress src, dst;
+  bool operator==(const EntranceKey&) const = default;
+};
+// Exit flow key (paper Table 3) as a reply sees it: target 0 = local
+// delivery, else the responder's customer id; `local_side` is the address
+// the exit put in the source of delivered datagrams (the inner source, or
+// its pool address), `remote_side` the responder address.
+struct ExitKey {
+  uint32_t target = 0;
+  IpAddress local_side, remote_side;
+  bool operator==(const ExitKey&) const = default;
+};
+struct EntranceKeyHash {
+  size_t operator()(const EntranceKey& k) const;
+};
+struct ExitKeyHash {
+  size_t operator()(const ExitKey& k) const;
+};
+
+constexpr int kNoPvt = -1;
+
+struct Ant {
+  uint64_t handle = 0;
+  AntInfo::Role role = AntInfo::Role::intermediate;
+  bool up = false;
+
+  // Neighbours: PVT indices; kNoPvt on the customer / local side.
+  int prev_pvt = kNoPvt, next_pvt = kNoPvt;
+  // TVT towards the previous AIN: in_fwd (prev -> us), out_bwd (us -> prev).
+  // TVT towards the next AIN: out_fwd (us -> next), in_bwd (next -> us).
+  uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;
+  std::unique_ptr<sa::SecurityAssociation> sa_in_fwd, sa_out_bwd, sa_out_fwd, sa_in_bwd;
+
+  // Onion keys: the entrance holds every hop's; relays and the exit their own.
+  std::optional<RouteOnionKeys> route_keys;
+  std::optional<HopOnionKeys> hop_keys;
+
+  // Entrance.
+  uint32_t customer = 0;  // customer index
+  IpAddress inner_src, inner_dst;
+  std::vector<NodeId> route;         // current attempt, entrance first
+  std::vector<NodeId> failed_nodes;  // AINs of failed attempts, avoided next time
+  int attempts = 0;
+  bool to_responder = false;
+  NodeId responder_exit = 0;
+  uint32_t responder_id = 0;
+  std::unique_ptr<EntranceHandshake> handshake;  // between CREATE and CREATED
+  PendingQueue pending;
+
+  // Relay: its CREATED slot, kept until CREATED comes back from the next hop.
+  std::unique_ptr<CreatedReply> reply;
+
+  // Exit.
+  bool deliver_to_responder = false;
+  uint32_t responder = 0;       // customer index of the responder
+  bool bound = false;           // the first datagram fixed inner src/dst
+  bool rewritten = false;       // inner source replaced by exposed_src
+  IpAddress exposed_src;        // what the destination sees as source
+  bool owns_pool_address = false;
+
+  // Index entries this ANT owns (for complete removal).
+  bool has_entrance_key = false, has_exit_key = false;
+  bool owns_spi_in_fwd = false, owns_spi_in_bwd = false;
+
+  // Time.
+  Time created{}, last_active{};
+  Duration lifetime{}, idle{};  // 0 = none
+  TimerHandle t_setup, t_expiry, t_idle;
+
+  uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
+};
+
+class AntTable {
+ public:
+  Ant* find(uint64_t handle);
+  const std::unordered_map<uint64_t, std::unique_ptr<Ant>>& all() const { return ants_; }
+  size_t size() const { return ants_.size(); }
+  // A new, empty ANT with a fresh handle (never reused).
+  Ant& add(AntInfo::Role role, Time now);
+  // Removes the ANT and every index entry it owns (SPIs, flow keys, pool
+  // address via release_pool). Returns the removed ANT for final cleanup.
+  std::unique_ptr<Ant> erase(uint64_t handle);
+
+  // Inbound SPI index.
+  bool spi_in_use(uint32_t spi) const { return spis_.count(spi) != 0; }
+  bool add_spi(uint32_t spi, SpiRef ref) { return spis_.emplace(spi, ref).second; }
+  void remove_spi(uint32_t spi) { spis_.erase(spi); }
+  const SpiRef* find_spi(uint32_t spi) const;
+  size_t spi_count() const { return spis_.size(); }
+  // Registers an ANT's inbound SPIs; false if taken.
+  bool claim_spi_in_fwd(Ant& a, uint32_t spi);
+  bool claim_spi_in_bwd(Ant& a, uint32_t spi);
+  void release_spi_in_bwd(Ant& a);
+  void release_spi_in_fwd(Ant& a);
+
+  // Flow tables.
+  Ant* find_entrance(const EntranceKey& k);
+  bool bind_entrance(Ant& a, const EntranceKey& k);
+  Ant* find_exit(const ExitKey& k);
+  Ant* find_exit_by_pool(const IpAddress& pool_addr);
+  bool bind_exit(Ant& a, const ExitKey& k);
+  size_t entrance_count() const { return entrance_.size(); }
+  size_t exit_count() const { return exit_.size() + pool_.size(); }
+  // Pool address -> ANT (exit local delivery with rewrite).
+  void bind_pool(Ant& a, const IpAddress& addr);
+
+ private:
+  std::unordered_map<uint64_t, std::unique_ptr<Ant>> ants_;
+  std::unordered_map<uint32_t, SpiRef> spis_;
+  std::unordered_map<EntranceKey, uint64_t, EntranceKeyHash> entrance_;
+  std::unordered_map<ExitKey, uint64_t, ExitKeyHash> exit_;
+  std::unordered_map<IpAddress, uint64_t> pool_;
+  uint64_t next_handle_ = 1;
+};
+
+}  // namespace ainet::core

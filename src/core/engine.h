@@ -1,0 +1,153 @@
+// The AIN engine (paper §4-§5, docs/protocol.md): PVTs, ANT set-up with one
+// nested CREATE, onion data path, teardown, timers. Sans-I/O: every input
+// carries `now`, every output is a call on the caller's Effects, randomness
+// comes from the Rng given to create() (it must outlive the Engine).
+//
+// One Engine is one AIN, which can be entrance, intermediate and exit at once
+// (paper §5.4). Nothing on the data path allocates: packets are opened and
+// sealed in buffers sized in create().
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "core/ant_table.h"
+#include "core/directory.h"
+#include "core/engine_api.h"
+#include "core/exit_pool.h"
+#include "core/pvt.h"
+#include "core/timer_queue.h"
+#include "core/tunnel_bundle.h"
+#include "crypto/kex.h"
+#include "crypto/rng.h"
+#include "wire/signaling.h"
+
+namespace ainet::core {
+
+class Engine {
+ public:
+  // Checks the configuration against the directory (self and every PVT peer
+  // listed, cell size, route length, keys) and keys every PVT and customer SA.
+  static Result<std::unique_ptr<Engine>> create(EngineConfig cfg,
+                                                std::shared_ptr<const Directory> dir,
+                                                crypto::Rng& rng, Time now);
+
+  // A packet from the network. ip carrier: a whole IP packet (protocol 51);
+  // the outer source is read from it. udp carrier: the UDP payload received
+  // on port 4500, with the sender's address.
+  void handle_packet(Time now, ByteSpan packet, Effects& fx);
+  void handle_packet(Time now, const IpAddress& src, ByteSpan packet, Effects& fx);
+  // A datagram from the exit's TUN: a reply to a locally delivered datagram.
+  void handle_local(Time now, ByteSpan datagram, Effects& fx);
+  // Runs every timer due at `now`.
+  void handle_timers(Time now, Effects& fx);
+  Time next_deadline() const { return timers_.next(); }
+
+  // Explicit ANT creation (ainctl); normally the first datagram of a
+  // customer creates its ANT. Returns the entrance handle; the ANT is up when
+  // Effects::on_event reports ant_up for it.
+  Result<uint64_t> create_ant(Time now, uint32_t customer_id, const IpAddress& src,
+                              const IpAddress& dst, Effects& fx);
+  // Tears an ANT down at any role, sending DESTROY(requested) both ways.
+  Errc destroy_ant(Time now, uint64_t handle, Effects& fx);
+  // DESTROY every live ANT (SIGTERM).
+  void shutdown(Time now, Effects& fx);
+  // New directory (SIGHUP): used for routes from now on. PVT addresses and
+  // keys stay as created.
+  void set_directory(std::shared_ptr<const Directory> dir);
+
+  std::vector<AntInfo> ants() const;
+  EngineStats stats() const;
+  std::vector<PvtInfo> pvts() const;
+  std::vector<CustomerInfo> customers() const;
+  StateCounts state_counts() const;
+  size_t state_size() const { return state_counts().total(); }
+
+  ~Engine();
+
+ private:
+  Engine(EngineConfig cfg, std::shared_ptr<const Directory> dir, crypto::Rng& rng);
+  Status init(Time now);
+
+  struct Customer {
+    CustomerConfig cfg;
+    TunnelBundle bundle;
+    uint64_t packets_in = 0, packets_out = 0, drops = 0;
+  };
+
+  // Inbound dispatch.
+  void dispatch(Time now, const IpAddress& src, ByteSpan packet, Effects& fx);
+  void on_pvt_packet(Time now, size_t pvt, const IpAddress& src, MutByteSpan pkt, Effects& fx);
+  void on_customer_packet(Time now, size_t cust, const IpAddress& src, MutByteSpan pkt,
+                          Effects& fx);
+  void on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
+                     Effects& fx);
+
+  // Signaling.
+  void on_signal(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
+  void on_create(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
+  void on_created(Time now, size_t pvt, Ant& a, const wire::SignalingMessage& m, Effects& fx);
+  void on_create_failed(Time now, size_t pvt, Ant& a, wire::SignalReason why, Effects& fx);
+  void on_destroy(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
+  void send_signal(size_t pvt, wire::SignalCommand cmd, wire::SignalReason why, uint32_t spi,
+                   Effects& fx);
+  void send_signal_msg(size_t pvt, const wire::SignalingMessage& m, Effects& fx);
+
+  // Entrance.
+  Ant* start_ant(Time now, size_t cust, const IpAddress& src, const IpAddress& dst, Effects& fx,
+                 Errc* why);
+  Errc attempt_route(Time now, Ant& a, Effects& fx);
+  void attempt_failed(Time now, Ant& a, wire::SignalReason why, bool destroy_partial,
+                      Effects& fx);
+  void entrance_up(Time now, Ant& a, Effects& fx);
+  void customer_datagram(Time now, size_t cust, MutByteSpan dgram, Effects& fx);
+  void customer_control(Time now, size_t cust, ByteSpan msg, Effects& fx);
+  void send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx);
+
+  // Exit.
+  void exit_deliver(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
+  void send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
+
+  // TVTs.
+  uint32_t fresh_spi();
+  Status make_tvt(Ant& a, bool towards_prev, size_t pvt, ByteSpan nonce, uint32_t spi_fwd,
+                  uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
+  void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
+
+  // Teardown.
+  // Sends DESTROY(why) to the neighbours flagged, then removes all state.
+  void teardown(Time now, Ant& a, wire::SignalReason why, bool tell_prev, bool tell_next,
+                Effects& fx);
+  void remove_ant(Ant& a);
+  void touch(Time now, Ant& a);
+  void arm_lifetime(Time now, Ant& a);
+  void on_timer(Time now, const TimerKey& k, Effects& fx);
+  void pvt_down(Time now, size_t pvt, Effects& fx);
+
+  void drop(Errc e) { ++drops_[static_cast<size_t>(e)]; }
+  int pvt_index(NodeId peer) const;
+  bool usable(NodeId id, const Ant* a, Time now) const;
+
+  EngineConfig cfg_;
+  std::shared_ptr<const Directory> dir_;
+  crypto::Rng& rng_;
+  crypto::X25519KeyPair onion_;
+  IpAddress self_addr_;
+
+  std::vector<Pvt> pvts_;
+  std::vector<Customer> customers_;
+  AntTable ants_;
+  TimerQueue timers_;
+  ExitPool pool_;
+  // AIN id -> time until which it is avoided by route selection.
+  std::vector<std::pair<NodeId, Time>> penalties_;
+
+  // Pre-sized packet buffers (nothing on the data path allocates).
+  Bytes rx_, mid_, tx_, cell_;
+  std::array<uint8_t, wire::kSignalingSize> sig_{};
+  size_t max_datagram_ = 0;
+
+  EngineStats stats_;
+  std::vector<uint64_t> drops_;
+};
+
+}  // namespace ainet::core

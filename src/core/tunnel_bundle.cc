@@ -1,0 +1,96 @@
+#include "core/tunnel_bundle.h"
+
+#include "wire/constants.h"
+
+namespace ainet::core {
+namespace {
+
+Result<std::unique_ptr<sa::SecurityAssociation>> make_sa(sa::Transform t, uint32_t spi,
+                                                         const Bytes& key, sa::Framing framing,
+                                                         const IpAddress& local,
+                                                         const IpAddress& remote,
+                                                         uint32_t replay_window) {
+  sa::SaConfig c;
+  c.spi = spi;
+  c.transform = t;
+  if (!c.keymat.assign(key)) return Errc::invalid_argument;
+  c.framing = framing;
+  c.replay_window = replay_window;
+  c.local = local;
+  c.remote = remote;
+  return sa::SecurityAssociation::create(c);
+}
+
+uint64_t total_drops(const sa::SecurityAssociation* s) {
+  if (!s) return 0;
+  uint64_t n = 0;
+  for (auto v : s->counters().drops_in) n += v;
+  return n;
+}
+
+}  // namespace
+
+Result<TunnelBundle> TunnelBundle::create(Carrier carrier, const BundleKeys& out,
+                                          const BundleKeys& in, const IpAddress& local,
+                                          const IpAddress& remote, uint32_t replay_window) {
+  TunnelBundle b;
+  b.carrier_ = carrier;
+  // ip carrier: ESP is bare (inside AH); AH builds the outer IP header.
+  const auto esp_framing = carrier == Carrier::ip ? sa::Framing::bare : sa::Framing::udp;
+  auto eo = make_sa(sa::Transform::esp_aes256_gcm, out.esp_spi, out.esp_key, esp_framing, local,
+                    remote, replay_window);
+  auto ei = make_sa(sa::Transform::esp_aes256_gcm, in.esp_spi, in.esp_key, esp_framing, local,
+                    remote, replay_window);
+  if (!eo) return eo.error();
+  if (!ei) return ei.error();
+  b.esp_out_ = std::move(*eo);
+  b.esp_in_ = std::move(*ei);
+  if (carrier == Carrier::ip) {
+    auto ao = make_sa(sa::Transform::ah_hmac_sha256, out.ah_spi, out.ah_key, sa::Framing::ip,
+                      local, remote, replay_window);
+    auto ai = make_sa(sa::Transform::ah_hmac_sha256, in.ah_spi, in.ah_key, sa::Framing::ip,
+                      local, remote, replay_window);
+    if (!ao) return ao.error();
+    if (!ai) return ai.error();
+    b.ah_out_ = std::move(*ao);
+    b.ah_in_ = std::move(*ai);
+  }
+  return b;
+}
+
+uint32_t TunnelBundle::inbound_spi() const {
+  return carrier_ == Carrier::ip ? ah_in_->spi() : esp_in_->spi();
+}
+
+Result<ByteSpan> TunnelBundle::seal(ByteSpan payload, uint8_t nh, MutByteSpan mid,
+                                    MutByteSpan out, crypto::Rng& rng) {
+  if (carrier_ == Carrier::udp) {
+    auto n = esp_out_->seal(payload, nh, out, rng);
+    if (!n) return n.error();
+    return ByteSpan(out.first(*n));
+  }
+  auto e = esp_out_->seal(payload, nh, mid, rng);
+  if (!e) return e.error();
+  // RFC 4302 §3.1 / RFC 4301 §4.5: AH over the ESP packet, next header 50.
+  auto n = ah_out_->seal(ByteSpan(mid.first(*e)), wire::kProtoEsp, out, rng);
+  if (!n) return n.error();
+  return ByteSpan(out.first(*n));
+}
+
+Result<sa::OpenedPacket> TunnelBundle::open(MutByteSpan packet) {
+  if (carrier_ == Carrier::udp) return esp_in_->open(packet);
+  auto a = ah_in_->open(packet);
+  if (!a) return a.error();
+  // The bundle is AH over ESP; anything else inside this AH SA is not ours.
+  if (a->next_header != wire::kProtoEsp) {
+    ++local_drops_;
+    return Errc::unsupported;
+  }
+  return esp_in_->open(a->payload);
+}
+
+uint64_t TunnelBundle::drops() const {
+  return local_drops_ + total_drops(esp_in_.get()) + total_drops(ah_in_.get());
+}
+
+}  // namespace ainet::core

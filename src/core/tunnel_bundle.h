@@ -1,0 +1,45 @@
+// An ESP+AH tunnel with one peer, both directions (paper §4.2 and Fig. 4/5:
+// four SAs). Used for PVTs (signaling between neighbouring AINs) and for
+// customer tunnels (initiators and responders).
+//   ip carrier:  IP | AH | ESP | payload   (RFC 4301 §3.3: ESP applied first, then AH)
+//   udp carrier: UDP 4500 | ESP | payload  (RFC 3948 cannot carry AH, so
+//                ESP alone, with its AEAD, authenticates the peer)
+#pragma once
+#include <memory>
+
+#include "core/engine_api.h"
+#include "crypto/rng.h"
+#include "sa/security_association.h"
+#include "util/bytes.h"
+#include "util/result.h"
+
+namespace ainet::core {
+
+class TunnelBundle {
+ public:
+  // local/remote: the outer (carrier) addresses of both ends.
+  static Result<TunnelBundle> create(Carrier carrier, const BundleKeys& out, const BundleKeys& in,
+                                     const IpAddress& local, const IpAddress& remote,
+                                     uint32_t replay_window);
+  TunnelBundle() = default;
+
+  // The SPI the first inbound header carries (AH for ip, ESP for udp), by
+  // which the engine finds this bundle.
+  uint32_t inbound_spi() const;
+  // Seals payload (next header nh) for the wire. `mid` holds the inner ESP
+  // packet of the ip carrier. Returns the bytes to send, inside `out`.
+  Result<ByteSpan> seal(ByteSpan payload, uint8_t nh, MutByteSpan mid, MutByteSpan out,
+                        crypto::Rng& rng);
+  // Opens a received packet in place (ip: whole IP packet; udp: UDP payload):
+  // AH, then the ESP it must carry (RFC 4303 §3.4 order inside each SA).
+  Result<sa::OpenedPacket> open(MutByteSpan packet);
+
+  uint64_t drops() const;
+
+ private:
+  Carrier carrier_ = Carrier::ip;
+  std::unique_ptr<sa::SecurityAssociation> esp_out_, ah_out_, esp_in_, ah_in_;
+  uint64_t local_drops_ = 0;
+};
+
+}  // namespace ainet::core
