@@ -1,7 +1,8 @@
 // AEAD ciphers for ESP and for the innermost onion layer:
 //   AES-GCM-128/256   (RFC 4106: 4-byte salt || 8-byte IV nonce, 16-byte ICV)
 //   ChaCha20-Poly1305 (RFC 7634 / RFC 8439: 4-byte salt || 8-byte IV nonce)
-//   AES-GMAC          (RFC 4543: AES-GCM with all data as AAD, empty plaintext)
+//   AES-GMAC          (RFC 4543: AES-GCM with all data as AAD, empty plaintext;
+//                      see crypto/gmac.h)
 // One object per SA direction: the key schedule is done once in create(), and
 // seal/open only set the nonce, so nothing is allocated per packet.
 #pragma once
@@ -29,11 +30,12 @@ class Aead {
   AeadAlg alg() const { return alg_; }
 
   // Encrypts pt into ct (same length; ct may alias pt exactly) and writes the
-  // 16-byte tag. nonce must be 12 bytes.
+  // 16-byte tag. nonce must be 12 bytes, tag 16 bytes. Wrong sizes or a
+  // partial (non-exact) overlap give Errc::invalid_argument.
   [[nodiscard]] Errc seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct,
                           MutByteSpan tag);
   // Verifies tag and decrypts ct into pt (may alias). On auth failure returns
-  // Errc::auth_failed and pt contents are unspecified (caller must discard).
+  // Errc::auth_failed and pt is zeroed (the caller must still discard it).
   [[nodiscard]] Errc open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByteSpan pt);
 
  private:

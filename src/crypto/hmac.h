@@ -1,6 +1,10 @@
 // HMAC-SHA-256 (RFC 2104) with optional truncation: HMAC-SHA-256-128 is the
 // ESP/AH integrity algorithm of RFC 4868 (full 32-byte key, 16-byte ICV).
-// The key is installed once; compute() is reusable and does not allocate.
+// The key is installed once; compute() re-uses the keyed context and never
+// copies the key again. Allocation: with OpenSSL 3.0 each compute() makes 2
+// small malloc/free pairs inside libcrypto (HMAC re-init/final duplicate the
+// SHA-256 provider context); constant per call, measured and pinned by
+// tests/unit/crypto/no_alloc_test.cc. See src/crypto/hmac.cc.
 #pragma once
 #include <initializer_list>
 #include <memory>
@@ -28,11 +32,12 @@ class Hmac {
 
  private:
   Hmac() = default;
-  void* mac_ = nullptr;  // keyed EVP_MAC_CTX* template
-  void* work_ = nullptr;  // EVP_MAC_CTX* reused per call
+  void* mac_ = nullptr;   // keyed EVP_MAC_CTX*, re-initialised (same key) per call
+  void* work_ = nullptr;  // unused (always null): re-init with a NULL key needs no second context
 };
 
-// One-shot SHA-256.
+// One-shot SHA-256 over the concatenation of parts. out32 must be 32 bytes
+// (else Errc::invalid_argument). Allocates an EVP_MD_CTX: not for per-packet use.
 [[nodiscard]] Errc sha256(std::initializer_list<ByteSpan> parts, MutByteSpan out32);
 
 }  // namespace ainet::crypto

@@ -30,16 +30,20 @@ struct Ed25519KeyPair {
 
 X25519KeyPair x25519_generate(Rng& rng);
 Result<PublicKey> x25519_public(ByteSpan priv32);
-// Shared secret; fails (Errc::crypto_error) for an all-zero result (small-order peer key, RFC 7748 §6.1).
+// Shared secret; fails (Errc::crypto_error, out32 zeroed) for an all-zero
+// result (small-order peer key, RFC 7748 §6.1). Wrong lengths: invalid_argument.
+// x25519_generate/ed25519_generate abort only if OpenSSL cannot allocate.
 [[nodiscard]] Errc x25519(ByteSpan priv32, ByteSpan peer_pub32, MutByteSpan out32);
 
 Ed25519KeyPair ed25519_generate(Rng& rng);
 Result<PublicKey> ed25519_public(ByteSpan seed32);
 Result<Signature> ed25519_sign(ByteSpan seed32, ByteSpan msg);
-// Errc::ok or Errc::bad_signature.
+// Errc::ok or Errc::bad_signature (also for a sig that is not 64 bytes or a
+// pub that OpenSSL refuses); Errc::invalid_argument if pub is not 32 bytes.
 [[nodiscard]] Errc ed25519_verify(ByteSpan pub32, ByteSpan msg, ByteSpan sig64);
 
-// RFC 5869. out.size() is L (<= 255*32).
+// RFC 5869. out.size() is L (1..255*32, else Errc::invalid_argument). An empty
+// salt means HashLen zero bytes (§2.2). expand needs prk.size() >= 32 (§2.3).
 [[nodiscard]] Errc hkdf_sha256(ByteSpan salt, ByteSpan ikm, ByteSpan info, MutByteSpan out);
 [[nodiscard]] Errc hkdf_extract_sha256(ByteSpan salt, ByteSpan ikm, MutByteSpan prk32);
 [[nodiscard]] Errc hkdf_expand_sha256(ByteSpan prk, ByteSpan info, MutByteSpan out);

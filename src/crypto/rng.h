@@ -14,7 +14,8 @@ class Rng {
   virtual void fill(MutByteSpan out) = 0;
   uint32_t u32();
   uint64_t u64();
-  // Uniform in [0, bound); bound > 0. Rejection sampling, no modulo bias.
+  // Uniform in [0, bound); bound > 0 (bound 0 returns 0). Rejection sampling,
+  // no modulo bias.
   uint64_t uniform(uint64_t bound);
 };
 
@@ -26,8 +27,8 @@ class SystemRng final : public Rng {
 };
 
 // Deterministic generator for tests and simulation: the ChaCha20 keystream
-// (via OpenSSL EVP) under a key derived from the seed. Never use for keys in
-// production.
+// (via OpenSSL EVP) under key = SHA-256(seed as 8 big-endian bytes), nonce 0,
+// counter 0; identical bytes on every run. Never use for keys in production.
 class DeterministicRng final : public Rng {
  public:
   explicit DeterministicRng(uint64_t seed);
