@@ -1,0 +1,110 @@
+// ControlHandler: what the control socket (docs/control.md) asks of the
+// daemon. The server turns JSON-lines requests into these typed calls and the
+// results back into JSON; the engine adapter implements this interface, so
+// the engine plugs in without knowing about sockets or JSON.
+//
+// Addresses and prefixes are text here ("10.0.0.1", "2001:db8::/32"): this
+// layer is for humans and scripts, not the packet path.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ainet::daemon {
+
+inline constexpr int kControlProtocolVersion = 1;
+
+struct StatusInfo {
+  uint32_t node_id = 0;
+  std::string node_name;
+  std::string carrier;  // "ip" | "udp"
+  int64_t uptime_s = 0;
+  uint64_t pvts_up = 0, pvts_total = 0;
+  uint64_t ants = 0, customers = 0;
+  uint64_t packets_in = 0, packets_out = 0, delivered_local = 0;
+  uint64_t ants_created = 0, ants_destroyed = 0, create_failures = 0;
+  std::map<std::string, uint64_t> drops;  // by ainet::Errc name; zero counts omitted
+  std::optional<int64_t> directory_expires;  // unix seconds
+};
+
+struct PvtRow {
+  uint32_t peer = 0;
+  std::string address;
+  bool up = false;
+  uint32_t esp_spi_in = 0, esp_spi_out = 0, ah_spi_in = 0, ah_spi_out = 0;
+  uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
+  int64_t last_seen_ms = -1;  // ms since the last valid packet; -1 = never
+};
+
+struct TvtRow {
+  uint64_t ant = 0;
+  uint32_t peer = 0;       // neighbour AIN
+  std::string direction;   // "fwd" | "bwd" (paper §4.3: towards the exit / the entrance)
+  uint32_t spi_in = 0, spi_out = 0;
+  uint64_t packets = 0, bytes = 0;
+};
+
+struct AntRow {
+  uint64_t handle = 0;
+  std::string role;  // "entrance" | "intermediate" | "exit"
+  bool up = false;
+  std::string inner_src, inner_dst;  // entrance/exit only; empty otherwise
+  std::vector<uint32_t> route;       // entrance only
+  uint32_t prev = 0, next = 0;       // 0 = customer / local delivery
+  uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
+  int64_t age_s = 0, idle_s = 0;
+};
+
+struct CustomerRow {
+  uint32_t id = 0;
+  std::string name;
+  std::string role;  // "initiator" | "responder"
+  std::string tunnel_address;
+  std::vector<std::string> serves;
+  uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
+};
+
+struct CreateAntRequest {
+  uint32_t customer = 0;
+  std::string src, dst;          // inner addresses
+  std::vector<uint32_t> route;   // empty = the entrance picks one
+};
+
+struct DirectoryInfo {
+  uint64_t ains = 0;
+  int64_t expires = 0;
+};
+
+// A refused request. `code` is one of docs/control.md's error codes.
+struct ControlError {
+  std::string code;  // "not_found" | "invalid" | "failed" | "unavailable"
+  std::string message;
+};
+
+template <typename T>
+struct ControlOutcome {
+  std::optional<T> value;
+  ControlError error;
+  static ControlOutcome ok(T v) { return {std::move(v), {}}; }
+  static ControlOutcome fail(std::string code, std::string message) {
+    return {std::nullopt, {std::move(code), std::move(message)}};
+  }
+};
+struct Done {};
+
+class ControlHandler {
+ public:
+  virtual ~ControlHandler() = default;
+  virtual StatusInfo status() = 0;
+  virtual std::vector<PvtRow> list_pvts() = 0;
+  virtual std::vector<TvtRow> list_tvts() = 0;
+  virtual std::vector<AntRow> list_ants() = 0;
+  virtual std::vector<CustomerRow> list_customers() = 0;
+  virtual ControlOutcome<uint64_t> create_ant(const CreateAntRequest& req) = 0;
+  virtual ControlOutcome<Done> destroy_ant(uint64_t handle) = 0;
+  virtual ControlOutcome<DirectoryInfo> reload_directory() = 0;
+};
+
+}  // namespace ainet::daemon

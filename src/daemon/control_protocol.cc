@@ -1,0 +1,203 @@
+#include "daemon/control_protocol.h"
+
+#include <limits>
+
+namespace ainet::daemon {
+
+using nlohmann::json;
+
+void to_json(json& j, const StatusInfo& v) {
+  j = json{{"node_id", v.node_id},
+           {"node_name", v.node_name},
+           {"carrier", v.carrier},
+           {"uptime_s", v.uptime_s},
+           {"pvts_up", v.pvts_up},
+           {"pvts_total", v.pvts_total},
+           {"ants", v.ants},
+           {"customers", v.customers},
+           {"packets_in", v.packets_in},
+           {"packets_out", v.packets_out},
+           {"delivered_local", v.delivered_local},
+           {"ants_created", v.ants_created},
+           {"ants_destroyed", v.ants_destroyed},
+           {"create_failures", v.create_failures},
+           {"drops", v.drops},
+           {"directory_expires", v.directory_expires ? json(*v.directory_expires) : json(nullptr)}};
+}
+
+void to_json(json& j, const PvtRow& v) {
+  j = json{{"peer", v.peer},
+           {"address", v.address},
+           {"up", v.up},
+           {"esp_spi_in", v.esp_spi_in},
+           {"esp_spi_out", v.esp_spi_out},
+           {"ah_spi_in", v.ah_spi_in},
+           {"ah_spi_out", v.ah_spi_out},
+           {"packets_in", v.packets_in},
+           {"packets_out", v.packets_out},
+           {"bytes_in", v.bytes_in},
+           {"bytes_out", v.bytes_out},
+           {"last_seen_ms", v.last_seen_ms}};
+}
+
+void to_json(json& j, const TvtRow& v) {
+  j = json{{"ant", v.ant},         {"peer", v.peer},       {"direction", v.direction},
+           {"spi_in", v.spi_in},   {"spi_out", v.spi_out}, {"packets", v.packets},
+           {"bytes", v.bytes}};
+}
+
+void to_json(json& j, const AntRow& v) {
+  j = json{{"handle", v.handle},
+           {"role", v.role},
+           {"up", v.up},
+           {"inner_src", v.inner_src},
+           {"inner_dst", v.inner_dst},
+           {"route", v.route},
+           {"prev", v.prev},
+           {"next", v.next},
+           {"packets_fwd", v.packets_fwd},
+           {"packets_bwd", v.packets_bwd},
+           {"bytes_fwd", v.bytes_fwd},
+           {"bytes_bwd", v.bytes_bwd},
+           {"age_s", v.age_s},
+           {"idle_s", v.idle_s}};
+}
+
+void to_json(json& j, const CustomerRow& v) {
+  j = json{{"id", v.id},
+           {"name", v.name},
+           {"role", v.role},
+           {"tunnel_address", v.tunnel_address},
+           {"serves", v.serves},
+           {"packets_in", v.packets_in},
+           {"packets_out", v.packets_out},
+           {"bytes_in", v.bytes_in},
+           {"bytes_out", v.bytes_out}};
+}
+
+void to_json(json& j, const DirectoryInfo& v) { j = json{{"ains", v.ains}, {"expires", v.expires}}; }
+
+std::string control_error_line(const json& id, std::string_view code, std::string_view message) {
+  json r{{"id", id},
+         {"ok", false},
+         {"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
+  return r.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+std::string ok_line(const json& id, json result) {
+  json r{{"id", id}, {"ok", true}, {"result", std::move(result)}};
+  return r.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Reads an unsigned integer argument; false if absent or not one.
+bool get_uint(const json& args, const char* key, uint64_t max, uint64_t& out) {
+  auto it = args.find(key);
+  if (it == args.end() || !it->is_number_unsigned()) return false;
+  const uint64_t v = it->get<uint64_t>();
+  if (v > max) return false;
+  out = v;
+  return true;
+}
+
+bool get_string(const json& args, const char* key, std::string& out) {
+  auto it = args.find(key);
+  if (it == args.end() || !it->is_string()) return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+template <typename T>
+std::string outcome_line(const json& id, const ControlOutcome<T>& o, json result) {
+  if (!o.value) return control_error_line(id, o.error.code, o.error.message);
+  return ok_line(id, std::move(result));
+}
+
+}  // namespace
+
+std::string dispatch_control_line(ControlHandler& h, std::string_view line) {
+  json req = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  if (req.is_discarded() || !req.is_object())
+    return control_error_line(nullptr, "bad_request", "request is not a JSON object");
+  json id = req.value("id", json(nullptr));
+  auto cmd_it = req.find("cmd");
+  if (cmd_it == req.end() || !cmd_it->is_string())
+    return control_error_line(id, "bad_request", "missing string field \"cmd\"");
+  const std::string cmd = cmd_it->get<std::string>();
+  json args = req.value("args", json::object());
+  if (!args.is_object()) return control_error_line(id, "bad_request", "\"args\" must be an object");
+
+  if (cmd == "version")
+    return ok_line(id, {{"protocol", kControlProtocolVersion}, {"aind", "0.1.0"}});
+  if (cmd == "status") return ok_line(id, h.status());
+  if (cmd == "list_pvts") return ok_line(id, {{"pvts", h.list_pvts()}});
+  if (cmd == "list_tvts") return ok_line(id, {{"tvts", h.list_tvts()}});
+  if (cmd == "list_ants") return ok_line(id, {{"ants", h.list_ants()}});
+  if (cmd == "list_customers") return ok_line(id, {{"customers", h.list_customers()}});
+  if (cmd == "create_ant") {
+    CreateAntRequest r;
+    uint64_t customer = 0;
+    if (!get_uint(args, "customer", std::numeric_limits<uint32_t>::max(), customer))
+      return control_error_line(id, "bad_request", "create_ant: \"customer\" must be a customer id");
+    r.customer = static_cast<uint32_t>(customer);
+    if (!get_string(args, "src", r.src) || !get_string(args, "dst", r.dst))
+      return control_error_line(id, "bad_request", "create_ant: \"src\" and \"dst\" must be addresses");
+    if (auto it = args.find("route"); it != args.end()) {
+      if (!it->is_array())
+        return control_error_line(id, "bad_request", "create_ant: \"route\" must be a list of AIN ids");
+      for (const json& e : *it) {
+        if (!e.is_number_unsigned() || e.get<uint64_t>() == 0 ||
+            e.get<uint64_t>() > std::numeric_limits<uint32_t>::max())
+          return control_error_line(id, "bad_request", "create_ant: \"route\" must be a list of AIN ids");
+        r.route.push_back(e.get<uint32_t>());
+      }
+    }
+    auto o = h.create_ant(r);
+    return outcome_line(id, o, o.value ? json{{"ant", *o.value}} : json());
+  }
+  if (cmd == "destroy_ant") {
+    uint64_t ant = 0;
+    if (!get_uint(args, "ant", std::numeric_limits<uint64_t>::max(), ant))
+      return control_error_line(id, "bad_request", "destroy_ant: \"ant\" must be an ANT handle");
+    auto o = h.destroy_ant(ant);
+    return outcome_line(id, o, json::object());
+  }
+  if (cmd == "reload_directory") {
+    auto o = h.reload_directory();
+    return outcome_line(id, o, o.value ? json(*o.value) : json());
+  }
+  return control_error_line(id, "unknown_command", "unknown command \"" + cmd + "\"");
+}
+
+std::string make_control_request(uint64_t id, std::string_view cmd, const json& args) {
+  json r{{"id", id}, {"cmd", std::string(cmd)}};
+  if (!args.is_null()) r["args"] = args;
+  return r.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+ControlReply parse_control_response(std::string_view line) {
+  ControlReply reply;
+  json r = json::parse(line.begin(), line.end(), nullptr, false);
+  if (r.is_discarded() || !r.is_object() || !r.contains("ok") || !r["ok"].is_boolean()) {
+    reply.error_code = "bad_response";
+    reply.error_message = "daemon sent a malformed response";
+    return reply;
+  }
+  reply.id = r.value("id", json(nullptr));
+  reply.ok = r["ok"].get<bool>();
+  if (reply.ok) {
+    reply.result = r.value("result", json::object());
+  } else {
+    const json e = r.value("error", json::object());
+    auto text = [&](const char* key, const char* fallback) {
+      if (!e.is_object() || !e.contains(key) || !e[key].is_string()) return std::string(fallback);
+      return e[key].get<std::string>();
+    };
+    reply.error_code = text("code", "failed");
+    reply.error_message = text("message", "");
+  }
+  return reply;
+}
+
+}  // namespace ainet::daemon
