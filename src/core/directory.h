@@ -34,9 +34,6 @@ struct AinEntry {
   bool exits_to(const wire::IpAddress& dst) const;
 };
 
-struct DirectoryLoad;
-DirectoryLoad make_directory(uint32_t version, uint64_t expires, std::vector<AinEntry> entries);
-
 class Directory {
  public:
   Directory() = default;
@@ -52,8 +49,7 @@ class Directory {
   std::span<const NodeId> edges_of(NodeId id) const;
 
  private:
-  friend DirectoryLoad make_directory(uint32_t version, uint64_t expires,
-                                      std::vector<AinEntry> entries);
+  friend struct DirectoryBuilder;  // directory.cc: the only writer
   uint32_t version_ = 0;
   uint64_t expires_ = 0;
   std::vector<AinEntry> entries_;
