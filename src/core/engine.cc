@@ -511,19 +511,30 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, ui
   auto bwd = make(spi_bwd, k.bwd, seq_bwd);
   if (!fwd) return fwd.error();
   if (!bwd) return bwd.error();
+  const uint32_t label = (rng_.u32() & 0xfffff) | 1;  // 20 bits, non-zero (RFC 6437)
   if (towards_prev) {
     a.sa_in_fwd = std::move(*fwd);
     a.sa_out_bwd = std::move(*bwd);
+    a.flow_out_bwd = label;
   } else {
     a.sa_out_fwd = std::move(*fwd);
     a.sa_in_bwd = std::move(*bwd);
+    a.flow_out_fwd = label;
   }
   return Errc::ok;
 }
 
-void Engine::seal_and_send_tvt(sa::SecurityAssociation& s, size_t pi, ByteSpan cell, Effects& fx) {
+void Engine::seal_and_send_tvt(sa::SecurityAssociation& s, size_t pi, ByteSpan cell,
+                               uint32_t flow_label, Effects& fx) {
   auto n = s.seal(cell, wire::kProtoOnion, tx_, rng_);
   if (!n) return drop(n.error());
+  // RFC 4302 §3.3.3.1.2: the IPv6 flow label is mutable (zeroed for the
+  // ICV), so it can be set after sealing: a random label per TVT.
+  if (cfg_.carrier == Carrier::ip && *n >= wire::kIpv6HeaderLen && (tx_[0] >> 4) == 6) {
+    tx_[1] = static_cast<uint8_t>((tx_[1] & 0xf0) | ((flow_label >> 16) & 0x0f));
+    tx_[2] = static_cast<uint8_t>(flow_label >> 8);
+    tx_[3] = static_cast<uint8_t>(flow_label);
+  }
   ++stats_.packets_out;
   fx.send_packet(pvts_[pi].address, ByteSpan(tx_.data(), *n));
 }
@@ -554,7 +565,8 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
     if (a.role == Role::intermediate) {
       // Paper §5.2: one layer off, then on to the next TVT.
       if (!ok(relay_forward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
-      return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell, fx);
+      return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell, a.flow_out_fwd,
+                               fx);
     }
     if (a.role != Role::exit) return drop(Errc::unsupported);
     auto p = open_forward(*a.hop_keys, cell);
@@ -570,7 +582,8 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
   a.bytes_bwd += cell.size();
   if (a.role == Role::intermediate) {
     if (!ok(relay_backward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
-    return seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell, fx);
+    return seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell, a.flow_out_bwd,
+                             fx);
   }
   if (a.role != Role::entrance) return drop(Errc::unsupported);
   // Paper §4.4: the entrance removes every layer and sends the datagram to
@@ -759,7 +772,7 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
   touch(now, a);
   ++a.packets_fwd;
   a.bytes_fwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+  seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, a.flow_out_fwd, fx);
 }
 
 void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& fx) {
@@ -881,7 +894,7 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
   touch(now, a);
   ++a.packets_bwd;
   a.bytes_bwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
+  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, a.flow_out_bwd, fx);
 }
 
 // ---------------------------------------------------------------- teardown -

@@ -6,7 +6,9 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -90,6 +92,7 @@ class NodeEffects : public Effects {
 // The customer host: its side of the ESP+AH tunnel to AIN 1.
 struct CustomerHost {
   IpAddress address;
+  NodeId ain = 1;
   TunnelBundle bundle;
   std::vector<Bytes> received;  // inner datagrams (decrypted)
 };
@@ -97,7 +100,35 @@ struct CustomerHost {
 class Net {
  public:
   // n AINs in a line; route_length n.
-  explicit Net(size_t n, Carrier carrier = Carrier::ip, uint64_t seed = 7) : rng_(seed), carrier_(carrier) {
+  explicit Net(size_t n, Carrier carrier = Carrier::ip, uint64_t seed = 7)
+      : Net(line(n), carrier, seed) {}
+
+  struct Topology {
+    size_t n = 3;
+    std::vector<std::pair<NodeId, NodeId>> edges;
+    std::vector<NodeId> exits;
+    size_t route_length = 3;
+    // Customers: (AIN, customer id, tunnel address, serves prefixes).
+    struct Cust {
+      NodeId ain;
+      uint32_t id;
+      const char* address;
+      std::vector<const char*> serves;
+    };
+    std::vector<Cust> customers{{1, 100, "10.0.1.100", {}}};
+    std::function<void(std::vector<EngineConfig>&)> tweak;
+  };
+  static Topology line(size_t n) {
+    Topology t;
+    t.n = n;
+    for (size_t i = 1; i < n; ++i) t.edges.emplace_back(static_cast<NodeId>(i), static_cast<NodeId>(i + 1));
+    t.exits = {static_cast<NodeId>(n)};
+    t.route_length = n;
+    return t;
+  }
+
+  Net(const Topology& topo, Carrier carrier = Carrier::ip, uint64_t seed = 7) : rng_(seed), carrier_(carrier) {
+    const size_t n = topo.n;
     std::vector<AinEntry> entries;
     std::vector<crypto::X25519KeyPair> onion;
     for (size_t i = 0; i < n; ++i) {
@@ -107,9 +138,12 @@ class Net {
       e.name = "ain" + std::to_string(i + 1);
       e.address = ain_addr(i + 1);
       e.onion_key = onion.back().pub;
-      if (i > 0) e.neighbours.push_back(static_cast<NodeId>(i));
-      if (i + 1 < n) e.neighbours.push_back(static_cast<NodeId>(i + 2));
-      if (i + 1 == n) e.exit_policy = {IpPrefix::parse("0.0.0.0/0").value(), IpPrefix::parse("::/0").value()};
+      for (auto [a, b] : topo.edges) {
+        if (a == e.id) e.neighbours.push_back(b);
+        if (b == e.id) e.neighbours.push_back(a);
+      }
+      if (std::find(topo.exits.begin(), topo.exits.end(), e.id) != topo.exits.end())
+        e.exit_policy = {IpPrefix::parse("0.0.0.0/0").value(), IpPrefix::parse("::/0").value()};
       entries.push_back(e);
     }
     auto load = make_directory(1, 4102444800, entries);
@@ -121,28 +155,36 @@ class Net {
       cfgs[i].self = static_cast<NodeId>(i + 1);
       cfgs[i].onion_private = onion[i].priv;
       cfgs[i].carrier = carrier;
-      cfgs[i].route_length = n;
+      cfgs[i].route_length = topo.route_length;
       cfgs[i].inactivity_timeout = Duration::s(60);
+      cfgs[i].exit_pool = {IpPrefix::parse("10.77.0.0/24").value(), IpPrefix::parse("fd77::/64").value()};
     }
     uint32_t spi = 0x1000;
-    for (size_t i = 0; i + 1 < n; ++i) {  // PVT i+1 <-> i+2
+    for (auto [a, b] : topo.edges) {
       BundleKeys ab = keys(spi), ba = keys(spi + 2);
       spi += 4;
       Bytes secret = fill(rng_, 32);
-      cfgs[i].pvts.push_back(PvtConfig{static_cast<NodeId>(i + 2), ab, ba, secret});
-      cfgs[i + 1].pvts.push_back(PvtConfig{static_cast<NodeId>(i + 1), ba, ab, secret});
+      cfgs[a - 1].pvts.push_back(PvtConfig{b, ab, ba, secret});
+      cfgs[b - 1].pvts.push_back(PvtConfig{a, ba, ab, secret});
     }
-    // Customer 100 at AIN 1.
-    CustomerConfig cc;
-    cc.id = 100;
-    cc.name = "alice";
-    cc.tunnel_address = addr("10.0.1.100");
-    cc.out = keys(0x2000);
-    cc.in = keys(0x2002);
-    cfgs[0].customers.push_back(cc);
-    customer.address = cc.tunnel_address;
-    customer.bundle = TunnelBundle::create(carrier, cc.in, cc.out, cc.tunnel_address, ain_addr(1), 1024).value();
-    cfgs[n - 1].exit_pool = {IpPrefix::parse("10.77.0.0/24").value(), IpPrefix::parse("fd77::/64").value()};
+    uint32_t cspi = 0x2000;
+    for (const auto& c : topo.customers) {
+      CustomerConfig cc;
+      cc.id = c.id;
+      cc.name = "c" + std::to_string(c.id);
+      cc.tunnel_address = addr(c.address);
+      cc.out = keys(cspi);
+      cc.in = keys(cspi + 2);
+      cspi += 4;
+      for (const char* p : c.serves) cc.serves.push_back(IpPrefix::parse(p).value());
+      cfgs[c.ain - 1].customers.push_back(cc);
+      auto host = std::make_unique<CustomerHost>();
+      host->address = cc.tunnel_address;
+      host->ain = c.ain;
+      host->bundle = TunnelBundle::create(carrier, cc.in, cc.out, cc.tunnel_address, ain_addr(c.ain), 1024).value();
+      hosts.push_back(std::move(host));
+    }
+    if (topo.tweak) topo.tweak(cfgs);
     for (size_t i = 0; i < n; ++i) {
       fx.push_back(std::make_unique<NodeEffects>(*this, ain_addr(i + 1)));
       auto e = Engine::create(cfgs[i], dir_, rng_, now);
@@ -169,13 +211,17 @@ class Net {
     ++sent;
   }
 
-  // The customer sends one inner datagram (or control message) to AIN 1.
-  void customer_send(ByteSpan inner, uint8_t nh) {
+  // A customer (default: the first, at AIN 1) sends one inner datagram or
+  // control message to its AIN.
+  void customer_send(ByteSpan inner, uint8_t nh, size_t host = 0) {
     Bytes mid(70000), out(70000);
-    auto sealed = customer.bundle.seal(inner, nh, mid, out, rng_);
+    auto sealed = hosts[host]->bundle.seal(inner, nh, mid, out, rng_);
     ASSERT_TRUE(sealed.ok());
-    enqueue(customer.address, ain_addr(1), *sealed);
+    enqueue(hosts[host]->address, ain_addr(hosts[host]->ain), *sealed);
   }
+  CustomerHost& host(size_t i) { return *hosts[i]; }
+  crypto::Rng& rng() { return rng_; }
+  std::shared_ptr<const Directory> directory() const { return dir_; }
 
   // Delivers queued packets until the network is quiet (bounded).
   void run() {
@@ -183,13 +229,16 @@ class Net {
       Wire w = std::move(wire.front());
       wire.pop_front();
       if (tap && !tap(w)) continue;
-      if (w.to == customer.address) {
+      bool to_host = false;
+      for (auto& h : hosts) {
+        if (w.to != h->address) continue;
+        to_host = true;
         Bytes b = w.bytes;
-        auto o = customer.bundle.open(b);
+        auto o = h->bundle.open(b);
         if (o.ok() && (o->next_header == 4 || o->next_header == 41))
-          customer.received.emplace_back(o->payload.begin(), o->payload.end());
-        continue;
+          h->received.emplace_back(o->payload.begin(), o->payload.end());
       }
+      if (to_host) continue;
       for (size_t i = 0; i < engines.size(); ++i)
         if (w.to == ain_addr(i + 1)) {
           if (carrier_ == Carrier::ip)
@@ -221,7 +270,8 @@ class Net {
   std::vector<EngineConfig> cfgs;
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<std::unique_ptr<NodeEffects>> fx;
-  CustomerHost customer;
+  std::vector<std::unique_ptr<CustomerHost>> hosts;
+  CustomerHost& customer() { return *hosts[0]; }
   std::deque<Wire> wire;
   std::function<bool(Wire&)> tap;  // return false to drop a packet
   uint64_t sent = 0;

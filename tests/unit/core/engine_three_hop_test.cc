@@ -46,11 +46,11 @@ void check_roundtrip(Net& net, const IpAddress& src, const IpAddress& dst, const
   const char* back = "reply from the responder";
   const Bytes rpay(back, back + std::strlen(back));
   const Bytes reply = udp_datagram(dst, info->src, rpay);
-  const size_t got = net.customer.received.size();
+  const size_t got = net.customer().received.size();
   net.ain(3).handle_local(net.now, reply, net.fx_of(3));
   net.run();
-  ASSERT_EQ(net.customer.received.size(), got + 1);
-  const Bytes& r = net.customer.received.back();
+  ASSERT_EQ(net.customer().received.size(), got + 1);
+  const Bytes& r = net.customer().received.back();
   auto rinfo = wire::parse_ip_packet(r);
   ASSERT_TRUE(rinfo.ok());
   EXPECT_EQ(rinfo->src, dst);
@@ -217,7 +217,7 @@ TEST(EngineThreeHop, CustomerPacketFromWrongAddressIsDropped) {
   Net net(3);
   Bytes mid(70000), out(70000);
   const Bytes d = udp_datagram(addr("192.168.1.5"), addr("198.51.100.7"), Bytes(10, 1));
-  auto sealed = net.customer.bundle.seal(d, 4, mid, out, *std::make_unique<crypto::DeterministicRng>(3));
+  auto sealed = net.customer().bundle.seal(d, 4, mid, out, *std::make_unique<crypto::DeterministicRng>(3));
   ASSERT_TRUE(sealed.ok());
   Bytes pkt(sealed->begin(), sealed->end());
   // Rewrite the outer source (AH covers it, so this also fails AH); the

@@ -1,0 +1,233 @@
+// ANT set-up and teardown paths of the engine with a few hand-wired AINs:
+// retries over another route, resource limits, the pending queue, registered
+// responders, colliding inner sources, hard expiry, shutdown, and bad
+// signaling from a PVT peer.
+#include <gtest/gtest.h>
+
+#include "engine_test_net.h"
+
+namespace ainet::core {
+namespace {
+
+using testnet::addr;
+using testnet::Net;
+using testnet::udp_datagram;
+
+size_t count_events(const testnet::NodeEffects& fx, EventKind k) {
+  size_t n = 0;
+  for (const auto& e : fx.events) n += e.kind == k;
+  return n;
+}
+uint64_t drops(const Engine& e, Errc c) { return e.stats().drops[static_cast<size_t>(c)]; }
+
+const IpAddress kSrc = addr("192.168.1.5");
+const IpAddress kDst = addr("198.51.100.7");
+
+Net::Topology diamond() {
+  Net::Topology t;
+  t.n = 4;
+  t.edges = {{1, 2}, {1, 3}, {2, 4}, {3, 4}};
+  t.exits = {4};
+  t.route_length = 3;
+  return t;
+}
+
+TEST(EngineSetup, RetriesOverAnotherRouteWhenALinkIsDead) {
+  uint64_t failures = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    Net net(diamond(), Carrier::ip, seed);
+    // The link 2 <-> 4 is dead both ways from the start.
+    net.tap = [](testnet::Wire& w) {
+      const bool a = w.from == Net::ain_addr(2) && w.to == Net::ain_addr(4);
+      const bool b = w.from == Net::ain_addr(4) && w.to == Net::ain_addr(2);
+      return !(a || b);
+    };
+    net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, 7)), 4);
+    net.run();
+    net.advance_to(net.now + Duration::s(12));
+    ASSERT_EQ(net.fx_of(4).local.size(), 1u) << "seed " << seed;  // delivered exactly once
+    ASSERT_EQ(net.ain(1).ants().size(), 1u);
+    EXPECT_EQ(net.ain(1).ants()[0].route, (std::vector<NodeId>{1, 3, 4}));
+    EXPECT_TRUE(net.ain(2).ants().empty()) << "partial route left state, seed " << seed;
+    EXPECT_EQ(net.ain(4).ants().size(), 1u);
+    failures += net.ain(1).stats().create_failures;
+  }
+  EXPECT_GT(failures, 0u);  // some seeds picked the dead route first
+}
+
+TEST(EngineSetup, RelayAtMaxAntsAnswersResourcesAndNothingLeaks) {
+  auto t = Net::line(3);
+  t.tweak = [](std::vector<EngineConfig>& c) { c[1].max_ants = 0; };
+  Net net(t);
+  auto base1 = net.ain(1).state_counts(), base2 = net.ain(2).state_counts();
+  net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, 7)), 4);
+  net.run();
+  EXPECT_EQ(net.fx_of(3).local.size(), 0u);
+  EXPECT_EQ(count_events(net.fx_of(1), EventKind::ant_failed), 1u);
+  EXPECT_EQ(net.ain(1).stats().create_failures, 3u);  // setup_attempts
+  EXPECT_EQ(net.ain(1).stats().pending_dropped, 1u);
+  EXPECT_EQ(net.ain(2).stats().create_failures, 3u);
+  EXPECT_EQ(drops(net.ain(2), Errc::limit), 3u);
+  EXPECT_EQ(net.ain(1).state_counts(), base1);
+  EXPECT_EQ(net.ain(2).state_counts(), base2);
+}
+
+TEST(EngineSetup, PendingQueueIsBoundedAndFlushedWhenUp) {
+  auto t = Net::line(3);
+  t.tweak = [](std::vector<EngineConfig>& c) { c[0].pending_queue = 2; };
+  Net net(t);
+  for (int i = 0; i < 4; ++i) net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, static_cast<uint8_t>(i))), 4);
+  net.run();
+  EXPECT_EQ(net.fx_of(3).local.size(), 2u);
+  EXPECT_EQ(net.ain(1).stats().pending_dropped, 2u);
+  EXPECT_EQ(drops(net.ain(1), Errc::limit), 2u);
+  // In order: the first two.
+  EXPECT_EQ(net.fx_of(3).local[0].back(), 0);
+  EXPECT_EQ(net.fx_of(3).local[1].back(), 1);
+}
+
+TEST(EngineSetup, RegisteredResponderBothWaysAndResponderDestroy) {
+  auto t = Net::line(3);
+  t.customers.push_back({3, 200, "10.0.3.200", {"203.0.113.0/24"}});
+  t.tweak = [](std::vector<EngineConfig>& c) {
+    c[0].remote_responders.push_back({3, 200, {IpPrefix::parse("203.0.113.0/24").value()}});
+  };
+  Net net(t);
+  auto base = net.ain(3).state_counts();
+  const IpAddress srv = addr("203.0.113.5");
+  const Bytes d = udp_datagram(kSrc, srv, Bytes(30, 9));
+  net.customer_send(d, 4);
+  net.run();
+  ASSERT_EQ(net.host(1).received.size(), 1u);
+  EXPECT_EQ(net.host(1).received[0], d);  // into the responder's tunnel unchanged
+  EXPECT_TRUE(net.fx_of(3).local.empty());
+  // The responder answers through its tunnel; the reply goes back in the ANT.
+  const Bytes r = udp_datagram(srv, kSrc, Bytes(12, 4));
+  net.customer_send(r, 4, 1);
+  net.run();
+  ASSERT_EQ(net.customer().received.size(), 1u);
+  EXPECT_EQ(net.customer().received[0], r);
+  EXPECT_EQ(net.ain(3).customers()[0].ants, 1u);
+  // The responder ends the session: DESTROY runs back to the entrance.
+  Bytes ctl(wire::kCustomerControlSize);
+  ASSERT_EQ(wire::serialize_customer_control({wire::CustomerCommand::destroy, srv, kSrc}, ctl), Errc::ok);
+  net.customer_send(ctl, wire::kProtoOnion, 1);
+  net.run();
+  for (size_t i = 1; i <= 3; ++i) EXPECT_TRUE(net.ain(i).ants().empty()) << i;
+  EXPECT_EQ(net.ain(3).state_counts(), base);
+}
+
+TEST(EngineSetup, CollidingInnerSourcesNeverMix) {
+  auto t = Net::line(3);
+  t.customers.push_back({1, 101, "10.0.1.101", {}});
+  Net net(t);
+  net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, 1)), 4, 0);
+  net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, 2)), 4, 1);
+  net.run();
+  ASSERT_EQ(net.fx_of(3).local.size(), 2u);
+  EXPECT_EQ(net.ain(3).ants().size(), 2u);
+  auto i0 = wire::parse_ip_packet(net.fx_of(3).local[0]).value();
+  auto i1 = wire::parse_ip_packet(net.fx_of(3).local[1]).value();
+  ASSERT_NE(i0.src, i1.src);  // one pool address per ANT
+  const uint8_t tag0 = net.fx_of(3).local[0].back(), tag1 = net.fx_of(3).local[1].back();
+  // Replies to each pool address reach the customer that sent that datagram.
+  net.ain(3).handle_local(net.now, udp_datagram(kDst, i0.src, Bytes(5, tag0)), net.fx_of(3));
+  net.ain(3).handle_local(net.now, udp_datagram(kDst, i1.src, Bytes(5, tag1)), net.fx_of(3));
+  net.run();
+  ASSERT_EQ(net.host(0).received.size(), 1u);
+  ASSERT_EQ(net.host(1).received.size(), 1u);
+  EXPECT_EQ(net.host(0).received[0].back(), 1);
+  EXPECT_EQ(net.host(1).received[0].back(), 2);
+  // A reply to an address no ANT owns is dropped.
+  net.ain(3).handle_local(net.now, udp_datagram(kDst, addr("10.77.0.250"), Bytes(5, 0)), net.fx_of(3));
+  EXPECT_GE(drops(net.ain(3), Errc::not_found), 1u);
+}
+
+TEST(EngineSetup, HardExpiryEndsABusyAntEverywhere) {
+  auto t = Net::line(3);
+  t.tweak = [](std::vector<EngineConfig>& c) {
+    for (auto& x : c) x.ant_lifetime = Duration::s(10);
+  };
+  Net net(t);
+  for (int i = 0; i < 4; ++i) {
+    net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, 1)), 4);
+    net.run();
+    net.advance_to(net.now + Duration::s(3));
+  }
+  EXPECT_EQ(net.fx_of(3).local.size(), 4u);
+  for (size_t i = 1; i <= 3; ++i) EXPECT_TRUE(net.ain(i).ants().empty()) << i;
+  bool expired = false;
+  for (const auto& e : net.fx_of(1).events)
+    expired = expired || (e.kind == EventKind::ant_down && e.reason == static_cast<uint8_t>(wire::SignalReason::expired));
+  EXPECT_TRUE(expired);
+}
+
+TEST(EngineSetup, ShutdownDestroysEveryAntAtEveryHop) {
+  Net net(3);
+  net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, 1)), 4);
+  net.customer_send(udp_datagram(addr("fd00::1"), addr("2001:db8::1"), Bytes(20, 1)), 41);
+  net.run();
+  ASSERT_EQ(net.ain(2).ants().size(), 2u);
+  net.ain(2).shutdown(net.now, net.fx_of(2));  // an intermediate going away
+  net.run();
+  for (size_t i = 1; i <= 3; ++i) EXPECT_TRUE(net.ain(i).ants().empty()) << i;
+}
+
+// Plays AIN 2's side of the PVT 1-2 to feed AIN 1 hand-made signaling.
+TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
+  Net net(3);
+  const PvtConfig& pc = net.cfgs[1].pvts[0];  // AIN 2's view of PVT 2-1
+  ASSERT_EQ(pc.peer, 1u);
+  auto fake = TunnelBundle::create(Carrier::ip, pc.out, pc.in, Net::ain_addr(2), Net::ain_addr(1), 1024).value();
+  Bytes mid(4096), out(4096), msg(wire::kSignalingSize);
+  auto send = [&](const wire::SignalingMessage& m) {
+    ASSERT_EQ(wire::serialize_signaling(m, msg), Errc::ok);
+    auto s = fake.seal(msg, wire::kProtoOnion, mid, out, net.rng());
+    ASSERT_TRUE(s.ok());
+    net.ain(1).handle_packet(net.now, *s, net.fx_of(1));
+  };
+  const auto base = net.ain(1).state_counts();
+  wire::SignalingMessage m;
+  m.command = wire::SignalCommand::destroy;
+  m.spi = 0xdead;
+  send(m);
+  EXPECT_EQ(net.ain(1).stats().unknown_destroy, 1u);
+  m.command = wire::SignalCommand::created;
+  send(m);
+  EXPECT_EQ(net.ain(1).stats().unexpected_signal, 1u);
+  // A CREATE whose slot does not open: CREATE_FAILED(auth), no state.
+  m = {};
+  m.command = wire::SignalCommand::create;
+  m.spi = 0x5000;
+  m.spi_bwd = 0x5001;
+  net.rng().fill(m.blob);
+  net.wire.clear();
+  send(m);
+  EXPECT_EQ(drops(net.ain(1), Errc::auth_failed), 1u);
+  ASSERT_EQ(net.wire.size(), 1u);  // the CREATE_FAILED back to AIN 2
+  Bytes reply = net.wire.front().bytes;
+  auto fake_in = TunnelBundle::create(Carrier::ip, pc.out, pc.in, Net::ain_addr(2), Net::ain_addr(1), 1024).value();
+  auto opened = fake_in.open(reply);
+  ASSERT_TRUE(opened.ok());
+  auto r = wire::parse_signaling(opened->payload);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->command, wire::SignalCommand::create_failed);
+  EXPECT_EQ(r->reason, wire::SignalReason::auth);
+  EXPECT_EQ(r->spi, 0x5001u);
+  net.wire.clear();
+  // A CREATE reusing an SPI AIN 1 already receives on: spi collision.
+  m.spi = pc.out.ah_spi;  // AIN 1's inbound AH SPI of this PVT
+  send(m);
+  EXPECT_EQ(drops(net.ain(1), Errc::exists), 1u);
+  // Replayed signaling is dropped by the PVT SAs.
+  auto s = fake.seal(msg, wire::kProtoOnion, mid, out, net.rng());
+  ASSERT_TRUE(s.ok());
+  const Bytes sealed(s->begin(), s->end());
+  net.ain(1).handle_packet(net.now, sealed, net.fx_of(1));
+  net.ain(1).handle_packet(net.now, sealed, net.fx_of(1));
+  EXPECT_EQ(drops(net.ain(1), Errc::replay), 1u);
+  EXPECT_EQ(net.ain(1).state_counts(), base);
+}
+
+}  // namespace
+}  // namespace ainet::core
