@@ -76,7 +76,13 @@ struct PacketRecord {
 struct LinkCounters {
   uint64_t sent[4] = {};       // by PacketClass, packets handed to the link
   uint64_t delivered[4] = {};  // copies that reached the far end (incl. duplicates)
-  uint64_t lost = 0, duplicated = 0, reordered = 0, blackholed = 0;
+  uint64_t lost[4] = {};        // by PacketClass
+  uint64_t duplicated[4] = {};  // by PacketClass: extra copies made by the link
+  uint64_t reordered = 0, blackholed = 0;
+  uint64_t total_lost() const { return lost[0] + lost[1] + lost[2] + lost[3]; }
+  uint64_t total_duplicated() const {
+    return duplicated[0] + duplicated[1] + duplicated[2] + duplicated[3];
+  }
 };
 
 // Classifies a packet handed to the network: returns class and SPI.
@@ -139,10 +145,10 @@ class SimNetwork {
     if (is_down(from) || is_down(to) || endpoints_.count(to) == 0) {
       lc.blackholed++;
     } else if (chance(cfg.impairments.loss)) {
-      lc.lost++;
+      lc.lost[static_cast<size_t>(rec.cls)]++;
     } else {
       copies = chance(cfg.impairments.duplicate) ? 2 : 1;
-      if (copies == 2) lc.duplicated++;
+      if (copies == 2) lc.duplicated[static_cast<size_t>(rec.cls)]++;
       for (uint32_t c = 0; c < copies; ++c) {
         Time at = now_ + cfg.latency;
         if (chance(cfg.impairments.reorder)) {
