@@ -1,0 +1,495 @@
+#include "daemon/config.h"
+
+#include <toml++/toml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "util/bytes.h"
+#include "wire/ip_address.h"
+
+namespace ainet::daemon {
+
+std::string_view to_string(LogLevel l) {
+  switch (l) {
+    case LogLevel::trace: return "trace";
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warn: return "warn";
+    case LogLevel::error: return "error";
+    case LogLevel::off: return "off";
+  }
+  return "info";
+}
+
+namespace {
+
+using core::BundleKeys;
+using wire::IpAddress;
+using wire::IpPrefix;
+
+// The first problem found; parsing stops there (one clear message).
+struct ConfigError {
+  int64_t line;
+  std::string field;
+  std::string what;
+};
+
+[[noreturn]] void fail(int64_t line, std::string field, std::string what) {
+  throw ConfigError{line, std::move(field), std::move(what)};
+}
+
+int64_t line_of(const toml::node& n) { return static_cast<int64_t>(n.source().begin.line); }
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+// A table being read: its dotted path for messages, and the keys read so far
+// are checked against the allowed ones first.
+class Section {
+ public:
+  Section(const toml::table& t, std::string path, std::initializer_list<std::string_view> allowed)
+      : t_(t), path_(std::move(path)) {
+    for (auto&& [k, v] : t_) {
+      bool known = false;
+      for (std::string_view a : allowed) known = known || k.str() == a;
+      if (!known) fail(line_of(v), field(k.str()), "unknown key");
+    }
+  }
+  int64_t line() const { return line_of(t_); }
+  const std::string& path() const { return path_; }
+  std::string field(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  const toml::node* get(std::string_view key) const { return t_.get(key); }
+  bool has(std::string_view key) const { return t_.contains(key); }
+  const toml::node& require(std::string_view key) const {
+    const toml::node* n = get(key);
+    if (!n) fail(line(), field(key), "missing (required)");
+    return *n;
+  }
+
+  int64_t integer(std::string_view key, int64_t lo, int64_t hi) const { return integer_at(require(key), key, lo, hi); }
+  int64_t integer_or(std::string_view key, int64_t def, int64_t lo, int64_t hi) const {
+    const toml::node* n = get(key);
+    return n ? integer_at(*n, key, lo, hi) : def;
+  }
+  std::string string(std::string_view key) const { return string_at(require(key), key); }
+  std::string string_or(std::string_view key, std::string def) const {
+    const toml::node* n = get(key);
+    return n ? string_at(*n, key) : def;
+  }
+  int64_t integer_at(const toml::node& n, std::string_view key, int64_t lo, int64_t hi) const {
+    if (!n.is_integer()) fail(line_of(n), field(key), "expected an integer, got " + type_name(n));
+    const int64_t v = n.as_integer()->get();
+    if (v < lo || v > hi)
+      fail(line_of(n), field(key),
+           "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + std::to_string(v));
+    return v;
+  }
+  std::string string_at(const toml::node& n, std::string_view key) const {
+    if (!n.is_string()) fail(line_of(n), field(key), "expected a string, got " + type_name(n));
+    return n.as_string()->get();
+  }
+  // A sub-table (required or optional).
+  const toml::table* table(std::string_view key, bool required) const {
+    const toml::node* n = required ? &require(key) : get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(line_of(*n), field(key), "expected a table, got " + type_name(*n));
+    return n->as_table();
+  }
+
+ private:
+  const toml::table& t_;
+  std::string path_;
+};
+
+// Hex key of exactly `bytes` bytes. `what` explains the size in messages.
+Bytes hex_key(std::string_view text, size_t bytes, std::string_view what, int64_t line,
+              const std::string& field, std::string_view source = {}) {
+  const std::string prefix = source.empty() ? "" : std::string(source) + ": ";
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex)
+      fail(line, field,
+           prefix + "expected hex characters, found '" + std::string(1, c) + "' at position " + std::to_string(i));
+  }
+  if (text.size() != bytes * 2)
+    fail(line, field,
+         prefix + "expected " + std::to_string(bytes * 2) + " hex characters (" + std::string(what) + "), got " +
+             std::to_string(text.size()));
+  auto b = from_hex(text);
+  if (!b) fail(line, field, prefix + "not valid hex");
+  return std::move(b).value();
+}
+
+std::string trim(std::string s) {
+  const char* ws = " \t\r\n";
+  const size_t a = s.find_first_not_of(ws);
+  if (a == std::string::npos) return {};
+  return s.substr(a, s.find_last_not_of(ws) - a + 1);
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
+  return base_dir + "/" + p;
+}
+
+// A 32-byte private key given inline (`key = "hex"`) or in a file
+// (`key_file = "path"`, the file holding the hex, as `ainctl genkey` writes).
+// Exactly one of the two. Returns false when neither is present.
+bool private_key(const Section& s, std::string_view key, const std::string& base_dir, std::string_view what,
+                 crypto::PrivateKey& out) {
+  const std::string file_key = std::string(key) + "_file";
+  const toml::node* inline_node = s.get(key);
+  const toml::node* file_node = s.get(file_key);
+  if (inline_node && file_node)
+    fail(line_of(*file_node), s.field(file_key),
+         "conflicts with " + s.field(key) + " (line " + std::to_string(line_of(*inline_node)) + "); give one");
+  Bytes k;
+  if (inline_node) {
+    k = hex_key(s.string_at(*inline_node, key), 32, what, line_of(*inline_node), s.field(key));
+  } else if (file_node) {
+    const std::string path = resolve(base_dir, s.string_at(*file_node, file_key));
+    std::ifstream f(path);
+    if (!f) fail(line_of(*file_node), s.field(file_key), "cannot read \"" + path + "\": " + std::strerror(errno));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    k = hex_key(trim(ss.str()), 32, what, line_of(*file_node), s.field(file_key), "\"" + path + "\"");
+  } else {
+    return false;
+  }
+  out.assign(k);
+  secure_zero(k.data(), k.size());
+  return true;
+}
+
+crypto::PublicKey public_key(const Section& s, std::string_view key, std::string_view what) {
+  const toml::node& n = s.require(key);
+  Bytes k = hex_key(s.string_at(n, key), 32, what, line_of(n), s.field(key));
+  crypto::PublicKey pk{};
+  std::memcpy(pk.data(), k.data(), 32);
+  return pk;
+}
+
+IpAddress address(const Section& s, std::string_view key) {
+  const toml::node& n = s.require(key);
+  const std::string text = s.string_at(n, key);
+  auto a = IpAddress::parse(text);
+  if (!a) fail(line_of(n), s.field(key), "expected an IPv4 or IPv6 address, got \"" + text + "\"");
+  return *a;
+}
+
+std::vector<IpPrefix> prefixes(const Section& s, std::string_view key, bool required) {
+  const toml::node* n = required ? &s.require(key) : s.get(key);
+  std::vector<IpPrefix> out;
+  if (!n) return out;
+  if (!n->is_array()) fail(line_of(*n), s.field(key), "expected an array of prefixes, got " + type_name(*n));
+  size_t i = 0;
+  for (const toml::node& e : *n->as_array()) {
+    const std::string f = s.field(key) + "[" + std::to_string(i++) + "]";
+    if (!e.is_string()) fail(line_of(e), f, "expected a prefix string, got " + type_name(e));
+    const std::string text = e.as_string()->get();
+    auto p = IpPrefix::parse(text);
+    if (!p) fail(line_of(e), f, "expected a prefix such as \"10.0.0.0/8\" or \"2001:db8::/32\", got \"" + text + "\"");
+    if (text.find('/') != std::string::npos && p->to_string() != text) {
+      // IpPrefix clears host bits; a prefix written with them set is a typo.
+      auto a = IpAddress::parse(text.substr(0, text.find('/')));
+      if (a && *a != p->address())
+        fail(line_of(e), f, "host bits are set in \"" + text + "\" (did you mean \"" + p->to_string() + "\"?)");
+    }
+    out.push_back(*p);
+  }
+  return out;
+}
+
+// "90", 90, "90s", "500ms", "2m", "1h" -> Duration. `lo` bounds it from below.
+Duration duration(const Section& s, std::string_view key, Duration def, Duration lo) {
+  const toml::node* n = s.get(key);
+  if (!n) return def;
+  const std::string f = s.field(key);
+  constexpr int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;  // ten years: far beyond any sane timeout
+  Duration d{};
+  if (n->is_integer()) {
+    const int64_t v = n->as_integer()->get();
+    if (v < 0 || v > kMaxSeconds) fail(line_of(*n), f, "expected 0.." + std::to_string(kMaxSeconds) + " seconds, got " + std::to_string(v));
+    d = Duration::s(v);
+  } else if (n->is_string()) {
+    const std::string text = n->as_string()->get();
+    size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    const std::string unit = text.substr(digits);
+    int64_t scale_ms = -1;
+    if (unit == "ms") scale_ms = 1;
+    else if (unit == "s" || unit.empty()) scale_ms = 1000;
+    else if (unit == "m") scale_ms = 60'000;
+    else if (unit == "h") scale_ms = 3'600'000;
+    if (digits == 0 || digits > 12 || scale_ms < 0)
+      fail(line_of(*n), f, "expected a duration such as 90, \"90s\", \"500ms\", \"2m\" or \"1h\", got \"" + text + "\"");
+    const int64_t v = std::stoll(text.substr(0, digits));
+    if (v * scale_ms / 1000 > kMaxSeconds) fail(line_of(*n), f, "duration \"" + text + "\" is longer than ten years");
+    d = Duration::ms(v * scale_ms);
+  } else {
+    fail(line_of(*n), f, "expected a duration (integer seconds or a string such as \"90s\"), got " + type_name(*n));
+  }
+  if (d < lo) fail(line_of(*n), f, "must be at least " + std::to_string(lo.ns / 1'000'000) + " ms");
+  return d;
+}
+
+// Where each inbound SPI was configured, to refuse collisions (one SAD per AIN:
+// an inbound SPI must name exactly one SA, RFC 4301 §4.1).
+struct SpiUse {
+  std::string field;
+  int64_t line;
+};
+
+class ConfigReader {
+ public:
+  ConfigReader(const std::string& base_dir) : base_dir_(base_dir) {}
+
+  AindConfig read(const toml::table& root) {
+    AindConfig c;
+    Section top(root, "", {"node", "directory", "network", "ant", "control", "log", "pvt", "customer", "responder"});
+    read_node(top, c);
+    read_directory(top, c);
+    read_network(top, c);
+    read_ant(top, c);
+    if (const toml::table* t = top.table("control", false)) {
+      Section s(*t, "control", {"socket"});
+      c.control_socket = s.string_or("socket", c.control_socket);
+      if (c.control_socket.empty() || c.control_socket.size() >= 108)
+        fail(line_of(*s.get("socket")), s.field("socket"), "expected a Unix socket path of 1..107 characters");
+    }
+    if (const toml::table* t = top.table("log", false)) {
+      Section s(*t, "log", {"level"});
+      if (s.has("level")) {
+        const std::string lv = s.string("level");
+        static const std::map<std::string, LogLevel> kLevels = {
+            {"trace", LogLevel::trace}, {"debug", LogLevel::debug}, {"info", LogLevel::info},
+            {"warn", LogLevel::warn},   {"error", LogLevel::error}, {"off", LogLevel::off}};
+        auto it = kLevels.find(lv);
+        if (it == kLevels.end())
+          fail(line_of(*s.get("level")), s.field("level"),
+               "expected \"trace\", \"debug\", \"info\", \"warn\", \"error\" or \"off\", got \"" + lv + "\"");
+        c.log_level = it->second;
+      }
+    }
+    read_pvts(top, c);
+    read_customers(top, "customer", c);
+    read_customers(top, "responder", c);
+    return c;
+  }
+
+ private:
+  void read_node(const Section& top, AindConfig& c) {
+    Section s(*top.table("node", true), "node",
+              {"id", "name", "identity_key", "identity_key_file", "onion_key", "onion_key_file"});
+    c.engine.self = static_cast<core::NodeId>(s.integer("id", 1, std::numeric_limits<uint32_t>::max()));
+    c.node_name = s.string_or("name", "ain" + std::to_string(c.engine.self));
+    if (!private_key(s, "onion_key", base_dir_, "X25519 private key", c.engine.onion_private))
+      fail(s.line(), s.field("onion_key"), "missing (required; or give node.onion_key_file)");
+    auto onion_pub = crypto::x25519_public(c.engine.onion_private.span());
+    if (!onion_pub) fail(s.line(), s.field("onion_key"), "not a usable X25519 private key");
+    c.onion_public = *onion_pub;
+    if (private_key(s, "identity_key", base_dir_, "Ed25519 seed", c.identity_seed)) {
+      auto id_pub = crypto::ed25519_public(c.identity_seed.span());
+      if (!id_pub) fail(s.line(), s.field("identity_key"), "not a usable Ed25519 seed");
+      c.identity_public = *id_pub;
+    }
+  }
+
+  void read_directory(const Section& top, AindConfig& c) {
+    Section s(*top.table("directory", true), "directory", {"file", "authority_key"});
+    c.directory_file = resolve(base_dir_, s.string("file"));
+    if (c.directory_file.empty()) fail(line_of(*s.get("file")), s.field("file"), "expected a file path, got \"\"");
+    c.authority_key = public_key(s, "authority_key", "Ed25519 public key");
+  }
+
+  void read_network(const Section& top, AindConfig& c) {
+    const toml::table* t = top.table("network", false);
+    if (!t) return;
+    Section s(*t, "network", {"carrier", "udp_port", "tun_name", "tun_mtu", "exit_pool"});
+    if (s.has("carrier")) {
+      const std::string v = s.string("carrier");
+      if (v == "ip") c.engine.carrier = core::Carrier::ip;
+      else if (v == "udp") c.engine.carrier = core::Carrier::udp;
+      else fail(line_of(*s.get("carrier")), s.field("carrier"), "expected \"ip\" or \"udp\", got \"" + v + "\"");
+    }
+    c.udp_port = static_cast<uint16_t>(s.integer_or("udp_port", c.udp_port, 1, 65535));
+    c.tun_name = s.string_or("tun_name", c.tun_name);
+    if (c.tun_name.empty() || c.tun_name.size() > 15)  // IFNAMSIZ - 1
+      fail(line_of(*s.get("tun_name")), s.field("tun_name"),
+           "expected an interface name of 1..15 characters, got \"" + c.tun_name + "\"");
+    c.tun_mtu = static_cast<int>(s.integer_or("tun_mtu", c.tun_mtu, 576, 65535));  // RFC 791 minimum
+    c.engine.exit_pool = prefixes(s, "exit_pool", false);
+  }
+
+  void read_ant(const Section& top, AindConfig& c) {
+    const toml::table* t = top.table("ant", false);
+    if (!t) return;
+    Section s(*t, "ant",
+              {"cell_size", "route_length", "lifetime", "inactivity_timeout", "setup_timeout", "setup_attempts",
+               "keepalive_interval", "max_ants", "pending_queue"});
+    auto& e = c.engine;
+    // A cell carries nonce(16) + type/len(3) + AEAD tag(16) around the
+    // datagram (docs/protocol.md "TVT data cell"); 1900 keeps every outer
+    // packet inside the daemon's 2048-byte packet buffers.
+    e.cell_size = static_cast<size_t>(s.integer_or("cell_size", static_cast<int64_t>(e.cell_size), 128, 1900));
+    // Entrance + exit at least; at most kMaxHops = 8 key-holding hops.
+    e.route_length = static_cast<size_t>(s.integer_or("route_length", static_cast<int64_t>(e.route_length), 2, 9));
+    e.ant_lifetime = duration(s, "lifetime", e.ant_lifetime, Duration{0});
+    e.inactivity_timeout = duration(s, "inactivity_timeout", e.inactivity_timeout, Duration::s(1));
+    e.setup_timeout = duration(s, "setup_timeout", e.setup_timeout, Duration::ms(100));
+    e.setup_attempts = static_cast<int>(s.integer_or("setup_attempts", e.setup_attempts, 1, 10));
+    e.keepalive_interval = duration(s, "keepalive_interval", e.keepalive_interval, Duration::ms(100));
+    e.max_ants = static_cast<size_t>(s.integer_or("max_ants", static_cast<int64_t>(e.max_ants), 1, 10'000'000));
+    e.pending_queue = static_cast<size_t>(s.integer_or("pending_queue", static_cast<int64_t>(e.pending_queue), 0, 1024));
+  }
+
+  BundleKeys bundle(const Section& parent, std::string_view dir) {
+    const toml::table* t = parent.table(dir, true);
+    Section s(*t, parent.field(dir), {"esp_spi", "esp_key", "ah_spi", "ah_key"});
+    BundleKeys k;
+    // RFC 4303 §2.1 / RFC 4302 §2.4: SPI 0 is reserved, 1..255 are reserved by IANA.
+    k.esp_spi = static_cast<uint32_t>(s.integer("esp_spi", 256, std::numeric_limits<uint32_t>::max()));
+    k.ah_spi = static_cast<uint32_t>(s.integer("ah_spi", 256, std::numeric_limits<uint32_t>::max()));
+    const toml::node& ek = s.require("esp_key");
+    // RFC 4106 §8.1: AES-256-GCM KEYMAT is the 32-byte key then the 4-byte salt.
+    k.esp_key = hex_key(s.string_at(ek, "esp_key"), 36, "AES-256-GCM key + salt", line_of(ek), s.field("esp_key"));
+    const toml::node& ak = s.require("ah_key");
+    // RFC 4868 §2.1.1: HMAC-SHA-256-128 uses a 256-bit key.
+    k.ah_key = hex_key(s.string_at(ak, "ah_key"), 32, "HMAC-SHA-256 key", line_of(ak), s.field("ah_key"));
+    if (dir == "in") {
+      note_inbound_spi(k.esp_spi, line_of(*s.get("esp_spi")), s.field("esp_spi"));
+      note_inbound_spi(k.ah_spi, line_of(*s.get("ah_spi")), s.field("ah_spi"));
+    }
+    return k;
+  }
+
+  void note_inbound_spi(uint32_t spi, int64_t line, const std::string& field) {
+    auto [it, fresh] = inbound_spis_.emplace(spi, SpiUse{field, line});
+    if (!fresh) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "0x%x", spi);
+      fail(line, field,
+           "inbound SPI " + std::string(hex) + " is already used by " + it->second.field + " (line " +
+               std::to_string(it->second.line) + ")");
+    }
+  }
+
+  const toml::array* table_array(const Section& top, std::string_view key) {
+    const toml::node* n = top.get(key);
+    if (!n) return nullptr;
+    if (!n->is_array_of_tables())
+      fail(line_of(*n), std::string(key), "expected [[" + std::string(key) + "]] tables, got " + type_name(*n));
+    return n->as_array();
+  }
+
+  void read_pvts(const Section& top, AindConfig& c) {
+    const toml::array* arr = table_array(top, "pvt");
+    if (!arr) return;
+    std::map<core::NodeId, int64_t> seen;
+    size_t i = 0;
+    for (const toml::node& n : *arr) {
+      Section s(*n.as_table(), "pvt[" + std::to_string(i++) + "]", {"peer", "tvt_secret", "out", "in"});
+      core::PvtConfig p;
+      const toml::node& peer = s.require("peer");
+      p.peer = static_cast<core::NodeId>(s.integer_at(peer, "peer", 1, std::numeric_limits<uint32_t>::max()));
+      if (p.peer == c.engine.self) fail(line_of(peer), s.field("peer"), "is this node's own id");
+      if (auto [it, fresh] = seen.emplace(p.peer, line_of(peer)); !fresh)
+        fail(line_of(peer), s.field("peer"),
+             "duplicate PVT to AIN " + std::to_string(p.peer) + " (also at line " + std::to_string(it->second) + ")");
+      const toml::node& ts = s.require("tvt_secret");
+      p.tvt_secret = hex_key(s.string_at(ts, "tvt_secret"), 32, "TVT key-derivation secret", line_of(ts),
+                             s.field("tvt_secret"));
+      p.out = bundle(s, "out");
+      p.in = bundle(s, "in");
+      c.engine.pvts.push_back(std::move(p));
+    }
+  }
+
+  void read_customers(const Section& top, std::string_view kind, AindConfig& c) {
+    const toml::array* arr = table_array(top, kind);
+    if (!arr) return;
+    const bool responder = kind == "responder";
+    size_t i = 0;
+    for (const toml::node& n : *arr) {
+      Section s(*n.as_table(), std::string(kind) + "[" + std::to_string(i++) + "]",
+                {"id", "name", "tunnel_address", "serves", "out", "in"});
+      core::CustomerConfig cu;
+      const toml::node& idn = s.require("id");
+      cu.id = static_cast<uint32_t>(s.integer_at(idn, "id", 1, std::numeric_limits<uint32_t>::max()));
+      if (auto [it, fresh] = customer_ids_.emplace(cu.id, SpiUse{s.path(), line_of(idn)}); !fresh)
+        fail(line_of(idn), s.field("id"),
+             "duplicate id " + std::to_string(cu.id) + " (also " + it->second.field + " at line " +
+                 std::to_string(it->second.line) + ")");
+      cu.name = s.string_or("name", std::string(kind) + std::to_string(cu.id));
+      cu.tunnel_address = address(s, "tunnel_address");
+      if (responder) {
+        cu.serves = prefixes(s, "serves", true);
+        if (cu.serves.empty()) fail(line_of(*s.get("serves")), s.field("serves"), "a responder must serve at least one prefix");
+      } else if (s.has("serves")) {
+        fail(line_of(*s.get("serves")), s.field("serves"), "only a [[responder]] serves prefixes");
+      }
+      cu.out = bundle(s, "out");
+      cu.in = bundle(s, "in");
+      c.engine.customers.push_back(std::move(cu));
+    }
+  }
+
+  std::string base_dir_;
+  std::map<uint32_t, SpiUse> inbound_spis_;
+  std::map<uint32_t, SpiUse> customer_ids_;
+};
+
+}  // namespace
+
+ConfigLoad parse_config(std::string_view text, std::string_view file_name, const std::string& base_dir) {
+  ConfigLoad out;
+  const std::string name(file_name);
+  try {
+    toml::table root = toml::parse(text, name);
+    out.config = ConfigReader(base_dir).read(root);
+    out.ok = true;
+  } catch (const toml::parse_error& e) {
+    out.error = name + ":" + std::to_string(e.source().begin.line) + ": TOML syntax error: " +
+                std::string(e.description());
+  } catch (const ConfigError& e) {
+    out.error = name + ":" + std::to_string(e.line) + ": " + e.field + ": " + e.what;
+  }
+  return out;
+}
+
+ConfigLoad load_config(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) {
+    ConfigLoad out;
+    out.error = path + ": cannot read: " + std::strerror(errno);
+    return out;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
+  return parse_config(ss.str(), path, dir);
+}
+
+}  // namespace ainet::daemon

@@ -1,0 +1,58 @@
+// The aind configuration file (TOML; examples/aind.toml documents every key).
+// It is read once at start: node identity, manual keys of the PVTs and
+// customer tunnels, directory, carrier, ANT parameters, control socket, TUN,
+// logging. It maps into core::EngineConfig for the engine plus the daemon's
+// own settings.
+//
+// Every refusal is one message naming the file, the line and the field, e.g.
+//   aind.toml:17: pvt[1].in.esp_key: expected 72 hex characters (AES-256-GCM key + salt), got 70
+// Unknown keys are refused too, so a typo never silently means "default".
+// Array indices in messages count from 0 (pvt[0] is the first [[pvt]]).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/engine_api.h"
+#include "crypto/kex.h"
+
+namespace ainet::daemon {
+
+enum class LogLevel : uint8_t { trace, debug, info, warn, error, off };
+std::string_view to_string(LogLevel l);
+
+struct AindConfig {
+  // Engine part: node id, onion key, carrier, ANT parameters, PVTs, customers
+  // and responders, exit pool.
+  core::EngineConfig engine;
+
+  std::string node_name;               // for logs and ainctl; default "ain<id>"
+  crypto::PrivateKey identity_seed;    // Ed25519 seed; empty if not configured
+  crypto::PublicKey identity_public{}; // derived from the seed (when present)
+  crypto::PublicKey onion_public{};    // derived from engine.onion_private
+
+  std::string directory_file;          // absolute, or relative to the config file's directory
+  crypto::PublicKey authority_key{};   // Ed25519 public key that signs the directory
+
+  uint16_t udp_port = 4500;            // udp carrier (RFC 3948 §3.1)
+  std::string tun_name = "ain0";
+  int tun_mtu = 1500;
+  std::string control_socket = "/run/ainet/aind.sock";
+  LogLevel log_level = LogLevel::info;
+};
+
+struct ConfigLoad {
+  bool ok = false;
+  std::string error;  // when !ok: "<file>:<line>: <field>: <what is wrong>"
+  AindConfig config;
+};
+
+// Reads and checks the file. Relative paths inside it (key files, the
+// directory) are taken relative to the file's directory.
+ConfigLoad load_config(const std::string& path);
+
+// Same, from text. `file_name` is what messages call the file; `base_dir`
+// resolves relative paths ("" = current directory).
+ConfigLoad parse_config(std::string_view text, std::string_view file_name, const std::string& base_dir);
+
+}  // namespace ainet::daemon

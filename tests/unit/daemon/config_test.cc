@@ -1,0 +1,289 @@
+// aind config: the example file loads and maps into EngineConfig; every class
+// of mistake gives exactly one message naming file, line and field.
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "crypto/kex.h"
+#include "util/bytes.h"
+
+namespace ainet::daemon {
+namespace {
+
+const std::string k64 = "176481c1728fcc81756755e1dbdebdd0f3a23f182ba7dfefbcc0e6fa4b973b50";
+const std::string k72 = "8fc7102c751aa047ae1fa777145f8620c4a9080e45376652fc5b3f5fc3e615b08de5719f";
+
+// A PVT block of 13 lines; inbound SPIs are base+1 and base+2.
+std::string pvt_block(int peer, int base) {
+  return "[[pvt]]\n"
+         "peer = " + std::to_string(peer) + "\n"
+         "tvt_secret = \"" + k64 + "\"\n"
+         "[pvt.out]\n"
+         "esp_spi = 4097\n"
+         "esp_key = \"" + k72 + "\"\n"
+         "ah_spi = 4098\n"
+         "ah_key = \"" + k64 + "\"\n"
+         "[pvt.in]\n"
+         "esp_spi = " + std::to_string(base + 1) + "\n"
+         "esp_key = \"" + k72 + "\"\n"
+         "ah_spi = " + std::to_string(base + 2) + "\n"
+         "ah_key = \"" + k64 + "\"\n";
+}
+
+// Lines 1-7, then pvt[0] on lines 8-20.
+std::string base_config() {
+  return "[node]\n"                                  // 1
+         "id = 1\n"                                  // 2
+         "onion_key = \"" + k64 + "\"\n"             // 3
+         "\n"                                        // 4
+         "[directory]\n"                             // 5
+         "file = \"dir.toml\"\n"                     // 6
+         "authority_key = \"" + k64 + "\"\n" +       // 7
+         pvt_block(2, 8192);                         // 8..20
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+std::string error_of(const std::string& text) {
+  ConfigLoad r = parse_config(text, "aind.toml", "/etc/ainet");
+  EXPECT_FALSE(r.ok);
+  return r.error;
+}
+
+TEST(Config, BaseConfigLoadsWithDefaults) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  const AindConfig& c = r.config;
+  EXPECT_EQ(c.engine.self, 1u);
+  EXPECT_EQ(c.node_name, "ain1");
+  EXPECT_EQ(c.directory_file, "/etc/ainet/dir.toml");  // relative to the config's directory
+  EXPECT_EQ(c.engine.carrier, core::Carrier::ip);
+  EXPECT_EQ(c.engine.cell_size, 1400u);
+  EXPECT_EQ(c.control_socket, "/run/ainet/aind.sock");
+  EXPECT_EQ(c.log_level, LogLevel::info);
+  EXPECT_TRUE(c.identity_seed.empty());
+  ASSERT_EQ(c.engine.pvts.size(), 1u);
+  EXPECT_EQ(c.engine.pvts[0].in.esp_spi, 8193u);
+  EXPECT_EQ(c.engine.pvts[0].out.ah_key.size(), 32u);
+  EXPECT_EQ(c.engine.pvts[0].tvt_secret.size(), 32u);
+}
+
+TEST(Config, ExampleFileLoadsAndMapsIntoEngineConfig) {
+  ConfigLoad r = load_config(std::string(AINET_SOURCE_DIR) + "/examples/aind.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  const AindConfig& c = r.config;
+  const core::EngineConfig& e = c.engine;
+  EXPECT_EQ(e.self, 1u);
+  EXPECT_EQ(c.node_name, "ain1");
+  EXPECT_EQ(to_hex(e.onion_private.span()), "176481c1728fcc81756755e1dbdebdd0f3a23f182ba7dfefbcc0e6fa4b973b50");
+  auto onion_pub = crypto::x25519_public(e.onion_private.span());
+  ASSERT_TRUE(onion_pub);
+  EXPECT_EQ(c.onion_public, *onion_pub);
+  EXPECT_EQ(c.identity_seed.size(), 32u);
+  EXPECT_EQ(c.directory_file, "/etc/ainet/directory.toml");
+  EXPECT_EQ(to_hex(c.authority_key), "c13a43f3162d5cb91800713816dd501852e2dee9ca4de2ea5a24229fe14b17b9");
+  EXPECT_EQ(e.carrier, core::Carrier::ip);
+  EXPECT_EQ(c.udp_port, 4500);
+  EXPECT_EQ(c.tun_name, "ain0");
+  ASSERT_EQ(e.exit_pool.size(), 2u);
+  EXPECT_EQ(e.exit_pool[1].to_string(), "fd00:64::/96");
+  EXPECT_EQ(e.cell_size, 1400u);
+  EXPECT_EQ(e.route_length, 3u);
+  EXPECT_EQ(e.ant_lifetime, Duration::s(3600));
+  EXPECT_EQ(e.inactivity_timeout, Duration::s(120));
+  EXPECT_EQ(e.setup_timeout, Duration::s(3));
+  EXPECT_EQ(e.keepalive_interval, Duration::s(1));
+  EXPECT_EQ(e.setup_attempts, 3);
+  EXPECT_EQ(e.max_ants, 100000u);
+  EXPECT_EQ(e.pending_queue, 8u);
+  ASSERT_EQ(e.pvts.size(), 1u);
+  EXPECT_EQ(e.pvts[0].peer, 2u);
+  EXPECT_EQ(e.pvts[0].out.esp_spi, 0x00010201u);
+  EXPECT_EQ(e.pvts[0].in.ah_spi, 0x00020102u);
+  EXPECT_EQ(to_hex(e.pvts[0].out.esp_key),
+            "8fc7102c751aa047ae1fa777145f8620c4a9080e45376652fc5b3f5fc3e615b08de5719f");
+  ASSERT_EQ(e.customers.size(), 2u);
+  EXPECT_EQ(e.customers[0].name, "alice");
+  EXPECT_EQ(e.customers[0].tunnel_address.to_string(), "198.51.100.7");
+  EXPECT_TRUE(e.customers[0].serves.empty());
+  EXPECT_EQ(e.customers[1].id, 20u);
+  ASSERT_EQ(e.customers[1].serves.size(), 2u);
+  EXPECT_EQ(e.customers[1].serves[0].to_string(), "192.0.2.0/24");
+  EXPECT_EQ(c.control_socket, "/run/ainet/aind.sock");
+  EXPECT_EQ(c.log_level, LogLevel::info);
+}
+
+TEST(Config, DurationsAcceptUnits) {
+  std::string t = base_config() + "[ant]\nlifetime = 0\ninactivity_timeout = \"2m\"\nsetup_timeout = \"500ms\"\nkeepalive_interval = \"1h\"\n";
+  // [ant] after [[pvt]] is a new top-level table in TOML.
+  ConfigLoad r = parse_config(t, "aind.toml", "");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.engine.ant_lifetime, Duration{0});
+  EXPECT_EQ(r.config.engine.inactivity_timeout, Duration::s(120));
+  EXPECT_EQ(r.config.engine.setup_timeout, Duration::ms(500));
+  EXPECT_EQ(r.config.engine.keepalive_interval, Duration::s(3600));
+  EXPECT_EQ(r.config.directory_file, "dir.toml");
+}
+
+// ---- One test per error class, each asserting the exact message. ----
+
+TEST(ConfigError, FileCannotBeRead) {
+  ConfigLoad r = load_config("/nonexistent/aind.toml");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "/nonexistent/aind.toml: cannot read: No such file or directory");
+}
+
+TEST(ConfigError, TomlSyntax) {
+  EXPECT_EQ(error_of("[node]\nid = 1\nid = 2\n"),
+            "aind.toml:3: TOML syntax error: Error while parsing key-value pair: cannot redefine existing integer 'id'");
+}
+
+TEST(ConfigError, UnknownKey) {
+  EXPECT_EQ(error_of(replace(base_config(), "id = 1\n", "id = 1\nonion_kye = 3\n")),
+            "aind.toml:3: node.onion_kye: unknown key");
+  EXPECT_EQ(error_of(base_config() + "[nodes]\n"), "aind.toml:21: nodes: unknown key");
+  EXPECT_EQ(error_of(replace(base_config(), "ah_spi = 8194", "ah_spi = 8194\nah_keys = 1")),
+            "aind.toml:20: pvt[0].in.ah_keys: unknown key");
+}
+
+TEST(ConfigError, MissingTableAndMissingKey) {
+  EXPECT_EQ(error_of("[directory]\nfile = \"d\"\n"), "aind.toml:1: node: missing (required)");
+  EXPECT_EQ(error_of(replace(base_config(), "id = 1\n", "")), "aind.toml:1: node.id: missing (required)");
+  EXPECT_EQ(error_of(replace(base_config(), "onion_key = \"" + k64 + "\"\n", "")),
+            "aind.toml:1: node.onion_key: missing (required; or give node.onion_key_file)");
+  EXPECT_EQ(error_of(replace(base_config(), "[pvt.in]\n", "[pvt.inn]\n")),
+            "aind.toml:16: pvt[0].inn: unknown key");
+}
+
+TEST(ConfigError, WrongType) {
+  EXPECT_EQ(error_of(replace(base_config(), "id = 1", "id = \"1\"")),
+            "aind.toml:2: node.id: expected an integer, got a string");
+  EXPECT_EQ(error_of(replace(base_config(), "[[pvt]]", "[pvt]")),
+            "aind.toml:8: pvt: expected [[pvt]] tables, got a table");
+  EXPECT_EQ(error_of(base_config() + "[network]\nexit_pool = \"10.0.0.0/8\"\n"),
+            "aind.toml:22: network.exit_pool: expected an array of prefixes, got a string");
+}
+
+TEST(ConfigError, IntegerOutOfRange) {
+  EXPECT_EQ(error_of(replace(base_config(), "id = 1", "id = 0")),
+            "aind.toml:2: node.id: expected 1..4294967295, got 0");
+  EXPECT_EQ(error_of(base_config() + "[ant]\nroute_length = 10\n"),
+            "aind.toml:22: ant.route_length: expected 2..9, got 10");
+}
+
+TEST(ConfigError, ReservedSpi) {
+  EXPECT_EQ(error_of(replace(base_config(), "esp_spi = 4097", "esp_spi = 255")),
+            "aind.toml:12: pvt[0].out.esp_spi: expected 256..4294967295, got 255");
+}
+
+TEST(ConfigError, KeyOfWrongLength) {
+  // The example message of the design brief, to the character.
+  std::string t = base_config() + pvt_block(3, 12288);
+  t = replace(t, "esp_spi = 12289\nesp_key = \"" + k72, "esp_spi = 12289\nesp_key = \"" + k72.substr(0, 70));
+  EXPECT_EQ(error_of(t), "aind.toml:31: pvt[1].in.esp_key: expected 72 hex characters (AES-256-GCM key + salt), got 70");
+  EXPECT_EQ(error_of(replace(base_config(), "tvt_secret = \"" + k64, "tvt_secret = \"" + k64 + "00")),
+            "aind.toml:10: pvt[0].tvt_secret: expected 64 hex characters (TVT key-derivation secret), got 66");
+}
+
+TEST(ConfigError, KeyNotHex) {
+  EXPECT_EQ(error_of(replace(base_config(), "onion_key = \"1764", "onion_key = \"17g4")),
+            "aind.toml:3: node.onion_key: expected hex characters, found 'g' at position 2");
+}
+
+TEST(ConfigError, KeyGivenTwice) {
+  EXPECT_EQ(error_of(replace(base_config(), "id = 1\n", "id = 1\nonion_key_file = \"onion.key\"\n")),
+            "aind.toml:3: node.onion_key_file: conflicts with node.onion_key (line 4); give one");
+}
+
+TEST(ConfigError, KeyFileUnreadableOrBad) {
+  std::string t = replace(base_config(), "onion_key = \"" + k64 + "\"", "onion_key_file = \"missing.key\"");
+  EXPECT_EQ(error_of(t),
+            "aind.toml:3: node.onion_key_file: cannot read \"/etc/ainet/missing.key\": No such file or directory");
+  char dir[] = "/tmp/ainet-cfg-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string key = std::string(dir) + "/onion.key";
+  std::ofstream(key) << "abcd\n";
+  t = replace(base_config(), "onion_key = \"" + k64 + "\"", "onion_key_file = \"onion.key\"");
+  ConfigLoad r = parse_config(t, "aind.toml", dir);
+  EXPECT_EQ(r.error, "aind.toml:3: node.onion_key_file: \"" + key +
+                         "\": expected 64 hex characters (X25519 private key), got 4");
+  // A good key file (as `ainctl genkey` writes it, with a newline) loads.
+  std::ofstream(key) << k64 << "\n";
+  r = parse_config(t, "aind.toml", dir);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(to_hex(r.config.engine.onion_private.span()), k64);
+  unlink(key.c_str());
+  rmdir(dir);
+}
+
+TEST(ConfigError, BadAddressAndPrefix) {
+  std::string cust =
+      "[[customer]]\nid = 5\ntunnel_address = \"10.0.0.300\"\n";
+  EXPECT_EQ(error_of(base_config() + cust),
+            "aind.toml:23: customer[0].tunnel_address: expected an IPv4 or IPv6 address, got \"10.0.0.300\"");
+  EXPECT_EQ(error_of(base_config() + "[network]\nexit_pool = [\"100.64.0.0/16\", \"fd00::/129\"]\n"),
+            "aind.toml:22: network.exit_pool[1]: expected a prefix such as \"10.0.0.0/8\" or \"2001:db8::/32\", got \"fd00::/129\"");
+  EXPECT_EQ(error_of(base_config() + "[network]\nexit_pool = [\"100.64.1.0/16\"]\n"),
+            "aind.toml:22: network.exit_pool[0]: host bits are set in \"100.64.1.0/16\" (did you mean \"100.64.0.0/16\"?)");
+}
+
+TEST(ConfigError, BadEnumValue) {
+  EXPECT_EQ(error_of(base_config() + "[network]\ncarrier = \"tcp\"\n"),
+            "aind.toml:22: network.carrier: expected \"ip\" or \"udp\", got \"tcp\"");
+  EXPECT_EQ(error_of(base_config() + "[log]\nlevel = \"verbose\"\n"),
+            "aind.toml:22: log.level: expected \"trace\", \"debug\", \"info\", \"warn\", \"error\" or \"off\", got \"verbose\"");
+}
+
+TEST(ConfigError, BadDuration) {
+  EXPECT_EQ(error_of(base_config() + "[ant]\nsetup_timeout = \"3 seconds\"\n"),
+            "aind.toml:22: ant.setup_timeout: expected a duration such as 90, \"90s\", \"500ms\", \"2m\" or \"1h\", got \"3 seconds\"");
+  EXPECT_EQ(error_of(base_config() + "[ant]\nkeepalive_interval = \"10ms\"\n"),
+            "aind.toml:22: ant.keepalive_interval: must be at least 100 ms");
+}
+
+TEST(ConfigError, DuplicatePvtPeerOrSelf) {
+  EXPECT_EQ(error_of(base_config() + pvt_block(2, 12288)),
+            "aind.toml:22: pvt[1].peer: duplicate PVT to AIN 2 (also at line 9)");
+  EXPECT_EQ(error_of(replace(base_config(), "peer = 2", "peer = 1")), "aind.toml:9: pvt[0].peer: is this node's own id");
+}
+
+TEST(ConfigError, InboundSpiCollision) {
+  EXPECT_EQ(error_of(base_config() + pvt_block(3, 8192)),
+            "aind.toml:30: pvt[1].in.esp_spi: inbound SPI 0x2001 is already used by pvt[0].in.esp_spi (line 17)");
+}
+
+TEST(ConfigError, DuplicateCustomerId) {
+  const std::string keys =
+      "[customer.out]\nesp_spi = 300\nesp_key = \"" + k72 + "\"\nah_spi = 301\nah_key = \"" + k64 + "\"\n"
+      "[customer.in]\nesp_spi = 302\nesp_key = \"" + k72 + "\"\nah_spi = 303\nah_key = \"" + k64 + "\"\n";
+  const std::string cust = "[[customer]]\nid = 5\ntunnel_address = \"192.0.2.1\"\n" + keys;
+  std::string resp = "[[responder]]\nid = 5\ntunnel_address = \"192.0.2.2\"\nserves = [\"10.0.0.0/8\"]\n";
+  EXPECT_EQ(error_of(base_config() + cust + resp),
+            "aind.toml:35: responder[0].id: duplicate id 5 (also customer[0] at line 22)");
+}
+
+TEST(ConfigError, ServesOnlyOnResponders) {
+  EXPECT_EQ(error_of(base_config() + "[[customer]]\nid = 5\ntunnel_address = \"192.0.2.1\"\nserves = [\"10.0.0.0/8\"]\n"),
+            "aind.toml:24: customer[0].serves: only a [[responder]] serves prefixes");
+  EXPECT_EQ(error_of(base_config() + "[[responder]]\nid = 5\ntunnel_address = \"192.0.2.1\"\nserves = []\n"),
+            "aind.toml:24: responder[0].serves: a responder must serve at least one prefix");
+  EXPECT_EQ(error_of(base_config() + "[[responder]]\nid = 5\ntunnel_address = \"192.0.2.1\"\n"),
+            "aind.toml:21: responder[0].serves: missing (required)");
+}
+
+TEST(ConfigError, MissingKeyBundle) {
+  std::string t = base_config();
+  t = t.substr(0, t.find("[pvt.in]"));
+  EXPECT_EQ(error_of(t), "aind.toml:8: pvt[0].in: missing (required)");
+}
+
+}  // namespace
+}  // namespace ainet::daemon
