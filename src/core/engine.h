@@ -3,6 +3,9 @@
 // carries `now`, every output is a call on the caller's Effects, randomness
 // comes from the Rng given to create() (it must outlive the Engine).
 //
+// Effects are called synchronously from inside the entry points; an Effects
+// implementation must not call back into the same Engine (queue instead).
+//
 // One Engine is one AIN, which can be entrance, intermediate and exit at once
 // (paper §5.4). Nothing on the data path allocates: packets are opened and
 // sealed in buffers sized in create().
