@@ -46,6 +46,9 @@ struct SaConfig {
   wire::IpAddress local;
   wire::IpAddress remote;
   uint8_t hop_limit = wire::kDefaultHopLimit;  // TTL of outer headers we build
+  // IPv6 outer flow label (20 bits, RFC 6437) for Framing::ip. 0 = none. It is
+  // mutable for AH (RFC 4302 §3.3.3.1.2.1), so it may also be rewritten later.
+  uint32_t flow_label = 0;
   // Which inner header bits show on the outer header (RFC 4301 §5.1.2.1).
   wire::TunnelPolicy tunnel_policy;
 };

@@ -35,6 +35,7 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   sa->local_ = config.local;
   sa->remote_ = config.remote;
   sa->hop_limit_ = config.hop_limit;
+  sa->flow_label_ = config.flow_label & 0xfffffU;
   sa->tunnel_policy_ = config.tunnel_policy;
   sa->last_seq_ = config.initial_seq;
   sa->replay_ = std::move(*replay);
@@ -130,6 +131,7 @@ wire::OuterHeaderSpec SecurityAssociation::default_outer() const {
   spec.dst = remote_;
   spec.protocol = static_cast<uint8_t>(info_.protocol);
   spec.hop_limit = hop_limit_;
+  spec.flow_label = flow_label_;
   // RFC 6864 §4.1: the ID of an atomic datagram (DF set) carries no meaning;
   // 0 avoids a per-SA counter that would link packets across links.
   spec.dont_fragment = true;

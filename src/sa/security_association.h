@@ -130,6 +130,7 @@ class SecurityAssociation {
   wire::IpAddress local_;
   wire::IpAddress remote_;
   uint8_t hop_limit_ = 0;
+  uint32_t flow_label_ = 0;
   wire::TunnelPolicy tunnel_policy_;
   uint8_t salt_[4] = {};
 

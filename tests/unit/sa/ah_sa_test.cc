@@ -174,6 +174,20 @@ TEST(AhSa, ChangingMutableFieldsIsAccepted) {
   }
 }
 
+TEST(AhSa, ConfiguredFlowLabelAndHopLimitAppearOnTheOuterIpv6Header) {
+  crypto::DeterministicRng rng(9);
+  auto c = make_config(Transform::ah_hmac_sha256, kSpi, Framing::ip, wire::IpFamily::v6);
+  c.flow_label = 0xabcde;
+  c.hop_limit = 17;
+  auto tx = make_sa(c);
+  auto rx = make_sa(c);
+  Bytes pkt(tx->sealed_size(10));
+  ASSERT_TRUE(tx->seal(pattern(10, 0), 253, pkt, rng));
+  EXPECT_EQ(((pkt[1] & 0x0fU) << 16) | (pkt[2] << 8) | pkt[3], 0xabcdeu);
+  EXPECT_EQ(pkt[7], 17);
+  EXPECT_TRUE(rx->open(pkt));
+}
+
 TEST(AhSa, FragmentsAndOptionsAreUnsupported) {
   crypto::DeterministicRng rng(9);
   const auto c = make_config(Transform::ah_hmac_sha256, kSpi, Framing::ip);
