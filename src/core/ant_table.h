@@ -65,9 +65,6 @@ struct Ant {
   // TVT towards the next AIN: out_fwd (us -> next), in_bwd (next -> us).
   uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;
   std::unique_ptr<sa::SecurityAssociation> sa_in_fwd, sa_out_bwd, sa_out_fwd, sa_in_bwd;
-  // Random IPv6 outer flow label per outbound TVT (DESIGN.md: no on-wire
-  // field links a packet across links).
-  uint32_t flow_out_fwd = 0, flow_out_bwd = 0;
 
   // Onion keys: the entrance holds every hop's; relays and the exit their own.
   std::optional<RouteOnionKeys> route_keys;

@@ -490,6 +490,9 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, ui
   TvtAhKeys k;
   Status st = derive_tvt_keys(pvts_[pi].tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);
   if (!ok(st)) return st;
+  // DESIGN.md: a random IPv6 outer flow label per TVT, so the label does not
+  // link the two links of a hop (RFC 6437 allows any pseudo-random value).
+  const uint32_t label = (rng_.u32() & 0xfffff) | 1;
   auto make = [&](uint32_t spi, const Secret<32>& key,
                   uint64_t seq) -> Result<std::unique_ptr<sa::SecurityAssociation>> {
     sa::SaConfig c;
@@ -505,36 +508,26 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, ui
     c.initial_seq = seq;
     c.local = self_addr_;
     c.remote = pvts_[pi].address;
+    c.flow_label = label;
     return sa::SecurityAssociation::create(c);
   };
   auto fwd = make(spi_fwd, k.fwd, seq_fwd);
   auto bwd = make(spi_bwd, k.bwd, seq_bwd);
   if (!fwd) return fwd.error();
   if (!bwd) return bwd.error();
-  const uint32_t label = (rng_.u32() & 0xfffff) | 1;  // 20 bits, non-zero (RFC 6437)
   if (towards_prev) {
     a.sa_in_fwd = std::move(*fwd);
     a.sa_out_bwd = std::move(*bwd);
-    a.flow_out_bwd = label;
   } else {
     a.sa_out_fwd = std::move(*fwd);
     a.sa_in_bwd = std::move(*bwd);
-    a.flow_out_fwd = label;
   }
   return Errc::ok;
 }
 
-void Engine::seal_and_send_tvt(sa::SecurityAssociation& s, size_t pi, ByteSpan cell,
-                               uint32_t flow_label, Effects& fx) {
+void Engine::seal_and_send_tvt(sa::SecurityAssociation& s, size_t pi, ByteSpan cell, Effects& fx) {
   auto n = s.seal(cell, wire::kProtoOnion, tx_, rng_);
   if (!n) return drop(n.error());
-  // RFC 4302 §3.3.3.1.2: the IPv6 flow label is mutable (zeroed for the
-  // ICV), so it can be set after sealing: a random label per TVT.
-  if (cfg_.carrier == Carrier::ip && *n >= wire::kIpv6HeaderLen && (tx_[0] >> 4) == 6) {
-    tx_[1] = static_cast<uint8_t>((tx_[1] & 0xf0) | ((flow_label >> 16) & 0x0f));
-    tx_[2] = static_cast<uint8_t>(flow_label >> 8);
-    tx_[3] = static_cast<uint8_t>(flow_label);
-  }
   ++stats_.packets_out;
   fx.send_packet(pvts_[pi].address, ByteSpan(tx_.data(), *n));
 }
@@ -565,8 +558,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
     if (a.role == Role::intermediate) {
       // Paper §5.2: one layer off, then on to the next TVT.
       if (!ok(relay_forward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
-      return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell, a.flow_out_fwd,
-                               fx);
+      return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell, fx);
     }
     if (a.role != Role::exit) return drop(Errc::unsupported);
     auto p = open_forward(*a.hop_keys, cell);
@@ -582,8 +574,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
   a.bytes_bwd += cell.size();
   if (a.role == Role::intermediate) {
     if (!ok(relay_backward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
-    return seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell, a.flow_out_bwd,
-                             fx);
+    return seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell, fx);
   }
   if (a.role != Role::entrance) return drop(Errc::unsupported);
   // Paper §4.4: the entrance removes every layer and sends the datagram to
@@ -762,7 +753,9 @@ void Engine::entrance_up(Time now, Ant& a, Effects& fx) {
   ++stats_.ants_created;
   fx.on_event({EventKind::ant_up, a.handle, 0, 0});
   for (size_t i = 0; i < a.pending.size(); ++i) send_forward(now, a, a.pending.at(i), fx);
-  a.pending.clear();
+  // Only ANTs under construction hold queue storage: max_ants live ANTs do
+  // not each keep pending_queue cells.
+  a.pending = PendingQueue{};
 }
 
 void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
@@ -772,7 +765,7 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
   touch(now, a);
   ++a.packets_fwd;
   a.bytes_fwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, a.flow_out_fwd, fx);
+  seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
 }
 
 void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& fx) {
@@ -894,7 +887,7 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
   touch(now, a);
   ++a.packets_bwd;
   a.bytes_bwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, a.flow_out_bwd, fx);
+  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
 }
 
 // ---------------------------------------------------------------- teardown -

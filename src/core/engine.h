@@ -114,8 +114,7 @@ class Engine {
   uint32_t fresh_spi();
   Status make_tvt(Ant& a, bool towards_prev, size_t pvt, ByteSpan nonce, uint32_t spi_fwd,
                   uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
-  void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, uint32_t flow_label,
-                         Effects& fx);
+  void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
 
   // Teardown.
   // Sends DESTROY(why) to the neighbours flagged, then removes all state.
