@@ -15,7 +15,7 @@
 
 namespace ainet::core {
 
-constexpr size_t kRouteSearchBudget = 20000;
+constexpr size_t kRouteSearchBudget = 5000;
 
 // A random path entrance = r[0], r[1], ..., r[length-1] = exit, where
 // consecutive AINs share a PVT edge, no AIN repeats, every AIN after the
