@@ -19,9 +19,12 @@ namespace {
 
 const char* aead_cipher_name(AeadAlg alg) {
   switch (alg) {
-    case AeadAlg::aes128_gcm: return "AES-128-GCM";
-    case AeadAlg::aes256_gcm: return "AES-256-GCM";
-    case AeadAlg::chacha20_poly1305: return "ChaCha20-Poly1305";
+    case AeadAlg::aes128_gcm:
+      return "AES-128-GCM";
+    case AeadAlg::aes256_gcm:
+      return "AES-256-GCM";
+    case AeadAlg::chacha20_poly1305:
+      return "ChaCha20-Poly1305";
   }
   return nullptr;
 }
@@ -51,9 +54,12 @@ bool valid_args(ByteSpan nonce, ByteSpan aad, ByteSpan in, std::span<const uint8
 
 size_t aead_key_size(AeadAlg alg) {
   switch (alg) {
-    case AeadAlg::aes128_gcm: return 16;
-    case AeadAlg::aes256_gcm: return 32;
-    case AeadAlg::chacha20_poly1305: return 32;
+    case AeadAlg::aes128_gcm:
+      return 16;
+    case AeadAlg::aes256_gcm:
+      return 32;
+    case AeadAlg::chacha20_poly1305:
+      return 32;
   }
   return 0;
 }
@@ -96,8 +102,8 @@ Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutBy
   if (EVP_CipherFinal_ex(ctx, done < static_cast<int>(ct.size()) ? ct.data() + done : scratch,
                          &outl) != 1)
     return Errc::crypto_error;
-  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kAeadTagSize),
-                          tag.data()) != 1)
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kAeadTagSize), tag.data()) !=
+      1)
     return Errc::crypto_error;
   return Errc::ok;
 }

@@ -15,13 +15,20 @@ namespace {
 
 const char* cipher_name(CipherAlg alg) {
   switch (alg) {
-    case CipherAlg::aes128_cbc: return "AES-128-CBC";
-    case CipherAlg::aes256_cbc: return "AES-256-CBC";
-    case CipherAlg::aes128_ctr: return "AES-128-CTR";
-    case CipherAlg::aes256_ctr: return "AES-256-CTR";
-    case CipherAlg::chacha20: return "ChaCha20";
-    case CipherAlg::aes128_ecb: return "AES-128-ECB";
-    case CipherAlg::aes256_ecb: return "AES-256-ECB";
+    case CipherAlg::aes128_cbc:
+      return "AES-128-CBC";
+    case CipherAlg::aes256_cbc:
+      return "AES-256-CBC";
+    case CipherAlg::aes128_ctr:
+      return "AES-128-CTR";
+    case CipherAlg::aes256_ctr:
+      return "AES-256-CTR";
+    case CipherAlg::chacha20:
+      return "ChaCha20";
+    case CipherAlg::aes128_ecb:
+      return "AES-128-ECB";
+    case CipherAlg::aes256_ecb:
+      return "AES-256-ECB";
   }
   return nullptr;
 }
@@ -49,11 +56,13 @@ size_t cipher_key_size(CipherAlg alg) {
   switch (alg) {
     case CipherAlg::aes128_cbc:
     case CipherAlg::aes128_ctr:
-    case CipherAlg::aes128_ecb: return 16;
+    case CipherAlg::aes128_ecb:
+      return 16;
     case CipherAlg::aes256_cbc:
     case CipherAlg::aes256_ctr:
     case CipherAlg::chacha20:
-    case CipherAlg::aes256_ecb: return 32;
+    case CipherAlg::aes256_ecb:
+      return 32;
   }
   return 0;
 }
@@ -61,12 +70,14 @@ size_t cipher_key_size(CipherAlg alg) {
 size_t cipher_iv_size(CipherAlg alg) {
   switch (alg) {
     case CipherAlg::aes128_ecb:
-    case CipherAlg::aes256_ecb: return 0;
+    case CipherAlg::aes256_ecb:
+      return 0;
     case CipherAlg::aes128_cbc:
     case CipherAlg::aes256_cbc:
     case CipherAlg::aes128_ctr:
     case CipherAlg::aes256_ctr:
-    case CipherAlg::chacha20: return 16;
+    case CipherAlg::chacha20:
+      return 16;
   }
   return 0;
 }
@@ -94,8 +105,7 @@ Cipher::~Cipher() {
 }
 
 static Errc run(void* vctx, CipherAlg alg, ByteSpan iv, ByteSpan in, MutByteSpan out) {
-  if (iv.size() != cipher_iv_size(alg) || out.size() != in.size() ||
-      !detail::fits_int(in.size()) ||
+  if (iv.size() != cipher_iv_size(alg) || out.size() != in.size() || !detail::fits_int(in.size()) ||
       detail::partially_overlaps(out.data(), in.data(), in.size()) ||
       (is_block_mode(alg) && in.size() % 16 != 0))
     return Errc::invalid_argument;

@@ -29,7 +29,9 @@ DeterministicRng::DeterministicRng(uint64_t seed) {
   ctx_ = ctx;
 }
 
-DeterministicRng::~DeterministicRng() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }
+DeterministicRng::~DeterministicRng() {
+  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_));
+}
 
 void DeterministicRng::fill(MutByteSpan out) {
   auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);

@@ -55,8 +55,7 @@ Result<Signature> ed25519_sign(ByteSpan seed32, ByteSpan msg) {
 Errc ed25519_verify(ByteSpan pub32, ByteSpan msg, ByteSpan sig64) {
   if (pub32.size() != kEd25519KeySize) return Errc::invalid_argument;
   if (sig64.size() != kEd25519SigSize) return Errc::bad_signature;
-  EVP_PKEY* pk =
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub32.data(), pub32.size());
+  EVP_PKEY* pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub32.data(), pub32.size());
   if (pk == nullptr) {  // not a usable public key
     ERR_clear_error();
     return Errc::bad_signature;

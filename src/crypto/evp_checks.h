@@ -10,7 +10,9 @@
 
 namespace ainet::crypto::detail {
 
-inline bool fits_int(size_t n) { return n <= static_cast<size_t>(INT_MAX); }
+inline bool fits_int(size_t n) {
+  return n <= static_cast<size_t>(INT_MAX);
+}
 
 // Exact aliasing (in-place) is allowed by every EVP cipher; any other overlap
 // is not. std::less gives a total order on unrelated pointers.

@@ -13,10 +13,17 @@ namespace ainet::crypto {
 Result<std::unique_ptr<Gmac>> Gmac::create(ByteSpan key) {
   const char* name = nullptr;
   switch (key.size()) {
-    case 16: name = "AES-128-GCM"; break;
-    case 24: name = "AES-192-GCM"; break;
-    case 32: name = "AES-256-GCM"; break;
-    default: return Errc::invalid_argument;
+    case 16:
+      name = "AES-128-GCM";
+      break;
+    case 24:
+      name = "AES-192-GCM";
+      break;
+    case 32:
+      name = "AES-256-GCM";
+      break;
+    default:
+      return Errc::invalid_argument;
   }
   EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
   if (cipher == nullptr) return Errc::crypto_error;
@@ -34,7 +41,9 @@ Result<std::unique_ptr<Gmac>> Gmac::create(ByteSpan key) {
   return g;
 }
 
-Gmac::~Gmac() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }
+Gmac::~Gmac() {
+  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_));
+}
 
 Errc Gmac::compute(ByteSpan nonce, std::initializer_list<ByteSpan> parts, MutByteSpan tag_out) {
   if (nonce.size() != kGmacNonceSize || tag_out.size() != kGmacTagSize)

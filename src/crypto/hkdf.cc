@@ -12,7 +12,9 @@ namespace ainet::crypto {
 
 namespace detail {
 
-size_t hkdf_digest_size(HkdfDigest d) { return d == HkdfDigest::sha1 ? 20 : 32; }
+size_t hkdf_digest_size(HkdfDigest d) {
+  return d == HkdfDigest::sha1 ? 20 : 32;
+}
 
 Errc hkdf(HkdfDigest d, HkdfMode mode, ByteSpan salt, ByteSpan key, ByteSpan info,
           MutByteSpan out) {
@@ -43,8 +45,8 @@ Errc hkdf(HkdfDigest d, HkdfMode mode, ByteSpan salt, ByteSpan key, ByteSpan inf
   size_t n = 0;
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest_name, 0);
   params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &evp_mode);
-  params[n++] = OSSL_PARAM_construct_octet_string(
-      OSSL_KDF_PARAM_KEY, key.empty() ? &empty_key : mut(key), key.size());
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  key.empty() ? &empty_key : mut(key), key.size());
   // RFC 5869 §2.2: an absent salt means HashLen zero octets. OpenSSL applies
   // that default when no salt is passed, so an empty salt is simply omitted.
   if (!salt.empty() && mode != HkdfMode::expand_only)

@@ -46,7 +46,8 @@ Errc x25519(ByteSpan priv32, ByteSpan peer_pub32, MutByteSpan out32) {
       EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv32.data(), priv32.size());
   EVP_PKEY* peer =
       EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_pub32.data(), peer_pub32.size());
-  EVP_PKEY_CTX* ctx = priv != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, priv, nullptr) : nullptr;
+  EVP_PKEY_CTX* ctx =
+      priv != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, priv, nullptr) : nullptr;
   size_t len = out32.size();
   // OpenSSL itself refuses an all-zero result; the explicit check below keeps
   // that RFC 7748 §6.1 guarantee even if the library behaviour changed.

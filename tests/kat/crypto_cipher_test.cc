@@ -21,7 +21,9 @@ namespace {
 using test::hex_field;
 using test::read_vector_blocks;
 
-Bytes hx(std::string_view s) { return from_hex(s).value(); }
+Bytes hx(std::string_view s) {
+  return from_hex(s).value();
+}
 
 void check_both_ways(CipherAlg alg, const Bytes& key, const Bytes& iv, const Bytes& pt,
                      const Bytes& ct) {

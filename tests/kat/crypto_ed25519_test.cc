@@ -8,7 +8,9 @@
 namespace ainet::crypto {
 namespace {
 
-Bytes hx(std::string_view s) { return from_hex(s).value(); }
+Bytes hx(std::string_view s) {
+  return from_hex(s).value();
+}
 
 struct Rfc8032Case {
   const char* name;

@@ -10,7 +10,9 @@
 namespace ainet::crypto {
 namespace {
 
-Bytes hx(std::string_view s) { return from_hex(s).value(); }
+Bytes hx(std::string_view s) {
+  return from_hex(s).value();
+}
 
 TEST(CryptoGmacKat, GcmSpecTestCase1EmptyAad) {
   auto g = Gmac::create(Bytes(16, 0));

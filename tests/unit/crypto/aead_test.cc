@@ -9,8 +9,7 @@
 namespace ainet::crypto {
 namespace {
 
-constexpr AeadAlg kAlgs[] = {AeadAlg::aes128_gcm, AeadAlg::aes256_gcm,
-                             AeadAlg::chacha20_poly1305};
+constexpr AeadAlg kAlgs[] = {AeadAlg::aes128_gcm, AeadAlg::aes256_gcm, AeadAlg::chacha20_poly1305};
 
 std::unique_ptr<Aead> make(AeadAlg alg, Rng& rng) {
   Bytes key(aead_key_size(alg));

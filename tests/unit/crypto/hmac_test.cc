@@ -25,7 +25,9 @@ TEST(Hmac, PartsAndTruncationAndReuse) {
   ASSERT_EQ(h.value()->compute({data}, full), Errc::ok);
   ASSERT_EQ(h.value()->compute({data}, again), Errc::ok);
   EXPECT_EQ(to_hex(full), to_hex(again));
-  ASSERT_EQ(h.value()->compute({ByteSpan(data).first(1), ByteSpan(data).subspan(1, 200), {},
+  ASSERT_EQ(h.value()->compute({ByteSpan(data).first(1),
+                                ByteSpan(data).subspan(1, 200),
+                                {},
                                 ByteSpan(data).subspan(201)},
                                parts),
             Errc::ok);

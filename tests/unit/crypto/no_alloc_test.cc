@@ -2,9 +2,9 @@
 // both C++ (replaced global operator new) and OpenSSL (CRYPTO_set_mem_functions,
 // which must be installed before OpenSSL's first allocation, hence the static
 // initializer) while the per-packet calls run on already-created objects.
+#include <gtest/gtest.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdio>
@@ -36,7 +36,9 @@ void* counting_realloc(void* p, size_t n, const char*, int) {
   if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
   return std::realloc(p, n);
 }
-void counting_free(void* p, const char*, int) { std::free(p); }
+void counting_free(void* p, const char*, int) {
+  std::free(p);
+}
 
 const bool g_openssl_hooked =
     CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free) == 1;
@@ -48,11 +50,21 @@ void* operator new(size_t n) {
   if (void* p = std::malloc(n != 0 ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](size_t n) { return ::operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void* operator new[](size_t n) {
+  return ::operator new(n);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace ainet::crypto {
 namespace {
@@ -104,9 +116,9 @@ TEST(NoAlloc, AeadSealAndOpenIncludingAuthFailure) {
 
 TEST(NoAlloc, CipherEncryptDecrypt) {
   DeterministicRng rng(71);
-  for (CipherAlg alg : {CipherAlg::aes128_cbc, CipherAlg::aes256_cbc, CipherAlg::aes128_ctr,
-                        CipherAlg::aes256_ctr, CipherAlg::chacha20, CipherAlg::aes128_ecb,
-                        CipherAlg::aes256_ecb}) {
+  for (CipherAlg alg :
+       {CipherAlg::aes128_cbc, CipherAlg::aes256_cbc, CipherAlg::aes128_ctr, CipherAlg::aes256_ctr,
+        CipherAlg::chacha20, CipherAlg::aes128_ecb, CipherAlg::aes256_ecb}) {
     Bytes key(cipher_key_size(alg)), iv(cipher_iv_size(alg)), buf(1408);
     rng.fill(key);
     auto c = Cipher::create(alg, key);

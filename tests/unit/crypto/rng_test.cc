@@ -72,8 +72,7 @@ TEST(Rng, UniformStaysInBounds) {
   DeterministicRng r(99);
   EXPECT_EQ(r.uniform(0), 0u);
   EXPECT_EQ(r.uniform(1), 0u);
-  for (uint64_t bound : {2ULL, 3ULL, 6ULL, 1000ULL, (1ULL << 32) + 1, (1ULL << 63) + 1,
-                         ~0ULL}) {
+  for (uint64_t bound : {2ULL, 3ULL, 6ULL, 1000ULL, (1ULL << 32) + 1, (1ULL << 63) + 1, ~0ULL}) {
     for (int i = 0; i < 2000; ++i) ASSERT_LT(r.uniform(bound), bound) << bound;
   }
   // Every value of a small range shows up, with roughly equal counts.
