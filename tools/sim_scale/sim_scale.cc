@@ -1,0 +1,160 @@
+// sim_scale: N AINs and M live ANTs in one process, on the deterministic
+// simulation harness (tests/sim). Reports
+//   - memory per ANT per hop: heap growth (mallinfo2) and RSS growth
+//     (/proc/self/statm) while the ANTs come up, divided by the number of
+//     hop states (entries in every AIN's ANT table: entrance, intermediates, exit);
+//   - ANT set-ups per CPU-second (CLOCK_PROCESS_CPUTIME_ID) for the whole
+//     simulation: customers' ESP+AH, the network, and every AIN's engine;
+//   - data cells through the ANTs per CPU-second.
+// This tool is outside the sans-I/O core, so it may read clocks.
+//
+//   sim_scale [--ains N] [--ants M] [--degree D] [--hops H] [--seed S]
+#include <malloc.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "sim/sim_datagram.h"
+#include "sim/sim_world.h"
+
+namespace {
+
+using namespace ainet;
+using namespace ainet::sim;
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+size_t heap_bytes() { return mallinfo2().uordblks + mallinfo2().hblkhd; }
+size_t rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  size_t size = 0, resident = 0;
+  f >> size >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+struct Options {
+  size_t ains = 100, ants = 10000, degree = 6, hops = 3;
+  uint64_t seed = 1;
+};
+
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) return false;
+    const unsigned long long v = std::strtoull(argv[++i], nullptr, 10);
+    if (a == "--ains") o.ains = v;
+    else if (a == "--ants") o.ants = v;
+    else if (a == "--degree") o.degree = v;
+    else if (a == "--hops") o.hops = v;
+    else if (a == "--seed") o.seed = v;
+    else return false;
+  }
+  return o.ains >= o.hops && o.hops >= 2 && o.ants > 0;
+}
+
+size_t hop_states(SimWorld& w, size_t* up_entrances) {
+  size_t n = 0, up = 0;
+  for (NodeId id = 1; id <= w.size(); ++id) {
+    for (const auto& a : w.ain(id).engine().ants()) {
+      ++n;
+      up += a.role == core::AntInfo::Role::entrance && a.up;
+    }
+  }
+  if (up_entrances) *up_entrances = up;
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse(argc, argv, o)) {
+    std::fprintf(stderr, "usage: sim_scale [--ains N] [--ants M] [--degree D] [--hops H] [--seed S]\n");
+    return 2;
+  }
+  crypto::DeterministicRng trng(o.seed);
+  WorldSpec spec;
+  spec.seed = o.seed;
+  spec.topo = Topology::random(o.ains, o.degree, trng);
+  // One initiator per AIN (up to 100), ANTs spread evenly over them.
+  const size_t customers = std::min<size_t>(o.ains, 100);
+  for (size_t c = 0; c < customers; ++c) spec.customers.push_back({static_cast<NodeId>(c + 1), {}});
+  const size_t hops = o.hops;
+  spec.tweak = [hops](core::EngineConfig& c) {
+    c.route_length = hops;
+    c.pending_queue = 1;
+  };
+  std::string why;
+  auto w = SimWorld::make(spec, &why);
+  if (!w) {
+    std::fprintf(stderr, "sim_scale: %s\n", why.c_str());
+    return 1;
+  }
+  w->net.record_packets = false;
+  for (NodeId id = 1; id <= w->size(); ++id) w->ain(id).keep_local = false;
+  w->run_for(Duration::s(1));  // first keepalives
+
+  // Datagrams built up front so their memory is not counted as ANT state.
+  std::vector<std::pair<size_t, Bytes>> first;
+  first.reserve(o.ants);
+  for (size_t i = 0; i < o.ants; ++i) {
+    const size_t c = i % customers;
+    const uint32_t k = static_cast<uint32_t>(i / customers);
+    Flow f{SimWorld::customer_address(c, false), IpAddress::v4(0xC6000000u + k)};  // 198.0.0.0/15
+    first.emplace_back(c, make_udp_datagram(f, sim_payload(static_cast<uint32_t>(i), 0, 64)));
+  }
+  malloc_trim(0);
+  const size_t heap0 = heap_bytes(), rss0 = rss_bytes();
+  const double cpu0 = cpu_seconds();
+  for (const auto& [c, d] : first) {
+    if (w->customer(c).send_datagram(d) != Errc::ok) return 1;
+  }
+  w->run_for(Duration::s(2));
+  const double cpu1 = cpu_seconds();
+  size_t up = 0;
+  const size_t states = hop_states(*w, &up);
+  const size_t heap1 = heap_bytes(), rss1 = rss_bytes();
+
+  // Data: one more datagram per ANT, end to end.
+  uint64_t local0 = 0, local1 = 0;
+  for (NodeId id = 1; id <= w->size(); ++id) local0 += w->ain(id).local_count;
+  const double cpu2 = cpu_seconds();
+  for (const auto& [c, d] : first) {
+    if (w->customer(c).send_datagram(d) != Errc::ok) return 1;
+  }
+  w->run_for(Duration::s(1));
+  const double cpu3 = cpu_seconds();
+  for (NodeId id = 1; id <= w->size(); ++id) local1 += w->ain(id).local_count;
+
+  const double setup_cpu = cpu1 - cpu0, data_cpu = cpu3 - cpu2;
+  const double heap_delta = static_cast<double>(heap1) - static_cast<double>(heap0);
+  const double rss_delta = static_cast<double>(rss1) - static_cast<double>(rss0);
+  std::printf("sim_scale: %zu AINs (random graph, degree %zu, %zu PVTs), route length %zu, seed %llu\n",
+              o.ains, o.degree, w->keys.topo.edges.size(), o.hops,
+              static_cast<unsigned long long>(o.seed));
+  std::printf("| metric                               | value        |\n");
+  std::printf("|--------------------------------------|--------------|\n");
+  std::printf("| ANTs requested / up at entrance      | %5zu / %5zu |\n", o.ants, up);
+  std::printf("| hop states (all AINs' ANT tables)    | %12zu |\n", states);
+  std::printf("| heap growth per hop state (bytes)    | %12.0f |\n", states ? heap_delta / states : 0.0);
+  std::printf("| RSS growth per hop state (bytes)     | %12.0f |\n", states ? rss_delta / states : 0.0);
+  std::printf("| heap growth per ANT (bytes)          | %12.0f |\n", up ? heap_delta / up : 0.0);
+  std::printf("| set-up CPU seconds (whole sim)       | %12.3f |\n", setup_cpu);
+  std::printf("| ANT set-ups per CPU-second           | %12.0f |\n", setup_cpu > 0 ? up / setup_cpu : 0.0);
+  std::printf("| datagrams delivered (data phase)     | %12llu |\n",
+              static_cast<unsigned long long>(local1 - local0));
+  std::printf("| end-to-end datagrams per CPU-second  | %12.0f |\n",
+              data_cpu > 0 ? static_cast<double>(local1 - local0) / data_cpu : 0.0);
+  std::printf("| cells (link crossings) per CPU-second| %12.0f |\n",
+              data_cpu > 0 ? static_cast<double>(local1 - local0) * static_cast<double>(o.hops - 1) / data_cpu : 0.0);
+  return up == o.ants ? 0 : 1;
+}
