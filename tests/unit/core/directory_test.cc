@@ -171,6 +171,9 @@ TEST(Directory, MalformedNamesLineAndField) {
       {7, "address = 10.0.0.1", ""},         // TOML syntax error
       {9, "onion_key = \"unterminated", ""},  // TOML syntax error
       {3, "colour = \"blue\"", "colour"},
+      {6, "name = \"\xc3\xa9t\xc3\xa9\"", "non-ASCII"},  // the directory is ASCII
+      {3, "\xef\xbb\xb2", "non-ASCII"},                // toml++ 3.3.0 UB input (fuzz find)
+      {3, std::string("x = 1\x01"), "control"},
   };
   for (const Case& c : cases) expect_malformed(replace_line(body, c.line, c.text), c.text, c.line, c.field);
 }
