@@ -151,6 +151,8 @@ Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByte
     return inner.error();
   }
   // Only the inner packet itself is carried, not any link-layer trailer.
+  // Note: the default policy copies DF from the inner packet (RFC 4301
+  // §5.1.2.1), so the outer IPv4 ID is then randomised in seal_counted().
   return seal_for_inner(inner_ip.first(inner->total_len), wire::tunnel_next_header(inner->family),
                         *inner, out, rng);
 }
@@ -187,7 +189,15 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
     store_be64(iv_buf, seq);  // unique per key: the counter never repeats
     iv = ByteSpan(iv_buf, info_.iv_size);
   }
-  auto n = seal_at(seq, iv, payload, next_header, outer, out);
+  wire::OuterHeaderSpec spec = outer;
+  if (framing_ == Framing::ip && remote_.is_v4() && !spec.dont_fragment) {
+    // RFC 6864 §4.2: a fragmentable datagram needs an ID that does not repeat
+    // soon; a random one also avoids a counter that would link packets.
+    uint8_t id[2];
+    rng.fill(MutByteSpan(id));
+    spec.ipv4_id = load_be16(id);
+  }
+  auto n = seal_at(seq, iv, payload, next_header, spec, out);
   if (!n) return refuse(n.error());
   last_seq_ = seq;
   ++counters_.packets_out;

@@ -70,7 +70,8 @@ class SecurityAssociation {
 
   // Seals `payload` with the given next header (e.g. 4/41 for an inner IP
   // packet, 253 for an onion cell, 50 for ESP inside AH) and writes the framed
-  // result to `out`; returns its length. rng is used only for CBC IVs.
+  // result to `out`; returns its length. rng is used for CBC IVs and for the
+  // outer IPv4 ID of a fragmentable (DF clear) outer header.
   // Errors: buffer_too_small, seq_exhausted, limit (too big for an IP packet),
   // crypto_error. A refused call consumes no sequence number.
   Result<size_t> seal(ByteSpan payload, uint8_t next_header, MutByteSpan out, crypto::Rng& rng);

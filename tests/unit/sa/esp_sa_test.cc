@@ -95,6 +95,22 @@ TEST(EspSa, TunnelModeBuildsOuterHeaderAndReturnsInnerPacket) {
   }
 }
 
+TEST(EspSa, OuterIpv4IdIsRandomWhenFragmentableAndZeroWithDf) {
+  crypto::DeterministicRng rng(1);
+  auto c = make_config(Transform::esp_aes128_gcm, kSpi, Framing::ip);
+  auto tx = make_sa(c);
+  Bytes inner = make_inner_packet(wire::IpFamily::v4, 20);  // DF clear: DF copied (RFC 4301 §5.1.2.1)
+  Bytes a(tx->sealed_size(inner.size())), b(a.size());
+  ASSERT_TRUE(tx->seal_inner_packet(inner, a, rng));
+  ASSERT_TRUE(tx->seal_inner_packet(inner, b, rng));
+  EXPECT_EQ(a[6] & 0x40, 0);
+  EXPECT_NE(load_be16(&a[4]), load_be16(&b[4]));
+  // seal() of a non-IP payload sends an atomic datagram: DF set, ID 0 (RFC 6864 §4.1).
+  ASSERT_TRUE(tx->seal(Bytes(8, 1), 253, a, rng));
+  EXPECT_EQ(a[6] & 0x40, 0x40);
+  EXPECT_EQ(load_be16(&a[4]), 0);
+}
+
 TEST(EspSa, SealInnerPacketRejectsNonIp) {
   crypto::DeterministicRng rng(1);
   auto tx = make_sa(make_config(Transform::esp_aes128_gcm, kSpi, Framing::ip));
