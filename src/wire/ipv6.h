@@ -46,8 +46,8 @@ struct Ipv6UpperLayer {
 // already validated by parse_ipv6 or not). Skips Hop-by-Hop (0, only directly
 // after the fixed header, RFC 8200 §4.1), Routing (43), Fragment (44) and
 // Destination Options (60). Stops at and reports AH (51), ESP (50), No Next
-// Header (59) and any other protocol. Errors: truncated (a header runs past the
-// payload), malformed (misplaced Hop-by-Hop), limit (more than
+// Header (59) and any other protocol. Errors: those of parse_ipv6,
+// truncated (a header runs past the payload), malformed (misplaced Hop-by-Hop), limit (more than
 // kMaxIpv6ExtensionHeaders headers).
 Result<Ipv6UpperLayer> skip_ipv6_extension_headers(ByteSpan packet);
 
