@@ -287,3 +287,15 @@ TEST(ConfigError, MissingKeyBundle) {
 
 }  // namespace
 }  // namespace ainet::daemon
+
+namespace ainet::daemon {
+namespace {
+
+TEST(ConfigError, NonAsciiByte) {
+  ConfigLoad r = parse_config("[node]\n# caf\xc3\xa9\nid = 1\n", "aind.toml", "");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "aind.toml:2: non-ASCII byte 0xc3 (the file must be ASCII)");
+}
+
+}  // namespace
+}  // namespace ainet::daemon

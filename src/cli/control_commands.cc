@@ -1,0 +1,126 @@
+#include "cli/control_commands.h"
+
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ainet::cli {
+
+using nlohmann::json;
+
+namespace {
+
+// Field as text whatever its JSON type (missing = "-").
+std::string text(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "-";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
+  if (it->is_array()) {
+    std::string s;
+    for (const json& e : *it) s += (s.empty() ? "" : "-") + (e.is_string() ? e.get<std::string>() : e.dump());
+    return s.empty() ? "-" : s;
+  }
+  return it->dump();
+}
+
+std::string hex_spi(const json& j, const char* key) {
+  auto it = j.find(key);
+  // Parsed JSON holds non-negative numbers as unsigned, built JSON as signed.
+  if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() < 0) return "-";
+  std::ostringstream s;
+  s << "0x" << std::hex << std::setw(8) << std::setfill('0') << it->get<int64_t>();
+  return s.str();
+}
+
+// Prints rows under a header, each column as wide as its widest cell.
+void table(std::ostream& out, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w(header.size());
+  for (size_t i = 0; i < header.size(); ++i) w[i] = header[i].size();
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string s;
+    for (size_t i = 0; i < r.size(); ++i) {
+      s += r[i];
+      if (i + 1 < r.size()) s += std::string(w[i] - r[i].size() + 2, ' ');
+    }
+    out << s << '\n';
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+}
+
+void print_status(const json& r, std::ostream& out) {
+  out << "node " << text(r, "node_id") << " (" << text(r, "node_name") << "), carrier " << text(r, "carrier")
+      << ", up " << text(r, "uptime_s") << " s\n";
+  out << "  PVTs:      " << text(r, "pvts_up") << " up of " << text(r, "pvts_total") << '\n';
+  out << "  ANTs:      " << text(r, "ants") << " (created " << text(r, "ants_created") << ", destroyed "
+      << text(r, "ants_destroyed") << ", failed " << text(r, "create_failures") << ")\n";
+  out << "  customers: " << text(r, "customers") << '\n';
+  out << "  packets:   in " << text(r, "packets_in") << ", out " << text(r, "packets_out") << ", local "
+      << text(r, "delivered_local") << '\n';
+  out << "  directory: expires " << text(r, "directory_expires") << '\n';
+  if (auto d = r.find("drops"); d != r.end() && d->is_object() && !d->empty()) {
+    out << "  drops:    ";
+    for (auto it = d->begin(); it != d->end(); ++it) out << ' ' << it.key() << '=' << it.value().dump();
+    out << '\n';
+  }
+}
+
+}  // namespace
+
+void print_result(std::string_view cmd, const json& r, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  if (cmd == "status") {
+    print_status(r, out);
+  } else if (cmd == "list_pvts") {
+    for (const json& p : r.value("pvts", json::array()))
+      rows.push_back({text(p, "peer"), text(p, "address"), text(p, "up"), hex_spi(p, "esp_spi_in"),
+                      hex_spi(p, "esp_spi_out"), text(p, "packets_in"), text(p, "packets_out"),
+                      text(p, "last_seen_ms")});
+    table(out, {"PEER", "ADDRESS", "UP", "ESP-IN", "ESP-OUT", "PKTS-IN", "PKTS-OUT", "LAST-SEEN-MS"}, rows);
+  } else if (cmd == "list_tvts") {
+    for (const json& t : r.value("tvts", json::array()))
+      rows.push_back({text(t, "ant"), text(t, "peer"), text(t, "direction"), hex_spi(t, "spi_in"),
+                      hex_spi(t, "spi_out"), text(t, "packets"), text(t, "bytes")});
+    table(out, {"ANT", "PEER", "DIR", "SPI-IN", "SPI-OUT", "PACKETS", "BYTES"}, rows);
+  } else if (cmd == "list_ants") {
+    for (const json& a : r.value("ants", json::array()))
+      rows.push_back({text(a, "handle"), text(a, "role"), text(a, "up"), text(a, "inner_src"),
+                      text(a, "inner_dst"), text(a, "route"), text(a, "packets_fwd"), text(a, "packets_bwd"),
+                      text(a, "age_s"), text(a, "idle_s")});
+    table(out, {"ANT", "ROLE", "UP", "SRC", "DST", "ROUTE", "PKTS-FWD", "PKTS-BWD", "AGE-S", "IDLE-S"}, rows);
+  } else if (cmd == "list_customers") {
+    for (const json& c : r.value("customers", json::array()))
+      rows.push_back({text(c, "id"), text(c, "name"), text(c, "role"), text(c, "tunnel_address"),
+                      text(c, "serves"), text(c, "packets_in"), text(c, "packets_out")});
+    table(out, {"ID", "NAME", "ROLE", "TUNNEL", "SERVES", "PKTS-IN", "PKTS-OUT"}, rows);
+  } else if (cmd == "create_ant") {
+    out << "ANT " << text(r, "ant") << " is being created\n";
+  } else if (cmd == "destroy_ant") {
+    out << "destroyed\n";
+  } else if (cmd == "reload_directory") {
+    out << "directory reloaded: " << text(r, "ains") << " AINs, expires " << text(r, "expires") << '\n';
+  } else {
+    out << r.dump(2) << '\n';
+  }
+}
+
+int control_command(daemon::ControlClient& client, std::string_view cmd, const json& args, bool as_json,
+                    std::ostream& out, std::ostream& err) {
+  daemon::ControlReply reply = client.call(cmd, args);
+  if (!reply.ok) {
+    err << "ainctl: " << reply.error_code << ": " << reply.error_message << '\n';
+    return 1;
+  }
+  if (as_json)
+    out << reply.result.dump(2) << '\n';
+  else
+    print_result(cmd, reply.result, out);
+  return 0;
+}
+
+}  // namespace ainet::cli

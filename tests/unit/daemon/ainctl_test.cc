@@ -1,0 +1,191 @@
+// ainctl's commands, called directly (src/cli is a library; main.cc only
+// parses the command line).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/control_commands.h"
+#include "cli/directory_commands.h"
+#include "cli/key_commands.h"
+#include "crypto/kex.h"
+#include "crypto/rng.h"
+#include "support/vector_file.h"
+#include "util/bytes.h"
+
+namespace ainet::cli {
+namespace {
+
+struct CmdRun {
+  int rc;
+  std::string out, err;
+};
+
+CmdRun pubkey_of(KeyType t, const std::string& input) {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  int rc = pubkey(t, in, out, err);
+  return {rc, out.str(), err.str()};
+}
+
+TEST(AinctlPubkey, X25519MatchesRfc7748Section61) {
+  bool found = false;
+  for (const auto& b : test::read_vector_blocks("rfc7748_x25519.txt", "SECTION")) {
+    if (!b.count("ALICE_PRIVATE")) continue;
+    found = true;
+    // Trailing newline and spaces as a shell pipe gives them.
+    CmdRun r = pubkey_of(KeyType::x25519, "  " + b.at("ALICE_PRIVATE") + "\n");
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.out, to_hex(test::hex_field(b, "ALICE_PUBLIC")) + "\n");
+    r = pubkey_of(KeyType::x25519, b.at("BOB_PRIVATE"));
+    EXPECT_EQ(r.out, to_hex(test::hex_field(b, "BOB_PUBLIC")) + "\n");
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(AinctlPubkey, Ed25519MatchesRfc8032Test1) {
+  // RFC 8032 §7.1 TEST 1 (not in the shared vector folder).
+  CmdRun r = pubkey_of(KeyType::ed25519, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n");
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n");
+}
+
+TEST(AinctlPubkey, BadInputIsRefusedWithOneMessage) {
+  for (const std::string& bad : {std::string(""), std::string("abcd"), std::string(63, 'a') + "g",
+                                 std::string(66, 'a')}) {
+    CmdRun r = pubkey_of(KeyType::x25519, bad);
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "ainctl pubkey: expected a private key of 64 hex characters on stdin\n");
+  }
+}
+
+TEST(AinctlGenkey, PrintsOneHexKeyWhosePublicKeyWorks) {
+  crypto::SystemRng rng;
+  for (KeyType t : {KeyType::x25519, KeyType::ed25519}) {
+    std::ostringstream a, b, err;
+    ASSERT_EQ(genkey(t, rng, a, err), 0);
+    ASSERT_EQ(genkey(t, rng, b, err), 0);
+    ASSERT_EQ(a.str().size(), 65u);
+    EXPECT_EQ(a.str().back(), '\n');
+    EXPECT_TRUE(from_hex(a.str()));
+    EXPECT_NE(a.str(), b.str());
+    CmdRun r = pubkey_of(t, a.str());
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_EQ(r.out.size(), 65u);
+  }
+}
+
+TEST(AinctlKeyType, Parses) {
+  KeyType t = KeyType::x25519;
+  EXPECT_TRUE(parse_key_type("ed25519", t));
+  EXPECT_EQ(t, KeyType::ed25519);
+  EXPECT_FALSE(parse_key_type("rsa", t));
+}
+
+class AinctlDirectory : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(mkdtemp(dir_), nullptr);
+    crypto::DeterministicRng rng(7);
+    auto auth = crypto::ed25519_generate(rng);
+    authority_hex_ = to_hex(auth.pub);
+    key_file_ = write("authority.key", to_hex(auth.priv.span()) + "\n");
+    auto n1 = crypto::ed25519_generate(rng), n2 = crypto::ed25519_generate(rng);
+    auto o1 = crypto::x25519_generate(rng), o2 = crypto::x25519_generate(rng);
+    body_ = "version = 1\nexpires = 1893456000\n"
+            "[[ain]]\nid = 1\nname = \"ain1\"\naddress = \"10.0.0.1\"\n"
+            "identity_key = \"" + to_hex(n1.pub) + "\"\nonion_key = \"" + to_hex(o1.pub) + "\"\n"
+            "neighbours = [2]\nexit_policy = []\n"
+            "[[ain]]\nid = 2\nname = \"ain2\"\naddress = \"2001:db8::2\"\n"
+            "identity_key = \"" + to_hex(n2.pub) + "\"\nonion_key = \"" + to_hex(o2.pub) + "\"\n"
+            "neighbours = [1]\nexit_policy = [\"0.0.0.0/0\"]\n";
+    body_file_ = write("body.toml", body_);
+  }
+  void TearDown() override {
+    for (const auto& f : files_) unlink(f.c_str());
+    rmdir(dir_);
+  }
+  std::string write(const std::string& name, const std::string& content) {
+    std::string p = std::string(dir_) + "/" + name;
+    std::ofstream(p) << content;
+    files_.push_back(p);
+    return p;
+  }
+  CmdRun sign(const std::string& key, const std::string& body) {
+    std::ostringstream out, err;
+    int rc = directory_sign(key, body, out, err);
+    return {rc, out.str(), err.str()};
+  }
+  CmdRun verify(const std::string& auth, const std::string& file, int64_t now = 1'800'000'000) {
+    std::ostringstream out, err;
+    int rc = directory_verify(auth, file, now, out, err);
+    return {rc, out.str(), err.str()};
+  }
+
+  char dir_[32] = "/tmp/ainet-dir-XXXXXX";
+  std::vector<std::string> files_;
+  std::string authority_hex_, key_file_, body_, body_file_;
+};
+
+TEST_F(AinctlDirectory, SignThenVerifyRoundTrip) {
+  CmdRun s = sign(key_file_, body_file_);
+  ASSERT_EQ(s.rc, 0) << s.err;
+  EXPECT_EQ(s.out.rfind(body_, 0), 0u);  // the body, unchanged, then the signature line
+  EXPECT_NE(s.out.find("\nsignature = \""), std::string::npos);
+  const std::string signed_file = write("directory.toml", s.out);
+  CmdRun v = verify(authority_hex_, signed_file);
+  EXPECT_EQ(v.rc, 0) << v.err;
+  EXPECT_EQ(v.out, signed_file + ": good signature; version 1, 2 AINs (1 exits), expires 1893456000 (in 1081 days)\n");
+}
+
+TEST_F(AinctlDirectory, VerifyRefusesWrongAuthorityTamperingAndExpiry) {
+  CmdRun s = sign(key_file_, body_file_);
+  ASSERT_EQ(s.rc, 0);
+  const std::string good = write("good.toml", s.out);
+  std::string other = authority_hex_;
+  other[0] = other[0] == '0' ? '1' : '0';
+  CmdRun v = verify(other, good);
+  EXPECT_EQ(v.rc, 1);
+  EXPECT_EQ(v.out, "");
+  EXPECT_NE(v.err.find("ainctl directory verify: " + good + ": "), std::string::npos) << v.err;
+
+  std::string tampered = s.out;
+  tampered.replace(tampered.find("10.0.0.1"), 8, "10.0.0.9");
+  v = verify(authority_hex_, write("tampered.toml", tampered));
+  EXPECT_EQ(v.rc, 1);
+
+  v = verify(authority_hex_, good, 1893456000);  // refused when now >= expires
+  EXPECT_EQ(v.rc, 1);
+
+  v = verify("abc", good);
+  EXPECT_EQ(v.err, "ainctl directory verify: --authority: expected an Ed25519 public key of 64 hex characters\n");
+}
+
+TEST_F(AinctlDirectory, SignRefusesBadKeyMissingFileAndBrokenBody) {
+  CmdRun s = sign(write("bad.key", "1234\n"), body_file_);
+  EXPECT_EQ(s.rc, 1);
+  EXPECT_EQ(s.err, "ainctl directory sign: " + std::string(dir_) +
+                       "/bad.key: expected an Ed25519 seed of 64 hex characters\n");
+  s = sign(key_file_, std::string(dir_) + "/missing.toml");
+  EXPECT_EQ(s.err, "ainctl directory sign: cannot read \"" + std::string(dir_) +
+                       "/missing.toml\": No such file or directory\n");
+  s = sign(key_file_, write("broken.toml", "version = 1\nexpires = 5\n[[ain]]\nid = 0\n"));
+  EXPECT_EQ(s.rc, 1);
+  EXPECT_EQ(s.out, "");  // never signs a broken directory
+}
+
+TEST(AinctlPrint, PvtTableHasAlignedColumns) {
+  nlohmann::json r = {{"pvts",
+                       {{{"peer", 2}, {"address", "10.0.0.2"}, {"up", true}, {"esp_spi_in", 4097},
+                         {"esp_spi_out", 8193}, {"packets_in", 12}, {"packets_out", 3}, {"last_seen_ms", 40}}}}};
+  std::ostringstream out;
+  print_result("list_pvts", r, out);
+  EXPECT_EQ(out.str(),
+            "PEER  ADDRESS   UP   ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
+            "2     10.0.0.2  yes  0x00001001  0x00002001  12       3         40\n");
+}
+
+}  // namespace
+}  // namespace ainet::cli
