@@ -3,6 +3,7 @@
 // the log into a second denial of service. Suppressed lines are counted and
 // reported with the next line that gets through.
 #pragma once
+#include <compare>  // util/time.h uses <=> without including it
 #include <cstdint>
 
 #include "util/time.h"
