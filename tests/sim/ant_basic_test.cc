@@ -115,6 +115,10 @@ TEST_P(AntBasic, ThreeHopAntCarriesDatagramsBothWays) {
   ASSERT_EQ(b21.size(), 1u);
   EXPECT_EQ(shared_8byte_substring(f12[0]->bytes, f23[0]->bytes), "");
   EXPECT_EQ(shared_8byte_substring(b32[0]->bytes, b21[0]->bytes), "");
+  // The same for the IPsec part alone (AH/ESP header, cell, ICV), so that a
+  // regression there shows apart from the outer IP header.
+  EXPECT_EQ(shared_8byte_substring(ipsec_part(f12[0]->bytes, carrier), ipsec_part(f23[0]->bytes, carrier)), "");
+  EXPECT_EQ(shared_8byte_substring(ipsec_part(b32[0]->bytes, carrier), ipsec_part(b21[0]->bytes, carrier)), "");
   EXPECT_NE(f12[0]->spi, f23[0]->spi);
 
   // --- Teardown by the initiator: every table back to its baseline.
@@ -196,6 +200,8 @@ TEST(AntBasic5Hop, FiveHopAntCarriesDatagramsBothWays) {
     ASSERT_EQ(in.size(), out.size());
     ASSERT_FALSE(in.empty());
     EXPECT_EQ(shared_8byte_substring(in.back()->bytes, out.back()->bytes), "") << "hop " << h + 1;
+    EXPECT_EQ(shared_8byte_substring(ipsec_part(in.back()->bytes, core::Carrier::ip), ipsec_part(out.back()->bytes, core::Carrier::ip)), "")
+        << "hop " << h + 1;
   }
   w->ain(1).shutdown();
   w->run_for(Duration::s(1));

@@ -121,6 +121,14 @@ inline std::string shared_8byte_substring(ByteSpan a, ByteSpan b) {
   return {};
 }
 
+// The IPsec part of a packet on the wire (AH/ESP onwards): without the outer
+// IP header on the ip carrier, the whole UDP payload on the udp carrier.
+inline ByteSpan ipsec_part(ByteSpan pkt, core::Carrier carrier) {
+  if (carrier == core::Carrier::udp) return pkt;
+  auto info = wire::parse_ip_packet(pkt);
+  return info ? pkt.subspan(info->payload_offset) : pkt;
+}
+
 // Records of one class on the link from -> to (in send order).
 inline std::vector<const PacketRecord*> packets_on(const SimNetwork& net, const IpAddress& from,
                                                    const IpAddress& to, PacketClass cls) {
