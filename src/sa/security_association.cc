@@ -197,9 +197,11 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
     rng.fill(MutByteSpan(id));
     spec.ipv4_id = load_be16(id);
   }
+  // The number is used from here on even if the cipher fails below: a
+  // half-done seal must never lead to the same nonce being used twice.
+  last_seq_ = seq;
   auto n = seal_at(seq, iv, payload, next_header, spec, out);
   if (!n) return refuse(n.error());
-  last_seq_ = seq;
   ++counters_.packets_out;
   counters_.bytes_out += payload.size();
   return n;

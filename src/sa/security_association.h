@@ -3,8 +3,10 @@
 // sequence counter, its inbound anti-replay window and its counters.
 //
 // Packet path rules:
-//  * seal() and open() never allocate: the caller owns the buffers, the cipher
-//    contexts and any scratch space are created once in create().
+//  * seal() and open() never allocate: the caller owns the buffers, and the
+//    cipher contexts and the replay bitmap are created once in create().
+//    (OpenSSL 3.0's HMAC mallocs inside libcrypto per MAC; see
+//    tests/unit/sa/no_allocation_test.cc and src/crypto/hmac.cc.)
 //  * open() works in place on the caller's buffer and returns a span of it.
 //  * Inbound order (RFC 4303 §3.4, RFC 4302 §3.4): length check → SPI check →
 //    replay pre-check → ICV/AEAD verify → replay window update → padding check
@@ -73,7 +75,8 @@ class SecurityAssociation {
   // result to `out`; returns its length. rng is used for CBC IVs and for the
   // outer IPv4 ID of a fragmentable (DF clear) outer header.
   // Errors: buffer_too_small, seq_exhausted, limit (too big for an IP packet),
-  // crypto_error. A refused call consumes no sequence number.
+  // crypto_error. A call refused for size or exhaustion consumes no sequence
+  // number; a cipher failure does (so a nonce is never reused).
   Result<size_t> seal(ByteSpan payload, uint8_t next_header, MutByteSpan out, crypto::Rng& rng);
   // Tunnel mode: seals an inner IPv4/IPv6 packet (next header 4 or 41 from
   // its version). With Framing::ip the outer header gets the inner packet's
