@@ -7,3 +7,135 @@ declare -a E2E_AIND_PIDS=()
 
 # e2e_aind_runnable: aind exists and answers --version.
 e2e_aind_runnable() { [ -x "$E2E_AIND" ] && "$E2E_AIND" --version >/dev/null 2>&1; }
+E2E_GEN="$E2E_LIB_DIR/gen_configs.py"
+E2E_SA_TOOL="$E2E_LIB_DIR/sa_tool.py"
+E2E_ENDPOINT_PID=""
+
+# e2e_endpoint_cmd: how the customer endpoint is started (issue 4: "aind in
+# another role, or its own small program"). AINET_ENDPOINT_CMD overrides;
+# default: a separate ain-endpoint binary next to aind if built, else
+# `aind --endpoint`. Either gets the config path as its last argument.
+e2e_endpoint_cmd() {
+  if [ -n "${AINET_ENDPOINT_CMD:-}" ]; then
+    echo "$AINET_ENDPOINT_CMD"
+  elif [ -x "$(dirname "$E2E_AIND")/ain-endpoint" ]; then
+    echo "$(dirname "$E2E_AIND")/ain-endpoint --config"
+  else
+    echo "$E2E_AIND --endpoint"
+  fi
+}
+
+# e2e_need_aind: in a test, skip (exit 77, said explicitly) without aind.
+e2e_need_aind() {
+  if ! e2e_aind_runnable; then
+    echo "SKIP: aind not runnable ($E2E_AIND missing or --version failed)"
+    exit 77
+  fi
+  e2e_need_ainctl
+}
+e2e_need_ainctl() {
+  if [ ! -x "$E2E_AINCTL" ]; then
+    echo "SKIP: ainctl not built ($E2E_AINCTL)"
+    exit 77
+  fi
+}
+
+# e2e_ainctl NODE ARGS...: ainctl against NODE's control socket.
+e2e_ainctl() {
+  local node=$1
+  shift
+  "$E2E_AINCTL" --socket "$E2E_DIR/conf/$node/aind.sock" "$@"
+}
+
+# e2e_ainctl_json NODE CMD PYTHON-EXPR: evaluates EXPR on the JSON result `r`.
+e2e_ainctl_json() {
+  local node=$1 cmd=$2 expr=$3 json
+  json=$(e2e_ainctl "$node" --json "$cmd" 2>/dev/null) || return 1
+  "$E2E_PY" -c "import json,sys; r=json.loads(sys.stdin.read()); v=($expr); print(v if not isinstance(v,bool) else int(v)); sys.exit(0 if v not in (False, None) else 1)" <<<"$json"
+}
+
+# e2e_ant_gen CARRIER OUTER OPTION [CELL]: fresh configs in $E2E_DIR/conf.
+e2e_ant_gen() {
+  rm -rf "$E2E_DIR/conf"
+  "$E2E_PY" "$E2E_GEN" --ainctl "$E2E_AINCTL" --out "$E2E_DIR/conf" --carrier "$1" --outer "$2" \
+    --option "$3" --cell-size "${4:-1400}" --log-level "${AINET_E2E_LOG_LEVEL:-info}" || return 1
+  # shellcheck disable=SC1091
+  source "$E2E_DIR/conf/env.sh"
+}
+
+# e2e_aind_start N: aind for ainN in its namespace; waits for its socket.
+e2e_aind_start() {
+  local n=$1
+  rm -f "$E2E_DIR/conf/ain$n/aind.sock"
+  e2e_bg "ain$n" "aind-ain$n-$(date +%s%N)" "$E2E_AIND" --config "$E2E_DIR/conf/ain$n/aind.toml"
+  E2E_AIND_PIDS[$n]=$E2E_LAST_PID
+  e2e_wait_for 10 test -S "$E2E_DIR/conf/ain$n/aind.sock" || { e2e_log "aind ain$n did not open its socket"; return 1; }
+}
+
+# e2e_pvts_up N SECONDS: all PVTs of ainN up.
+e2e_pvts_up() {
+  e2e_wait_for "$2" e2e_ainctl_json "ain$1" status 'r["pvts_up"] == r["pvts_total"] and r["pvts_total"] > 0'
+}
+
+# e2e_ant_network CARRIER OUTER OPTION [CELL]: on an e2e_topology, the ANT
+# set-up: node addresses and routes, configs, 4 aind, the exit's TUN routes,
+# the initiator's endpoint with its inner addresses and routes. Afterwards
+# the initiator reaches $E2E_RESPONDER4/6 only through an ANT.
+e2e_ant_network() {
+  local carrier=$1 outer=$2 option=$3 cell=${4:-1400} n
+  e2e_routes_ant || return 1
+  e2e_ant_gen "$carrier" "$outer" "$option" "$cell" || { e2e_log "config generation failed"; return 1; }
+  if [ -n "${AINET_PCAP_DIR:-}" ]; then
+    mkdir -p "$AINET_PCAP_DIR"
+    cp "$E2E_DIR/conf/sa.txt" "$AINET_PCAP_DIR/sa.txt"
+  fi
+  for n in 1 2 3 4; do e2e_aind_start "$n" || return 1; done
+  for n in 1 2 3 4; do e2e_pvts_up "$n" 15 || { e2e_log "ain$n: PVTs not up"; e2e_ainctl "ain$n" pvts >&2; return 1; }; done
+  # Exit: the pool goes into the TUN aind made (docs/protocol.md "Exit delivery").
+  e2e_wait_for 10 e2e_nsx ain3 ip link show dev ain0 || { e2e_log "ain3 has no TUN ain0"; return 1; }
+  e2e_nsx ain3 ip link set dev ain0 up
+  e2e_nsx ain3 ip route replace 100.64.3.0/24 dev ain0
+  e2e_nsx ain3 ip -6 route replace fd00:64:3::/96 dev ain0
+  e2e_endpoint_start || return 1
+}
+
+# e2e_endpoint_start: the initiator's customer endpoint and its routes.
+e2e_endpoint_start() {
+  local -a cmd
+  read -r -a cmd <<<"$(e2e_endpoint_cmd)"
+  e2e_bg initiator "endpoint-$(date +%s%N)" "${cmd[@]}" "$E2E_DIR/conf/initiator/endpoint.toml"
+  E2E_ENDPOINT_PID=$E2E_LAST_PID
+  e2e_wait_for 10 e2e_nsx initiator ip link show dev ainc0 || { e2e_log "initiator endpoint made no TUN ainc0"; return 1; }
+  e2e_nsx initiator ip link set dev ainc0 up
+  if [ "$GEN_OPTION" = 1 ]; then
+    e2e_nsx initiator ip addr replace "$GEN_INNER4/32" dev ainc0
+    e2e_nsx initiator ip addr replace "$GEN_INNER6/128" dev ainc0 nodad
+  fi
+  e2e_nsx initiator ip route replace 10.200.4.0/24 dev ainc0 src "$GEN_INNER4"
+  e2e_nsx initiator ip -6 route replace fd00:200:0:4::/64 dev ainc0 src "$GEN_INNER6"
+}
+
+# e2e_ant_route: the route of ain1's (first) live ANT as "1 2 3".
+e2e_ant_route() {
+  e2e_ainctl_json ain1 ants '" ".join(str(x) for x in next(a["route"] for a in r["ants"] if a["up"] and a["role"] == "entrance"))'
+}
+
+# e2e_ant_show: ANT path and counters at the entrance, for the log.
+e2e_ant_show() {
+  local n
+  for n in 1 2 3 4; do
+    e2e_log "ain$n: $(e2e_ainctl "ain$n" status 2>&1 | tr '\n' ' ' | head -c 400)"
+  done
+  e2e_ainctl ain1 ants >&2 2>&1
+}
+
+# e2e_ant_dump_sas: append every live SA of every AIN to $AINET_PCAP_DIR/sa.txt
+# (needs the control command list_sas; docs/pcap.md).
+e2e_ant_dump_sas() {
+  [ -n "${AINET_PCAP_DIR:-}" ] || return 0
+  local n
+  for n in 1 2 3 4; do
+    "$E2E_PY" "$E2E_SA_TOOL" dump --socket "$E2E_DIR/conf/ain$n/aind.sock" --node "ain$n" \
+      >>"$AINET_PCAP_DIR/sa.txt" 2>&1
+  done
+}

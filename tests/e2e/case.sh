@@ -15,4 +15,9 @@ for f in "$HERE"/cases_*.sh; do
   source "$f"
 done
 declare -F "$1" >/dev/null || { echo "no test $1" >&2; exit 2; }
+# docs/pcap.md: every test captures into its own directory (fresh keys each).
+if [ -n "${AINET_PCAP_DIR:-}" ]; then
+  export AINET_PCAP_DIR="$AINET_PCAP_DIR/${1#test_}"
+  rm -rf "$AINET_PCAP_DIR"
+fi
 "$1"

@@ -11,8 +11,8 @@ test_harness_cleanup_on_failure() {
     e2e_init
     e2e_ns_add a b
     e2e_link a b 1
-    e2e_bg b sleeper sleep 300 >/dev/null
-    echo "$E2E_PREFIX ${E2E_PIDS[0]}"
+    e2e_bg b sleeper sleep 300
+    echo "$E2E_PREFIX $E2E_LAST_PID"
     false || exit 3   # the test "fails" with everything up
   ')
   local rc=$?
@@ -114,4 +114,51 @@ test_harness_leak_check_fires() {
   grep -q 'LEAK: process .*sleep 300' <<<"$out" || { e2e_log "process leak not reported: $out"; return 1; }
   if ip netns list | grep -q -- '-probe'; then e2e_log "probe namespace not removed"; return 1; fi
   e2e_log "  ok   leak check reported and removed the probe namespace and process"
+}
+
+# sa.txt (docs/pcap.md) drives tshark's ESP decryption and scapy: packets
+# sealed by scapy (ESP AES-256-GCM tunnel, AH HMAC-SHA-256-128, ESP in UDP
+# 4500) into a pcap, sa.txt written for them, sa_tool.py opens all of them;
+# a wrong key makes both fail.
+test_pcap_sa_txt_tshark_and_scapy() {
+  e2e_init
+  local d=$E2E_DIR/pcap o n
+  mkdir -p "$d"
+  "$E2E_PY" - "$d" <<'PY' || return 1
+import os, sys
+from scapy.all import wrpcap, Ether
+from scapy.layers.inet import IP, ICMP, UDP
+from scapy.layers.ipsec import ESP, AH, SecurityAssociation
+d = sys.argv[1]
+ek, ak, uk = os.urandom(36), os.urandom(32), os.urandom(36)
+th = IP(src="10.200.0.1", dst="10.200.0.2")
+esp = SecurityAssociation(ESP, spi=0x10201, crypt_algo="AES-GCM", crypt_key=ek, tunnel_header=th)
+ah = SecurityAssociation(AH, spi=0x10202, auth_algo="SHA2-256-128", auth_key=ak, tunnel_header=th)
+udp = SecurityAssociation(ESP, spi=0x20101, crypt_algo="AES-GCM", crypt_key=uk,
+                          tunnel_header=IP(src="10.200.0.2", dst="10.200.0.1"), nat_t_header=UDP(sport=4500, dport=4500))
+inner = IP(src="10.99.0.5", dst="10.200.4.2") / ICMP() / b"ainet"
+u = udp.encrypt(inner)
+del u[UDP].len, u[UDP].chksum, u[IP].len, u[IP].chksum  # scapy leaves the NAT-T UDP length at 8
+wrpcap(d + "/ain1-ain2.pcap", [Ether() / esp.encrypt(inner), Ether() / ah.encrypt(inner), Ether() / IP(bytes(u))])
+line = "sa kind=pvt link=ain1-ain2 proto={} src={} dst={} spi=0x{:08x} encap={} enc={} enc_key={} auth={} auth_key={}\n"
+with open(d + "/sa.txt", "w") as f:
+    f.write("# ainet sa.txt v1\n")
+    f.write(line.format("esp", "10.200.0.1", "10.200.0.2", 0x10201, "none", "aes256-gcm16", ek.hex(), "none", "-"))
+    f.write(line.format("ah", "10.200.0.1", "10.200.0.2", 0x10202, "none", "none", "-", "hmac-sha256-128", ak.hex()))
+    f.write(line.format("esp", "10.200.0.2", "10.200.0.1", 0x20101, "udp:4500:4500", "aes256-gcm16", uk.hex(), "none", "-"))
+PY
+  "$E2E_PY" "$E2E_SA_TOOL" parse "$d/sa.txt" >/dev/null || { e2e_log "sa.txt does not parse"; return 1; }
+  mapfile -t o < <("$E2E_PY" "$E2E_SA_TOOL" tshark "$d/sa.txt")
+  n=$(tshark -r "$d/ain1-ain2.pcap" "${o[@]}" -Y 'icmp && esp' 2>/dev/null | wc -l)
+  [ "$n" -eq 2 ] || { e2e_log "tshark decrypted $n of 2 ESP packets"; return 1; }
+  n=$(tshark -r "$d/ain1-ain2.pcap" -Y 'icmp && esp' 2>/dev/null | wc -l)
+  [ "$n" -eq 0 ] || { e2e_log "tshark saw ICMP in ESP without the keys"; return 1; }
+  "$E2E_PY" "$E2E_SA_TOOL" scapy "$d/sa.txt" "$d/ain1-ain2.pcap" | grep -qx 'opened 3, failed 0, unknown spi 0' ||
+    { e2e_log "scapy did not open all 3"; return 1; }
+  sed -i 's/auth_key=\([0-9a-f]\)/auth_key=f\1/; s/auth_key=f\([0-9a-f]\)[0-9a-f]/auth_key=f\1/' "$d/sa.txt"
+  sed -i '2s/enc_key=\(..\)/enc_key=00/' "$d/sa.txt"
+  if "$E2E_PY" "$E2E_SA_TOOL" scapy "$d/sa.txt" "$d/ain1-ain2.pcap" 2>/dev/null | grep -q 'failed 0'; then
+    e2e_log "scapy opened packets with wrong keys"; return 1
+  fi
+  e2e_log "  ok   tshark decrypted 2/2 ESP, scapy opened 3/3 (ESP, AH, ESP-in-UDP) from sa.txt; wrong keys fail"
 }

@@ -38,6 +38,7 @@ declare -A E2E_LINK_INDEX=()   # "a-b" -> L
 declare -A E2E_ADDR4=() E2E_ADDR6=()  # "node:peer" -> address of node on the link to peer
 E2E_PREFIX=""
 E2E_DIR=""
+E2E_LAST_PID=""
 
 e2e_log() { echo "[e2e $(date +%H:%M:%S)] $*" >&2; }
 
@@ -127,14 +128,14 @@ e2e_capture() {
 }
 
 # e2e_bg NODE LABEL CMD...: start CMD in NODE's namespace in the background,
-# output in $E2E_DIR/log/LABEL.log; its pid is remembered and printed.
+# output in $E2E_DIR/log/LABEL.log; its pid is remembered (cleanup) and left
+# in E2E_LAST_PID. Do not call it in $(...): the subshell would forget it.
 e2e_bg() {
   local node=$1 label=$2
   shift 2
   ip netns exec "$(e2e_ns "$node")" "$@" >"$E2E_DIR/log/$label.log" 2>&1 &
-  local pid=$!
-  E2E_PIDS+=("$pid")
-  echo "$pid"
+  E2E_LAST_PID=$!
+  E2E_PIDS+=("$E2E_LAST_PID")
 }
 
 # e2e_stop PID [SECONDS]: SIGTERM, wait up to SECONDS (default 5), then SIGKILL.
@@ -306,7 +307,7 @@ e2e_nft_drop_count() {
 e2e_http_server() {
   local node=$1 port=$2 dir=$3 cert=${4:-} key=${5:-}
   e2e_bg "$node" "http-$port" "$E2E_PY" "$E2E_LIB_DIR/http_server.py" \
-    --port "$port" --dir "$dir" ${cert:+--cert "$cert" --key "$key"} >/dev/null
+    --port "$port" --dir "$dir" ${cert:+--cert "$cert" --key "$key"}
   e2e_wait_listen "$node" "$port" 10
 }
 
@@ -322,13 +323,13 @@ e2e_selfsigned() {
 # e2e_dns_server NODE: the tiny UDP DNS responder on port 53 (dns_server.py);
 # answers A/AAAA for *.ainet.test.
 e2e_dns_server() {
-  e2e_bg "$1" dns "$E2E_PY" "$E2E_LIB_DIR/dns_server.py" --port 53 >/dev/null
+  e2e_bg "$1" dns "$E2E_PY" "$E2E_LIB_DIR/dns_server.py" --port 53
   e2e_wait_listen "$1" 53 10 udp
 }
 
 # e2e_iperf_server NODE: iperf3 server (bounded: it exits with the namespace).
 e2e_iperf_server() {
-  e2e_bg "$1" iperf3-server iperf3 -s -p 5201 >/dev/null
+  e2e_bg "$1" iperf3-server iperf3 -s -p 5201
   e2e_wait_listen "$1" 5201 10
 }
 

@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""Generates everything aind needs for the e2e topology (tests/e2e/lib.sh):
+fresh keys for every run, the signed directory, one aind.toml per AIN, the
+customer endpoint configs, and the static part of sa.txt (docs/pcap.md).
+
+Keys: onion (X25519) and identity/authority (Ed25519) keys come from
+`ainctl genkey`/`pubkey`; manual ESP/AH keys and TVT secrets from `ainctl
+genkey` too (64 hex), an ESP key gets 4 more random bytes of salt. The
+directory is signed with `ainctl directory sign`.
+
+Layout of --out:
+  authority.key  directory.body.toml  directory.toml  sa.txt  env.sh
+  ainN/{aind.toml,onion.key,identity.key}       N = 1..4
+  initiator/endpoint.toml
+env.sh is sourced by the shell harness: node addresses, inner addresses, the
+initiator's customer id.
+"""
+import argparse
+import ipaddress
+import os
+import random
+import secrets
+import subprocess
+import time
+
+AINS = [1, 2, 3, 4]
+PVTS = [(1, 2), (2, 3), (1, 4), (4, 3)]   # lib.sh E2E_PVTS; link indices 2, 3, 5, 6
+EXIT = 3
+CUSTOMER_ID = 10
+RESPONDER_NET4 = "10.200.4.0/24"
+RESPONDER_NET6 = "fd00:200:0:4::/64"
+
+
+class Keys:
+    def __init__(self, ainctl):
+        self.ainctl = ainctl
+
+    def gen(self, kind="x25519"):
+        return subprocess.run([self.ainctl, "genkey", "--type", kind], check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def pub(self, priv, kind="x25519"):
+        return subprocess.run([self.ainctl, "pubkey", "--type", kind], input=priv + "\n", check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def esp(self):  # RFC 4106 §8.1 KEYMAT: AES-256 key || 4-byte salt
+        return self.gen() + secrets.token_hex(4)
+
+
+def node_addr(n, outer):
+    return f"10.200.0.{n}" if outer == 4 else f"fd00:200::{n}"
+
+
+def bundle(keys, spi_base):
+    return {"esp_spi": spi_base | 1, "esp_key": keys.esp(), "ah_spi": spi_base | 2, "ah_key": keys.gen()}
+
+
+def bundle_toml(name, b):
+    return (f"  [{name}]\n  esp_spi = 0x{b['esp_spi']:08x}\n  esp_key = \"{b['esp_key']}\"\n"
+            f"  ah_spi = 0x{b['ah_spi']:08x}\n  ah_key = \"{b['ah_key']}\"\n")
+
+
+def sa_lines(kind, link, b, src, dst, carrier):
+    """docs/pcap.md: one line per SA."""
+    encap = "udp:4500:4500" if carrier == "udp" else "none"
+    out = [f"sa kind={kind} link={link} proto=esp src={src} dst={dst} spi=0x{b['esp_spi']:08x} "
+           f"encap={encap} enc=aes256-gcm16 enc_key={b['esp_key']} auth=none auth_key=-"]
+    if carrier == "ip":  # RFC 3948 cannot carry AH: udp-carrier bundles are ESP only
+        out.append(f"sa kind={kind} link={link} proto=ah src={src} dst={dst} spi=0x{b['ah_spi']:08x} "
+                   f"encap=none enc=none enc_key=- auth=hmac-sha256-128 auth_key={b['ah_key']}")
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--ainctl", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--carrier", choices=["ip", "udp"], default="ip")
+    p.add_argument("--outer", type=int, choices=[4, 6], default=4)
+    p.add_argument("--option", type=int, choices=[1, 2], default=1,
+                   help="anonymity option (paper §4.4): 1 random private source, 2 real address")
+    p.add_argument("--cell-size", type=int, default=1400)
+    p.add_argument("--keepalive", default="1s")
+    p.add_argument("--log-level", default="info")
+    a = p.parse_args()
+    keys = Keys(a.ainctl)
+    out = os.path.abspath(a.out)
+    os.makedirs(out, exist_ok=True)
+    os.umask(0o077)
+
+    auth_priv = keys.gen("ed25519")
+    auth_pub = keys.pub(auth_priv, "ed25519")
+    with open(os.path.join(out, "authority.key"), "w") as f:
+        f.write(auth_priv + "\n")
+
+    node = {}
+    for n in AINS:
+        d = os.path.join(out, f"ain{n}")
+        os.makedirs(d, exist_ok=True)
+        onion, ident = keys.gen("x25519"), keys.gen("ed25519")
+        for fn, k in (("onion.key", onion), ("identity.key", ident)):
+            with open(os.path.join(d, fn), "w") as f:
+                f.write(k + "\n")
+        node[n] = {"onion_pub": keys.pub(onion, "x25519"), "ident_pub": keys.pub(ident, "ed25519"),
+                   "pvts": [], "customers": ""}
+
+    # Directory (docs/protocol.md "Directory").
+    body = [f"version = 1\nexpires = {int(time.time()) + 86400}\n"]
+    for n in AINS:
+        nb = sorted({b for x, b in PVTS if x == n} | {x for x, b in PVTS if b == n})
+        policy = f'["{RESPONDER_NET4}", "{RESPONDER_NET6}"]' if n == EXIT else "[]"
+        body.append(f'[[ain]]\nid = {n}\nname = "ain{n}"\naddress = "{node_addr(n, a.outer)}"\n'
+                    f'identity_key = "{node[n]["ident_pub"]}"\nonion_key = "{node[n]["onion_pub"]}"\n'
+                    f"neighbours = {nb}\nexit_policy = {policy}\n")
+    body_path = os.path.join(out, "directory.body.toml")
+    with open(body_path, "w") as f:
+        f.write("\n".join(body))
+    signed = subprocess.run([a.ainctl, "directory", "sign", "--key", os.path.join(out, "authority.key"), body_path],
+                            check=True, capture_output=True, text=True).stdout
+    with open(os.path.join(out, "directory.toml"), "w") as f:
+        f.write(signed)
+
+    sa = []
+    # PVTs: SPI 0x00AB00xx names the direction A -> B (readable in captures).
+    for x, y in PVTS:
+        xy, yx = bundle(keys, (x << 16) | (y << 8)), bundle(keys, (y << 16) | (x << 8))
+        secret = keys.gen()
+        node[x]["pvts"].append((y, secret, xy, yx))
+        node[y]["pvts"].append((x, secret, yx, xy))
+        sa += sa_lines("pvt", f"ain{x}-ain{y}", xy, node_addr(x, a.outer), node_addr(y, a.outer), a.carrier)
+        sa += sa_lines("pvt", f"ain{x}-ain{y}", yx, node_addr(y, a.outer), node_addr(x, a.outer), a.carrier)
+
+    # The initiator's customer tunnel at ain1 (SPIs 0x0064xxxx: customer 100).
+    init_outer = "10.200.1.1" if a.outer == 4 else "fd00:200:0:1::1"
+    to_cust, from_cust = bundle(keys, (1 << 16) | (100 << 8)), bundle(keys, (100 << 16) | (1 << 8))
+    node[1]["customers"] = (f'[[customer]]\nid = {CUSTOMER_ID}\nname = "initiator"\n'
+                            f'tunnel_address = "{init_outer}"\n'
+                            + bundle_toml("customer.out", to_cust) + bundle_toml("customer.in", from_cust))
+    sa += sa_lines("customer", "initiator-ain1", from_cust, init_outer, node_addr(1, a.outer), a.carrier)
+    sa += sa_lines("customer", "initiator-ain1", to_cust, node_addr(1, a.outer), init_outer, a.carrier)
+
+    for n in AINS:
+        d = os.path.join(out, f"ain{n}")
+        pool = '["100.64.3.0/24", "fd00:64:3::/96"]' if n == EXIT else "[]"
+        t = [f"# generated by tests/e2e/gen_configs.py for one e2e run\n"
+             f'[node]\nid = {n}\nname = "ain{n}"\nonion_key_file = "onion.key"\nidentity_key_file = "identity.key"\n\n'
+             f'[directory]\nfile = "../directory.toml"\nauthority_key = "{auth_pub}"\n\n'
+             f'[network]\ncarrier = "{a.carrier}"\nudp_port = 4500\ntun_name = "ain0"\ntun_mtu = 1500\n'
+             f"exit_pool = {pool}\n\n"
+             f'[ant]\ncell_size = {a.cell_size}\nroute_length = 3\nlifetime = "1h"\ninactivity_timeout = "120s"\n'
+             f'setup_timeout = "3s"\nsetup_attempts = 3\nkeepalive_interval = "{a.keepalive}"\nmax_ants = 1000\n'
+             f"pending_queue = 8\n\n"
+             f'[control]\nsocket = "{d}/aind.sock"\n\n[log]\nlevel = "{a.log_level}"\n']
+        for peer, secret, o, i in node[n]["pvts"]:
+            t.append(f'\n[[pvt]]\npeer = {peer}\ntvt_secret = "{secret}"\n' + bundle_toml("pvt.out", o)
+                     + bundle_toml("pvt.in", i))
+        if node[n]["customers"]:
+            t.append("\n" + node[n]["customers"])
+        with open(os.path.join(d, "aind.toml"), "w") as f:
+            f.write("".join(t))
+
+    # Customer endpoint of the initiator (proposed format, see tests/e2e/README.md).
+    rnd = random.SystemRandom()
+    if a.option == 1:  # paper §4.4 option 1: a random private source address
+        inner4 = str(ipaddress.IPv4Address(0x0A630000 | rnd.randrange(1, 0xFFFF)))   # 10.99.x.y
+        inner6 = str(ipaddress.IPv6Address((0xFD0000990000 << 80) | rnd.randrange(1, 1 << 64)))
+    else:              # option 2: the host's real address
+        inner4, inner6 = "10.200.1.1", "fd00:200:0:1::1"
+    d = os.path.join(out, "initiator")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "endpoint.toml"), "w") as f:
+        f.write(f"# customer endpoint (initiator), generated by tests/e2e/gen_configs.py\n"
+                f'[endpoint]\nname = "initiator"\nrole = "initiator"\nanonymity_option = {a.option}\n'
+                f'ain_address = "{node_addr(1, a.outer)}"\ntunnel_address = "{init_outer}"\n'
+                f'carrier = "{a.carrier}"\nudp_port = 4500\ntun_name = "ainc0"\ntun_mtu = {a.cell_size - 35}\n'
+                f'inner_addresses = ["{inner4}", "{inner6}"]\nroutes = ["{RESPONDER_NET4}", "{RESPONDER_NET6}"]\n\n'
+                f'[control]\nsocket = "{d}/endpoint.sock"\n\n'
+                + bundle_toml("endpoint.out", from_cust) + bundle_toml("endpoint.in", to_cust))
+
+    with open(os.path.join(out, "sa.txt"), "w") as f:
+        f.write("# ainet sa.txt v1 (docs/pcap.md): one SA per line\n")
+        f.write("\n".join(sa) + "\n")
+    with open(os.path.join(out, "env.sh"), "w") as f:
+        f.write(f"GEN_CARRIER={a.carrier}\nGEN_OUTER={a.outer}\nGEN_OPTION={a.option}\n"
+                f"GEN_INNER4={inner4}\nGEN_INNER6={inner6}\nGEN_CUSTOMER={CUSTOMER_ID}\n"
+                f"GEN_AUTHORITY={auth_pub}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""sa.txt (docs/pcap.md) tools for independent checking of e2e captures.
+
+  sa_tool.py parse  SA_TXT             check the format; print one summary line per SA
+  sa_tool.py tshark SA_TXT             print tshark options (one argument per line) that
+                                       decrypt every ESP SA in the file:
+                                         mapfile -t o < <(sa_tool.py tshark sa.txt)
+                                         tshark -r link.pcap "${o[@]}"
+  sa_tool.py scapy  SA_TXT PCAP        open every ESP packet of PCAP whose SPI is in
+                                       SA_TXT with scapy; print counts (exit 1 if
+                                       any packet with a known SPI fails to open)
+  sa_tool.py dump --socket S --node N  ask a running aind for its live SAs (control
+                                       command list_sas) and print them as sa.txt lines
+"""
+import argparse
+import json
+import socket
+import sys
+
+FIELDS = ["kind", "link", "proto", "src", "dst", "spi", "encap", "enc", "enc_key", "auth", "auth_key"]
+ENC = {  # sa.txt name -> (tshark esp_sa name, scapy crypt_algo, key bytes incl. salt)
+    "none": ("NULL", "NULL", 0),
+    "aes128-gcm16": ("AES-GCM with 16 octet ICV [RFC4106]", "AES-GCM", 20),
+    "aes256-gcm16": ("AES-GCM with 16 octet ICV [RFC4106]", "AES-GCM", 36),
+    "chacha20-poly1305": ("ChaCha20 with Poly1305 [RFC7634]", None, 36),
+}
+AUTH = {  # sa.txt name -> (tshark name, scapy auth_algo, key bytes)
+    "none": ("NULL", "NULL", 0),
+    "hmac-sha256-128": ("HMAC-SHA-256-128 [RFC4868]", "SHA2-256-128", 32),
+    "aes-gmac-128": ("NULL", None, 20),
+}
+
+
+def parse(path):
+    sas = []
+    for no, line in enumerate(open(path), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if parts[0] != "sa":
+            raise SystemExit(f"{path}:{no}: expected 'sa', got {parts[0]!r}")
+        sa = {}
+        for p in parts[1:]:
+            if "=" not in p:
+                raise SystemExit(f"{path}:{no}: {p!r} is not key=value")
+            k, v = p.split("=", 1)
+            sa[k] = v
+        missing = [f for f in FIELDS if f not in sa]
+        if missing:
+            raise SystemExit(f"{path}:{no}: missing {', '.join(missing)}")
+        if sa["proto"] not in ("esp", "ah") or sa["enc"] not in ENC or sa["auth"] not in AUTH:
+            raise SystemExit(f"{path}:{no}: unknown proto/enc/auth")
+        for k, table in (("enc_key", ENC[sa["enc"]]), ("auth_key", AUTH[sa["auth"]])):
+            want = table[2]
+            got = 0 if sa[k] == "-" else len(bytes.fromhex(sa[k]))
+            if got != want:
+                raise SystemExit(f"{path}:{no}: {k}: {got} bytes, {sa['enc' if k == 'enc_key' else 'auth']} needs {want}")
+        sa["spi_int"] = int(sa["spi"], 16)
+        sa["line"] = no
+        sas.append(sa)
+    return sas
+
+
+def cmd_parse(a):
+    for sa in parse(a.sa_txt):
+        print(f"{sa['kind']:8} {sa['link']:16} {sa['proto']} {sa['src']} -> {sa['dst']} spi {sa['spi']} "
+              f"enc {sa['enc']} auth {sa['auth']} encap {sa['encap']}")
+
+
+def cmd_tshark(a):
+    # Wireshark's ESP preferences (esp_sa UAT): protocol, src, dst, SPI,
+    # encryption, key, authentication, key. Keys as 0x-hex.
+    print("-o")
+    print("esp.enable_encryption_decode:TRUE")
+    print("-o")
+    print("esp.enable_authentication_check:TRUE")
+    if any(sa["encap"].startswith("udp") for sa in parse(a.sa_txt)):
+        print("-d")
+        print("udp.port==4500,udpencap")
+    for sa in parse(a.sa_txt):
+        if sa["proto"] != "esp":
+            continue  # Wireshark does not verify AH ICVs; AH SAs are for scapy
+        fam = "IPv6" if ":" in sa["src"] else "IPv4"
+        ek = "0x" + sa["enc_key"] if sa["enc_key"] != "-" else ""
+        ak = "0x" + sa["auth_key"] if sa["auth_key"] != "-" else ""
+        rec = ",".join(f'"{x}"' for x in (fam, sa["src"], sa["dst"], "0x%08x" % sa["spi_int"],
+                                          ENC[sa["enc"]][0], ek, AUTH[sa["auth"]][0], ak))
+        print("-o")
+        print("uat:esp_sa:" + rec)
+
+
+def cmd_scapy(a):
+    from scapy.all import rdpcap
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.ipsec import AH, ESP, SecurityAssociation
+    sas = {}
+    for sa in parse(a.sa_txt):
+        kw = {"spi": sa["spi_int"]}
+        if sa["proto"] == "esp":
+            kw["crypt_algo"] = ENC[sa["enc"]][1]
+            if sa["enc_key"] != "-":
+                kw["crypt_key"] = bytes.fromhex(sa["enc_key"])
+            kw["auth_algo"] = AUTH[sa["auth"]][1]
+            if sa["auth_key"] != "-":
+                kw["auth_key"] = bytes.fromhex(sa["auth_key"])
+            sas[("esp", sa["spi_int"])] = SecurityAssociation(ESP, **kw)
+        else:
+            sas[("ah", sa["spi_int"])] = SecurityAssociation(AH, auth_algo=AUTH[sa["auth"]][1],
+                                                             auth_key=bytes.fromhex(sa["auth_key"]), **kw)
+    ok = bad = unknown = 0
+    for pkt in rdpcap(a.pcap):
+        ip = pkt.getlayer(IP) or pkt.getlayer(IPv6)
+        if ip is None:
+            continue
+        if ip.haslayer(UDP) and ip[UDP].dport == 4500 and bytes(ip[UDP].payload)[:4] != b"\0\0\0\0":
+            # RFC 3948 §2.2: non-ESP marker absent, the payload is ESP.
+            esp = ESP(bytes(ip[UDP].payload))
+            key = ("esp", esp.spi)
+            if key not in sas:
+                unknown += 1
+                continue
+            try:
+                # Open as transport-over-UDP: rebuild an IP|ESP packet for scapy.
+                outer = ip.__class__(src=ip.src, dst=ip.dst) / esp
+                sas[key].decrypt(outer.__class__(bytes(outer)))
+                ok += 1
+            except Exception as e:  # an auth failure is a finding, not a crash
+                bad += 1
+                print(f"udp-esp spi {esp.spi:#x}: {e}", file=sys.stderr)
+            continue
+        for proto, layer in (("ah", AH), ("esp", ESP)):
+            if ip.haslayer(layer):
+                key = (proto, ip[layer].spi)
+                if key not in sas:
+                    unknown += 1
+                    break
+                try:
+                    sas[key].decrypt(ip.__class__(bytes(ip)))
+                    ok += 1
+                except Exception as e:
+                    bad += 1
+                    print(f"{proto} spi {ip[layer].spi:#x}: {e}", file=sys.stderr)
+                break
+    print(f"opened {ok}, failed {bad}, unknown spi {unknown}")
+    sys.exit(1 if bad else 0)
+
+
+def cmd_dump(a):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(a.socket)
+    s.sendall(b'{"id":1,"cmd":"list_sas"}\n')
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    r = json.loads(buf)
+    if not r.get("ok"):
+        print(f"# {a.node}: live SAs not available ({r.get('error', {}).get('code')}); "
+              "only the manual-keyed SAs above")
+        return
+    for sa in r["result"]["sas"]:
+        sa.setdefault("link", a.node)
+        print("sa " + " ".join(f"{k}={sa[k]}" for k in FIELDS))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    x = sub.add_parser("parse")
+    x.add_argument("sa_txt")
+    x = sub.add_parser("tshark")
+    x.add_argument("sa_txt")
+    x = sub.add_parser("scapy")
+    x.add_argument("sa_txt")
+    x.add_argument("pcap")
+    x = sub.add_parser("dump")
+    x.add_argument("--socket", required=True)
+    x.add_argument("--node", required=True)
+    a = p.parse_args()
+    {"parse": cmd_parse, "tshark": cmd_tshark, "scapy": cmd_scapy, "dump": cmd_dump}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
