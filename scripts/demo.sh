@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The demo (README's first command). Until the daemon (aind) exists, it shows
+# The demo (README's first command). When aind builds and runs (and we are
+# root), it is the network demo: scripts/demo-network.sh builds namespaces
+# initiator - ain1..ain4 - responder, fetches a page with curl through an ANT
+# and prints the ANT's path and counters. Otherwise it falls back to showing
 # the IPsec foundation that everything else is built on:
 #   1. installs dependencies and builds the release build;
 #   2. runs the known-answer tests (RFC 4106/4868/7634/8439/... vectors from
@@ -20,6 +23,18 @@ if [ "${AINET_SKIP_DEPS:-0}" != 1 ]; then
   bash scripts/install-deps.sh || exit 1
 fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+
+# The network demo, when aind is there.
+if cmake --build "$BUILD" -j2 --target aind ainctl >"$BUILD/demo-aind-build.log" 2>&1 &&
+   "$BUILD/src/daemon/aind" --version >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    AINET_BUILD_DIR="$BUILD" bash scripts/demo-network.sh
+    exit $?
+  fi
+  echo "(the network demo needs root for network namespaces; showing the IPsec layer instead)"
+else
+  echo "(aind is not built or not runnable yet, see $BUILD/demo-aind-build.log; showing the IPsec layer instead)"
+fi
 cmake --build "$BUILD" -j2 --target kat_tests ainet_ipsec_tool || exit 1
 TOOL="$BUILD/tools/ipsec_tool/ainet_ipsec_tool"
 

@@ -16,6 +16,13 @@ test_ant_configs_valid() {
       "$E2E_AINCTL" directory verify --authority "$GEN_AUTHORITY" "$E2E_DIR/conf/directory.toml" >/dev/null ||
         { e2e_log "$c/v$o: directory does not verify"; return 1; }
       "$E2E_PY" "$E2E_SA_TOOL" parse "$E2E_DIR/conf/sa.txt" >/dev/null || return 1
+      if [ -x "$E2E_AIND" ]; then  # aind's own loader, when built (even before --version exists)
+        local n
+        for n in 1 2 3 4; do
+          "$E2E_AIND" --config "$E2E_DIR/conf/ain$n/aind.toml" --check >"$E2E_DIR/log/check.log" 2>&1 ||
+            { e2e_log "$c/v$o: aind --check refuses ain$n: $(tail -n 3 "$E2E_DIR/log/check.log")"; return 1; }
+        done
+      fi
       "$E2E_PY" - "$E2E_DIR/conf" "$c" <<'PY' || { e2e_log "$c/v$o: config check failed"; return 1; }
 import re, sys, tomllib
 d, carrier = sys.argv[1], sys.argv[2]
