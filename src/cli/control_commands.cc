@@ -19,8 +19,9 @@ std::string text(const json& j, const char* key) {
   if (it->is_string()) return it->get<std::string>();
   if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
   if (it->is_array()) {
+    // Routes (numbers) read as paths 1-4-6; lists of prefixes as a,b.
     std::string s;
-    for (const json& e : *it) s += (s.empty() ? "" : "-") + (e.is_string() ? e.get<std::string>() : e.dump());
+    for (const json& e : *it) s += (s.empty() ? "" : e.is_string() ? "," : "-") + (e.is_string() ? e.get<std::string>() : e.dump());
     return s.empty() ? "-" : s;
   }
   return it->dump();

@@ -1,0 +1,314 @@
+#include "daemon/ain_node.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "io/clock.h"
+
+namespace ainet::daemon {
+
+DirectoryResult load_directory_file(const AindConfig& cfg, int64_t now_unix) {
+  DirectoryResult r;
+  std::ifstream f(cfg.directory_file, std::ios::binary);
+  if (!f) {
+    r.error = cfg.directory_file + ": cannot read: " + std::strerror(errno);
+    return r;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  core::DirectoryLoad d =
+      core::load_directory(ss.str(), cfg.authority_key, static_cast<uint64_t>(now_unix < 0 ? 0 : now_unix));
+  if (!d.ok()) {
+    r.error = cfg.directory_file + ": " + d.message;
+    return r;
+  }
+  const core::AinEntry* self = d.directory.find(cfg.engine.self);
+  if (!self) {
+    r.error = cfg.directory_file + ": does not list this node (id " + std::to_string(cfg.engine.self) + ")";
+    return r;
+  }
+  if (self->onion_key != cfg.onion_public) {
+    r.error = cfg.directory_file + ": lists another onion key for node " + std::to_string(cfg.engine.self) +
+              " than node.onion_key in the config";
+    return r;
+  }
+  if (!cfg.identity_seed.empty() && self->identity_key != cfg.identity_public) {
+    r.error = cfg.directory_file + ": lists another identity key for node " + std::to_string(cfg.engine.self) +
+              " than node.identity_key in the config";
+    return r;
+  }
+  r.directory = std::make_shared<const core::Directory>(std::move(d.directory));
+  return r;
+}
+
+AinNode::AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shared_ptr<const core::Directory> dir,
+                 std::unique_ptr<CarrierIo> carrier, std::optional<io::TunDevice> tun, spdlog::logger& log,
+                 Time started)
+    : cfg_(std::move(cfg)),
+      engine_(std::move(engine)),
+      dir_(std::move(dir)),
+      carrier_(std::move(carrier)),
+      tun_(std::move(tun)),
+      log_(log),
+      started_(started) {}
+
+// ---- Event inputs -----------------------------------------------------------
+
+void AinNode::on_carrier_readable(int fd, Time now) {
+  now_ = now;
+  // Up to 4 batches per wake-up, then back to the loop (level-triggered), so
+  // one busy socket cannot starve the others or the timers.
+  for (int round = 0; round < 4; ++round) {
+    const size_t n = carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, ByteSpan pkt) {
+      if (src)
+        engine_->handle_packet(now, *src, pkt, *this);
+      else
+        engine_->handle_packet(now, pkt, *this);
+    });
+    if (n == 0) break;
+  }
+  flush();
+  log_io_errors(now);
+}
+
+void AinNode::on_tun_readable(Time now) {
+  now_ = now;
+  if (!tun_) return;
+  for (int round = 0; round < 4; ++round) {
+    auto r = tun_->read_batch(tun_in_);
+    if (!r || r->done == 0) break;
+    for (size_t i = 0; i < tun_in_.size(); ++i) engine_->handle_local(now, tun_in_.packet(i), *this);
+  }
+  flush();
+}
+
+void AinNode::on_timer(Time now) {
+  now_ = now;
+  engine_->handle_timers(now, *this);
+  flush();
+  log_io_errors(now);
+}
+
+void AinNode::shutdown(Time now) {
+  now_ = now;
+  engine_->shutdown(now, *this);
+  flush();
+}
+
+ControlOutcome<DirectoryInfo> AinNode::reload(int64_t now_unix) {
+  DirectoryResult r = load_directory_file(cfg_, now_unix);
+  if (!r.directory) {
+    log_.error("directory reload refused, keeping the current one: {}", r.error);
+    return ControlOutcome<DirectoryInfo>::fail("failed", r.error);
+  }
+  dir_ = r.directory;
+  engine_->set_directory(dir_);
+  log_.info("directory reloaded: {} AINs, expires {}", dir_->entries().size(), dir_->expires());
+  return ControlOutcome<DirectoryInfo>::ok({dir_->entries().size(), static_cast<int64_t>(dir_->expires())});
+}
+
+// ---- Effects ----------------------------------------------------------------
+
+void AinNode::send_packet(const wire::IpAddress& dst, ByteSpan packet) { carrier_->queue(dst, packet); }
+
+void AinNode::deliver_local(ByteSpan datagram) {
+  if (!tun_) {
+    ++tun_dropped_;
+    return;
+  }
+  if (tun_out_.full()) {
+    auto r = tun_->write_batch(tun_out_);
+    if (r) tun_dropped_ += r->dropped;
+    tun_out_.clear();
+  }
+  if (!tun_out_.push(datagram, io::SocketAddress{})) ++tun_dropped_;
+}
+
+void AinNode::on_event(const core::EngineEvent& ev) {
+  uint64_t suppressed = 0;
+  if (!event_log_.allow(now_, suppressed)) return;
+  if (suppressed) log_.info("{} engine events not logged (rate limit)", suppressed);
+  switch (ev.kind) {
+    case core::EventKind::ant_up: log_.debug("ANT {} up", ev.ant); break;
+    case core::EventKind::ant_down: log_.debug("ANT {} down (reason {})", ev.ant, ev.reason); break;
+    case core::EventKind::ant_failed: log_.info("ANT {} could not be built (reason {})", ev.ant, ev.reason); break;
+    case core::EventKind::pvt_up: log_.info("PVT to AIN {} up", ev.peer); break;
+    case core::EventKind::pvt_down: log_.warn("PVT to AIN {} down", ev.peer); break;
+  }
+}
+
+void AinNode::flush() {
+  carrier_->flush();
+  if (tun_ && tun_out_.size()) {
+    auto r = tun_->write_batch(tun_out_);
+    if (r) tun_dropped_ += r->dropped;
+    tun_out_.clear();
+  }
+}
+
+void AinNode::log_io_errors(Time now) {
+  auto err = carrier_->take_error();
+  if (!err) return;
+  uint64_t suppressed = 0;
+  if (!io_log_.allow(now, suppressed)) return;
+  log_.warn("carrier I/O: {}{}", err->message(),
+            suppressed ? " (" + std::to_string(suppressed) + " more not logged)" : std::string());
+}
+
+// ---- ControlHandler ---------------------------------------------------------
+
+StatusInfo AinNode::status() {
+  const core::EngineStats st = engine_->stats();
+  StatusInfo s;
+  s.node_id = cfg_.engine.self;
+  s.node_name = cfg_.node_name;
+  s.carrier = cfg_.engine.carrier == core::Carrier::ip ? "ip" : "udp";
+  s.uptime_s = (io::monotonic_now() - started_).ns / 1'000'000'000;
+  for (const core::PvtInfo& p : engine_->pvts()) {
+    ++s.pvts_total;
+    s.pvts_up += p.up ? 1 : 0;
+  }
+  s.ants = engine_->ants().size();
+  s.customers = cfg_.engine.customers.size();
+  s.packets_in = st.packets_in;
+  s.packets_out = st.packets_out;
+  s.delivered_local = st.delivered_local;
+  s.ants_created = st.ants_created;
+  s.ants_destroyed = st.ants_destroyed;
+  s.create_failures = st.create_failures;
+  for (size_t i = 0; i < st.drops.size() && i < kErrcCount; ++i)
+    if (st.drops[i]) s.drops[std::string(to_string(static_cast<Errc>(i)))] = st.drops[i];
+  const CarrierCounters& c = carrier_->counters();
+  if (c.recv_dropped) s.drops["io_recv"] = c.recv_dropped;
+  if (c.send_dropped) s.drops["io_send"] = c.send_dropped;
+  if (tun_dropped_) s.drops["io_tun"] = tun_dropped_;
+  if (dir_) s.directory_expires = static_cast<int64_t>(dir_->expires());
+  return s;
+}
+
+std::vector<PvtRow> AinNode::list_pvts() {
+  std::vector<PvtRow> rows;
+  for (const core::PvtInfo& p : engine_->pvts()) {
+    PvtRow r;
+    r.peer = p.peer;
+    r.address = p.address.to_string();
+    r.up = p.up;
+    r.packets_in = p.packets_in;
+    r.packets_out = p.packets_out;
+    for (const core::PvtConfig& pc : cfg_.engine.pvts) {
+      if (pc.peer != p.peer) continue;
+      r.esp_spi_in = pc.in.esp_spi;
+      r.esp_spi_out = pc.out.esp_spi;
+      r.ah_spi_in = pc.in.ah_spi;
+      r.ah_spi_out = pc.out.ah_spi;
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+namespace {
+const char* role_name(core::AntInfo::Role r) {
+  switch (r) {
+    case core::AntInfo::Role::entrance: return "entrance";
+    case core::AntInfo::Role::intermediate: return "intermediate";
+    case core::AntInfo::Role::exit: return "exit";
+  }
+  return "?";
+}
+}  // namespace
+
+std::vector<TvtRow> AinNode::list_tvts() {
+  // Each ANT has a TVT towards its next AIN (forward) and/or its previous AIN
+  // (backward); 0 means the customer or local side, which has no TVT.
+  std::vector<TvtRow> rows;
+  for (const core::AntInfo& a : engine_->ants()) {
+    if (a.next) rows.push_back({a.handle, a.next, "fwd", a.spi_in_bwd, a.spi_out_fwd, a.packets_fwd, a.bytes_fwd});
+    if (a.prev) rows.push_back({a.handle, a.prev, "bwd", a.spi_in_fwd, a.spi_out_bwd, a.packets_bwd, a.bytes_bwd});
+  }
+  return rows;
+}
+
+std::vector<AntRow> AinNode::list_ants() {
+  const Time now = io::monotonic_now();
+  std::vector<AntRow> rows;
+  for (const core::AntInfo& a : engine_->ants()) {
+    AntRow r;
+    r.handle = a.handle;
+    r.role = role_name(a.role);
+    r.up = a.up;
+    if (a.role != core::AntInfo::Role::intermediate) {
+      r.inner_src = a.inner_src.to_string();
+      r.inner_dst = a.inner_dst.to_string();
+    }
+    r.route = a.route;
+    r.prev = a.prev;
+    r.next = a.next;
+    r.packets_fwd = a.packets_fwd;
+    r.packets_bwd = a.packets_bwd;
+    r.bytes_fwd = a.bytes_fwd;
+    r.bytes_bwd = a.bytes_bwd;
+    r.age_s = (now - a.created).ns / 1'000'000'000;
+    r.idle_s = (now - a.last_active).ns / 1'000'000'000;
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::vector<CustomerRow> AinNode::list_customers() {
+  std::vector<CustomerRow> rows;
+  for (const core::CustomerInfo& c : engine_->customers()) {
+    CustomerRow r;
+    r.id = c.id;
+    r.name = c.name;
+    r.tunnel_address = c.tunnel_address.to_string();
+    r.packets_in = c.packets_in;
+    r.packets_out = c.packets_out;
+    r.role = "initiator";
+    for (const core::CustomerConfig& cc : cfg_.engine.customers) {
+      if (cc.id != c.id || cc.serves.empty()) continue;
+      r.role = "responder";
+      for (const auto& p : cc.serves) r.serves.push_back(p.to_string());
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+ControlOutcome<uint64_t> AinNode::create_ant(const CreateAntRequest& req) {
+  if (!req.route.empty())
+    return ControlOutcome<uint64_t>::fail("invalid", "explicit routes are not supported yet; omit \"route\"");
+  auto src = wire::IpAddress::parse(req.src);
+  auto dst = wire::IpAddress::parse(req.dst);
+  if (!src || !dst) return ControlOutcome<uint64_t>::fail("invalid", "src and dst must be IP addresses");
+  if (src->family() != dst->family())
+    return ControlOutcome<uint64_t>::fail("invalid", "src and dst must be of the same address family");
+  const Time now = io::monotonic_now();
+  now_ = now;
+  auto h = engine_->create_ant(now, req.customer, *src, *dst, *this);
+  flush();
+  if (!h) {
+    const Errc e = h.error();
+    return ControlOutcome<uint64_t>::fail(e == Errc::not_found ? "not_found" : "failed",
+                                          "create_ant: " + std::string(to_string(e)));
+  }
+  return ControlOutcome<uint64_t>::ok(*h);
+}
+
+ControlOutcome<Done> AinNode::destroy_ant(uint64_t handle) {
+  const Time now = io::monotonic_now();
+  now_ = now;
+  const Errc e = engine_->destroy_ant(now, handle, *this);
+  flush();
+  if (e == Errc::ok) return ControlOutcome<Done>::ok({});
+  if (e == Errc::not_found) return ControlOutcome<Done>::fail("not_found", "no ANT " + std::to_string(handle));
+  return ControlOutcome<Done>::fail("failed", "destroy_ant: " + std::string(to_string(e)));
+}
+
+ControlOutcome<DirectoryInfo> AinNode::reload_directory() { return reload(io::unix_seconds_now()); }
+
+}  // namespace ainet::daemon

@@ -1,0 +1,84 @@
+// AinNode: one running AIN inside aind: the sans-I/O engine plus the I/O it
+// needs (carrier sockets, TUN). It is the engine's Effects (packets out,
+// local delivery, events) and the control socket's handler (ainctl), so
+// aind_main.cc only wires file descriptors, timers and signals to it.
+#pragma once
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <optional>
+
+#include "core/directory.h"
+#include "core/engine.h"
+#include "crypto/rng.h"
+#include "daemon/carrier_io.h"
+#include "daemon/config.h"
+#include "daemon/control_handler.h"
+#include "daemon/log_limiter.h"
+#include "io/packet_batch.h"
+#include "io/tun_device.h"
+
+namespace ainet::daemon {
+
+// Loads and verifies the directory file named in the config; the message
+// names the file and the problem.
+struct DirectoryResult {
+  std::shared_ptr<const core::Directory> directory;
+  std::string error;
+};
+DirectoryResult load_directory_file(const AindConfig& cfg, int64_t now_unix);
+
+class AinNode final : public core::Effects, public ControlHandler {
+ public:
+  AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shared_ptr<const core::Directory> dir,
+          std::unique_ptr<CarrierIo> carrier, std::optional<io::TunDevice> tun, spdlog::logger& log, Time started);
+
+  // Event inputs (each ends with flush()).
+  void on_carrier_readable(int fd, Time now);
+  void on_tun_readable(Time now);
+  void on_timer(Time now);
+  // SIGHUP / ainctl reload.
+  ControlOutcome<DirectoryInfo> reload(int64_t now_unix);
+  // SIGTERM: DESTROY every ANT, send it all.
+  void shutdown(Time now);
+
+  // When the engine next needs handle_timers().
+  Time next_deadline() const { return engine_->next_deadline(); }
+  const CarrierIo& carrier() const { return *carrier_; }
+  const io::TunDevice* tun() const { return tun_ ? &*tun_ : nullptr; }
+
+  // core::Effects
+  void send_packet(const wire::IpAddress& dst, ByteSpan packet) override;
+  void deliver_local(ByteSpan datagram) override;
+  void on_event(const core::EngineEvent& ev) override;
+
+  // ControlHandler
+  StatusInfo status() override;
+  std::vector<PvtRow> list_pvts() override;
+  std::vector<TvtRow> list_tvts() override;
+  std::vector<AntRow> list_ants() override;
+  std::vector<CustomerRow> list_customers() override;
+  ControlOutcome<uint64_t> create_ant(const CreateAntRequest& req) override;
+  ControlOutcome<Done> destroy_ant(uint64_t handle) override;
+  ControlOutcome<DirectoryInfo> reload_directory() override;
+
+ private:
+  void flush();
+  void log_io_errors(Time now);
+
+  AindConfig cfg_;
+  std::unique_ptr<core::Engine> engine_;
+  std::shared_ptr<const core::Directory> dir_;
+  std::unique_ptr<CarrierIo> carrier_;
+  std::optional<io::TunDevice> tun_;
+  io::PacketBatch tun_in_;
+  io::PacketBatch tun_out_;
+  uint64_t tun_dropped_ = 0;
+  spdlog::logger& log_;
+  Time started_;
+  Time now_{};  // time of the event being handled
+  LogLimiter io_log_{5, Duration::s(10)};
+  LogLimiter event_log_{20, Duration::s(1)};
+};
+
+}  // namespace ainet::daemon

@@ -1,0 +1,196 @@
+// aind: the ainet daemon. One process, one thread, one epoll loop:
+//   carrier sockets (raw IP 50/51 or UDP 4500) -> Engine::handle_packet
+//   TUN (exit local delivery, if an exit pool is configured) -> handle_local
+//   timerfd at Engine::next_deadline -> handle_timers
+//   control socket (docs/control.md) -> AinNode as ControlHandler
+//   SIGTERM/SIGINT -> Engine::shutdown (DESTROY every ANT), then exit
+//   SIGHUP -> reload and verify the directory
+//
+//   aind [--config /etc/ainet/aind.toml] [--check]
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/engine.h"
+#include "crypto/rng.h"
+#include "daemon/ain_node.h"
+#include "daemon/carrier_io.h"
+#include "daemon/config.h"
+#include "daemon/control_server.h"
+#include "io/clock.h"
+#include "io/event_loop.h"
+#include "io/tun_device.h"
+
+namespace {
+
+using namespace ainet;
+
+spdlog::level::level_enum spd_level(daemon::LogLevel l) {
+  switch (l) {
+    case daemon::LogLevel::trace: return spdlog::level::trace;
+    case daemon::LogLevel::debug: return spdlog::level::debug;
+    case daemon::LogLevel::info: return spdlog::level::info;
+    case daemon::LogLevel::warn: return spdlog::level::warn;
+    case daemon::LogLevel::error: return spdlog::level::err;
+    case daemon::LogLevel::off: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+// The control socket's directory (e.g. /run/ainet) is created 0700 if missing.
+void make_parent_dir(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return;
+  ::mkdir(path.substr(0, slash).c_str(), 0700);  // EEXIST is fine; bind() reports real problems
+}
+
+int run(const std::string& config_path, bool check_only) {
+  auto log = spdlog::stderr_logger_st("aind");
+  log->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+
+  daemon::ConfigLoad cl = daemon::load_config(config_path);
+  if (!cl.ok) {
+    std::cerr << "aind: " << cl.error << '\n';
+    return 1;
+  }
+  daemon::AindConfig cfg = std::move(cl.config);
+  log->set_level(spd_level(cfg.log_level));
+
+  daemon::DirectoryResult dir = daemon::load_directory_file(cfg, io::unix_seconds_now());
+  if (!dir.directory) {
+    std::cerr << "aind: " << dir.error << '\n';
+    return 1;
+  }
+
+  crypto::SystemRng rng;  // outlives the engine
+  const Time started = io::monotonic_now();
+  auto engine = core::Engine::create(cfg.engine, dir.directory, rng, started);
+  if (!engine) {
+    std::cerr << "aind: " << config_path << ": the engine refused this configuration with directory "
+              << cfg.directory_file << " (" << to_string(engine.error()) << ")\n";
+    return 1;
+  }
+  if (check_only) {
+    std::cout << config_path << ": OK (node " << cfg.engine.self << ", " << cfg.engine.pvts.size() << " PVTs, "
+              << cfg.engine.customers.size() << " customers; directory " << dir.directory->entries().size()
+              << " AINs)\n";
+    return 0;
+  }
+
+  auto loop_r = io::EventLoop::create();
+  if (!loop_r) {
+    log->critical("{}", loop_r.error().message());
+    return 1;
+  }
+  io::EventLoop& loop = **loop_r;
+  // Before anything else runs: signals become loop events from here on.
+  bool stopping = false;
+  std::function<void(int)> on_signal;  // set once the node exists
+  if (auto st = loop.watch_signals({SIGTERM, SIGINT, SIGHUP}, [&](int s) { if (on_signal) on_signal(s); }); !st) {
+    log->critical("{}", st.err.message());
+    return 1;
+  }
+  std::signal(SIGPIPE, SIG_IGN);  // a vanished ainctl must not kill the daemon
+
+  std::vector<std::string> warnings;
+  auto carrier = daemon::CarrierIo::open(cfg.engine.carrier, cfg.udp_port, warnings);
+  for (const std::string& w : warnings) log->warn("{}", w);
+  if (!carrier) {
+    log->critical("cannot open the carrier sockets: {}", carrier.error().message());
+    return 1;
+  }
+
+  std::optional<io::TunDevice> tun;
+  if (!cfg.engine.exit_pool.empty()) {
+    auto t = io::TunDevice::open(cfg.tun_name);
+    if (!t) {
+      log->critical("exit pool configured but no TUN: {}", t.error().message());
+      return 1;
+    }
+    if (auto st = t->set_mtu(cfg.tun_mtu); !st) log->warn("{}", st.err.message());
+    if (auto st = t->set_up(); !st) log->warn("{}", st.err.message());
+    tun.emplace(std::move(t).value());
+  }
+
+  std::vector<int> carrier_fds = (*carrier)->fds();
+  daemon::AinNode node(cfg, std::move(engine).value(), dir.directory, std::move(carrier).value(), std::move(tun),
+                       *log, started);
+
+  daemon::ControlServer control(loop, node);
+  make_parent_dir(cfg.control_socket);
+  if (auto st = control.listen(cfg.control_socket); !st) {
+    log->critical("control socket: {}", st.err.message());
+    return 1;
+  }
+
+  for (int fd : carrier_fds) {
+    if (auto st = loop.add(fd, EPOLLIN, [&node, fd](uint32_t) { node.on_carrier_readable(fd, io::monotonic_now()); });
+        !st) {
+      log->critical("{}", st.err.message());
+      return 1;
+    }
+  }
+  if (node.tun()) {
+    if (auto st = loop.add(node.tun()->fd(), EPOLLIN, [&node](uint32_t) { node.on_tun_readable(io::monotonic_now()); });
+        !st) {
+      log->critical("{}", st.err.message());
+      return 1;
+    }
+  }
+  // The timer follows the engine's next deadline after every event, whatever
+  // handled it (packets, timers, control requests). `armed` is what the
+  // timerfd holds; a one-shot timer that fired holds nothing.
+  Time armed = Time::max();
+  loop.on_timer([&node, &armed] {
+    armed = Time::max();
+    node.on_timer(io::monotonic_now());
+  });
+  on_signal = [&](int s) {
+    if (s == SIGHUP) {
+      log->info("SIGHUP: reloading the directory");
+      (void)node.reload(io::unix_seconds_now());
+      return;
+    }
+    log->info("{}: destroying every ANT and stopping", s == SIGTERM ? "SIGTERM" : "SIGINT");
+    node.shutdown(io::monotonic_now());
+    stopping = true;
+    loop.stop();
+  };
+
+  log->info("node {} ({}) up: carrier {}, {} PVTs, {} customers, directory {} AINs, control {}", cfg.engine.self,
+            cfg.node_name, cfg.engine.carrier == core::Carrier::ip ? "ip" : "udp", cfg.engine.pvts.size(),
+            cfg.engine.customers.size(), dir.directory->entries().size(), cfg.control_socket);
+
+  while (!stopping) {
+    const Time next = node.next_deadline();
+    if (next != armed) {
+      if (auto st = loop.set_timer(next); !st) log->error("{}", st.err.message());
+      armed = next;
+    }
+    auto r = loop.run_once(-1);
+    if (!r) {
+      log->critical("{}", r.error().message());
+      return 1;
+    }
+  }
+  log->info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"aind: the ainet anonymous IP network daemon"};
+  std::string config = "/etc/ainet/aind.toml";
+  bool check = false;
+  app.add_option("-c,--config", config, "configuration file")->capture_default_str();
+  app.add_flag("--check", check, "check the configuration and the directory, then exit");
+  CLI11_PARSE(app, argc, argv);
+  return run(config, check);
+}

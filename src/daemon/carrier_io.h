@@ -1,0 +1,106 @@
+// CarrierIo: the daemon's sockets for the configured carrier and the batches
+// that move packets between them and the engine.
+//   ip:  raw sockets for IP protocols 51 (AH) and 50 (ESP), IPv4 and IPv6
+//        (io/raw_ip_socket.h); packets in both directions are whole IP packets.
+//   udp: UDP sockets on udp_port (RFC 3948), IPv4 and IPv6; packets are the
+//        UDP payloads, with the peer's address.
+// Outgoing packets queue into preallocated batches and leave with one
+// sendmmsg per socket when the daemon flushes (after each event), or earlier
+// when a batch fills. Nothing here allocates per packet.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/engine_api.h"
+#include "io/packet_batch.h"
+#include "io/raw_ip_socket.h"
+#include "io/sys_result.h"
+#include "io/udp_socket.h"
+#include "wire/ip_address.h"
+
+namespace ainet::daemon {
+
+struct CarrierCounters {
+  uint64_t received = 0, recv_dropped = 0;  // recv_dropped: truncated / unusable
+  uint64_t sent = 0, send_dropped = 0;      // send_dropped: refused, congested, wrong family
+};
+
+class CarrierIo {
+ public:
+  // Opens the sockets. An address family the host lacks (no IPv6) is skipped
+  // with a note in `warnings`; having neither family is an error.
+  static io::SysResult<std::unique_ptr<CarrierIo>> open(core::Carrier carrier, uint16_t udp_port,
+                                                         std::vector<std::string>& warnings);
+
+  core::Carrier carrier() const { return carrier_; }
+  // Every socket fd, for the event loop.
+  std::vector<int> fds() const;
+
+  // Receives one batch from fd and hands each packet to `sink`:
+  //   ip:  sink(std::nullopt, whole IP packet)
+  //   udp: sink(sender address, UDP payload)
+  // Returns the number of packets (0 = nothing was waiting).
+  template <typename Sink>
+  size_t receive(int fd, Sink&& sink);
+
+  // Effects::send_packet: queue for the next flush().
+  void queue(const wire::IpAddress& dst, ByteSpan packet);
+  // Sends everything queued. Failures are counted, never fatal.
+  void flush();
+
+  const CarrierCounters& counters() const { return counters_; }
+  // The last send/receive error (for rate-limited logging), cleared on read.
+  std::optional<io::SysError> take_error();
+
+ private:
+  struct Endpoint {
+    int family = 0;
+    uint8_t protocol = 0;  // ip carrier only
+    std::optional<io::RawIpSocket> raw;
+    std::optional<io::UdpSocket> udp;
+    std::unique_ptr<io::PacketBatch> out;  // null for raw sockets that only receive
+    int fd() const { return raw ? raw->fd() : udp->fd(); }
+  };
+  CarrierIo() = default;
+  Endpoint* find(int fd);
+  void flush(Endpoint& e);
+  void note(const io::SysError& e) { last_error_ = e; }
+
+  core::Carrier carrier_ = core::Carrier::ip;
+  uint16_t udp_port_ = 4500;
+  std::vector<Endpoint> endpoints_;
+  io::PacketBatch in_;
+  CarrierCounters counters_;
+  std::optional<io::SysError> last_error_;
+};
+
+template <typename Sink>
+size_t CarrierIo::receive(int fd, Sink&& sink) {
+  Endpoint* e = find(fd);
+  if (!e) return 0;
+  auto r = e->raw ? e->raw->recv(in_) : e->udp->recv(in_);
+  if (!r) {
+    note(r.error());
+    return 0;
+  }
+  counters_.recv_dropped += r->dropped;
+  counters_.received += r->done;
+  for (size_t i = 0; i < in_.size(); ++i) {
+    if (e->raw) {
+      sink(std::optional<wire::IpAddress>{}, in_.packet(i));
+    } else {
+      auto src = wire::IpAddress::from_bytes(in_.peer(i).ip_bytes());
+      if (!src) {
+        ++counters_.recv_dropped;
+        continue;
+      }
+      sink(std::optional<wire::IpAddress>{*src}, in_.packet(i));
+    }
+  }
+  return in_.size();
+}
+
+}  // namespace ainet::daemon
