@@ -28,6 +28,18 @@ constexpr int kChildSkip = 77;
     }                                                                               \
   } while (0)
 
+// Same, inside a lambda returning void (e.g. a packet callback): records the
+// failure in `child_failed_line`, which the body then returns.
+inline int child_failed_line = 0;
+#define CHILD_CHECK_VOID(cond)                                                      \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      ::ainet::io::testing::child_failed_line = __LINE__ % 250 + 1;                 \
+      return;                                                                       \
+    }                                                                               \
+  } while (0)
+
 // Brings up the loopback interface of the current (new) namespace.
 inline bool loopback_up() {
   int s = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -48,7 +60,8 @@ inline int run_in_new_netns(const std::function<int()>& body) {
   if (pid == 0) {
     if (unshare(CLONE_NEWNET) != 0) _exit(kChildSkip);
     if (!loopback_up()) _exit(kChildSkip);
-    _exit(body());
+    const int rc = body();
+    _exit(rc != 0 ? rc : child_failed_line);
   }
   int status = 0;
   if (waitpid(pid, &status, 0) != pid) return -1;
