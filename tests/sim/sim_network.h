@@ -176,7 +176,10 @@ class SimNetwork {
         if (it == timers_.end() || it->second != ev.at) continue;  // stale
         it->second = Time::max();
         ev.ep->on_timer(now_);
-        reschedule(ev.ep);
+        // An endpoint still due right after its timers ran would spin at one
+        // instant forever; make it wait one tick instead (a test then fails
+        // on its assertions rather than hanging).
+        reschedule(ev.ep, Duration{1});
       }
     }
     if (until > now_) now_ = until;
@@ -192,8 +195,8 @@ class SimNetwork {
 
   // Call after driving an endpoint from outside the network (a test calling
   // into an engine directly), so its new timer deadline is honoured.
-  void reschedule(Endpoint* ep) {
-    const Time d = std::max(ep->next_deadline(), now_);
+  void reschedule(Endpoint* ep, Duration min_delay = {}) {
+    const Time d = std::max(ep->next_deadline(), now_ + min_delay);
     if (ep->next_deadline() == Time::max()) return;
     Time& cur = timers_[ep];
     if (d < cur) {
