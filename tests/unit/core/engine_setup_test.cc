@@ -231,3 +231,68 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
 
 }  // namespace
 }  // namespace ainet::core
+
+namespace ainet::core {
+namespace {
+
+TEST(EngineSetup, ExplicitCreateAntIsIdempotentAndReportsUp) {
+  Net net(3);
+  auto h = net.ain(1).create_ant(net.now, 100, kSrc, kDst, net.fx_of(1));
+  ASSERT_TRUE(h.ok());
+  auto again = net.ain(1).create_ant(net.now, 100, kSrc, kDst, net.fx_of(1));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *h);
+  EXPECT_EQ(net.ain(1).create_ant(net.now, 999, kSrc, kDst, net.fx_of(1)).error(), Errc::not_found);
+  EXPECT_EQ(net.ain(1).create_ant(net.now, 100, kSrc, addr("2001:db8::1"), net.fx_of(1)).error(),
+            Errc::invalid_argument);
+  net.run();
+  bool up = false;
+  for (const auto& e : net.fx_of(1).events) up = up || (e.kind == EventKind::ant_up && e.ant == *h);
+  EXPECT_TRUE(up);
+  ASSERT_EQ(net.ain(1).customers().size(), 1u);
+  EXPECT_EQ(net.ain(1).customers()[0].ants, 1u);
+  EXPECT_EQ(net.ain(2).pvts().size(), 2u);
+  for (const auto& p : net.ain(2).pvts()) EXPECT_EQ(p.ants, 1u);
+}
+
+TEST(EngineSetup, NoExitForTheDestinationFailsAtOnce) {
+  // A directory whose only exit serves 10.0.0.0/8 only.
+  auto t = Net::line(3);
+  Net net(t);
+  std::vector<AinEntry> entries = net.directory()->entries();
+  entries[2].exit_policy = {IpPrefix::parse("10.0.0.0/8").value()};
+  auto load = make_directory(2, 4102444800, entries);
+  ASSERT_TRUE(load.ok());
+  net.ain(1).set_directory(std::make_shared<const Directory>(std::move(load.directory)));
+  net.customer_send(udp_datagram(kSrc, kDst, Bytes(20, 7)), 4);
+  net.run();
+  EXPECT_EQ(count_events(net.fx_of(1), EventKind::ant_failed), 1u);
+  EXPECT_TRUE(net.ain(1).ants().empty());
+  EXPECT_TRUE(net.ain(2).ants().empty());
+  EXPECT_EQ(drops(net.ain(1), Errc::not_found), 1u);
+  // A destination the exit serves still works.
+  net.customer_send(udp_datagram(kSrc, addr("10.9.9.9"), Bytes(20, 7)), 4);
+  net.run();
+  EXPECT_EQ(net.fx_of(3).local.size(), 1u);
+}
+
+TEST(EngineSetup, CreateRefusesBadConfiguration) {
+  Net net(3);
+  crypto::DeterministicRng rng(5);
+  EngineConfig c = net.cfgs[1];
+  c.self = 42;  // not in the directory
+  EXPECT_EQ(Engine::create(c, net.directory(), rng, net.now).error(), Errc::invalid_argument);
+  c = net.cfgs[1];
+  c.onion_private = crypto::x25519_generate(rng).priv;  // not the published key
+  EXPECT_EQ(Engine::create(c, net.directory(), rng, net.now).error(), Errc::invalid_argument);
+  c = net.cfgs[1];
+  c.cell_size = 10;
+  EXPECT_EQ(Engine::create(c, net.directory(), rng, net.now).error(), Errc::invalid_argument);
+  c = net.cfgs[1];
+  c.pvts[1].in.ah_spi = c.pvts[0].in.ah_spi;  // two SAs on one inbound SPI
+  EXPECT_EQ(Engine::create(c, net.directory(), rng, net.now).error(), Errc::exists);
+  EXPECT_EQ(Engine::create(net.cfgs[1], nullptr, rng, net.now).error(), Errc::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ainet::core
