@@ -132,8 +132,8 @@ wire::OuterHeaderSpec SecurityAssociation::default_outer() const {
   spec.protocol = static_cast<uint8_t>(info_.protocol);
   spec.hop_limit = hop_limit_;
   spec.flow_label = flow_label_;
-  // RFC 6864 §4.1: the ID of an atomic datagram (DF set) carries no meaning;
-  // 0 avoids a per-SA counter that would link packets across links.
+  // RFC 6864 §4.1: the ID of an atomic datagram (DF set) carries no meaning,
+  // so seal_counted() fills it with random bits (see there).
   spec.dont_fragment = true;
   return spec;
 }
@@ -152,7 +152,7 @@ Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByte
   }
   // Only the inner packet itself is carried, not any link-layer trailer.
   // Note: the default policy copies DF from the inner packet (RFC 4301
-  // §5.1.2.1), so the outer IPv4 ID is then randomised in seal_counted().
+  // §5.1.2.1); the outer IPv4 ID is random either way (seal_counted()).
   return seal_for_inner(inner_ip.first(inner->total_len), wire::tunnel_next_header(inner->family),
                         *inner, out, rng);
 }
@@ -190,9 +190,11 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
     iv = ByteSpan(iv_buf, info_.iv_size);
   }
   wire::OuterHeaderSpec spec = outer;
-  if (framing_ == Framing::ip && remote_.is_v4() && !spec.dont_fragment) {
+  if (framing_ == Framing::ip && remote_.is_v4()) {
     // RFC 6864 §4.2: a fragmentable datagram needs an ID that does not repeat
-    // soon; a random one also avoids a counter that would link packets.
+    // soon. RFC 6864 §4.1 lets an atomic datagram (DF set) carry any ID; a
+    // constant 0 would make the first 8 header bytes identical on every link
+    // of an ANT (version..fragment offset), so the ID is random in both cases.
     uint8_t id[2];
     rng.fill(MutByteSpan(id));
     spec.ipv4_id = load_be16(id);

@@ -73,7 +73,7 @@ class SecurityAssociation {
   // Seals `payload` with the given next header (e.g. 4/41 for an inner IP
   // packet, 253 for an onion cell, 50 for ESP inside AH) and writes the framed
   // result to `out`; returns its length. rng is used for CBC IVs and for the
-  // outer IPv4 ID of a fragmentable (DF clear) outer header.
+  // outer IPv4 ID (random on every packet, RFC 6864 §4.1/§4.2).
   // Errors: buffer_too_small, seq_exhausted, limit (too big for an IP packet),
   // crypto_error. A call refused for size or exhaustion consumes no sequence
   // number; a cipher failure does (so a nonce is never reused).
