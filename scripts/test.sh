@@ -83,8 +83,12 @@ fi
 # 3. Sanitizer build and tests. halt_on_error makes any UB report a failure.
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# -O1 -g1 (line tables) instead of RelWithDebInfo's -O2 -g: sanitizer reports
+# keep file:line stack traces, asserts stay on (no NDEBUG), and the build needs
+# ~2.5x less CPU (measured on tests/unit/sa/esp_sa_test.cc: 40 s -> 16 s).
 if run_step "asan+ubsan build ($ASAN_BUILD)" configure_and_build "$ASAN_BUILD" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAINET_SANITIZE=ON -DAINET_BENCH=OFF; then
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAINET_SANITIZE=ON -DAINET_BENCH=OFF \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1"; then
   run_step "asan+ubsan ctest" run_ctest "$ASAN_BUILD"
 else
   skip_step "asan+ubsan ctest" "build failed"
