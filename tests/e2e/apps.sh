@@ -75,7 +75,7 @@ else:
 }
 
 # e2e_check_iperf DST tcp|udp: 3 s run; TCP must move data, UDP (1400-byte
-# datagrams at 20 Mbit/s) must lose less than 20 %.
+# datagrams at $AINET_E2E_UDP_RATE, default 20M) must lose less than 20 %.
 e2e_check_iperf() {
   local dst=$1 proto=$2 out rc=0 bps loss
   if [ "$proto" = tcp ]; then
@@ -83,7 +83,7 @@ e2e_check_iperf() {
     [ $rc -eq 0 ] && [ "${out:-0}" -gt 0 ] || rc=1
     _e2e_result "iperf3 tcp $dst" $rc "$(awk '{printf "%.1f Mbit/s", $1/1e6}' <<<"${out:-0}")"
   else
-    out=$(e2e_iperf "$dst" udp 3 -b 20M -l 1400) || rc=1
+    out=$(e2e_iperf "$dst" udp 3 -b "${AINET_E2E_UDP_RATE:-20M}" -l 1400) || rc=1
     read -r bps loss <<<"${out:-0 100}"
     [ $rc -eq 0 ] && awk -v l="$loss" 'BEGIN{exit !(l < 20)}' || rc=1
     _e2e_result "iperf3 udp $dst" $rc "$(awk -v b="$bps" -v l="$loss" 'BEGIN{printf "%.1f Mbit/s, %.2f%% lost", b/1e6, l}')"

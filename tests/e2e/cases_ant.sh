@@ -59,7 +59,7 @@ _ant_apps() {
   e2e_ant_network "$1" "$2" "$3" || return 1
   e2e_apps_start || return 1
   # The initiator has no other way to the responder.
-  if e2e_nsx initiator ip route get 10.200.4.2 2>/dev/null | grep -qv ainc0; then
+  if ! e2e_nsx initiator ip route get 10.200.4.2 2>/dev/null | head -1 | grep -q 'dev ainc0'; then
     e2e_log "initiator reaches the responder outside the ANT"; return 1
   fi
   local f=0

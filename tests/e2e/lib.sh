@@ -248,7 +248,7 @@ e2e_routes_kernel() {
 # anywhere, except at the exit ain3 (local delivery: TUN -> responder link);
 # the initiator has no route to the responder except its tunnel.
 e2e_routes_ant() {
-  local n i a b la lb l
+  local i a b la lb l
   for i in 1 2 3 4; do
     e2e_nsx "ain$i" ip addr add "10.200.0.$i/32" dev lo
     e2e_nsx "ain$i" ip addr add "fd00:200::$i/128" dev lo nodad
@@ -275,7 +275,6 @@ e2e_routes_ant() {
   e2e_nsx responder ip route add default via 10.200.4.1
   e2e_nsx responder ip -6 route add default via fd00:200:0:4::1
   e2e_forwarding ain3 on
-  : "$n"
 }
 
 # e2e_nft_drop NODE IFACE PERCENT: drop PERCENT% of the packets leaving NODE
