@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include "io/socket_buffers.h"
+
 namespace ainet::daemon {
 
 io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier, uint16_t udp_port,
@@ -46,6 +48,10 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
       c->endpoints_.push_back(std::move(e));
     }
   }
+  // Bursts of a full batch per socket must not overflow the default buffers.
+  constexpr int kSocketBuffer = 4 << 20;
+  for (const Endpoint& e : c->endpoints_)
+    if (auto st = io::set_socket_buffers(e.fd(), kSocketBuffer); !st) warnings.push_back(st.err.message());
   bool v4 = false, v6 = false;
   for (const Endpoint& e : c->endpoints_) (e.family == AF_INET ? v4 : v6) = true;
   if (!v4 && !v6) return *first_error;

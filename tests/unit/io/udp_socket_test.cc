@@ -116,3 +116,26 @@ TEST(UdpSocket, BindConflictNamesTheAddress) {
 
 }  // namespace
 }  // namespace ainet::io
+
+#include <sys/socket.h>
+
+#include "io/socket_buffers.h"
+
+namespace ainet::io {
+namespace {
+
+TEST(SocketBuffers, GrowsTheReceiveBuffer) {
+  auto s = UdpSocket::bind(SocketAddress::loopback(AF_INET, 0));
+  ASSERT_TRUE(s);
+  int before = 0;
+  socklen_t len = sizeof before;
+  ASSERT_EQ(getsockopt(s->fd(), SOL_SOCKET, SO_RCVBUF, &before, &len), 0);
+  ASSERT_TRUE(set_socket_buffers(s->fd(), 4 << 20).ok());
+  int after = 0;
+  ASSERT_EQ(getsockopt(s->fd(), SOL_SOCKET, SO_RCVBUF, &after, &len), 0);
+  EXPECT_GT(after, before);  // capped by rmem_max when not root, but still larger
+  EXPECT_FALSE(set_socket_buffers(-1, 1).ok());
+}
+
+}  // namespace
+}  // namespace ainet::io
