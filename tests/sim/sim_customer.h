@@ -37,7 +37,7 @@ class SimCustomer final : public Endpoint {
   static std::unique_ptr<SimCustomer> make(SimNetwork& net, const core::CustomerConfig& cfg,
                                            const IpAddress& ain, core::Carrier carrier,
                                            crypto::Rng& rng, CustomerTunnelParams params = {}) {
-    auto c = std::unique_ptr<SimCustomer>(new SimCustomer(net, cfg, ain, carrier, rng));
+    auto c = std::unique_ptr<SimCustomer>(new SimCustomer(net, cfg, ain, rng));
     const bool udp = carrier == core::Carrier::udp;
     auto esp = [&](const core::BundleKeys& k) {
       sa::SaConfig s;
@@ -130,8 +130,8 @@ class SimCustomer final : public Endpoint {
 
  private:
   SimCustomer(SimNetwork& net, const core::CustomerConfig& cfg, const IpAddress& ain,
-              core::Carrier carrier, crypto::Rng& rng)
-      : net_(net), cfg_(cfg), ain_(ain), carrier_(carrier), rng_(rng) {}
+              crypto::Rng& rng)
+      : net_(net), cfg_(cfg), ain_(ain), rng_(rng) {}
 
   Status send_esp(ByteSpan payload, uint8_t nh) {
     Bytes esp(out_esp_->sealed_size(payload.size()));
@@ -154,7 +154,6 @@ class SimCustomer final : public Endpoint {
   SimNetwork& net_;
   core::CustomerConfig cfg_;
   IpAddress ain_;
-  core::Carrier carrier_;
   crypto::Rng& rng_;
   std::unique_ptr<sa::SecurityAssociation> out_esp_, in_esp_, out_ah_, in_ah_;
 };
