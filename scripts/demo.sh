@@ -79,7 +79,7 @@ print(f"scapy sealed seq={theirs[ESP].seq}; ainet opened it -> {'OK' if ok2 else
 sys.exit(0 if ok1 and ok2 else 1)
 EOF
 
-step "4/4 full scapy interop matrix (ESP GCM/ChaCha20/CBC, AH; v4/v6; UDP-encap; ESN)"
+step "4/4 full scapy interop matrix (ESP GCM/ChaCha20/CBC/NULL, AH; v4/v6; UDP-encap; ESN)"
 if /usr/bin/python3 tests/interop/test_scapy_interop.py --tool "$TOOL" >"$BUILD/demo-interop.log" 2>&1; then
   echo "interop: $(tail -n 1 "$BUILD/demo-interop.log")"
 else
