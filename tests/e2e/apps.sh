@@ -37,14 +37,15 @@ e2e_check_ping() {
   _e2e_result "ping $dst" "$rc" "$(echo "$out" | grep -E 'packets transmitted|rtt' | tr '\n' ' ')"
 }
 
-# e2e_check_http DST FILE [https]: fetch FILE, compare with the served bytes.
+# e2e_check_http DST FILE [http|https [MAX_SECONDS]]: fetch FILE, compare
+# with the served bytes; curl gives up after MAX_SECONDS (default 120).
 e2e_check_http() {
-  local dst=$1 file=$2 scheme=${3:-http} port=8080 got rc
+  local dst=$1 file=$2 scheme=${3:-http} max=${4:-120} port=8080 got rc
   local -a tls=()
   [ "$scheme" = https ] && { port=8443; tls=(--cacert "$E2E_DIR/tls/cert.pem"); }
   got="$E2E_DIR/got-$scheme-$file"
   rm -f "$got"
-  e2e_nsx initiator curl -sS --fail --max-time 120 --connect-timeout 10 "${tls[@]}" \
+  e2e_nsx initiator curl -sS --fail --max-time "$max" --connect-timeout 10 "${tls[@]}" \
     -o "$got" "$scheme://$(_e2e_url_host "$dst"):$port/$file" 2>"$E2E_DIR/log/curl.err"
   rc=$?
   [ $rc -eq 0 ] && { cmp -s "$got" "$E2E_DIR/www/$file" || rc=99; }

@@ -138,6 +138,6 @@ test_ant_loss_50mb() {
   read -r _ mid _ <<<"$ANT_ROUTE"
   e2e_nft_drop ain1 "ain$mid" 2 || return 1
   e2e_nft_drop "ain$mid" ain1 2 || return 1
-  e2e_check_http "$E2E_RESPONDER4" big.bin || return 1
+  e2e_check_http "$E2E_RESPONDER4" big.bin http 300 || return 1
   e2e_log "  ok   loss rule dropped $(e2e_nft_drop_count ain1) + $(e2e_nft_drop_count "ain$mid") packets on ain1-ain$mid"
 }

@@ -13,7 +13,7 @@
 # nftables ruleset. A leak is a failure (and is removed).
 #
 # Environment: AINET_BUILD_DIR (default <repo>/build), AINET_PCAP_DIR (see
-# docs/pcap.md), AINET_E2E_TIMEOUT (seconds per test, default 300),
+# docs/pcap.md), AINET_E2E_TIMEOUT (seconds per test, default 420),
 # AINET_ENDPOINT_CMD (customer endpoint command, tests/e2e/README.md),
 # AINET_E2E_FORCE_AIND=1 (run the aind tests even if `aind --version` fails).
 set -uo pipefail
@@ -23,7 +23,7 @@ BUILD=${AINET_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 export AINET_BUILD_DIR=$BUILD
 export AINET_E2E_RUN="ainet-$$"
-TIMEOUT=${AINET_E2E_TIMEOUT:-300}
+TIMEOUT=${AINET_E2E_TIMEOUT:-420}
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "e2e: needs root (network namespaces); 0 passed, 0 failed, all skipped"
