@@ -15,16 +15,22 @@ E2E_SA_TOOL="$E2E_LIB_DIR/sa_tool.py"
 E2E_ENDPOINT_PID=""
 
 # e2e_endpoint_cmd: how the customer endpoint is started (issue 4: "aind in
-# another role, or its own small program"). AINET_ENDPOINT_CMD overrides;
-# default: a separate ain-endpoint binary next to aind if built, else
-# `aind --endpoint`. Either gets the config path as its last argument.
+# another role, or its own small program"). In order: AINET_ENDPOINT_CMD; an
+# ain-endpoint binary next to aind; `aind --endpoint` if aind's --help lists
+# it; else the scapy stand-in tests/e2e/stub_endpoint.py (said in the log;
+# slow, so UDP checks then run at 1 Mbit/s). The config path is appended.
+E2E_ENDPOINT_IS_STUB=0
 e2e_endpoint_cmd() {
+  E2E_ENDPOINT_IS_STUB=0
   if [ -n "${AINET_ENDPOINT_CMD:-}" ]; then
     echo "$AINET_ENDPOINT_CMD"
   elif [ -x "$(dirname "$E2E_AIND")/ain-endpoint" ]; then
     echo "$(dirname "$E2E_AIND")/ain-endpoint --config"
-  else
+  elif "$E2E_AIND" --help 2>&1 | grep -q -- '--endpoint'; then
     echo "$E2E_AIND --endpoint"
+  else
+    E2E_ENDPOINT_IS_STUB=1
+    echo "$E2E_PY $E2E_LIB_DIR/stub_endpoint.py"
   fi
 }
 
@@ -105,7 +111,14 @@ e2e_ant_network() {
 # e2e_endpoint_start: the initiator's customer endpoint and its routes.
 e2e_endpoint_start() {
   local -a cmd
-  read -r -a cmd <<<"$(e2e_endpoint_cmd)"
+  local c
+  c=$(e2e_endpoint_cmd)
+  case $c in *stub_endpoint.py*)
+    E2E_ENDPOINT_IS_STUB=1
+    : "${AINET_E2E_UDP_RATE:=1M}"
+    e2e_log "customer endpoint: the scapy stand-in (tests/e2e/stub_endpoint.py); UDP checks at $AINET_E2E_UDP_RATE" ;;
+  esac
+  read -r -a cmd <<<"$c"
   e2e_bg initiator "endpoint-$(date +%s%N)" "${cmd[@]}" "$E2E_DIR/conf/initiator/endpoint.toml"
   E2E_ENDPOINT_PID=$E2E_LAST_PID
   e2e_wait_for 10 e2e_nsx initiator ip link show dev ainc0 || { e2e_log "initiator endpoint made no TUN ainc0"; return 1; }
