@@ -55,7 +55,8 @@ e2e_check_http() {
 }
 
 # e2e_iperf DST tcp|udp SECONDS [extra iperf3 args...]: prints the receiver's
-# bits/s (and for udp: "bits/s lost_percent"); non-zero if iperf3 failed.
+# bits/s (for udp: "bits/s lost_percent", both as the server saw them);
+# non-zero if iperf3 failed.
 e2e_iperf() {
   local dst=$1 proto=$2 t=$3 json
   shift 3
@@ -70,8 +71,9 @@ e = d["end"]
 if sys.argv[1] == "tcp":
     print(int(e["sum_received"]["bits_per_second"]))
 else:
-    s = e["sum"]
-    print(int(s["bits_per_second"]), s.get("lost_percent", 0))
+    # The receiver view (iperf3 3.12: sum_received); "sum" is the sender rate.
+    s = e.get("sum_received", e["sum"])
+    print(int(s["bits_per_second"]), s.get("lost_percent", e["sum"].get("lost_percent", 0)))
 ' "$proto" <<<"$json"
 }
 
