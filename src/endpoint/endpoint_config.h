@@ -1,0 +1,57 @@
+// The customer endpoint's configuration file (TOML), as tests/e2e/gen_configs.py
+// writes it: the host's side of its ESP+AH tunnel to its AIN (paper §4.4,
+// §5.1). Read once at start.
+//
+//   [endpoint]  name, role ("initiator" | "responder"), anonymity_option (1 | 2),
+//               ain_address, tunnel_address, carrier ("ip" | "udp"), udp_port,
+//               tun_name, tun_mtu, inner_addresses (list), routes (list)
+//   [endpoint.out] / [endpoint.in]  esp_spi, esp_key, ah_spi, ah_key
+//   [control]   socket
+//
+// Every refusal is one message naming the file, the line and the field, in
+// the style of aind's loader (src/daemon/config.h), e.g.
+//   endpoint.toml:9: endpoint.tun_mtu: expected 576..9000, got 70
+// Unknown keys are refused, so a typo never silently means "default".
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/engine_api.h"
+#include "wire/ip_address.h"
+
+namespace ainet::endpoint {
+
+enum class Role : uint8_t { initiator, responder };
+
+struct EndpointConfig {
+  std::string name;
+  Role role = Role::initiator;
+  // Paper §4.4: 1 = the inner source is a random private address, which the
+  // endpoint assigns to its TUN; 2 = the host's real address (already on the
+  // host, so the TUN gets none).
+  int anonymity_option = 1;
+  wire::IpAddress ain_address;     // the AIN's outer address
+  wire::IpAddress tunnel_address;  // this host's outer address
+  core::Carrier carrier = core::Carrier::ip;
+  uint16_t udp_port = 4500;        // RFC 3948 §3.1
+  std::string tun_name = "ainc0";
+  int tun_mtu = 1300;
+  std::vector<wire::IpAddress> inner_addresses;
+  std::vector<wire::IpPrefix> routes;  // prefixes routed into the TUN
+  core::BundleKeys out;                // host -> AIN
+  core::BundleKeys in;                 // AIN -> host
+  std::string control_socket;          // "" when [control] is absent
+};
+
+struct EndpointConfigLoad {
+  bool ok = false;
+  std::string error;  // when !ok: "<file>:<line>: <field>: <what is wrong>"
+  EndpointConfig config;
+};
+
+EndpointConfigLoad parse_endpoint_config(std::string_view text, std::string_view file_name);
+EndpointConfigLoad load_endpoint_config(const std::string& path);
+
+}  // namespace ainet::endpoint

@@ -1,0 +1,95 @@
+#include "endpoint/endpoint_datapath.h"
+
+#include <cstring>
+
+#include "wire/constants.h"
+
+namespace ainet::endpoint {
+namespace {
+
+// The outer source of a whole IPv4 (RFC 791 §3.1: bytes 12..15) or IPv6
+// (RFC 8200 §3: bytes 8..23) packet.
+std::optional<wire::IpAddress> outer_source(ByteSpan p) {
+  if (p.empty()) return std::nullopt;
+  const unsigned version = p[0] >> 4;
+  if (version == 4 && p.size() >= 20) {
+    auto a = wire::IpAddress::from_bytes(p.subspan(12, 4));
+    if (a) return *a;
+  } else if (version == 6 && p.size() >= 40) {
+    auto a = wire::IpAddress::from_bytes(p.subspan(8, 16));
+    if (a) return *a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<EndpointDatapath> EndpointDatapath::create(const EndpointConfig& c) {
+  // 64 packets of reordering is RFC 4303 §3.4.3's minimum window.
+  auto b = core::TunnelBundle::create(c.carrier, c.out, c.in, c.tunnel_address, c.ain_address, 64);
+  if (!b) return b.error();
+  EndpointDatapath d;
+  d.carrier_ = c.carrier;
+  d.ain_ = c.ain_address;
+  d.bundle_ = std::move(*b);
+  d.mid_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
+  d.out_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
+  d.in_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
+  return d;
+}
+
+Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
+  // RFC 4303 §2.6: tunnel mode names the inner protocol in Next Header.
+  const unsigned version = inner.empty() ? 0 : inner[0] >> 4;
+  if (version != 4 && version != 6) {
+    ++counters_.bad_inner;
+    return Errc::malformed;
+  }
+  const uint8_t nh = version == 4 ? wire::kProtoIpv4 : wire::kProtoIpv6;
+  auto r = bundle_.seal(inner, nh, MutByteSpan(*mid_), MutByteSpan(*out_), rng);
+  if (!r) {
+    ++counters_.seal_failed;
+    return r.error();
+  }
+  ++counters_.sealed;
+  return *r;
+}
+
+Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>& udp_sender, ByteSpan packet) {
+  if (carrier_ == core::Carrier::udp) {
+    if (!udp_sender || *udp_sender != ain_) {
+      ++counters_.not_from_ain;
+      return Errc::unsupported;
+    }
+    // RFC 3948 §2.2: a zero "SPI" is the non-ESP marker (IKE); §2.3: a single
+    // 0xFF byte is a NAT-keepalive. Neither is ours to open.
+    if (packet.size() < 8 || (packet[0] | packet[1] | packet[2] | packet[3]) == 0) {
+      ++counters_.not_esp;
+      return Errc::unsupported;
+    }
+  } else {
+    auto src = outer_source(packet);
+    if (!src || *src != ain_) {
+      ++counters_.not_from_ain;
+      return Errc::unsupported;
+    }
+  }
+  if (packet.size() > in_->size()) {
+    ++counters_.too_big;
+    return Errc::malformed;
+  }
+  std::memcpy(in_->data(), packet.data(), packet.size());
+  auto o = bundle_.open(MutByteSpan(in_->data(), packet.size()));
+  if (!o) {
+    ++counters_.open_failed;
+    return o.error();
+  }
+  if (o->next_header != wire::kProtoIpv4 && o->next_header != wire::kProtoIpv6) {
+    ++counters_.not_ip;  // e.g. an RFC 4303 §2.6 dummy packet (next header 59)
+    return Errc::unsupported;
+  }
+  ++counters_.opened;
+  return ByteSpan(o->payload);
+}
+
+}  // namespace ainet::endpoint

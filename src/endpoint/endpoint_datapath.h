@@ -1,0 +1,60 @@
+// EndpointDatapath: the customer endpoint's packet path, without I/O (paper
+// §4.4 Fig. 4: the host end of the ESP+AH tunnel to its AIN).
+//   outbound: an inner IP datagram from the TUN -> the carrier packet for the
+//             AIN (ip: whole outer IP packet | AH | ESP; udp: the ESP packet,
+//             the UDP payload).
+//   inbound:  a carrier packet -> the inner datagram for the TUN, or a drop,
+//             counted by reason.
+// Buffers are preallocated; nothing allocates per packet.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "core/tunnel_bundle.h"
+#include "crypto/rng.h"
+#include "endpoint/endpoint_config.h"
+#include "util/bytes.h"
+#include "util/result.h"
+
+namespace ainet::endpoint {
+
+struct DatapathCounters {
+  uint64_t sealed = 0, seal_failed = 0;      // TUN -> carrier
+  uint64_t opened = 0;                       // carrier -> TUN
+  uint64_t not_from_ain = 0;                 // outer source is not ain_address
+  uint64_t not_esp = 0;                      // udp: keepalive / non-ESP marker (RFC 3948 §2.2, §2.3)
+  uint64_t open_failed = 0;                  // ICV, replay, SPI, malformed
+  uint64_t not_ip = 0;                       // opened, but no inner IPv4/IPv6 datagram (dummy etc.)
+  uint64_t too_big = 0;                      // larger than the buffers
+  uint64_t bad_inner = 0;                    // TUN gave something that is not IPv4/IPv6
+};
+
+class EndpointDatapath {
+ public:
+  // The largest packet handled either way (the carrier batch slots are 2048).
+  static constexpr size_t kMaxPacket = 2048;
+
+  static Result<EndpointDatapath> create(const EndpointConfig& c);
+  EndpointDatapath() = default;  // empty; only create() gives a usable one
+
+  // Seals one inner datagram. The result points into this object's buffer,
+  // valid until the next call.
+  Result<ByteSpan> outbound(ByteSpan inner, crypto::Rng& rng);
+  // Opens one carrier packet (ip: whole IP packet, udp: UDP payload and the
+  // sender's address). The inner datagram points into this object's buffer.
+  Result<ByteSpan> inbound(const std::optional<wire::IpAddress>& udp_sender, ByteSpan packet);
+
+  const DatapathCounters& counters() const { return counters_; }
+  uint64_t sa_drops() const { return bundle_.drops(); }
+
+ private:
+  core::Carrier carrier_ = core::Carrier::ip;
+  wire::IpAddress ain_;
+  core::TunnelBundle bundle_;
+  // Heap once at create, so moving the datapath keeps them cheap.
+  std::unique_ptr<std::array<uint8_t, kMaxPacket>> mid_, out_, in_;
+  DatapathCounters counters_;
+};
+
+}  // namespace ainet::endpoint

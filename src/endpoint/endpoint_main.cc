@@ -1,0 +1,231 @@
+// ain-endpoint: the customer endpoint (paper §4.4, §5.1). An initiator or
+// responder host runs it to attach to its AIN: a TUN device carrying the
+// host's inner traffic, and an ESP+AH tunnel with manual keys to the AIN
+// (ESP alone over the udp carrier, RFC 3948).
+//
+//   ain-endpoint --config endpoint.toml [--check]
+//   ain-endpoint --version
+//
+// Loop: epoll over the TUN and the carrier sockets. TUN -> seal -> AIN;
+// carrier -> open (anything failing is dropped and counted) -> TUN. Batched:
+// TUN datagrams are read up to a batch at a time, carrier packets go out with
+// one sendmmsg per flush and come in with recvmmsg. SIGTERM/SIGINT end it;
+// closing the TUN removes the interface and its routes.
+#include <signal.h>
+#include <sys/epoll.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/rng.h"
+#include "daemon/carrier_io.h"
+#include "endpoint/endpoint_config.h"
+#include "endpoint/endpoint_datapath.h"
+#include "endpoint/link_setup.h"
+#include "io/event_loop.h"
+#include "io/packet_batch.h"
+#include "io/tun_device.h"
+
+namespace {
+
+using namespace ainet;
+
+constexpr const char* kVersion = "ain-endpoint 0.1.0 (ainet customer endpoint)";
+
+void log_line(const std::string& s) {
+  std::fprintf(stderr, "ain-endpoint: %s\n", s.c_str());
+  std::fflush(stderr);
+}
+
+// Everything the loop touches, set up once.
+class EndpointNode {
+ public:
+  EndpointNode(endpoint::EndpointDatapath dp, io::TunDevice tun, std::unique_ptr<daemon::CarrierIo> carrier,
+               wire::IpAddress ain)
+      : dp_(std::move(dp)), tun_(std::move(tun)), carrier_(std::move(carrier)), ain_(ain) {}
+
+  void on_tun_readable() {
+    // Bounded: a busy TUN must not starve the carrier side.
+    for (int round = 0; round < 4; ++round) {
+      tun_in_.clear();
+      auto r = tun_->read_batch(tun_in_);
+      if (!r) {
+        note_error("TUN read: " + r.error().message());
+        break;
+      }
+      tun_dropped_ += r->dropped;
+      for (size_t i = 0; i < tun_in_.size(); ++i) {
+        auto sealed = dp_.outbound(tun_in_.packet(i), rng_);
+        if (sealed) carrier_->queue(ain_, *sealed);
+      }
+      const bool more = tun_in_.full();
+      flush();
+      if (!more) break;
+    }
+  }
+
+  void on_carrier_readable(int fd) {
+    for (int round = 0; round < 4; ++round) {
+      const size_t n = carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, ByteSpan pkt) {
+        auto inner = dp_.inbound(src, pkt);
+        if (!inner) return;
+        if (tun_out_.full()) write_tun();
+        if (!tun_out_.push(*inner, io::SocketAddress{})) ++tun_dropped_;
+      });
+      if (n == 0) break;
+      flush();
+    }
+  }
+
+  void flush() {
+    carrier_->flush();
+    write_tun();
+    if (auto e = carrier_->take_error()) note_error("carrier I/O: " + e->message());
+  }
+
+  int tun_fd() const { return tun_->fd(); }
+  std::vector<int> carrier_fds() const { return carrier_->fds(); }
+
+  void report() const {
+    const auto& c = dp_.counters();
+    const auto& io = carrier_->counters();
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "counters: sealed %llu, opened %llu; dropped: seal %llu, not from AIN %llu, non-ESP %llu, "
+                  "open %llu (SA drops %llu), not IP %llu, too big %llu, bad TUN datagram %llu, TUN I/O %llu; "
+                  "carrier sent %llu (dropped %llu), received %llu (dropped %llu)",
+                  ull(c.sealed), ull(c.opened), ull(c.seal_failed), ull(c.not_from_ain), ull(c.not_esp),
+                  ull(c.open_failed), ull(dp_.sa_drops()), ull(c.not_ip), ull(c.too_big), ull(c.bad_inner),
+                  ull(tun_dropped_), ull(io.sent), ull(io.send_dropped), ull(io.received), ull(io.recv_dropped));
+    log_line(buf);
+  }
+
+ private:
+  static unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+  void write_tun() {
+    if (tun_out_.size() == 0) return;
+    auto r = tun_->write_batch(tun_out_);
+    if (r) {
+      tun_dropped_ += r->dropped;
+    } else {
+      tun_dropped_ += tun_out_.size();
+      note_error("TUN write: " + r.error().message());
+    }
+    tun_out_.clear();
+  }
+
+  // Rate-limited: at most one I/O error line per second of errors... kept
+  // simple: the first few, then every 1000th.
+  void note_error(const std::string& what) {
+    ++errors_;
+    if (errors_ <= 5 || errors_ % 1000 == 0) log_line(what + " (error #" + std::to_string(errors_) + ")");
+  }
+
+  endpoint::EndpointDatapath dp_;
+  std::optional<io::TunDevice> tun_;
+  std::unique_ptr<daemon::CarrierIo> carrier_;
+  wire::IpAddress ain_;
+  crypto::SystemRng rng_;
+  io::PacketBatch tun_in_, tun_out_;
+  uint64_t tun_dropped_ = 0, errors_ = 0;
+};
+
+int run(const std::string& path, bool check_only) {
+  auto load = endpoint::load_endpoint_config(path);
+  if (!load.ok) {
+    log_line(load.error);
+    return 2;
+  }
+  const endpoint::EndpointConfig& cfg = load.config;
+  auto dp = endpoint::EndpointDatapath::create(cfg);
+  if (!dp) {
+    log_line(path + ": the tunnel keys do not make SAs: " + std::string(to_string(dp.error())));
+    return 2;
+  }
+  if (check_only) {
+    std::printf("%s: ok (%s, carrier %s, %zu inner address(es), %zu route(s))\n", path.c_str(), cfg.name.c_str(),
+                cfg.carrier == core::Carrier::ip ? "ip" : "udp", cfg.inner_addresses.size(), cfg.routes.size());
+    return 0;
+  }
+
+  // Signals first, so a SIGTERM during set-up still ends us cleanly.
+  auto loop = io::EventLoop::create();
+  if (!loop) {
+    log_line("event loop: " + loop.error().message());
+    return 1;
+  }
+  io::EventLoop& ev = **loop;
+  if (auto st = ev.watch_signals({SIGTERM, SIGINT, SIGHUP}, [&](int sig) {
+        log_line(std::string("signal ") + strsignal(sig) + ", stopping");
+        ev.stop();
+      });
+      !st) {
+    log_line("signals: " + st.err.message());
+    return 1;
+  }
+
+  auto tun = io::TunDevice::open(cfg.tun_name);
+  if (!tun) {
+    log_line("TUN " + cfg.tun_name + ": " + tun.error().message());
+    return 1;
+  }
+  for (const auto& cmd : endpoint::link_setup_commands(cfg, tun->name())) {
+    std::string err;
+    if (!endpoint::run_ip(cmd, err)) {
+      log_line("link set-up: " + err);
+      return 1;
+    }
+  }
+
+  std::vector<std::string> warnings;
+  auto carrier = daemon::CarrierIo::open(cfg.carrier, cfg.udp_port, warnings);
+  for (const auto& w : warnings) log_line("note: " + w);
+  if (!carrier) {
+    log_line("carrier sockets: " + carrier.error().message());
+    return 1;
+  }
+
+  EndpointNode node(std::move(*dp), std::move(*tun), std::move(*carrier), cfg.ain_address);
+  if (auto st = ev.add(node.tun_fd(), EPOLLIN, [&](uint32_t) { node.on_tun_readable(); }); !st) {
+    log_line("epoll TUN: " + st.err.message());
+    return 1;
+  }
+  for (int fd : node.carrier_fds()) {
+    if (auto st = ev.add(fd, EPOLLIN, [&node, fd](uint32_t) { node.on_carrier_readable(fd); }); !st) {
+      log_line("epoll carrier: " + st.err.message());
+      return 1;
+    }
+  }
+  log_line(cfg.tun_name + " <-> " + cfg.ain_address.to_string() + " (" +
+           (cfg.carrier == core::Carrier::ip ? "ip" : "udp") + " carrier, anonymity option " +
+           std::to_string(cfg.anonymity_option) + ")");
+  if (auto st = ev.run(); !st) {
+    log_line("event loop: " + st.err.message());
+    node.report();
+    return 1;
+  }
+  node.report();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ain-endpoint: an initiator's or responder's tunnel to its AIN"};
+  std::string config;
+  bool check = false;
+  app.add_option("-c,--config", config, "configuration file (endpoint.toml)");
+  app.add_option("config_file", config, "configuration file (same as --config)");
+  app.add_flag("--check", check, "check the configuration, then exit");
+  app.set_version_flag("--version", kVersion);
+  CLI11_PARSE(app, argc, argv);
+  if (config.empty()) {
+    std::fprintf(stderr, "ain-endpoint: no configuration file (--config endpoint.toml)\n");
+    return 2;
+  }
+  return run(config, check);
+}
