@@ -1,0 +1,152 @@
+// endpoint.toml loader: accepts exactly what tests/e2e/gen_configs.py writes,
+// and every refusal names file, line and field.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "endpoint/endpoint_config.h"
+
+namespace ainet::endpoint {
+namespace {
+
+// The shape gen_configs.py writes (keys made up for the test).
+const std::string kGood = R"(# customer endpoint (initiator)
+[endpoint]
+name = "initiator"
+role = "initiator"
+anonymity_option = 1
+ain_address = "10.200.0.1"
+tunnel_address = "10.200.1.1"
+carrier = "ip"
+udp_port = 4500
+tun_name = "ainc0"
+tun_mtu = 1365
+inner_addresses = ["10.99.193.228", "fd00:99::25de:594a:c18:6ddc"]
+routes = ["10.200.4.0/24", "fd00:200:0:4::/64"]
+
+[control]
+socket = "/tmp/endpoint.sock"
+
+  [endpoint.out]
+  esp_spi = 0x00640101
+  esp_key = "16f3b675aa587eae39567696ec663c10867226169d26efa2d953b1786cd36991d9d7e90a"
+  ah_spi = 0x00640102
+  ah_key = "e6f42c0fe7f72da0caa6469f022d24ac7d1f61bca7622da2f45376991e212947"
+  [endpoint.in]
+  esp_spi = 0x00016401
+  esp_key = "147fa7e94ac67f1a4f0164fa1eccb83802bc74079b84f0e36d48adbc1bf78b6f10f40959"
+  ah_spi = 0x00016402
+  ah_key = "2308c6766171c7168f2de498ce758e537f639c0be5ed89b195618ade72ecb80a"
+)";
+
+// kGood with the first occurrence of `from` replaced by `to`.
+std::string edit(const std::string& from, const std::string& to) {
+  std::string s = kGood;
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+std::string error_of(const std::string& text) {
+  auto r = parse_endpoint_config(text, "endpoint.toml");
+  EXPECT_FALSE(r.ok) << "accepted:\n" << text;
+  return r.error;
+}
+
+TEST(EndpointConfig, ReadsTheGeneratedFormat) {
+  auto r = parse_endpoint_config(kGood, "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  const EndpointConfig& c = r.config;
+  EXPECT_EQ(c.name, "initiator");
+  EXPECT_EQ(c.role, Role::initiator);
+  EXPECT_EQ(c.anonymity_option, 1);
+  EXPECT_EQ(c.ain_address.to_string(), "10.200.0.1");
+  EXPECT_EQ(c.tunnel_address.to_string(), "10.200.1.1");
+  EXPECT_EQ(c.carrier, core::Carrier::ip);
+  EXPECT_EQ(c.udp_port, 4500);
+  EXPECT_EQ(c.tun_name, "ainc0");
+  EXPECT_EQ(c.tun_mtu, 1365);
+  ASSERT_EQ(c.inner_addresses.size(), 2u);
+  EXPECT_TRUE(c.inner_addresses[0].is_v4());
+  EXPECT_TRUE(c.inner_addresses[1].is_v6());
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[1].to_string(), "fd00:200:0:4::/64");
+  EXPECT_EQ(c.out.esp_spi, 0x00640101u);
+  EXPECT_EQ(c.out.ah_spi, 0x00640102u);
+  EXPECT_EQ(c.in.esp_spi, 0x00016401u);
+  EXPECT_EQ(c.out.esp_key.size(), 36u);
+  EXPECT_EQ(c.in.ah_key.size(), 32u);
+  EXPECT_EQ(c.in.ah_key[0], 0x23);
+  EXPECT_EQ(c.control_socket, "/tmp/endpoint.sock");
+}
+
+TEST(EndpointConfig, ReadsUdpCarrierAndOption2) {
+  std::string s = edit("carrier = \"ip\"", "carrier = \"udp\"");
+  s.replace(s.find("anonymity_option = 1"), 20, "anonymity_option = 2");
+  auto r = parse_endpoint_config(s, "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.carrier, core::Carrier::udp);
+  EXPECT_EQ(r.config.anonymity_option, 2);
+}
+
+TEST(EndpointConfig, RefusesUnknownKeysWithFileLineAndField) {
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_mut = 1")), "endpoint.toml:12: endpoint.tun_mut: unknown key");
+  EXPECT_EQ(error_of(edit("  ah_spi = 0x00016402", "  ah_spi = 0x00016402\n  extra = 1")),
+            "endpoint.toml:27: endpoint.in.extra: unknown key");
+  EXPECT_EQ(error_of(edit("[control]", "[controls]")), "endpoint.toml:15: controls: unknown key");
+  EXPECT_EQ(error_of(edit("socket = ", "path = ")), "endpoint.toml:16: control.path: unknown key");
+}
+
+TEST(EndpointConfig, RefusesBadValuesNamingTheField) {
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 70")), "endpoint.toml:11: endpoint.tun_mtu: expected 576..9000, got 70");
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1000")),
+            "endpoint.toml:12: endpoint.inner_addresses[1]: IPv6 needs a tun_mtu of at least 1280 (RFC 8200 §5), got 1000");
+  EXPECT_EQ(error_of(edit("carrier = \"ip\"", "carrier = \"tcp\"")),
+            "endpoint.toml:8: endpoint.carrier: expected \"ip\" or \"udp\", got \"tcp\"");
+  EXPECT_EQ(error_of(edit("anonymity_option = 1", "anonymity_option = 3")),
+            "endpoint.toml:5: endpoint.anonymity_option: expected 1..2, got 3");
+  EXPECT_EQ(error_of(edit("role = \"initiator\"", "role = \"exit\"")),
+            "endpoint.toml:4: endpoint.role: expected \"initiator\" or \"responder\", got \"exit\"");
+  EXPECT_EQ(error_of(edit("\"10.200.0.1\"", "\"10.200.0\"")),
+            "endpoint.toml:6: endpoint.ain_address: expected an IPv4 or IPv6 address, got \"10.200.0\"");
+  EXPECT_EQ(error_of(edit("\"10.200.1.1\"", "\"fd00::1\"")),
+            "endpoint.toml:7: endpoint.tunnel_address: must be of the same family as endpoint.ain_address (10.200.0.1)");
+  EXPECT_EQ(error_of(edit("\"10.200.4.0/24\"", "\"10.200.4.1/24\"")),
+            "endpoint.toml:13: endpoint.routes[0]: host bits are set in \"10.200.4.1/24\" (did you mean \"10.200.4.0/24\"?)");
+  EXPECT_EQ(error_of(edit("routes = [\"10.200.4.0/24\", \"fd00:200:0:4::/64\"]", "routes = []")),
+            "endpoint.toml:13: endpoint.routes: empty (give at least one)");
+  EXPECT_EQ(error_of(edit("inner_addresses = [\"10.99.193.228\"", "inner_addresses = [42")),
+            "endpoint.toml:12: endpoint.inner_addresses[0]: expected a string, got an integer");
+  EXPECT_EQ(error_of(edit("tun_name = \"ainc0\"", "tun_name = \"a-name-far-too-long\"")),
+            "endpoint.toml:10: endpoint.tun_name: expected an interface name of 1..15 characters without '/' or "
+            "spaces, got \"a-name-far-too-long\"");
+}
+
+TEST(EndpointConfig, RefusesBadKeysAndSpis) {
+  EXPECT_EQ(error_of(edit("esp_key = \"16f3", "esp_key = \"16")),
+            "endpoint.toml:20: endpoint.out.esp_key: expected 72 hex characters (AES-256-GCM key + salt, RFC 4106 §8.1), got 70");
+  EXPECT_EQ(error_of(edit("ah_key = \"e6f4", "ah_key = \"x6f4")),
+            "endpoint.toml:22: endpoint.out.ah_key: expected hex characters, found 'x' at position 0");
+  EXPECT_EQ(error_of(edit("esp_spi = 0x00640101", "esp_spi = 255")),
+            "endpoint.toml:19: endpoint.out.esp_spi: expected 256..4294967295, got 255");
+  EXPECT_EQ(error_of(edit("  ah_spi = 0x00016402", "  ah_spi = 0x00016401")),
+            "endpoint.toml:26: endpoint.in.ah_spi: equals endpoint.in.esp_spi");
+}
+
+TEST(EndpointConfig, RefusesMissingAndSyntax) {
+  EXPECT_EQ(error_of(edit("ain_address = \"10.200.0.1\"\n", "")), "endpoint.toml:2: endpoint.ain_address: missing (required)");
+  EXPECT_EQ(error_of("[control]\nsocket = \"x\"\n"), "endpoint.toml:1: endpoint: missing (required)");
+  EXPECT_NE(error_of(edit("tun_mtu = 1365", "tun_mtu = ")).find("endpoint.toml:11: TOML syntax error"), std::string::npos);
+  EXPECT_EQ(error_of(edit("name = \"initiator\"", "name = \"initi\xc3\xa4tor\"")),
+            "endpoint.toml:3: non-ASCII byte 0xc3 (the file must be ASCII)");
+}
+
+TEST(EndpointConfig, LoadNamesAnUnreadableFile) {
+  auto r = load_endpoint_config("/nonexistent/endpoint.toml");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("/nonexistent/endpoint.toml: cannot read:", 0), 0u) << r.error;
+}
+
+}  // namespace
+}  // namespace ainet::endpoint

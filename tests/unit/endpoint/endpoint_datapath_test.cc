@@ -1,0 +1,158 @@
+// The endpoint's packet path against an AIN-side TunnelBundle with the
+// mirrored keys (what aind builds for a customer): both directions, both
+// carriers, and every drop counted.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
+#include "core/tunnel_bundle.h"
+#include "crypto/rng.h"
+#include "endpoint/endpoint_datapath.h"
+#include "util/bytes.h"
+#include "wire/constants.h"
+#include "wire/ipv4.h"
+
+namespace ainet::endpoint {
+namespace {
+
+Bytes key(size_t n, uint8_t fill) { return Bytes(n, fill); }
+
+EndpointConfig config(core::Carrier carrier) {
+  EndpointConfig c;
+  c.carrier = carrier;
+  c.ain_address = *wire::IpAddress::parse("10.200.0.1");
+  c.tunnel_address = *wire::IpAddress::parse("10.200.1.1");
+  c.out = core::BundleKeys{0x640101, key(36, 0x11), 0x640102, key(32, 0x22)};
+  c.in = core::BundleKeys{0x16401, key(36, 0x33), 0x16402, key(32, 0x44)};
+  return c;
+}
+
+// The AIN's end of the same tunnel (src/core: customers use TunnelBundle).
+core::TunnelBundle ain_side(const EndpointConfig& c) {
+  auto b = core::TunnelBundle::create(c.carrier, c.in, c.out, c.ain_address, c.tunnel_address, 64);
+  EXPECT_TRUE(b.ok());
+  return std::move(*b);
+}
+
+// A small inner IPv4/UDP-ish datagram from 10.99.0.7 to 10.200.4.2.
+Bytes inner_packet(uint8_t marker) {
+  Bytes p(60, 0);
+  wire::Ipv4Header h;
+  h.total_len = 60;
+  h.ttl = 64;
+  h.protocol = wire::kProtoUdp;
+  h.src = *wire::IpAddress::parse("10.99.0.7");
+  h.dst = *wire::IpAddress::parse("10.200.4.2");
+  ByteWriter w{MutByteSpan(p)};
+  EXPECT_TRUE(ok(wire::write_ipv4_header(w, h)));
+  for (size_t i = 20; i < p.size(); ++i) p[i] = static_cast<uint8_t>(marker + i);
+  return p;
+}
+
+class DatapathTest : public ::testing::TestWithParam<core::Carrier> {
+ protected:
+  crypto::DeterministicRng rng{7};
+};
+
+TEST_P(DatapathTest, OutboundOpensAtTheAin) {
+  const auto c = config(GetParam());
+  auto dp = EndpointDatapath::create(c);
+  ASSERT_TRUE(dp.ok());
+  auto ain = ain_side(c);
+  const Bytes inner = inner_packet(1);
+  auto sealed = dp->outbound(inner, rng);
+  ASSERT_TRUE(sealed.ok());
+  if (GetParam() == core::Carrier::ip) {
+    // RFC 4301 §3.3: AH outermost over ESP; the outer header is ours -> AIN.
+    ASSERT_GE(sealed->size(), 20u);
+    EXPECT_EQ((*sealed)[0] >> 4, 4);
+    EXPECT_EQ((*sealed)[9], wire::kProtoAh);
+  }
+  Bytes wire_copy(sealed->begin(), sealed->end());
+  auto opened = ain.open(MutByteSpan(wire_copy));
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->next_header, wire::kProtoIpv4);
+  EXPECT_EQ(Bytes(opened->payload.begin(), opened->payload.end()), inner);
+  EXPECT_EQ(dp->counters().sealed, 1u);
+}
+
+TEST_P(DatapathTest, InboundFromTheAinOpensAndTamperingIsCounted) {
+  const auto c = config(GetParam());
+  auto dp = EndpointDatapath::create(c);
+  ASSERT_TRUE(dp.ok());
+  auto ain = ain_side(c);
+  std::array<uint8_t, 2048> mid{}, out{};
+  const std::optional<wire::IpAddress> sender =
+      GetParam() == core::Carrier::udp ? std::optional(c.ain_address) : std::nullopt;
+
+  const Bytes inner = inner_packet(2);
+  auto sealed = ain.seal(inner, wire::kProtoIpv4, MutByteSpan(mid), MutByteSpan(out), rng);
+  ASSERT_TRUE(sealed.ok());
+  const Bytes good(sealed->begin(), sealed->end());
+
+  auto got = dp->inbound(sender, good);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(Bytes(got->begin(), got->end()), inner);
+  EXPECT_EQ(dp->counters().opened, 1u);
+
+  // The same packet again: RFC 4303 §3.4.3 replay, dropped.
+  EXPECT_FALSE(dp->inbound(sender, good).ok());
+  EXPECT_EQ(dp->counters().open_failed, 1u);
+
+  // A flipped byte in the ciphertext: ICV/tag fails, dropped and counted.
+  auto next = ain.seal(inner, wire::kProtoIpv4, MutByteSpan(mid), MutByteSpan(out), rng);
+  ASSERT_TRUE(next.ok());
+  Bytes bad(next->begin(), next->end());
+  bad[bad.size() - 20] ^= 0x01;
+  EXPECT_FALSE(dp->inbound(sender, bad).ok());
+  EXPECT_EQ(dp->counters().open_failed, 2u);
+  EXPECT_EQ(dp->counters().opened, 1u);
+}
+
+TEST_P(DatapathTest, DropsWhatDoesNotComeFromTheAin) {
+  const auto c = config(GetParam());
+  auto dp = EndpointDatapath::create(c);
+  ASSERT_TRUE(dp.ok());
+  auto ain = ain_side(c);
+  std::array<uint8_t, 2048> mid{}, out{};
+  auto sealed = ain.seal(inner_packet(3), wire::kProtoIpv4, MutByteSpan(mid), MutByteSpan(out), rng);
+  ASSERT_TRUE(sealed.ok());
+  Bytes p(sealed->begin(), sealed->end());
+  if (GetParam() == core::Carrier::udp) {
+    EXPECT_FALSE(dp->inbound(*wire::IpAddress::parse("10.200.9.9"), p).ok());
+    EXPECT_FALSE(dp->inbound(std::nullopt, p).ok());
+    EXPECT_EQ(dp->counters().not_from_ain, 2u);
+    // RFC 3948 §2.3 NAT-keepalive and §2.2 non-ESP marker.
+    EXPECT_FALSE(dp->inbound(c.ain_address, Bytes{0xff}).ok());
+    EXPECT_FALSE(dp->inbound(c.ain_address, Bytes(20, 0)).ok());
+    EXPECT_EQ(dp->counters().not_esp, 2u);
+  } else {
+    p[12] = 10, p[13] = 200, p[14] = 9, p[15] = 9;  // RFC 791 §3.1 source address
+    EXPECT_FALSE(dp->inbound(std::nullopt, p).ok());
+    EXPECT_FALSE(dp->inbound(std::nullopt, Bytes{0x45, 0}).ok());
+    EXPECT_EQ(dp->counters().not_from_ain, 2u);
+  }
+  EXPECT_EQ(dp->counters().opened, 0u);
+}
+
+TEST_P(DatapathTest, RefusesNonIpFromTheTun) {
+  auto dp = EndpointDatapath::create(config(GetParam()));
+  ASSERT_TRUE(dp.ok());
+  EXPECT_FALSE(dp->outbound(Bytes{0x00, 0x01, 0x02}, rng).ok());
+  EXPECT_FALSE(dp->outbound(Bytes{}, rng).ok());
+  EXPECT_EQ(dp->counters().bad_inner, 2u);
+  EXPECT_EQ(dp->counters().sealed, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Carriers, DatapathTest, ::testing::Values(core::Carrier::ip, core::Carrier::udp),
+                         [](const ::testing::TestParamInfo<core::Carrier>& p) { return std::string(p.param == core::Carrier::ip ? "ip" : "udp"); });
+
+TEST(EndpointDatapath, RefusesBadKeys) {
+  auto c = config(core::Carrier::ip);
+  c.out.esp_key = key(10, 1);
+  EXPECT_FALSE(EndpointDatapath::create(c).ok());
+}
+
+}  // namespace
+}  // namespace ainet::endpoint
