@@ -55,6 +55,17 @@ Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
   return *r;
 }
 
+Result<ByteSpan> EndpointDatapath::control(const wire::CustomerControl& msg, crypto::Rng& rng) {
+  std::array<uint8_t, wire::kCustomerControlSize> body{};
+  if (Errc e = wire::serialize_customer_control(msg, MutByteSpan(body)); !ok(e)) return e;
+  auto r = bundle_.seal(ByteSpan(body), wire::kProtoOnion, MutByteSpan(*mid_), MutByteSpan(*out_), rng);
+  if (!r) {
+    ++counters_.seal_failed;
+    return r.error();
+  }
+  return *r;
+}
+
 Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>& udp_sender, ByteSpan packet) {
   if (carrier_ == core::Carrier::udp) {
     if (!udp_sender || *udp_sender != ain_) {

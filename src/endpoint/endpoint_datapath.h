@@ -16,6 +16,7 @@
 #include "endpoint/endpoint_config.h"
 #include "util/bytes.h"
 #include "util/result.h"
+#include "wire/signaling.h"
 
 namespace ainet::endpoint {
 
@@ -44,6 +45,10 @@ class EndpointDatapath {
   // Opens one carrier packet (ip: whole IP packet, udp: UDP payload and the
   // sender's address). The inner datagram points into this object's buffer.
   Result<ByteSpan> inbound(const std::optional<wire::IpAddress>& udp_sender, ByteSpan packet);
+
+  // Seals a customer control message (docs/protocol.md "Customer tunnels":
+  // 64 bytes, ESP next header 253) for the AIN, e.g. DESTROY of one pair.
+  Result<ByteSpan> control(const wire::CustomerControl& msg, crypto::Rng& rng);
 
   const DatapathCounters& counters() const { return counters_; }
   uint64_t sa_drops() const { return bundle_.drops(); }

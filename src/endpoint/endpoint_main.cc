@@ -9,8 +9,9 @@
 // Loop: epoll over the TUN and the carrier sockets. TUN -> seal -> AIN;
 // carrier -> open (anything failing is dropped and counted) -> TUN. Batched:
 // TUN datagrams are read up to a batch at a time, carrier packets go out with
-// one sendmmsg per flush and come in with recvmmsg. SIGTERM/SIGINT end it;
-// closing the TUN removes the interface and its routes.
+// one sendmmsg per flush and come in with recvmmsg. SIGTERM/SIGINT/SIGHUP end
+// it: a customer control DESTROY goes to the AIN for every inner pair sent,
+// then closing the TUN removes the interface and its routes.
 #include <signal.h>
 #include <sys/epoll.h>
 
@@ -24,6 +25,7 @@
 #include "daemon/carrier_io.h"
 #include "endpoint/endpoint_config.h"
 #include "endpoint/endpoint_datapath.h"
+#include "endpoint/flow_table.h"
 #include "endpoint/link_setup.h"
 #include "io/event_loop.h"
 #include "io/packet_batch.h"
@@ -59,7 +61,9 @@ class EndpointNode {
       tun_dropped_ += r->dropped;
       for (size_t i = 0; i < tun_in_.size(); ++i) {
         auto sealed = dp_.outbound(tun_in_.packet(i), rng_);
-        if (sealed) carrier_->queue(ain_, *sealed);
+        if (!sealed) continue;
+        carrier_->queue(ain_, *sealed);
+        flows_.record(tun_in_.packet(i));
       }
       const bool more = tun_in_.full();
       flush();
@@ -78,6 +82,25 @@ class EndpointNode {
       if (n == 0) break;
       flush();
     }
+  }
+
+  // On shutdown: a customer control DESTROY (docs/protocol.md "Customer
+  // tunnels") for every pair sent, so the AIN tears the ANTs down now rather
+  // than at its inactivity timeout. Returns how many went out.
+  size_t destroy_all() {
+    size_t n = 0;
+    flows_.for_each([&](const endpoint::FlowPair& p) {
+      wire::CustomerControl msg;
+      msg.command = wire::CustomerCommand::destroy;
+      msg.src = p.src;
+      msg.dst = p.dst;
+      auto sealed = dp_.control(msg, rng_);
+      if (!sealed) return;
+      carrier_->queue(ain_, *sealed);
+      ++n;
+    });
+    flush();
+    return n;
   }
 
   void flush() {
@@ -118,8 +141,8 @@ class EndpointNode {
     tun_out_.clear();
   }
 
-  // Rate-limited: at most one I/O error line per second of errors... kept
-  // simple: the first few, then every 1000th.
+  // Bounded logging: a socket or TUN that keeps failing must not flood the
+  // log, so the first few errors are logged, then every 1000th.
   void note_error(const std::string& what) {
     ++errors_;
     if (errors_ <= 5 || errors_ % 1000 == 0) log_line(what + " (error #" + std::to_string(errors_) + ")");
@@ -131,6 +154,7 @@ class EndpointNode {
   wire::IpAddress ain_;
   crypto::SystemRng rng_;
   io::PacketBatch tun_in_, tun_out_;
+  endpoint::FlowTable flows_;
   uint64_t tun_dropped_ = 0, errors_ = 0;
 };
 
@@ -208,6 +232,8 @@ int run(const std::string& path, bool check_only) {
     node.report();
     return 1;
   }
+  const size_t destroyed = node.destroy_all();
+  log_line("sent DESTROY for " + std::to_string(destroyed) + " inner pair(s)");
   node.report();
   return 0;
 }

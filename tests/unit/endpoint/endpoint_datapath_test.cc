@@ -156,3 +156,36 @@ TEST(EndpointDatapath, RefusesBadKeys) {
 
 }  // namespace
 }  // namespace ainet::endpoint
+
+namespace ainet::endpoint {
+namespace {
+
+// The DESTROY the endpoint sends on shutdown opens at the AIN as next header
+// 253 and parses back to the same pair (docs/protocol.md "Customer tunnels").
+TEST(EndpointDatapath, ControlDestroyOpensAtTheAin) {
+  for (auto carrier : {core::Carrier::ip, core::Carrier::udp}) {
+    const auto c = config(carrier);
+    auto dp = EndpointDatapath::create(c);
+    ASSERT_TRUE(dp.ok());
+    auto ain = ain_side(c);
+    crypto::DeterministicRng rng(9);
+    wire::CustomerControl msg;
+    msg.src = *wire::IpAddress::parse("10.99.0.7");
+    msg.dst = *wire::IpAddress::parse("10.200.4.2");
+    auto sealed = dp->control(msg, rng);
+    ASSERT_TRUE(sealed.ok());
+    Bytes p(sealed->begin(), sealed->end());
+    auto opened = ain.open(MutByteSpan(p));
+    ASSERT_TRUE(opened.ok());
+    EXPECT_EQ(opened->next_header, wire::kProtoOnion);
+    auto parsed = wire::parse_customer_control(opened->payload);
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, msg);
+    // Mixed families cannot be serialized.
+    msg.dst = *wire::IpAddress::parse("fd00::1");
+    EXPECT_FALSE(dp->control(msg, rng).ok());
+  }
+}
+
+}  // namespace
+}  // namespace ainet::endpoint
