@@ -191,6 +191,7 @@ int main(int argc, char** argv) {
   bool check = false;
   app.add_option("-c,--config", config, "configuration file")->capture_default_str();
   app.add_flag("--check", check, "check the configuration and the directory, then exit");
+  app.set_version_flag("--version", std::string("aind ") + AINET_VERSION);
   CLI11_PARSE(app, argc, argv);
   return run(config, check);
 }
