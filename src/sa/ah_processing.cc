@@ -102,11 +102,18 @@ Errc SecurityAssociation::ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t
   store_be32(hi, static_cast<uint32_t>(seq >> 32));
   const ByteSpan implicit_hi = esn_ ? ByteSpan(hi) : ByteSpan();
 
-  uint8_t hdr[wire::kIpv6HeaderLen];
+  // The zeroed IP header, the AH fields before the ICV and the zeroed ICV are
+  // gathered into one stack buffer: feeding the MAC 3 pieces instead of 5
+  // measurably lowers the per-packet cost of AES-GMAC (bench/ipsec_bench.cc).
+  uint8_t hdr[wire::kIpv6HeaderLen + wire::kAhFixedLen + 16 + 16];
+  const size_t ah_fields = tag_off - ip_header_len;
+  const size_t hdr_len = tag_end;
+  if (ip_header_len > wire::kIpv6HeaderLen || hdr_len > sizeof(hdr)) return Errc::malformed;
   zero_mutable_fields(packet.first(ip_header_len), hdr);
-  const std::initializer_list<ByteSpan> parts = {
-      ByteSpan(hdr, ip_header_len), packet.subspan(ip_header_len, tag_off - ip_header_len),
-      ByteSpan(kZeroTag, info_.icv_size), packet.subspan(tag_end), implicit_hi};
+  std::memcpy(hdr + ip_header_len, packet.data() + ip_header_len, ah_fields);
+  std::memcpy(hdr + tag_off, kZeroTag, info_.icv_size);
+  const std::initializer_list<ByteSpan> parts = {ByteSpan(hdr, hdr_len), packet.subspan(tag_end),
+                                                 implicit_hi};
   if (hmac_) return expected.empty() ? hmac_->compute(parts, icv_out) : hmac_->verify(parts, expected);
   // AES-GMAC (RFC 4543 §3.3): the same bytes are all AAD, with an empty
   // plaintext; nonce = salt || the IV carried in the ICV field (§3.1).
