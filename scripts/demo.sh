@@ -25,7 +25,7 @@ fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
 
 # The network demo, when aind is there.
-if cmake --build "$BUILD" -j2 --target aind ainctl >"$BUILD/demo-aind-build.log" 2>&1 &&
+if cmake --build "$BUILD" -j2 --target aind ainctl ain-endpoint >"$BUILD/demo-aind-build.log" 2>&1 &&
    "$BUILD/src/daemon/aind" --version >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then
     AINET_BUILD_DIR="$BUILD" bash scripts/demo-network.sh
