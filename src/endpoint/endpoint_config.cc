@@ -8,129 +8,20 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "daemon/toml_section.h"
 #include "util/bytes.h"
 
 namespace ainet::endpoint {
 namespace {
 
+using namespace config_toml;
+
 using wire::IpAddress;
 using wire::IpPrefix;
 
-// Thrown inside the loader only (never on the packet path) and turned into
-// one message at its edge.
-struct ConfigError {
-  int64_t line;
-  std::string field;
-  std::string what;
-};
-
-[[noreturn]] void fail(int64_t line, std::string field, std::string what) {
-  throw ConfigError{line, std::move(field), std::move(what)};
-}
-
-int64_t line_of(const toml::node& n) { return static_cast<int64_t>(n.source().begin.line); }
-
-std::string type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date or time";
-  }
-}
-
-// A table being read: its dotted path for messages; keys outside `allowed`
-// are refused up front.
-class Section {
- public:
-  Section(const toml::table& t, std::string path, std::initializer_list<std::string_view> allowed)
-      : t_(t), path_(std::move(path)) {
-    for (auto&& [k, v] : t_) {
-      bool known = false;
-      for (std::string_view a : allowed) known = known || k.str() == a;
-      if (!known) fail(line_of(v), field(k.str()), "unknown key");
-    }
-  }
-  std::string field(std::string_view key) const { return path_ + "." + std::string(key); }
-  const toml::node* get(std::string_view key) const { return t_.get(key); }
-  const toml::node& require(std::string_view key) const {
-    const toml::node* n = get(key);
-    if (!n) fail(line_of(t_), field(key), "missing (required)");
-    return *n;
-  }
-  int64_t integer_at(const toml::node& n, std::string_view key, int64_t lo, int64_t hi) const {
-    if (!n.is_integer()) fail(line_of(n), field(key), "expected an integer, got " + type_name(n));
-    const int64_t v = n.as_integer()->get();
-    if (v < lo || v > hi)
-      fail(line_of(n), field(key),
-           "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + std::to_string(v));
-    return v;
-  }
-  int64_t integer(std::string_view key, int64_t lo, int64_t hi) const { return integer_at(require(key), key, lo, hi); }
-  int64_t integer_or(std::string_view key, int64_t def, int64_t lo, int64_t hi) const {
-    const toml::node* n = get(key);
-    return n ? integer_at(*n, key, lo, hi) : def;
-  }
-  std::string string_at(const toml::node& n, std::string_view key) const {
-    if (!n.is_string()) fail(line_of(n), field(key), "expected a string, got " + type_name(n));
-    return n.as_string()->get();
-  }
-  std::string string(std::string_view key) const { return string_at(require(key), key); }
-  std::string string_or(std::string_view key, std::string def) const {
-    const toml::node* n = get(key);
-    return n ? string_at(*n, key) : def;
-  }
-  const toml::table& table(std::string_view key) const {
-    const toml::node& n = require(key);
-    if (!n.is_table()) fail(line_of(n), field(key), "expected a table, got " + type_name(n));
-    return *n.as_table();
-  }
-  IpAddress address(std::string_view key) const {
-    const toml::node& n = require(key);
-    const std::string text = string_at(n, key);
-    auto a = IpAddress::parse(text);
-    if (!a) fail(line_of(n), field(key), "expected an IPv4 or IPv6 address, got \"" + text + "\"");
-    return *a;
-  }
-  // A non-empty array of strings, each handed to `each(line, field, text)`.
-  template <typename F>
-  void strings(std::string_view key, std::string_view what, F&& each) const {
-    const toml::node& n = require(key);
-    if (!n.is_array()) fail(line_of(n), field(key), "expected an array of " + std::string(what) + ", got " + type_name(n));
-    if (n.as_array()->empty()) fail(line_of(n), field(key), "empty (give at least one)");
-    size_t i = 0;
-    for (const toml::node& e : *n.as_array()) {
-      const std::string f = field(key) + "[" + std::to_string(i++) + "]";
-      if (!e.is_string()) fail(line_of(e), f, "expected a string, got " + type_name(e));
-      each(line_of(e), f, e.as_string()->get());
-    }
-  }
-
- private:
-  const toml::table& t_;
-  std::string path_;
-};
-
 Bytes hex_key(const Section& s, std::string_view key, size_t bytes, std::string_view what) {
   const toml::node& n = s.require(key);
-  const std::string text = s.string_at(n, key);
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!hex)
-      fail(line_of(n), s.field(key),
-           "expected hex characters, found '" + std::string(1, c) + "' at position " + std::to_string(i));
-  }
-  if (text.size() != bytes * 2)
-    fail(line_of(n), s.field(key),
-         "expected " + std::to_string(bytes * 2) + " hex characters (" + std::string(what) + "), got " +
-             std::to_string(text.size()));
-  auto b = from_hex(text);
-  if (!b) fail(line_of(n), s.field(key), "not valid hex");
-  return std::move(b).value();
+  return config_toml::hex_key(s.string_at(n, key), bytes, what, line_of(n), s.field(key));
 }
 
 core::BundleKeys bundle_keys(const toml::table& t, const std::string& path) {
@@ -202,11 +93,11 @@ EndpointConfig read(const toml::table& root) {
     }
     c.routes.push_back(*p);
   });
-  c.out = bundle_keys(e.table("out"), "endpoint.out");
-  c.in = bundle_keys(e.table("in"), "endpoint.in");
+  c.out = bundle_keys(e.table_ref("out"), "endpoint.out");
+  c.in = bundle_keys(e.table_ref("in"), "endpoint.in");
   // The SPIs this host receives on must differ (the AIN's outbound SPIs).
   if (c.carrier == core::Carrier::ip && c.in.esp_spi == c.in.ah_spi)
-    fail(line_of(*e.table("in").get("ah_spi")), "endpoint.in.ah_spi", "equals endpoint.in.esp_spi");
+    fail(line_of(*e.table_ref("in").get("ah_spi")), "endpoint.in.ah_spi", "equals endpoint.in.esp_spi");
 
   if (const toml::node* ctl = root.get("control")) {
     if (!ctl->is_table()) fail(line_of(*ctl), "control", "expected a table, got " + type_name(*ctl));
