@@ -359,28 +359,10 @@ class ConfigReader {
 ConfigLoad parse_config(std::string_view text, std::string_view file_name, const std::string& base_dir) {
   ConfigLoad out;
   const std::string name(file_name);
-  // toml++ 3.3.0 misbehaves on some non-ASCII code points (upstream #295, found
-  // by fuzzing the directory parser); a config file needs none.
-  int64_t line = 1;
-  for (unsigned char ch : text) {
-    if (ch == '\n') ++line;
-    if (ch >= 0x80) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02x", ch);
-      out.error = name + ":" + std::to_string(line) + ": non-ASCII byte " + hex + " (the file must be ASCII)";
-      return out;
-    }
-  }
-  try {
-    toml::table root = toml::parse(text, name);
+  out.error = config_toml::parse_and_read(text, name, [&](const toml::table& root) {
     out.config = ConfigReader(base_dir).read(root);
-    out.ok = true;
-  } catch (const toml::parse_error& e) {
-    out.error = name + ":" + std::to_string(e.source().begin.line) + ": TOML syntax error: " +
-                std::string(e.description());
-  } catch (const ConfigError& e) {
-    out.error = name + ":" + std::to_string(e.line) + ": " + e.field + ": " + e.what;
-  }
+  });
+  out.ok = out.error.empty();
   return out;
 }
 

@@ -148,4 +148,33 @@ inline Bytes hex_key(std::string_view text, size_t bytes, std::string_view what,
   return std::move(b).value();
 }
 
+
+// Parses `text` (named `name` in messages) and hands the root table to
+// `read`, which may throw ConfigError. Returns "" on success, else the one
+// "name:line: ..." message. Non-ASCII bytes are refused first: toml++ 3.3.0
+// misbehaves on some non-ASCII code points (upstream #295, found by fuzzing
+// the directory parser), and a config file needs none.
+template <typename F>
+std::string parse_and_read(std::string_view text, const std::string& name, F&& read) {
+  int64_t line = 1;
+  for (unsigned char ch : text) {
+    if (ch == '\n') ++line;
+    if (ch >= 0x80) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      const std::string hex = std::string("0x") + kDigits[ch >> 4] + kDigits[ch & 15];
+      return name + ":" + std::to_string(line) + ": non-ASCII byte " + hex + " (the file must be ASCII)";
+    }
+  }
+  try {
+    toml::table root = toml::parse(text, name);
+    read(root);
+  } catch (const toml::parse_error& e) {
+    return name + ":" + std::to_string(e.source().begin.line) + ": TOML syntax error: " +
+           std::string(e.description());
+  } catch (const ConfigError& e) {
+    return name + ":" + std::to_string(e.line) + ": " + e.field + ": " + e.what;
+  }
+  return {};
+}
+
 }  // namespace ainet::config_toml
