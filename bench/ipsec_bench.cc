@@ -36,6 +36,7 @@
 
 #include "crypto/rng.h"
 #include "sa/security_association.h"
+#include "ipsec_tool/transform_names.h"
 #include "util/bytes.h"
 #include "wire/constants.h"
 #include "wire/ip_address.h"
@@ -47,23 +48,6 @@ using namespace ainet;
 constexpr size_t kRing = 256;  // distinct packets cycled through by open benchmarks
 constexpr std::array<size_t, 3> kSizes{64, 512, 1400};
 constexpr uint32_t kSpi = 0x1000;
-
-struct AlgCase {
-  const char* name;
-  sa::Transform transform;
-};
-
-constexpr std::array<AlgCase, 9> kAlgs{{
-    {"aes128-gcm", sa::Transform::esp_aes128_gcm},
-    {"aes256-gcm", sa::Transform::esp_aes256_gcm},
-    {"chacha20-poly1305", sa::Transform::esp_chacha20_poly1305},
-    {"aes128-cbc-hmac-sha256", sa::Transform::esp_aes128_cbc_hmac_sha256},
-    {"aes256-cbc-hmac-sha256", sa::Transform::esp_aes256_cbc_hmac_sha256},
-    {"null-hmac-sha256", sa::Transform::esp_null_hmac_sha256},
-    {"ah-hmac-sha256", sa::Transform::ah_hmac_sha256},
-    {"ah-aes128-gmac", sa::Transform::ah_aes128_gmac},
-    {"ah-aes256-gmac", sa::Transform::ah_aes256_gmac},
-}};
 
 [[noreturn]] void die(const char* what) {
   std::fprintf(stderr, "ipsec_bench: %s\n", what);
@@ -442,13 +426,15 @@ void evp_ah_verify(benchmark::State& state, sa::Transform t, size_t size) {
 }
 
 void register_all() {
-  for (const AlgCase& alg : kAlgs) {
-    const bool ah = sa::protocol_of(alg.transform) == sa::Protocol::ah;
+  // The algorithm names are the ones ainet_ipsec_tool and the interop tests use.
+  for (const sa::Transform alg : tools::all_transforms()) {
+    const bool ah = sa::protocol_of(alg) == sa::Protocol::ah;
     const std::string seal_op = ah ? "ah_generate" : "esp_seal";
     const std::string open_op = ah ? "ah_verify" : "esp_open";
     for (size_t size : kSizes) {
-      const std::string mid = std::string("/") + alg.name + "/" + std::to_string(size);
-      const sa::Transform t = alg.transform;
+      const std::string mid =
+          "/" + std::string(tools::transform_name(alg)) + "/" + std::to_string(size);
+      const sa::Transform t = alg;
       benchmark::RegisterBenchmark((seal_op + mid + "/ainet").c_str(),
                                    [t, size](benchmark::State& s) { ainet_seal(s, t, size); });
       benchmark::RegisterBenchmark((seal_op + mid + "/evp").c_str(), [t, size, ah](benchmark::State& s) {
