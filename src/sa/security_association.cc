@@ -195,14 +195,9 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
     // soon. RFC 6864 §4.1 lets an atomic datagram (DF set) carry any ID; a
     // constant 0 would make the first 8 header bytes identical on every link
     // of an ANT (version..fragment offset), so the ID is random in both cases.
-    // One RNG call per packet cost more than the AEAD itself (OpenSSL's
-    // DRBG takes a lock per call), so random IDs are drawn in batches.
-    if (id_pool_used_ >= sizeof(id_pool_)) {
-      rng.fill(MutByteSpan(id_pool_, sizeof(id_pool_)));
-      id_pool_used_ = 0;
-    }
-    spec.ipv4_id = load_be16(id_pool_ + id_pool_used_);
-    id_pool_used_ += 2;
+    uint8_t id[2];
+    rng.fill(MutByteSpan(id));
+    spec.ipv4_id = load_be16(id);
   }
   // The number is used from here on even if the cipher fails below: a
   // half-done seal must never lead to the same nonce being used twice.

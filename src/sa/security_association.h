@@ -144,9 +144,6 @@ class SecurityAssociation {
   std::unique_ptr<crypto::Hmac> hmac_;      // HMAC-SHA-256-128
 
   uint64_t last_seq_ = 0;
-  // Random outer IPv4 IDs, refilled from the Rng 128 at a time (seal_counted()).
-  uint8_t id_pool_[256] = {};
-  size_t id_pool_used_ = sizeof(id_pool_);
   ReplayWindow replay_;
   SaCounters counters_;
 };
