@@ -211,6 +211,7 @@ void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpa
     return drop(o.error());
   }
   ++p.packets_in;
+  fx.peer_authenticated(src);
   if (p.heard(now)) fx.on_event({EventKind::pvt_up, 0, p.peer, 0});
   if (o->next_header == wire::kProtoNoNext) return;  // RFC 4303 §2.6 dummy packet
   if (o->next_header != wire::kProtoOnion) {
@@ -241,6 +242,7 @@ void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutBy
     return drop(o.error());
   }
   ++c.packets_in;
+  fx.peer_authenticated(src);
   switch (o->next_header) {
     case wire::kProtoIpv4:
     case wire::kProtoIpv6: return customer_datagram(now, ci, o->payload, fx);
@@ -543,6 +545,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
   }
   auto o = in->open(pkt);
   if (!o) return drop(o.error());
+  fx.peer_authenticated(src);
   // Authentic traffic from the neighbour also proves the PVT's peer alive.
   if (pvts_[from].heard(now)) fx.on_event({EventKind::pvt_up, 0, pvts_[from].peer, 0});
   if (o->next_header != wire::kProtoOnion || o->payload.size() != cfg_.cell_size)

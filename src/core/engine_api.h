@@ -100,6 +100,13 @@ class Effects {
   virtual void deliver_local(ByteSpan datagram) = 0;
   // Optional notifications for logs, ainctl and tests.
   virtual void on_event(const struct EngineEvent&) {}
+  // The packet being handled was authenticated by one of this AIN's SAs
+  // (PVT, customer tunnel or TVT) and came from `src`. Called before any reply
+  // to it is sent. The udp carrier learns a peer's current UDP source port
+  // here, so replies reach a peer behind NAT: RFC 3948 §3 keys NAT-T on the
+  // address *and* port, and (as RFC 7296 §2.23 says for IKE) a mapping may only
+  // be updated from an authenticated packet, never from a forged one.
+  virtual void peer_authenticated(const IpAddress& /*src*/) {}
 };
 
 enum class EventKind : uint8_t { ant_up, ant_down, ant_failed, pvt_up, pvt_down };

@@ -81,8 +81,10 @@ class NodeEffects : public Effects {
   void send_packet(const IpAddress& dst, ByteSpan packet) override;
   void deliver_local(ByteSpan datagram) override { local.emplace_back(datagram.begin(), datagram.end()); }
   void on_event(const EngineEvent& e) override { events.push_back(e); }
+  void peer_authenticated(const IpAddress& src) override { authenticated.push_back(src); }
   std::vector<Bytes> local;
   std::vector<EngineEvent> events;
+  std::vector<IpAddress> authenticated;  // sources of packets an SA accepted
 
  private:
   Net& net_;

@@ -168,22 +168,34 @@ TEST(EngineThreeHop, TamperedAndReplayedCellsAreDroppedAndCounted) {
   // Tampered (one cell byte): AH fails, nothing moves on, the window stays.
   Bytes bad = held;
   bad[bad.size() - 100] ^= 1;
+  // Only packets an SA accepted may update a peer's NAT mapping
+  // (Effects::peer_authenticated): count them around each input.
+  auto& auth2 = net.fx_of(2).authenticated;
+  auth2.clear();
   net.ain(2).handle_packet(net.now, bad, net.fx_of(2));
+  EXPECT_TRUE(auth2.empty());
   net.run();
   EXPECT_EQ(drops(net.ain(2), Errc::auth_failed), 1u);
   EXPECT_EQ(net.fx_of(3).local.size(), delivered);
   // The genuine packet still goes through ...
+  auth2.clear();
   net.ain(2).handle_packet(net.now, held, net.fx_of(2));
+  ASSERT_EQ(auth2.size(), 1u);
+  EXPECT_EQ(auth2[0], Net::ain_addr(1));
   net.run();
   EXPECT_EQ(net.fx_of(3).local.size(), delivered + 1);
   // ... once: a replay is dropped.
+  auth2.clear();
   net.ain(2).handle_packet(net.now, held, net.fx_of(2));
+  EXPECT_TRUE(auth2.empty());
   net.run();
   EXPECT_EQ(drops(net.ain(2), Errc::replay), 1u);
   EXPECT_EQ(net.fx_of(3).local.size(), delivered + 1);
   // Garbage and truncated input.
+  auth2.clear();
   net.ain(2).handle_packet(net.now, Bytes{0x45, 0, 0}, net.fx_of(2));
   net.ain(2).handle_packet(net.now, Bytes{}, net.fx_of(2));
+  EXPECT_TRUE(auth2.empty());
   EXPECT_EQ(net.ain(2).ants().size(), 1u);
   EXPECT_EQ(net.fx_of(3).local.size(), delivered + 1);
 }
