@@ -8,6 +8,7 @@
 // tunnels, TVTs). Each ANT records which index entries it owns, so erase()
 // removes all of them: no state outlives the ANT.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "core/pending_queue.h"
 #include "core/timer_queue.h"
 #include "sa/security_association.h"
+#include "wire/signaling.h"
 
 namespace ainet::core {
 
@@ -103,6 +105,16 @@ struct Ant {
   TimerHandle t_setup, t_expiry, t_idle;
 
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
+  uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;
+
+  // The CREATE key nonces of the TVTs towards the previous and the next AIN:
+  // with the PVT secret and the SPIs they re-derive the TVT keys when an
+  // operator asks for key export (Engine::tvt_sas), so no second copy of the
+  // keys is kept.
+  std::array<uint8_t, wire::kTvtNonceSize> nonce_prev{}, nonce_next{};
+  // Entrance: a route the operator chose (ainctl ant create --route); every
+  // attempt uses it instead of a random one.
+  std::vector<NodeId> pinned_route;
 };
 
 class AntTable {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "core/address_rewrite.h"
 #include "core/handshake.h"
@@ -211,6 +212,7 @@ void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpa
     return drop(o.error());
   }
   ++p.packets_in;
+  p.bytes_in += pkt.size();
   fx.peer_authenticated(src);
   if (p.heard(now)) fx.on_event({EventKind::pvt_up, 0, p.peer, 0});
   if (o->next_header == wire::kProtoNoNext) return;  // RFC 4303 §2.6 dummy packet
@@ -260,6 +262,7 @@ void Engine::send_signal_msg(size_t pi, const SignalingMessage& m, Effects& fx) 
   auto out = p.bundle.seal(sig_, wire::kProtoOnion, mid_, tx_, rng_);
   if (!out) return drop(out.error());
   ++p.packets_out;
+  p.bytes_out += out->size();
   ++stats_.packets_out;
   fx.send_packet(p.address, *out);
 }
@@ -517,6 +520,9 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, ui
   auto bwd = make(spi_bwd, k.bwd, seq_bwd);
   if (!fwd) return fwd.error();
   if (!bwd) return bwd.error();
+  auto& keep = towards_prev ? a.nonce_prev : a.nonce_next;
+  if (nonce.size() != keep.size()) return Errc::invalid_argument;
+  std::copy(nonce.begin(), nonce.end(), keep.begin());
   if (towards_prev) {
     a.sa_in_fwd = std::move(*fwd);
     a.sa_out_bwd = std::move(*bwd);
@@ -570,6 +576,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
       ++stats_.dummy_cells;
       return;
     }
+    a.datagram_bytes_fwd += p->datagram.size();
     return exit_deliver(now, a, p->datagram, fx);
   }
 
@@ -588,6 +595,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
     ++stats_.dummy_cells;
     return;
   }
+  a.datagram_bytes_bwd += p->datagram.size();
   auto info = wire::parse_ip_packet(p->datagram);
   if (!info) return drop(info.error());
   Customer& c = customers_[a.customer];
@@ -612,7 +620,7 @@ bool Engine::usable(NodeId id, const Ant* /*a*/, Time now) const {
 }
 
 Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddress& dst,
-                       Effects& fx, Errc* why) {
+                       Effects& fx, Errc* why, std::span<const NodeId> route) {
   if (src.family() != dst.family()) {
     *why = Errc::invalid_argument;
     return nullptr;
@@ -639,6 +647,16 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
       a.responder_id = rr.responder_id;
       break;
     }
+  }
+  if (!route.empty()) {
+    const Errc bad = check_route(*dir_, cfg_.self, route, dst,
+                                 a.to_responder ? std::optional<NodeId>(a.responder_exit) : std::nullopt);
+    if (!ok(bad)) {
+      remove_ant(a);
+      *why = bad;
+      return nullptr;
+    }
+    a.pinned_route.assign(route.begin(), route.end());
   }
   arm_lifetime(now, a);
   Errc st = attempt_route(now, a, fx);
@@ -669,9 +687,15 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
     return pick_route(*dir_, cfg_.self, a.inner_dst, cfg_.route_length, rng_, ok_node);
   };
   // Prefer a route that avoids AINs of recently failed routes; if none is
-  // left, any route over live PVTs is better than none.
-  auto route = pick(true);
-  if (!route) route = pick(false);
+  // left, any route over live PVTs is better than none. A pinned route is
+  // used as it is (its first PVT must be up).
+  Result<std::vector<NodeId>> route = a.pinned_route;
+  if (a.pinned_route.empty()) {
+    route = pick(true);
+    if (!route) route = pick(false);
+  } else if (const int q = pvt_index(a.pinned_route[1]); q < 0 || !pvts_[q].up) {
+    return Errc::not_found;
+  }
   if (!route) return route.error();
   const std::vector<NodeId>& r = *route;
   const int first = pvt_index(r[1]);
@@ -767,7 +791,8 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
     return drop(Errc::invalid_argument);
   touch(now, a);
   ++a.packets_fwd;
-  a.bytes_fwd += dgram.size();
+  a.bytes_fwd += cell_.size();
+  a.datagram_bytes_fwd += dgram.size();
   seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
 }
 
@@ -889,20 +914,25 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
     return drop(Errc::invalid_argument);
   touch(now, a);
   ++a.packets_bwd;
-  a.bytes_bwd += dgram.size();
+  a.bytes_bwd += cell_.size();
+  a.datagram_bytes_bwd += dgram.size();
   seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
 }
 
 // ---------------------------------------------------------------- teardown -
 
 Result<uint64_t> Engine::create_ant(Time now, uint32_t customer_id, const IpAddress& src,
-                                    const IpAddress& dst, Effects& fx) {
+                                    const IpAddress& dst, Effects& fx,
+                                    std::span<const NodeId> route) {
   for (size_t i = 0; i < customers_.size(); ++i) {
     if (customers_[i].cfg.id != customer_id) continue;
-    if (Ant* a = ants_.find_entrance(EntranceKey{static_cast<uint32_t>(i), src, dst}))
+    if (Ant* a = ants_.find_entrance(EntranceKey{static_cast<uint32_t>(i), src, dst})) {
+      if (!route.empty() && !std::equal(route.begin(), route.end(), a->route.begin(), a->route.end()))
+        return Errc::exists;
       return a->handle;
+    }
     Errc why = Errc::ok;
-    Ant* a = start_ant(now, i, src, dst, fx, &why);
+    Ant* a = start_ant(now, i, src, dst, fx, &why, route);
     if (!a) return why;
     return a->handle;
   }
@@ -1046,6 +1076,8 @@ std::vector<AntInfo> Engine::ants() const {
     i.packets_bwd = a->packets_bwd;
     i.bytes_fwd = a->bytes_fwd;
     i.bytes_bwd = a->bytes_bwd;
+    i.datagram_bytes_fwd = a->datagram_bytes_fwd;
+    i.datagram_bytes_bwd = a->datagram_bytes_bwd;
     i.created = a->created;
     i.last_active = a->last_active;
     out.push_back(std::move(i));
@@ -1071,6 +1103,9 @@ std::vector<PvtInfo> Engine::pvts() const {
     v.packets_in = p.packets_in;
     v.packets_out = p.packets_out;
     v.drops = p.drops;
+    v.bytes_in = p.bytes_in;
+    v.bytes_out = p.bytes_out;
+    if (p.ever_heard) v.last_heard = p.last_rx;
     for (const auto& [h, a] : ants_.all())
       if (a->prev_pvt == static_cast<int>(i) || a->next_pvt == static_cast<int>(i)) ++v.ants;
     out.push_back(v);
@@ -1110,6 +1145,50 @@ StateCounts Engine::state_counts() const {
     s.tvt_sas += (a->sa_in_fwd != nullptr) + (a->sa_out_fwd != nullptr) +
                  (a->sa_in_bwd != nullptr) + (a->sa_out_bwd != nullptr);
   return s;
+}
+
+std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
+  std::vector<TvtSaInfo> out;
+  for (const auto& [h, a] : ants_.all()) {
+    // The TVT to the previous AIN (in_fwd, out_bwd) and to the next (out_fwd,
+    // in_bwd); the SPIs in the key derivation are the ones CREATE carried
+    // (tvt_keys.h), i.e. (fwd, bwd) of the same link.
+    struct Link {
+      int pvt;
+      const std::array<uint8_t, wire::kTvtNonceSize>* nonce;
+      const sa::SecurityAssociation* fwd;
+      const sa::SecurityAssociation* bwd;
+      bool fwd_inbound;
+    };
+    const Link links[] = {{a->prev_pvt, &a->nonce_prev, a->sa_in_fwd.get(), a->sa_out_bwd.get(), true},
+                          {a->next_pvt, &a->nonce_next, a->sa_out_fwd.get(), a->sa_in_bwd.get(), false}};
+    for (const Link& l : links) {
+      if (l.pvt < 0 || !l.fwd || !l.bwd) continue;
+      const Pvt& p = pvts_[static_cast<size_t>(l.pvt)];
+      TvtAhKeys k;
+      const bool keys = with_keys && ok(derive_tvt_keys(p.tvt_secret.span(), *l.nonce, l.fwd->spi(),
+                                                        l.bwd->spi(), k));
+      for (bool forward : {true, false}) {
+        const sa::SecurityAssociation& s = forward ? *l.fwd : *l.bwd;
+        TvtSaInfo i;
+        i.ant = h;
+        i.peer = p.peer;
+        i.forward = forward;
+        i.inbound = forward == l.fwd_inbound;
+        i.spi = s.spi();
+        i.src = i.inbound ? p.address : self_addr_;
+        i.dst = i.inbound ? self_addr_ : p.address;
+        i.carrier = cfg_.carrier;
+        i.seq = i.inbound ? s.replay_window().top() : s.last_sent_seq();
+        if (keys) i.key = forward ? k.fwd : k.bwd;
+        out.push_back(std::move(i));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const TvtSaInfo& x, const TvtSaInfo& y) {
+    return std::tie(x.ant, x.peer, x.spi) < std::tie(y.ant, y.peer, y.spi);
+  });
+  return out;
 }
 
 }  // namespace ainet::core

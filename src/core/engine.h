@@ -11,6 +11,7 @@
 // sealed in buffers sized in create().
 #pragma once
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/ant_table.h"
@@ -48,8 +49,13 @@ class Engine {
   // Explicit ANT creation (ainctl); normally the first datagram of a
   // customer creates its ANT. Returns the entrance handle; the ANT is up when
   // Effects::on_event reports ant_up for it.
+  // `route` (optional, entrance first) pins the path instead of a random one:
+  // it is checked like a picked route (route_selection.h check_route), and
+  // every attempt uses it. Errc::exists if an ANT for (customer, src, dst)
+  // already runs on another route.
   Result<uint64_t> create_ant(Time now, uint32_t customer_id, const IpAddress& src,
-                              const IpAddress& dst, Effects& fx);
+                              const IpAddress& dst, Effects& fx,
+                              std::span<const NodeId> route = {});
   // Tears an ANT down at any role, sending DESTROY(requested) both ways.
   Errc destroy_ant(Time now, uint64_t handle, Effects& fx);
   // DESTROY every live ANT (SIGTERM).
@@ -62,6 +68,9 @@ class Engine {
   EngineStats stats() const;
   std::vector<PvtInfo> pvts() const;
   std::vector<CustomerInfo> customers() const;
+  // Every TVT SA of every live ANT; with_keys re-derives and includes the
+  // integrity keys (operator key export for capture checking, docs/pcap.md).
+  std::vector<TvtSaInfo> tvt_sas(bool with_keys) const;
   StateCounts state_counts() const;
   size_t state_size() const { return state_counts().total(); }
 
@@ -97,7 +106,7 @@ class Engine {
 
   // Entrance.
   Ant* start_ant(Time now, size_t cust, const IpAddress& src, const IpAddress& dst, Effects& fx,
-                 Errc* why);
+                 Errc* why, std::span<const NodeId> route = {});
   Errc attempt_route(Time now, Ant& a, Effects& fx);
   void attempt_failed(Time now, Ant& a, wire::SignalReason why, bool destroy_partial,
                       Effects& fx);

@@ -16,6 +16,7 @@
 #include "crypto/rng.h"
 #include "util/bytes.h"
 #include "util/result.h"
+#include "util/secret.h"
 #include "util/time.h"
 #include "wire/ip_address.h"
 
@@ -125,8 +126,29 @@ struct AntInfo {
   std::vector<NodeId> route;             // entrance only (full path)
   NodeId prev = 0, next = 0;             // neighbours on the path (0 = customer/local)
   uint32_t spi_in_fwd = 0, spi_out_fwd = 0, spi_in_bwd = 0, spi_out_bwd = 0;
+  // Cells carried on this ANT's TVTs, counted the same way at every hop (a
+  // cell is cell_size bytes everywhere), so the counters of the hops of one
+  // ANT can be compared to find where cells were lost.
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
+  // Entrance and exit only: bytes of the customer's IP datagrams inside those
+  // cells (what the applications sent); 0 at intermediates, which never see them.
+  uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;
   Time created{}, last_active{};
+};
+
+// One TVT security association of a live ANT, for independent checking of
+// captures (docs/pcap.md "sa.txt"). Each TVT is a pair of SAs (fwd, bwd) on
+// one inter-AIN link; an AIN holds two pairs for an ANT it relays.
+struct TvtSaInfo {
+  uint64_t ant = 0;
+  NodeId peer = 0;       // the AIN at the other end of the link
+  bool forward = false;  // carries cells towards the exit
+  bool inbound = false;  // this AIN receives on it
+  uint32_t spi = 0;
+  IpAddress src, dst;    // outer addresses of the packets it protects
+  Carrier carrier = Carrier::ip;  // ip: AH HMAC-SHA-256-128; udp: ESP-NULL, same MAC
+  uint64_t seq = 0;      // last sequence number sent (outbound) or the highest accepted (inbound)
+  std::optional<Secret<32>> key;  // only when asked for (key export)
 };
 
 struct EngineStats {
@@ -147,6 +169,8 @@ struct PvtInfo {
   IpAddress address;
   bool up = false;
   uint64_t packets_in = 0, packets_out = 0, drops = 0;
+  uint64_t bytes_in = 0, bytes_out = 0;  // signaling packets on the wire (outer bytes)
+  std::optional<Time> last_heard;        // last authenticated packet from the peer
   size_t ants = 0;  // ANTs that use this PVT's link
 };
 struct CustomerInfo {

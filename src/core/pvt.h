@@ -23,11 +23,14 @@ struct Pvt {
   Time last_rx{};
   TimerHandle keepalive;
   uint64_t packets_in = 0, packets_out = 0, drops = 0;
+  uint64_t bytes_in = 0, bytes_out = 0;
+  bool ever_heard = false;  // last_rx is a real packet's time (not the start time)
 
   // Called for every packet that authenticated on this PVT. Returns true if
   // the PVT just came (back) up.
   bool heard(Time now) {
     last_rx = now;
+    ever_heard = true;
     if (up) return false;
     up = true;
     return true;

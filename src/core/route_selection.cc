@@ -153,4 +153,17 @@ Result<std::vector<NodeId>> pick_route_to_exit(const Directory& dir, NodeId entr
   return pick_among(dir, entrance, std::move(exits), length, rng, usable);
 }
 
+Errc check_route(const Directory& dir, NodeId entrance, std::span<const NodeId> r,
+                 const wire::IpAddress& dst, std::optional<NodeId> fixed_exit) {
+  if (r.size() < 2 || r.size() > wire::kMaxHops + 1 || r[0] != entrance) return Errc::invalid_argument;
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (!dir.find(r[i])) return Errc::not_found;
+    if (std::find(r.begin(), r.begin() + static_cast<long>(i), r[i]) != r.begin() + static_cast<long>(i))
+      return Errc::invalid_argument;  // a loop
+    if (i > 0 && !dir.has_edge(r[i - 1], r[i])) return Errc::not_found;
+  }
+  if (fixed_exit) return r.back() == *fixed_exit ? Errc::ok : Errc::unsupported;
+  return dir.find(r.back())->exits_to(dst) ? Errc::ok : Errc::unsupported;
+}
+
 }  // namespace ainet::core

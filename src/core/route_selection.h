@@ -5,6 +5,8 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "core/directory.h"
@@ -33,5 +35,16 @@ Result<std::vector<NodeId>> pick_route(const Directory& dir, NodeId entrance,
 Result<std::vector<NodeId>> pick_route_to_exit(const Directory& dir, NodeId entrance, NodeId exit,
                                                size_t length, crypto::Rng& rng,
                                                const std::function<bool(NodeId)>& usable);
+
+// Checks a route an operator chose (ainctl ant create --route) by the rules a
+// picked route obeys: r[0] is the entrance, 2 <= r.size() <= kMaxHops+1, every
+// AIN is in the directory and appears once, consecutive AINs share a PVT edge,
+// and the last AIN is `fixed_exit` when given (a registered responder's exit),
+// else an exit whose policy contains dst. Any length is accepted, not only the
+// configured route_length: the operator asked for exactly this path.
+// Errc::invalid_argument for a malformed route, Errc::not_found for a missing
+// AIN or edge, Errc::unsupported when the exit does not serve dst.
+Errc check_route(const Directory& dir, NodeId entrance, std::span<const NodeId> r,
+                 const wire::IpAddress& dst, std::optional<NodeId> fixed_exit);
 
 }  // namespace ainet::core
