@@ -27,6 +27,7 @@
 #include "crypto/gmac.h"
 #include "crypto/hmac.h"
 #include "crypto/rng.h"
+#include "sa/ipv4_id_pool.h"
 #include "sa/replay_window.h"
 #include "sa/sa_config.h"
 #include "sa/sa_counters.h"
@@ -73,7 +74,8 @@ class SecurityAssociation {
   // Seals `payload` with the given next header (e.g. 4/41 for an inner IP
   // packet, 253 for an onion cell, 50 for ESP inside AH) and writes the framed
   // result to `out`; returns its length. rng is used for CBC IVs and for the
-  // outer IPv4 ID (random on every packet, RFC 6864 §4.1/§4.2).
+  // outer IPv4 ID (random on every packet, RFC 6864 §4.1/§4.2; drawn from the
+  // SA's Ipv4IdPool, i.e. one rng call per Ipv4IdPool::kIds packets).
   // Errors: buffer_too_small, seq_exhausted, limit (too big for an IP packet),
   // crypto_error. A call refused for size or exhaustion consumes no sequence
   // number; a cipher failure does (so a nonce is never reused).
@@ -144,6 +146,9 @@ class SecurityAssociation {
   std::unique_ptr<crypto::Hmac> hmac_;      // HMAC-SHA-256-128
 
   uint64_t last_seq_ = 0;
+  // Random outer IPv4 IDs; only for Framing::ip towards an IPv4 peer (null
+  // otherwise), allocated in create() so that seal() never allocates.
+  std::unique_ptr<Ipv4IdPool> ipv4_ids_;
   ReplayWindow replay_;
   SaCounters counters_;
 };
