@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/endpoint_status.h"
+
 namespace ainet::cli {
 
 using nlohmann::json;
@@ -75,7 +77,9 @@ void print_status(const json& r, std::ostream& out) {
 
 void print_result(std::string_view cmd, const json& r, std::ostream& out) {
   std::vector<std::vector<std::string>> rows;
-  if (cmd == "status") {
+  if (cmd == "status" && is_endpoint_status(r)) {
+    print_endpoint_status(r, out);  // an ain-endpoint's socket (docs/control.md "ain-endpoint")
+  } else if (cmd == "status") {
     print_status(r, out);
   } else if (cmd == "list_pvts") {
     for (const json& p : r.value("pvts", json::array()))
