@@ -13,7 +13,10 @@
 namespace ainet::daemon {
 
 ControlServer::ControlServer(io::EventLoop& loop, ControlHandler& handler)
-    : loop_(loop), handler_(handler) {}
+    : ControlServer(loop, [&handler](std::string_view line) { return dispatch_control_line(handler, line); }) {}
+
+ControlServer::ControlServer(io::EventLoop& loop, LineDispatch dispatch)
+    : loop_(loop), dispatch_(std::move(dispatch)) {}
 
 ControlServer::~ControlServer() {
   for (auto& [fd, c] : conns_) loop_.remove(fd);
@@ -101,7 +104,7 @@ void ControlServer::read_requests(Connection& c) {
     }
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
-    c.out += dispatch_control_line(handler_, line);
+    c.out += dispatch_(line);
     c.out += '\n';
   }
   c.in.erase(0, start);

@@ -1,10 +1,13 @@
 // ControlServer: the daemon end of the control socket (docs/control.md).
 // A Unix stream socket; each connection sends request lines and gets response
 // lines in order. It runs inside the daemon's EventLoop (no threads) and
-// dispatches every request to a ControlHandler.
+// dispatches every request to a ControlHandler (aind), or to any other
+// request-line -> response-line function (ain-endpoint, src/endpoint).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "daemon/control_handler.h"
@@ -16,7 +19,13 @@ namespace ainet::daemon {
 
 class ControlServer {
  public:
+  // Answers one request line (without '\n') with one response line (without
+  // '\n'); never throws (docs/control.md "Framing").
+  using LineDispatch = std::function<std::string(std::string_view)>;
+
+  // aind: requests go to dispatch_control_line(handler, line).
   ControlServer(io::EventLoop& loop, ControlHandler& handler);
+  ControlServer(io::EventLoop& loop, LineDispatch dispatch);
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -42,7 +51,7 @@ class ControlServer {
   void close_connection(int fd);
 
   io::EventLoop& loop_;
-  ControlHandler& handler_;
+  LineDispatch dispatch_;
   io::UniqueFd listen_fd_;
   std::string path_;
   std::unordered_map<int, std::unique_ptr<Connection>> conns_;

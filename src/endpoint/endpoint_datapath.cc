@@ -52,6 +52,7 @@ Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
     return r.error();
   }
   ++counters_.sealed;
+  counters_.sealed_bytes += inner.size();
   return *r;
 }
 
@@ -93,6 +94,7 @@ Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>&
   auto o = bundle_.open(MutByteSpan(in_->data(), packet.size()));
   if (!o) {
     ++counters_.open_failed;
+    ++counters_.open_failed_by[static_cast<size_t>(o.error())];
     return o.error();
   }
   if (o->next_header != wire::kProtoIpv4 && o->next_header != wire::kProtoIpv6) {
@@ -100,6 +102,7 @@ Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>&
     return Errc::unsupported;
   }
   ++counters_.opened;
+  counters_.opened_bytes += o->payload.size();
   return ByteSpan(o->payload);
 }
 

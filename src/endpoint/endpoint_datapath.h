@@ -23,9 +23,11 @@ namespace ainet::endpoint {
 struct DatapathCounters {
   uint64_t sealed = 0, seal_failed = 0;      // TUN -> carrier
   uint64_t opened = 0;                       // carrier -> TUN
+  uint64_t sealed_bytes = 0, opened_bytes = 0;  // inner datagram bytes
   uint64_t not_from_ain = 0;                 // outer source is not ain_address
   uint64_t not_esp = 0;                      // udp: keepalive / non-ESP marker (RFC 3948 §2.2, §2.3)
   uint64_t open_failed = 0;                  // ICV, replay, SPI, malformed
+  std::array<uint64_t, kErrcCount> open_failed_by{};  // the same, by ainet::Errc
   uint64_t not_ip = 0;                       // opened, but no inner IPv4/IPv6 datagram (dummy etc.)
   uint64_t too_big = 0;                      // larger than the buffers
   uint64_t bad_inner = 0;                    // TUN gave something that is not IPv4/IPv6

@@ -6,6 +6,10 @@
 //   ain-endpoint --config endpoint.toml [--check]
 //   ain-endpoint --version
 //
+// With `[control] socket` set, it serves that Unix socket with aind's
+// JSON-lines protocol (docs/control.md "ain-endpoint"): `ainctl --socket PATH
+// status` shows the tunnel, counters and inner flows.
+//
 // Loop: epoll over the TUN and the carrier sockets. TUN -> seal -> AIN;
 // carrier -> open (anything failing is dropped and counted) -> TUN. Batched:
 // TUN datagrams are read up to a batch at a time, carrier packets go out with
@@ -14,6 +18,7 @@
 // then closing the TUN removes the interface and its routes.
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -23,10 +28,13 @@
 
 #include "crypto/rng.h"
 #include "daemon/carrier_io.h"
+#include "daemon/control_server.h"
 #include "endpoint/endpoint_config.h"
+#include "endpoint/endpoint_control.h"
 #include "endpoint/endpoint_datapath.h"
 #include "endpoint/flow_table.h"
 #include "endpoint/link_setup.h"
+#include "io/clock.h"
 #include "io/event_loop.h"
 #include "io/packet_batch.h"
 #include "io/tun_device.h"
@@ -35,7 +43,7 @@ namespace {
 
 using namespace ainet;
 
-constexpr const char* kVersion = "ain-endpoint 0.1.0 (ainet customer endpoint)";
+const std::string kVersion = std::string("ain-endpoint ") + endpoint::kEndpointVersion + " (ainet customer endpoint)";
 
 void log_line(const std::string& s) {
   std::fprintf(stderr, "ain-endpoint: %s\n", s.c_str());
@@ -43,11 +51,16 @@ void log_line(const std::string& s) {
 }
 
 // Everything the loop touches, set up once.
-class EndpointNode {
+class EndpointNode : public endpoint::EndpointControlHandler {
  public:
-  EndpointNode(endpoint::EndpointDatapath dp, io::TunDevice tun, std::unique_ptr<daemon::CarrierIo> carrier,
-               wire::IpAddress ain)
-      : dp_(std::move(dp)), tun_(std::move(tun)), carrier_(std::move(carrier)), ain_(ain) {}
+  EndpointNode(const endpoint::EndpointConfig& cfg, endpoint::EndpointDatapath dp, io::TunDevice tun,
+               std::unique_ptr<daemon::CarrierIo> carrier)
+      : cfg_(cfg),
+        dp_(std::move(dp)),
+        tun_(std::move(tun)),
+        carrier_(std::move(carrier)),
+        ain_(cfg.ain_address),
+        started_(io::monotonic_now()) {}
 
   void on_tun_readable() {
     // Bounded: a busy TUN must not starve the carrier side.
@@ -76,6 +89,7 @@ class EndpointNode {
       const size_t n = carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, ByteSpan pkt) {
         auto inner = dp_.inbound(src, pkt);
         if (!inner) return;
+        flows_.count_reply(*inner);
         if (tun_out_.full()) write_tun();
         if (!tun_out_.push(*inner, io::SocketAddress{})) ++tun_dropped_;
       });
@@ -107,6 +121,14 @@ class EndpointNode {
     carrier_->flush();
     write_tun();
     if (auto e = carrier_->take_error()) note_error("carrier I/O: " + e->message());
+  }
+
+  // The control socket's `status` (docs/control.md "ain-endpoint").
+  endpoint::EndpointStatus status() override {
+    const auto& c = carrier_->counters();
+    endpoint::EndpointIoCounters io{tun_dropped_, c.sent, c.send_dropped, c.received, c.recv_dropped};
+    return endpoint::endpoint_status(cfg_, dp_.counters(), flows_, io,
+                                     (io::monotonic_now() - started_).ns / 1'000'000'000);
   }
 
   int tun_fd() const { return tun_->fd(); }
@@ -148,10 +170,12 @@ class EndpointNode {
     if (errors_ <= 5 || errors_ % 1000 == 0) log_line(what + " (error #" + std::to_string(errors_) + ")");
   }
 
+  const endpoint::EndpointConfig& cfg_;
   endpoint::EndpointDatapath dp_;
   std::optional<io::TunDevice> tun_;
   std::unique_ptr<daemon::CarrierIo> carrier_;
   wire::IpAddress ain_;
+  Time started_;
   crypto::SystemRng rng_;
   io::PacketBatch tun_in_, tun_out_;
   endpoint::FlowTable flows_;
@@ -213,7 +237,7 @@ int run(const std::string& path, bool check_only) {
     return 1;
   }
 
-  EndpointNode node(std::move(*dp), std::move(*tun), std::move(*carrier), cfg.ain_address);
+  EndpointNode node(cfg, std::move(*dp), std::move(*tun), std::move(*carrier));
   if (auto st = ev.add(node.tun_fd(), EPOLLIN, [&](uint32_t) { node.on_tun_readable(); }); !st) {
     log_line("epoll TUN: " + st.err.message());
     return 1;
@@ -224,9 +248,24 @@ int run(const std::string& path, bool check_only) {
       return 1;
     }
   }
+  // The control socket: aind's server and framing, the endpoint's commands.
+  // listen() replaces a socket file a crashed run left behind; the server's
+  // destructor (before every return below) removes it.
+  std::optional<daemon::ControlServer> control;
+  if (!cfg.control_socket.empty()) {
+    control.emplace(ev, [&node](std::string_view line) { return endpoint::dispatch_endpoint_control_line(node, line); });
+    // Its directory is created 0700 when missing, as aind does for its own.
+    if (const size_t slash = cfg.control_socket.rfind('/'); slash != std::string::npos && slash > 0)
+      ::mkdir(cfg.control_socket.substr(0, slash).c_str(), 0700);  // EEXIST is fine; bind() reports the rest
+    if (auto st = control->listen(cfg.control_socket); !st) {
+      log_line("control socket: " + st.err.message());
+      return 1;
+    }
+  }
   log_line(cfg.tun_name + " <-> " + cfg.ain_address.to_string() + " (" +
            (cfg.carrier == core::Carrier::ip ? "ip" : "udp") + " carrier, anonymity option " +
-           std::to_string(cfg.anonymity_option) + ")");
+           std::to_string(cfg.anonymity_option) + ")" +
+           (cfg.control_socket.empty() ? "" : ", control " + cfg.control_socket));
   if (auto st = ev.run(); !st) {
     log_line("event loop: " + st.err.message());
     node.report();

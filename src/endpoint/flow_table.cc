@@ -1,5 +1,7 @@
 #include "endpoint/flow_table.h"
 
+#include <optional>
+
 namespace ainet::endpoint {
 namespace {
 
@@ -12,12 +14,13 @@ uint64_t fnv1a(ByteSpan a, ByteSpan b) {
   return h;
 }
 
-}  // namespace
+struct InnerPair {
+  wire::IpAddress src, dst;
+};
 
-FlowTable::FlowTable(size_t capacity) : slots_(capacity == 0 ? 1 : capacity) {}
-
-bool FlowTable::record(ByteSpan inner) {
-  if (inner.empty()) return false;
+// The source and destination of an inner IPv4/IPv6 datagram.
+std::optional<InnerPair> inner_pair(ByteSpan inner) {
+  if (inner.empty()) return std::nullopt;
   ByteSpan src, dst;
   const unsigned version = inner[0] >> 4;
   if (version == 4 && inner.size() >= 20) {  // RFC 791 §3.1
@@ -27,27 +30,58 @@ bool FlowTable::record(ByteSpan inner) {
     src = inner.subspan(8, 16);
     dst = inner.subspan(24, 16);
   } else {
-    return false;
+    return std::nullopt;
   }
   auto s = wire::IpAddress::from_bytes(src);
   auto d = wire::IpAddress::from_bytes(dst);
-  if (!s || !d) return false;
+  if (!s || !d) return std::nullopt;
+  return InnerPair{*s, *d};
+}
+
+}  // namespace
+
+FlowTable::FlowTable(size_t capacity) : slots_(capacity == 0 ? 1 : capacity) {}
+
+FlowTable::Slot* FlowTable::find(const wire::IpAddress& src, const wire::IpAddress& dst, bool insert) {
   const size_t n = slots_.size();
-  size_t i = static_cast<size_t>(fnv1a(src, dst) % n);
+  size_t i = static_cast<size_t>(fnv1a(src.bytes(), dst.bytes()) % n);
   for (size_t probe = 0; probe < n; ++probe, i = (i + 1) % n) {
     Slot& slot = slots_[i];
     if (!slot.used) {
-      if (used_ == n) break;
+      // Pairs are never removed, so the first free slot ends the probe.
+      if (!insert) return nullptr;
       slot.used = true;
-      slot.src = *s;
-      slot.dst = *d;
+      slot.src = src;
+      slot.dst = dst;
       ++used_;
-      return true;
+      return &slot;
     }
-    if (slot.src == *s && slot.dst == *d) return true;
+    if (slot.src == src && slot.dst == dst) return &slot;
   }
-  ++overflow_;
-  return false;
+  return nullptr;  // full, and not there
+}
+
+bool FlowTable::record(ByteSpan inner) {
+  auto p = inner_pair(inner);
+  if (!p) return false;
+  Slot* s = find(p->src, p->dst, /*insert=*/true);
+  if (!s) {
+    ++overflow_;
+    return false;
+  }
+  ++s->packets_out;
+  s->bytes_out += inner.size();
+  return true;
+}
+
+bool FlowTable::count_reply(ByteSpan inner) {
+  auto p = inner_pair(inner);
+  if (!p) return false;
+  Slot* s = find(p->dst, p->src, /*insert=*/false);
+  if (!s) return false;
+  ++s->packets_in;
+  s->bytes_in += inner.size();
+  return true;
 }
 
 }  // namespace ainet::endpoint

@@ -1,15 +1,14 @@
 // FlowTable: the inner (source, destination) pairs this host has sent into
-// its tunnel, so that on shutdown the endpoint can ask its AIN to tear down
-// the ANT of each (customer control DESTROY, docs/protocol.md "Customer
-// tunnels"). Fixed capacity, open addressing, allocated once: recording a
-// packet's pair on the packet path never allocates. When full, new pairs are
-// not remembered (counted); their ANTs then end by the AIN's inactivity
-// timeout instead.
+// its tunnel, with packet and byte counters, so that on shutdown the endpoint
+// can ask its AIN to tear down the ANT of each (customer control DESTROY,
+// docs/protocol.md "Customer tunnels") and an operator can list them
+// (docs/control.md "ain-endpoint"). Fixed capacity, open addressing,
+// allocated once: recording a packet on the packet path never allocates.
+// When full, new pairs are not remembered (counted); their ANTs then end by
+// the AIN's inactivity timeout instead.
 #pragma once
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "util/bytes.h"
@@ -18,31 +17,42 @@
 namespace ainet::endpoint {
 
 struct FlowPair {
-  wire::IpAddress src, dst;
+  wire::IpAddress src, dst;  // as sent: src is this host's inner address
+  uint64_t packets_out = 0, bytes_out = 0;  // sent (inner datagram bytes)
+  uint64_t packets_in = 0, bytes_in = 0;    // received from dst to src
 };
 
 class FlowTable {
  public:
   explicit FlowTable(size_t capacity = 1024);
 
-  // Records the pair of an inner IPv4/IPv6 datagram. False if the datagram is
-  // too short to name one, or the table is full.
+  // Records an inner IPv4/IPv6 datagram sent into the tunnel: its pair, and
+  // one packet of inner.size() bytes. False if the datagram is too short to
+  // name a pair, or the table is full.
   bool record(ByteSpan inner);
+  // Counts an inner datagram received from the tunnel against the pair it
+  // answers (its destination -> its source). Never adds a pair: only what
+  // this host sent is listed. False if no such pair was sent.
+  bool count_reply(ByteSpan inner);
 
   size_t size() const { return used_; }
+  size_t capacity() const { return slots_.size(); }
   uint64_t overflow() const { return overflow_; }
-  // Every recorded pair, in slot order.
+  // Every recorded pair with its counters, in slot order.
   template <typename F>
   void for_each(F&& f) const {
     for (const Slot& s : slots_)
-      if (s.used) f(FlowPair{s.src, s.dst});
+      if (s.used) f(static_cast<const FlowPair&>(s));
   }
 
  private:
-  struct Slot {
+  struct Slot : FlowPair {
     bool used = false;
-    wire::IpAddress src, dst;
   };
+  // The slot of (src, dst): found, or a new one when `insert`; nullptr when
+  // absent (and not inserted) or the table is full.
+  Slot* find(const wire::IpAddress& src, const wire::IpAddress& dst, bool insert);
+
   std::vector<Slot> slots_;
   size_t used_ = 0;
   uint64_t overflow_ = 0;

@@ -57,3 +57,50 @@ TEST(FlowTable, RefusesShortOrNonIpAndCountsOverflow) {
 
 }  // namespace
 }  // namespace ainet::endpoint
+
+namespace ainet::endpoint {
+namespace {
+
+// An IPv4 datagram of `len` (>= 20) bytes from 10.99.0.x to 10.200.4.y.
+Bytes sized_v4(uint8_t src_last, uint8_t dst_last, size_t len) {
+  Bytes p(len, 0);
+  p[0] = 0x45;
+  p[12] = 10, p[13] = 99, p[14] = 0, p[15] = src_last;
+  p[16] = 10, p[17] = 200, p[18] = 4, p[19] = dst_last;
+  return p;
+}
+
+TEST(FlowTable, CountsPacketsAndBytesBothWaysPerPair) {
+  FlowTable t(8);
+  EXPECT_TRUE(t.record(sized_v4(7, 2, 100)));
+  EXPECT_TRUE(t.record(sized_v4(7, 2, 50)));
+  EXPECT_TRUE(t.record(sized_v4(7, 3, 28)));
+  // A reply: 10.200.4.2 -> 10.99.0.7 answers the pair 10.99.0.7 -> 10.200.4.2.
+  Bytes reply(40, 0);
+  reply[0] = 0x45;
+  reply[12] = 10, reply[13] = 200, reply[14] = 4, reply[15] = 2;
+  reply[16] = 10, reply[17] = 99, reply[18] = 0, reply[19] = 7;
+  EXPECT_TRUE(t.count_reply(reply));
+  // Traffic from a pair never sent is not listed.
+  EXPECT_FALSE(t.count_reply(sized_v4(9, 9, 40)));
+  EXPECT_FALSE(t.count_reply(Bytes(10, 0x45)));
+  EXPECT_EQ(t.size(), 2u);
+  size_t seen = 0;
+  t.for_each([&](const FlowPair& p) {
+    ++seen;
+    if (p.dst.to_string() == "10.200.4.2") {
+      EXPECT_EQ(p.packets_out, 2u);
+      EXPECT_EQ(p.bytes_out, 150u);
+      EXPECT_EQ(p.packets_in, 1u);
+      EXPECT_EQ(p.bytes_in, 40u);
+    } else {
+      EXPECT_EQ(p.packets_out, 1u);
+      EXPECT_EQ(p.bytes_out, 28u);
+      EXPECT_EQ(p.packets_in, 0u);
+    }
+  });
+  EXPECT_EQ(seen, 2u);
+}
+
+}  // namespace
+}  // namespace ainet::endpoint

@@ -1,0 +1,139 @@
+#include "endpoint/endpoint_control.h"
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/control_handler.h"
+#include "daemon/control_protocol.h"
+
+namespace ainet::endpoint {
+
+using nlohmann::json;
+
+EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters& dp, const FlowTable& flows,
+                               const EndpointIoCounters& io, int64_t uptime_s) {
+  EndpointStatus s;
+  s.name = cfg.name;
+  s.role = cfg.role == Role::initiator ? "initiator" : "responder";
+  s.anonymity_option = cfg.anonymity_option;
+  s.ain_address = cfg.ain_address.to_string();
+  s.tunnel_address = cfg.tunnel_address.to_string();
+  s.carrier = cfg.carrier == core::Carrier::ip ? "ip" : "udp";
+  s.udp_port = cfg.udp_port;
+  s.tun_name = cfg.tun_name;
+  s.tun_mtu = cfg.tun_mtu;
+  for (const auto& a : cfg.inner_addresses) s.inner_addresses.push_back(a.to_string());
+  for (const auto& r : cfg.routes) s.routes.push_back(r.to_string());
+  s.esp_spi_out = cfg.out.esp_spi;
+  s.esp_spi_in = cfg.in.esp_spi;
+  if (cfg.carrier == core::Carrier::ip) {
+    s.ah_spi_out = cfg.out.ah_spi;
+    s.ah_spi_in = cfg.in.ah_spi;
+  }
+  s.uptime_s = uptime_s;
+  s.packets_out = dp.sealed;
+  s.bytes_out = dp.sealed_bytes;
+  s.packets_in = dp.opened;
+  s.bytes_in = dp.opened_bytes;
+  s.carrier_packets_out = io.carrier_sent;
+  s.carrier_packets_in = io.carrier_received;
+  // The fixed reasons are always listed (0 included), so a script can read
+  // them without a default; open failures only by the Errc that occurred.
+  s.drops = {{"tun_io", io.tun_dropped},
+             {"bad_inner", dp.bad_inner},
+             {"seal_failed", dp.seal_failed},
+             {"carrier_send", io.carrier_send_dropped},
+             {"carrier_recv", io.carrier_recv_dropped},
+             {"not_from_ain", dp.not_from_ain},
+             {"not_esp", dp.not_esp},
+             {"too_big", dp.too_big},
+             {"not_ip", dp.not_ip}};
+  for (size_t e = 0; e < dp.open_failed_by.size(); ++e)
+    if (dp.open_failed_by[e] != 0)
+      s.drops["open_" + std::string(to_string(static_cast<Errc>(e)))] = dp.open_failed_by[e];
+  flows.for_each([&](const FlowPair& p) {
+    s.flows.push_back({p.src.to_string(), p.dst.to_string(), p.packets_out, p.bytes_out, p.packets_in, p.bytes_in});
+  });
+  s.flows_overflow = flows.overflow();
+  return s;
+}
+
+namespace {
+
+json flow_json(const FlowRow& f) {
+  return json{{"src", f.src},
+              {"dst", f.dst},
+              {"packets_out", f.packets_out},
+              {"bytes_out", f.bytes_out},
+              {"packets_in", f.packets_in},
+              {"bytes_in", f.bytes_in}};
+}
+
+json flows_json(const std::vector<FlowRow>& flows) {
+  json a = json::array();
+  for (const auto& f : flows) a.push_back(flow_json(f));
+  return a;
+}
+
+json status_json(const EndpointStatus& s) {
+  auto opt = [](const std::optional<uint32_t>& v) { return v ? json(*v) : json(nullptr); };
+  return json{{"kind", "endpoint"},  // tells ainctl this is not aind's status
+              {"name", s.name},
+              {"role", s.role},
+              {"anonymity_option", s.anonymity_option},
+              {"ain_address", s.ain_address},
+              {"tunnel_address", s.tunnel_address},
+              {"carrier", s.carrier},
+              {"udp_port", s.udp_port},
+              {"tun_name", s.tun_name},
+              {"tun_mtu", s.tun_mtu},
+              {"inner_addresses", s.inner_addresses},
+              {"routes", s.routes},
+              {"esp_spi_out", s.esp_spi_out},
+              {"esp_spi_in", s.esp_spi_in},
+              {"ah_spi_out", opt(s.ah_spi_out)},
+              {"ah_spi_in", opt(s.ah_spi_in)},
+              {"uptime_s", s.uptime_s},
+              {"packets_in", s.packets_in},
+              {"packets_out", s.packets_out},
+              {"bytes_in", s.bytes_in},
+              {"bytes_out", s.bytes_out},
+              {"carrier_packets_in", s.carrier_packets_in},
+              {"carrier_packets_out", s.carrier_packets_out},
+              {"drops", s.drops},
+              {"flows", flows_json(s.flows)},
+              {"flows_overflow", s.flows_overflow}};
+}
+
+std::string ok_line(const json& id, json result) {
+  json r{{"id", id}, {"ok", true}, {"result", std::move(result)}};
+  return r.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string dispatch_endpoint_control_line(EndpointControlHandler& h, std::string_view line) {
+  // The same request checks, in the same order, as aind's
+  // (daemon::dispatch_control_line), so a client sees one protocol.
+  json req = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  if (req.is_discarded() || !req.is_object())
+    return daemon::control_error_line(nullptr, "bad_request", "request is not a JSON object");
+  json id = req.value("id", json(nullptr));
+  auto cmd_it = req.find("cmd");
+  if (cmd_it == req.end() || !cmd_it->is_string())
+    return daemon::control_error_line(id, "bad_request", "missing string field \"cmd\"");
+  const std::string cmd = cmd_it->get<std::string>();
+  if (auto a = req.find("args"); a != req.end() && !a->is_object())
+    return daemon::control_error_line(id, "bad_request", "\"args\" must be an object");
+
+  if (cmd == "version")
+    return ok_line(id, {{"protocol", daemon::kControlProtocolVersion}, {"ain-endpoint", kEndpointVersion}});
+  if (cmd == "status") return ok_line(id, status_json(h.status()));
+  if (cmd == "list_flows") {
+    const EndpointStatus s = h.status();
+    return ok_line(id, {{"flows", flows_json(s.flows)}, {"flows_overflow", s.flows_overflow}});
+  }
+  return daemon::control_error_line(
+      id, "unknown_command", "unknown command \"" + cmd + "\" (ain-endpoint serves version, status, list_flows)");
+}
+
+}  // namespace ainet::endpoint

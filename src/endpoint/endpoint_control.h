@@ -1,0 +1,71 @@
+// The customer endpoint's control commands (docs/control.md "ain-endpoint"):
+// what an operator of an endpoint asks, in the manner of `wg show` — role,
+// anonymity option, AIN, carrier, tunnel SPIs, uptime, packet counters, drops
+// by reason, TUN, and the inner flows sent. Same socket framing and JSON-lines
+// protocol as aind's: daemon::ControlServer moves the lines, this file turns a
+// request line into a response line.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "endpoint/endpoint_config.h"
+#include "endpoint/endpoint_datapath.h"
+#include "endpoint/flow_table.h"
+
+namespace ainet::endpoint {
+
+inline constexpr const char* kEndpointVersion = "0.1.0";
+
+// Counters kept outside the datapath: the TUN and the carrier sockets.
+struct EndpointIoCounters {
+  uint64_t tun_dropped = 0;                            // TUN read/write refused or truncated
+  uint64_t carrier_sent = 0, carrier_send_dropped = 0;  // packets to the AIN
+  uint64_t carrier_received = 0, carrier_recv_dropped = 0;
+};
+
+struct FlowRow {
+  std::string src, dst;  // inner addresses as sent
+  uint64_t packets_out = 0, bytes_out = 0, packets_in = 0, bytes_in = 0;
+};
+
+struct EndpointStatus {
+  std::string name;
+  std::string role;  // "initiator" | "responder"
+  int anonymity_option = 1;
+  std::string ain_address, tunnel_address;
+  std::string carrier;  // "ip" | "udp"
+  uint16_t udp_port = 0;
+  std::string tun_name;
+  int tun_mtu = 0;
+  std::vector<std::string> inner_addresses, routes;
+  uint32_t esp_spi_out = 0, esp_spi_in = 0;
+  std::optional<uint32_t> ah_spi_out, ah_spi_in;  // none on the udp carrier (RFC 3948 carries no AH)
+  int64_t uptime_s = 0;
+  uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;  // inner datagrams
+  uint64_t carrier_packets_in = 0, carrier_packets_out = 0;
+  std::map<std::string, uint64_t> drops;  // by reason (docs/control.md)
+  std::vector<FlowRow> flows;
+  uint64_t flows_overflow = 0;  // datagrams whose new pair did not fit: the table was full
+};
+
+// Collects the status from the endpoint's state.
+EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters& dp, const FlowTable& flows,
+                               const EndpointIoCounters& io, int64_t uptime_s);
+
+// What the control socket asks of a running endpoint.
+class EndpointControlHandler {
+ public:
+  virtual ~EndpointControlHandler() = default;
+  virtual EndpointStatus status() = 0;
+};
+
+// Handles one request line (without its '\n') and returns the response line
+// (without '\n'): `version`, `status`, `list_flows`. Never throws; a bad
+// request gets `bad_request`, any other command `unknown_command`.
+std::string dispatch_endpoint_control_line(EndpointControlHandler& handler, std::string_view line);
+
+}  // namespace ainet::endpoint
