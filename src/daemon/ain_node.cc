@@ -45,6 +45,16 @@ DirectoryResult load_directory_file(const AindConfig& cfg, int64_t now_unix) {
   return r;
 }
 
+std::string check_remote_responders(const AindConfig& cfg, const core::Directory& dir) {
+  for (size_t i = 0; i < cfg.engine.remote_responders.size(); ++i) {
+    const core::NodeId exit = cfg.engine.remote_responders[i].exit;
+    if (!dir.find(exit))
+      return "remote_responder[" + std::to_string(i) + "].exit: AIN " + std::to_string(exit) + " is not in " +
+             cfg.directory_file;
+  }
+  return {};
+}
+
 AinNode::AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shared_ptr<const core::Directory> dir,
                  std::unique_ptr<CarrierIo> carrier, std::optional<io::TunDevice> tun, spdlog::logger& log,
                  Time started)
@@ -54,7 +64,11 @@ AinNode::AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shar
       carrier_(std::move(carrier)),
       tun_(std::move(tun)),
       log_(log),
-      started_(started) {}
+      started_(started) {
+  // Only the configured PVT peers and customers hold SAs that can
+  // authenticate a packet, so at most that many ports are ever learned.
+  carrier_->set_peer_capacity(cfg_.engine.pvts.size() + cfg_.engine.customers.size());
+}
 
 // ---- Event inputs -----------------------------------------------------------
 
@@ -63,12 +77,18 @@ void AinNode::on_carrier_readable(int fd, Time now) {
   // Up to 4 batches per wake-up, then back to the loop (level-triggered), so
   // one busy socket cannot starve the others or the timers.
   for (int round = 0; round < 4; ++round) {
-    const size_t n = carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, ByteSpan pkt) {
-      if (src)
-        engine_->handle_packet(now, *src, pkt, *this);
-      else
-        engine_->handle_packet(now, pkt, *this);
-    });
+    const size_t n =
+        carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, uint16_t port, ByteSpan pkt) {
+          if (src) {
+            // Remembered for peer_authenticated only; the engine decides
+            // whether this packet is genuine.
+            current_port_ = port;
+            engine_->handle_packet(now, *src, pkt, *this);
+            current_port_ = 0;
+          } else {
+            engine_->handle_packet(now, pkt, *this);
+          }
+        });
     if (n == 0) break;
   }
   flush();
@@ -107,6 +127,9 @@ ControlOutcome<DirectoryInfo> AinNode::reload(int64_t now_unix) {
   }
   dir_ = r.directory;
   engine_->set_directory(dir_);
+  // Not a reason to refuse the directory (the authority may have dropped
+  // that AIN); ANTs to that responder just find no route until it is back.
+  if (std::string why = check_remote_responders(cfg_, *dir_); !why.empty()) log_.warn("{}", why);
   log_.info("directory reloaded: {} AINs, expires {}", dir_->entries().size(), dir_->expires());
   return ControlOutcome<DirectoryInfo>::ok({dir_->entries().size(), static_cast<int64_t>(dir_->expires())});
 }
@@ -114,6 +137,15 @@ ControlOutcome<DirectoryInfo> AinNode::reload(int64_t now_unix) {
 // ---- Effects ----------------------------------------------------------------
 
 void AinNode::send_packet(const wire::IpAddress& dst, ByteSpan packet) { carrier_->queue(dst, packet); }
+
+void AinNode::peer_authenticated(const wire::IpAddress& src) {
+  // RFC 7296 §2.23 (the rule for IKE, applied to our manually keyed SAs): a
+  // NAT mapping moves only on an authenticated packet, else anyone able to
+  // spoof the peer's address could redirect its traffic. The engine calls
+  // this after the SA (ICV + anti-replay) accepted the packet and before any
+  // reply to it goes out, so the reply already uses the new port.
+  if (current_port_ != 0) carrier_->learn_peer_port(src, current_port_);
+}
 
 void AinNode::deliver_local(ByteSpan datagram) {
   if (!tun_) {

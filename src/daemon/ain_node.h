@@ -28,6 +28,11 @@ struct DirectoryResult {
 };
 DirectoryResult load_directory_file(const AindConfig& cfg, int64_t now_unix);
 
+// Every [[remote_responder]] exit must be an AIN of the directory (the config
+// loader cannot know; docs/protocol.md "Exit delivery"). "" if so, else one
+// message naming the entry and the directory file.
+std::string check_remote_responders(const AindConfig& cfg, const core::Directory& dir);
+
 class AinNode final : public core::Effects, public ControlHandler {
  public:
   AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shared_ptr<const core::Directory> dir,
@@ -51,6 +56,9 @@ class AinNode final : public core::Effects, public ControlHandler {
   void send_packet(const wire::IpAddress& dst, ByteSpan packet) override;
   void deliver_local(ByteSpan datagram) override;
   void on_event(const core::EngineEvent& ev) override;
+  // udp carrier: the packet being handled came from `src` at current_port_
+  // and an SA accepted it, so replies go to that port (RFC 3948 §3).
+  void peer_authenticated(const wire::IpAddress& src) override;
 
   // ControlHandler
   StatusInfo status() override;
@@ -77,6 +85,10 @@ class AinNode final : public core::Effects, public ControlHandler {
   spdlog::logger& log_;
   Time started_;
   Time now_{};  // time of the event being handled
+  // UDP source port of the carrier packet being handled (0: none, ip
+  // carrier, or not inside handle_packet). Learned only on
+  // peer_authenticated, never merely on receipt (RFC 7296 §2.23).
+  uint16_t current_port_ = 0;
   LogLimiter io_log_{5, Duration::s(10)};
   LogLimiter event_log_{20, Duration::s(1)};
 };

@@ -68,6 +68,11 @@ int run(const std::string& config_path, bool check_only) {
     return 1;
   }
 
+  if (std::string why = daemon::check_remote_responders(cfg, *dir.directory); !why.empty()) {
+    std::cerr << "aind: " << config_path << ": " << why << '\n';
+    return 1;
+  }
+
   crypto::SystemRng rng;  // outlives the engine
   const Time started = io::monotonic_now();
   auto engine = core::Engine::create(cfg.engine, dir.directory, rng, started);

@@ -11,6 +11,7 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
   std::unique_ptr<CarrierIo> c(new CarrierIo());
   c->carrier_ = carrier;
   c->udp_port_ = udp_port;
+  c->peer_ports_ = PeerPortTable(udp_port);
   std::optional<io::SysError> first_error;
   for (int family : {AF_INET, AF_INET6}) {
     const char* fam = family == AF_INET ? "IPv4" : "IPv6";
@@ -89,7 +90,9 @@ void CarrierIo::queue(const wire::IpAddress& dst, ByteSpan packet) {
     return;
   }
   if (target->out->full()) flush(*target);
-  const uint16_t port = carrier_ == core::Carrier::udp ? udp_port_ : 0;
+  // RFC 3948 §3: a peer behind a NAT is reached at the port its
+  // authenticated packets came from; everyone else at udp_port.
+  const uint16_t port = carrier_ == core::Carrier::udp ? peer_ports_.port_of(dst) : 0;
   if (!target->out->push(packet, io::SocketAddress::from_ip(dst.bytes(), port))) ++counters_.send_dropped;
 }
 

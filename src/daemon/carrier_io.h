@@ -3,7 +3,9 @@
 //   ip:  raw sockets for IP protocols 51 (AH) and 50 (ESP), IPv4 and IPv6
 //        (io/raw_ip_socket.h); packets in both directions are whole IP packets.
 //   udp: UDP sockets on udp_port (RFC 3948), IPv4 and IPv6; packets are the
-//        UDP payloads, with the peer's address.
+//        UDP payloads, with the peer's address and UDP source port. Packets
+//        go to the port a peer was last authenticated from (a peer behind a
+//        NAT, RFC 3948 §3; daemon/peer_port_table.h), else to udp_port.
 // Outgoing packets queue into preallocated batches and leave with one
 // sendmmsg per socket when the daemon flushes (after each event), or earlier
 // when a batch fills. Nothing here allocates per packet.
@@ -14,7 +16,10 @@
 #include <string>
 #include <vector>
 
+#include <type_traits>
+
 #include "core/engine_api.h"
+#include "daemon/peer_port_table.h"
 #include "io/packet_batch.h"
 #include "io/raw_ip_socket.h"
 #include "io/sys_result.h"
@@ -40,14 +45,30 @@ class CarrierIo {
   std::vector<int> fds() const;
 
   // Receives one batch from fd and hands each packet to `sink`:
-  //   ip:  sink(std::nullopt, whole IP packet)
-  //   udp: sink(sender address, UDP payload)
+  //   ip:  sink(std::nullopt, 0, whole IP packet)
+  //   udp: sink(sender address, sender's UDP port, UDP payload)
+  // A sink taking only (address, packet) is served too (the customer
+  // endpoint talks to one AIN at its fixed port and needs no port).
   // Returns the number of packets (0 = nothing was waiting).
   template <typename Sink>
   size_t receive(int fd, Sink&& sink);
 
-  // Effects::send_packet: queue for the next flush().
+  // Effects::send_packet: queue for the next flush(). udp: to dst's learned
+  // port (learn_peer_port), else to udp_port.
   void queue(const wire::IpAddress& dst, ByteSpan packet);
+
+  // udp carrier, NAT traversal (RFC 3948 §3): `addr` sent a packet that one of
+  // our SAs authenticated from UDP port `port`. Call it ONLY for
+  // authenticated packets (RFC 7296 §2.23: a forged packet must never move a
+  // peer's mapping). ip carrier / port 0: nothing. Bounded by
+  // set_peer_capacity (the number of peers that can authenticate).
+  void learn_peer_port(const wire::IpAddress& addr, uint16_t port) {
+    if (carrier_ == core::Carrier::udp) peer_ports_.learn(addr, port);
+  }
+  void set_peer_capacity(size_t n) { peer_ports_.set_capacity(n); }
+  // Where a udp-carrier packet for `addr` goes now.
+  uint16_t peer_port(const wire::IpAddress& addr) const { return peer_ports_.port_of(addr); }
+  const PeerPortTable& peer_ports() const { return peer_ports_; }
   // Sends everything queued. Failures are counted, never fatal.
   void flush();
 
@@ -71,6 +92,7 @@ class CarrierIo {
 
   core::Carrier carrier_ = core::Carrier::ip;
   uint16_t udp_port_ = 4500;
+  PeerPortTable peer_ports_;
   std::vector<Endpoint> endpoints_;
   io::PacketBatch in_;
   CarrierCounters counters_;
@@ -88,16 +110,24 @@ size_t CarrierIo::receive(int fd, Sink&& sink) {
   }
   counters_.recv_dropped += r->dropped;
   counters_.received += r->done;
+  constexpr bool kWantsPort =
+      std::is_invocable_v<Sink&, const std::optional<wire::IpAddress>&, uint16_t, ByteSpan>;
+  auto deliver = [&](const std::optional<wire::IpAddress>& src, uint16_t port, ByteSpan pkt) {
+    if constexpr (kWantsPort)
+      sink(src, port, pkt);
+    else
+      sink(src, pkt);
+  };
   for (size_t i = 0; i < in_.size(); ++i) {
     if (e->raw) {
-      sink(std::optional<wire::IpAddress>{}, in_.packet(i));
+      deliver(std::optional<wire::IpAddress>{}, 0, in_.packet(i));
     } else {
       auto src = wire::IpAddress::from_bytes(in_.peer(i).ip_bytes());
       if (!src) {
         ++counters_.recv_dropped;
         continue;
       }
-      sink(std::optional<wire::IpAddress>{*src}, in_.packet(i));
+      deliver(std::optional<wire::IpAddress>{*src}, in_.peer(i).port(), in_.packet(i));
     }
   }
   return in_.size();

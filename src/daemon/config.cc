@@ -161,7 +161,9 @@ class ConfigReader {
 
   AindConfig read(const toml::table& root) {
     AindConfig c;
-    Section top(root, "", {"node", "directory", "network", "ant", "control", "log", "pvt", "customer", "responder"});
+    Section top(root, "",
+                {"node", "directory", "network", "ant", "control", "log", "pvt", "customer", "responder",
+                 "remote_responder"});
     read_node(top, c);
     read_directory(top, c);
     read_network(top, c);
@@ -189,6 +191,7 @@ class ConfigReader {
     read_pvts(top, c);
     read_customers(top, "customer", c);
     read_customers(top, "responder", c);
+    read_remote_responders(top, c);
     return c;
   }
 
@@ -346,6 +349,45 @@ class ConfigReader {
       cu.out = bundle(s, "out");
       cu.in = bundle(s, "in");
       c.engine.customers.push_back(std::move(cu));
+    }
+  }
+
+  // [[remote_responder]]: a registered responder behind another AIN's exit
+  // (paper §4.4, §5.3). The directory does not list customers, so the
+  // entrance learns here which destinations go to which exit, named in CREATE
+  // by responder id (docs/protocol.md "Exit delivery"). Whether `exit` is in
+  // the directory is checked once the directory is loaded
+  // (check_remote_responders, daemon/ain_node.h).
+  void read_remote_responders(const Section& top, AindConfig& c) {
+    const toml::array* arr = table_array(top, "remote_responder");
+    if (!arr) return;
+    std::map<std::string, SpiUse> served;  // prefix -> where it was first given
+    size_t i = 0;
+    for (const toml::node& n : *arr) {
+      Section s(*n.as_table(), "remote_responder[" + std::to_string(i++) + "]", {"exit", "responder_id", "serves"});
+      core::RemoteResponder rr;
+      const toml::node& ex = s.require("exit");
+      rr.exit = static_cast<core::NodeId>(s.integer_at(ex, "exit", 1, std::numeric_limits<uint32_t>::max()));
+      // The engine never routes to itself as exit; a responder of this AIN is a [[responder]].
+      if (rr.exit == c.engine.self)
+        fail(line_of(ex), s.field("exit"), "is this node's own id (a responder of this AIN is a [[responder]])");
+      rr.responder_id =
+          static_cast<uint32_t>(s.integer("responder_id", 1, std::numeric_limits<uint32_t>::max()));
+      rr.serves = prefixes(s, "serves", true);
+      if (rr.serves.empty())
+        fail(line_of(*s.get("serves")), s.field("serves"), "a remote responder must serve at least one prefix");
+      // The engine takes the first match; the same prefix twice would silently
+      // ignore the second entry.
+      const toml::array& texts = *s.get("serves")->as_array();
+      for (size_t k = 0; k < rr.serves.size(); ++k) {
+        const std::string f = s.field("serves") + "[" + std::to_string(k) + "]";
+        const int64_t line = line_of(texts[k]);
+        if (auto [it, fresh] = served.emplace(rr.serves[k].to_string(), SpiUse{f, line}); !fresh)
+          fail(line, f,
+               "prefix " + rr.serves[k].to_string() + " is already served by " + it->second.field + " (line " +
+                   std::to_string(it->second.line) + ")");
+      }
+      c.engine.remote_responders.push_back(std::move(rr));
     }
   }
 

@@ -1,0 +1,90 @@
+// PeerPortTable: the UDP port each IPsec peer last sent an authenticated
+// packet from, for the udp carrier (RFC 3948). A peer behind a NAT that
+// rewrote its source port 4500 is reachable only at the mapped port: RFC 3948
+// §3 (and RFC 3947 §3) identify a NAT-T peer by address *and* port, and
+// replies must go to the port the NAT allocated.
+//
+// Only authenticated packets may update an entry (the caller's duty; aind
+// learns from core::Effects::peer_authenticated): as RFC 7296 §2.23 says for
+// IKE, updating the mapping from an unauthenticated packet would let anyone
+// who can spoof the peer's address redirect its traffic.
+//
+// Bounded: only configured PVT peers and customers can authenticate, so the
+// capacity is their number. Learning a new address allocates one map node;
+// updating or looking up a known one allocates nothing (packet path). When a
+// new address arrives at a full table (a peer's directory address changed),
+// the entry learned longest ago gives way.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+
+#include "wire/ip_address.h"
+
+namespace ainet::daemon {
+
+class PeerPortTable {
+ public:
+  explicit PeerPortTable(uint16_t default_port = 4500, size_t capacity = 0) : default_port_(default_port) {
+    set_capacity(capacity);
+  }
+
+  // Not on the packet path: sizes the table once (at start).
+  void set_capacity(size_t capacity) {
+    capacity_ = capacity;
+    ports_.reserve(capacity);
+    while (ports_.size() > capacity_) evict_oldest();
+  }
+
+  // `addr` sent an authenticated packet from `port`. Port 0 (no UDP: the ip
+  // carrier) and a zero capacity learn nothing.
+  void learn(const wire::IpAddress& addr, uint16_t port) {
+    if (port == 0 || capacity_ == 0) return;
+    ++clock_;
+    if (auto it = ports_.find(addr); it != ports_.end()) {
+      if (it->second.port != port) ++changes_;
+      it->second = {port, clock_};
+      return;
+    }
+    if (ports_.size() >= capacity_) evict_oldest();
+    ports_.emplace(addr, Slot{port, clock_});
+    if (port != default_port_) ++changes_;
+  }
+
+  // Where packets for `addr` go: the learned port, else the default (4500).
+  uint16_t port_of(const wire::IpAddress& addr) const {
+    if (ports_.empty()) return default_port_;
+    auto it = ports_.find(addr);
+    return it == ports_.end() ? default_port_ : it->second.port;
+  }
+
+  size_t size() const { return ports_.size(); }
+  size_t capacity() const { return capacity_; }
+  uint16_t default_port() const { return default_port_; }
+  // Times a peer's port moved away from what was known (a NAT mapping seen or changed).
+  uint64_t changes() const { return changes_; }
+  uint64_t evictions() const { return evictions_; }
+
+ private:
+  struct Slot {
+    uint16_t port = 0;
+    uint64_t learned = 0;  // clock_ at the last learn
+  };
+
+  void evict_oldest() {
+    auto oldest = ports_.begin();
+    for (auto it = ports_.begin(); it != ports_.end(); ++it)
+      if (it->second.learned < oldest->second.learned) oldest = it;
+    if (oldest == ports_.end()) return;
+    ports_.erase(oldest);
+    ++evictions_;
+  }
+
+  uint16_t default_port_;
+  size_t capacity_ = 0;
+  uint64_t clock_ = 0;
+  uint64_t changes_ = 0, evictions_ = 0;
+  std::unordered_map<wire::IpAddress, Slot> ports_;
+};
+
+}  // namespace ainet::daemon
