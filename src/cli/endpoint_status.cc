@@ -80,7 +80,10 @@ void print_endpoint_status(const json& r, std::ostream& out) {
     for (size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
   auto line = [&](const std::vector<std::string>& row) {
     out << "   ";
-    for (size_t i = 0; i < row.size(); ++i) out << ' ' << row[i] << std::string(w[i] - row[i].size() + 1, ' ');
+    for (size_t i = 0; i < row.size(); ++i) {
+      out << ' ' << row[i];
+      if (i + 1 < row.size()) out << std::string(w[i] - row[i].size() + 1, ' ');  // no trailing blanks
+    }
     out << '\n';
   };
   line(header);
