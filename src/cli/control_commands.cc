@@ -85,7 +85,7 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
     for (const json& p : r.value("pvts", json::array()))
       rows.push_back({text(p, "peer"), text(p, "address"), text(p, "up"), hex_spi(p, "esp_spi_in"),
                       hex_spi(p, "esp_spi_out"), text(p, "packets_in"), text(p, "packets_out"),
-                      text(p, "last_seen_ms")});
+                      p.value("last_seen_ms", int64_t{-1}) < 0 ? "never" : text(p, "last_seen_ms")});
     table(out, {"PEER", "ADDRESS", "UP", "ESP-IN", "ESP-OUT", "PKTS-IN", "PKTS-OUT", "LAST-SEEN-MS"}, rows);
   } else if (cmd == "list_tvts") {
     for (const json& t : r.value("tvts", json::array()))
@@ -103,6 +103,15 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
       rows.push_back({text(c, "id"), text(c, "name"), text(c, "role"), text(c, "tunnel_address"),
                       text(c, "serves"), text(c, "packets_in"), text(c, "packets_out")});
     table(out, {"ID", "NAME", "ROLE", "TUNNEL", "SERVES", "PKTS-IN", "PKTS-OUT"}, rows);
+  } else if (cmd == "list_sas") {
+    for (const json& s : r.value("sas", json::array())) {
+      const bool tvt = text(s, "kind") == "tvt";
+      rows.push_back({text(s, "kind"), text(s, "link"), text(s, "proto"), text(s, "src") + " -> " + text(s, "dst"),
+                      text(s, "spi"), text(s, "enc") == "none" ? text(s, "auth") : text(s, "enc"),
+                      tvt ? text(s, "ant") + "/" + text(s, "direction") : "-", tvt ? text(s, "seq") : "-",
+                      text(s, "enc_key") != "-" || text(s, "auth_key") != "-" ? "yes" : "no"});
+    }
+    table(out, {"KIND", "PEER", "PROTO", "SRC -> DST", "SPI", "ALGORITHM", "ANT/DIR", "SEQ", "KEYS"}, rows);
   } else if (cmd == "create_ant") {
     out << "ANT " << text(r, "ant") << " is being created\n";
   } else if (cmd == "destroy_ant") {
@@ -112,6 +121,31 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
   } else {
     out << r.dump(2) << '\n';
   }
+}
+
+void print_sa_txt(const json& r, std::ostream& out) {
+  // docs/pcap.md "sa.txt format (v1)": the required fields, then esn/seq,
+  // which a checker needs for the high half of ESN sequence numbers.
+  out << "# ainet sa.txt v1 (ainctl sas --sa-txt)\n";
+  for (const json& s : r.value("sas", json::array())) {
+    out << "sa";
+    for (const char* k : {"kind", "link", "proto", "src", "dst", "spi", "encap", "enc", "enc_key", "auth", "auth_key"})
+      out << ' ' << k << '=' << text(s, k);
+    if (s.value("esn", false)) out << " esn=yes seq=" << text(s, "seq");
+    out << '\n';
+  }
+}
+
+int sas_command(daemon::ControlClient& client, bool keys, bool sa_txt, bool as_json, std::ostream& out,
+                std::ostream& err) {
+  if (!sa_txt || as_json) return control_command(client, "list_sas", {{"keys", keys}}, as_json, out, err);
+  daemon::ControlReply reply = client.call("list_sas", {{"keys", keys}});
+  if (!reply.ok) {
+    err << "ainctl: " << reply.error_code << ": " << reply.error_message << '\n';
+    return 1;
+  }
+  print_sa_txt(reply.result, out);
+  return 0;
 }
 
 int control_command(daemon::ControlClient& client, std::string_view cmd, const json& args, bool as_json,

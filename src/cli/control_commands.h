@@ -15,6 +15,13 @@ namespace ainet::cli {
 int control_command(daemon::ControlClient& client, std::string_view cmd, const nlohmann::json& args,
                     bool as_json, std::ostream& out, std::ostream& err);
 
+// `ainctl sas`: list_sas as a table, as sa.txt lines (docs/pcap.md, v1) with
+// sa_txt, or as JSON.
+int sas_command(daemon::ControlClient& client, bool keys, bool sa_txt, bool as_json, std::ostream& out,
+                std::ostream& err);
+// sa.txt lines for a list_sas result.
+void print_sa_txt(const nlohmann::json& result, std::ostream& out);
+
 // Human-readable forms of each command's result.
 void print_result(std::string_view cmd, const nlohmann::json& result, std::ostream& out);
 

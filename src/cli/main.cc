@@ -5,6 +5,7 @@
 //   ainctl directory sign --key authority.key body.toml > directory.toml
 //   ainctl directory verify --authority <64 hex> directory.toml
 //   ainctl [--socket PATH] [--json] status|pvts|tvts|ants|customers|reload
+//   ainctl [--socket PATH] [--json] sas [--keys] [--sa-txt]
 //   ainctl ant create --customer ID --src ADDR --dst ADDR [--route 1,4,6]
 //   ainctl ant destroy HANDLE
 #include <sys/stat.h>
@@ -72,6 +73,11 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, const char*>> simple_cmds;
   for (const Simple& s : simple) simple_cmds.emplace_back(app.add_subcommand(s.name, s.help), s.cmd);
 
+  auto* sas = app.add_subcommand("sas", "list every SA (PVT, customer, TVT) as in sa.txt (docs/pcap.md)");
+  bool sa_keys = false, sa_txt = false;
+  sas->add_flag("--keys", sa_keys, "include the keys (aind needs [control] export_keys = true)");
+  sas->add_flag("--sa-txt", sa_txt, "print sa.txt lines (for tshark/scapy, tests/e2e/sa_tool.py) instead of a table");
+
   auto* ant = app.add_subcommand("ant", "create or destroy an ANT");
   ant->require_subcommand(1);
   uint32_t customer = 0;
@@ -105,6 +111,8 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, cmd] : simple_cmds)
     if (*sub) return ainet::cli::control_command(*client, cmd, nullptr, as_json, std::cout, std::cerr);
+  if (*sas)
+    return ainet::cli::sas_command(*client, sa_keys, sa_txt, as_json, std::cout, std::cerr);
   if (*create) {
     nlohmann::json args{{"customer", customer}, {"src", src}, {"dst", dst}};
     if (!route.empty()) args["route"] = route;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/sa_listing.h"
 #include "io/clock.h"
 
 namespace ainet::daemon {
@@ -231,6 +232,9 @@ std::vector<PvtRow> AinNode::list_pvts() {
     r.up = p.up;
     r.packets_in = p.packets_in;
     r.packets_out = p.packets_out;
+    r.bytes_in = p.bytes_in;
+    r.bytes_out = p.bytes_out;
+    if (p.last_heard) r.last_seen_ms = (io::monotonic_now() - *p.last_heard).ns / 1'000'000;
     for (const core::PvtConfig& pc : cfg_.engine.pvts) {
       if (pc.peer != p.peer) continue;
       r.esp_spi_in = pc.in.esp_spi;
@@ -284,6 +288,8 @@ std::vector<AntRow> AinNode::list_ants() {
     r.packets_bwd = a.packets_bwd;
     r.bytes_fwd = a.bytes_fwd;
     r.bytes_bwd = a.bytes_bwd;
+    r.datagram_bytes_fwd = a.datagram_bytes_fwd;
+    r.datagram_bytes_bwd = a.datagram_bytes_bwd;
     r.age_s = (now - a.created).ns / 1'000'000'000;
     r.idle_s = (now - a.last_active).ns / 1'000'000'000;
     rows.push_back(std::move(r));
@@ -311,9 +317,15 @@ std::vector<CustomerRow> AinNode::list_customers() {
   return rows;
 }
 
+ControlOutcome<std::vector<SaRow>> AinNode::list_sas(bool with_keys) {
+  if (with_keys && !cfg_.export_keys)
+    return ControlOutcome<std::vector<SaRow>>::fail(
+        "unavailable", "key export is off; set export_keys = true in [control] of the config to allow it");
+  if (!dir_) return ControlOutcome<std::vector<SaRow>>::fail("unavailable", "no directory loaded");
+  return ControlOutcome<std::vector<SaRow>>::ok(list_sa_rows(cfg_, *engine_, *dir_, with_keys));
+}
+
 ControlOutcome<uint64_t> AinNode::create_ant(const CreateAntRequest& req) {
-  if (!req.route.empty())
-    return ControlOutcome<uint64_t>::fail("invalid", "explicit routes are not supported yet; omit \"route\"");
   auto src = wire::IpAddress::parse(req.src);
   auto dst = wire::IpAddress::parse(req.dst);
   if (!src || !dst) return ControlOutcome<uint64_t>::fail("invalid", "src and dst must be IP addresses");
@@ -321,10 +333,21 @@ ControlOutcome<uint64_t> AinNode::create_ant(const CreateAntRequest& req) {
     return ControlOutcome<uint64_t>::fail("invalid", "src and dst must be of the same address family");
   const Time now = io::monotonic_now();
   now_ = now;
-  auto h = engine_->create_ant(now, req.customer, *src, *dst, *this);
+  auto h = engine_->create_ant(now, req.customer, *src, *dst, *this, req.route);
   flush();
   if (!h) {
     const Errc e = h.error();
+    if (!req.route.empty()) {
+      // core::check_route's refusals, in the operator's words.
+      const char* why = e == Errc::invalid_argument ? "the route must start at this AIN, have 2..9 AINs and no loop"
+                        : e == Errc::not_found      ? "an AIN or a PVT link of the route is not in the directory, "
+                                                      "or the first link is down (or no such customer)"
+                        : e == Errc::unsupported    ? "the last AIN of the route is not an exit for dst"
+                        : e == Errc::exists         ? "an ANT for this src/dst already runs on another route"
+                                                    : nullptr;
+      if (why) return ControlOutcome<uint64_t>::fail(e == Errc::exists ? "failed" : "invalid",
+                                                     "create_ant: " + std::string(why));
+    }
     return ControlOutcome<uint64_t>::fail(e == Errc::not_found ? "not_found" : "failed",
                                           "create_ant: " + std::string(to_string(e)));
   }

@@ -66,6 +66,7 @@ class AinNode final : public core::Effects, public ControlHandler {
   std::vector<TvtRow> list_tvts() override;
   std::vector<AntRow> list_ants() override;
   std::vector<CustomerRow> list_customers() override;
+  ControlOutcome<std::vector<SaRow>> list_sas(bool with_keys) override;
   ControlOutcome<uint64_t> create_ant(const CreateAntRequest& req) override;
   ControlOutcome<Done> destroy_ant(uint64_t handle) override;
   ControlOutcome<DirectoryInfo> reload_directory() override;

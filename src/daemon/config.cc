@@ -169,8 +169,9 @@ class ConfigReader {
     read_network(top, c);
     read_ant(top, c);
     if (const toml::table* t = top.table("control", false)) {
-      Section s(*t, "control", {"socket"});
+      Section s(*t, "control", {"socket", "export_keys"});
       c.control_socket = s.string_or("socket", c.control_socket);
+      c.export_keys = s.boolean_or("export_keys", c.export_keys);
       if (c.control_socket.empty() || c.control_socket.size() >= 108)
         fail(line_of(*s.get("socket")), s.field("socket"), "expected a Unix socket path of 1..107 characters");
     }

@@ -38,6 +38,9 @@ struct AindConfig {
   std::string tun_name = "ain0";
   int tun_mtu = 1500;
   std::string control_socket = "/run/ainet/aind.sock";
+  // list_sas may return keys (docs/pcap.md); for test beds and debugging
+  // only: anyone with the socket can then decrypt captures of this AIN.
+  bool export_keys = false;
   LogLevel log_level = LogLevel::info;
 };
 

@@ -53,7 +53,8 @@ struct AntRow {
   std::string inner_src, inner_dst;  // entrance/exit only; empty otherwise
   std::vector<uint32_t> route;       // entrance only
   uint32_t prev = 0, next = 0;       // 0 = customer / local delivery
-  uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
+  uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;  // cells, same at every hop
+  uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;  // entrance/exit: inner datagram bytes
   int64_t age_s = 0, idle_s = 0;
 };
 
@@ -64,6 +65,26 @@ struct CustomerRow {
   std::string tunnel_address;
   std::vector<std::string> serves;
   uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
+};
+
+// One SA as a line of sa.txt (docs/pcap.md): text fields named as there.
+// TVT rows also say which ANT, neighbour and direction they belong to, and
+// the sequence number reached, which an ESN checker needs (RFC 4303 §2.2.1:
+// the high 32 bits never cross the wire).
+struct SaRow {
+  std::string kind;     // "pvt" | "customer" | "tvt"
+  std::string link;     // peer name: "ain<id>" or the customer's name
+  std::string proto;    // "esp" | "ah"
+  std::string src, dst;
+  uint32_t spi = 0;
+  std::string encap;    // "none" | "udp:<sport>:<dport>"
+  std::string enc, enc_key, auth, auth_key;  // key "-" when none or not exported
+  bool inbound = false;
+  bool esn = false;
+  uint64_t seq = 0;     // tvt: last sent (outbound) or highest accepted (inbound)
+  uint64_t ant = 0;     // tvt only
+  uint32_t peer = 0;    // pvt/tvt: the neighbour AIN; customer: its id
+  std::string direction;  // tvt: "fwd" | "bwd"
 };
 
 struct CreateAntRequest {
@@ -102,6 +123,8 @@ class ControlHandler {
   virtual std::vector<TvtRow> list_tvts() = 0;
   virtual std::vector<AntRow> list_ants() = 0;
   virtual std::vector<CustomerRow> list_customers() = 0;
+  // with_keys: include key material; refused unless key export is on.
+  virtual ControlOutcome<std::vector<SaRow>> list_sas(bool with_keys) = 0;
   virtual ControlOutcome<uint64_t> create_ant(const CreateAntRequest& req) = 0;
   virtual ControlOutcome<Done> destroy_ant(uint64_t handle) = 0;
   virtual ControlOutcome<DirectoryInfo> reload_directory() = 0;

@@ -59,6 +59,8 @@ void to_json(json& j, const AntRow& v) {
            {"packets_bwd", v.packets_bwd},
            {"bytes_fwd", v.bytes_fwd},
            {"bytes_bwd", v.bytes_bwd},
+           {"datagram_bytes_fwd", v.datagram_bytes_fwd},
+           {"datagram_bytes_bwd", v.datagram_bytes_bwd},
            {"age_s", v.age_s},
            {"idle_s", v.idle_s}};
 }
@@ -73,6 +75,21 @@ void to_json(json& j, const CustomerRow& v) {
            {"packets_out", v.packets_out},
            {"bytes_in", v.bytes_in},
            {"bytes_out", v.bytes_out}};
+}
+
+void to_json(json& j, const SaRow& v) {
+  // docs/pcap.md: the fields of an sa.txt line, the SPI as 0x + 8 hex digits.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string spi = "0x";
+  for (int s = 28; s >= 0; s -= 4) spi += kHex[(v.spi >> s) & 15];
+  j = json{{"kind", v.kind},       {"link", v.link},   {"proto", v.proto},         {"src", v.src},
+           {"dst", v.dst},         {"spi", spi},       {"encap", v.encap},         {"enc", v.enc},
+           {"enc_key", v.enc_key}, {"auth", v.auth},   {"auth_key", v.auth_key},   {"inbound", v.inbound},
+           {"esn", v.esn},         {"seq", v.seq},     {"peer", v.peer}};
+  if (v.kind == "tvt") {
+    j["ant"] = v.ant;
+    j["direction"] = v.direction;
+  }
 }
 
 void to_json(json& j, const DirectoryInfo& v) { j = json{{"ains", v.ains}, {"expires", v.expires}}; }
@@ -135,6 +152,15 @@ std::string dispatch_control_line(ControlHandler& h, std::string_view line) {
   if (cmd == "list_tvts") return ok_line(id, {{"tvts", h.list_tvts()}});
   if (cmd == "list_ants") return ok_line(id, {{"ants", h.list_ants()}});
   if (cmd == "list_customers") return ok_line(id, {{"customers", h.list_customers()}});
+  if (cmd == "list_sas") {
+    bool keys = false;
+    if (auto it = args.find("keys"); it != args.end()) {
+      if (!it->is_boolean()) return control_error_line(id, "bad_request", "list_sas: \"keys\" must be true or false");
+      keys = it->get<bool>();
+    }
+    auto o = h.list_sas(keys);
+    return outcome_line(id, o, o.value ? json{{"sas", *o.value}} : json());
+  }
   if (cmd == "create_ant") {
     CreateAntRequest r;
     uint64_t customer = 0;

@@ -39,6 +39,7 @@ void to_json(nlohmann::json& j, const PvtRow& v);
 void to_json(nlohmann::json& j, const TvtRow& v);
 void to_json(nlohmann::json& j, const AntRow& v);
 void to_json(nlohmann::json& j, const CustomerRow& v);
+void to_json(nlohmann::json& j, const SaRow& v);
 void to_json(nlohmann::json& j, const DirectoryInfo& v);
 
 }  // namespace ainet::daemon

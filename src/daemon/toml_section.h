@@ -74,6 +74,12 @@ class Section {
     const toml::node* n = get(key);
     return n ? integer_at(*n, key, lo, hi) : def;
   }
+  bool boolean_or(std::string_view key, bool def) const {
+    const toml::node* n = get(key);
+    if (!n) return def;
+    if (!n->is_boolean()) fail(line_of(*n), field(key), "expected true or false, got " + type_name(*n));
+    return n->as_boolean()->get();
+  }
   std::string string(std::string_view key) const { return string_at(require(key), key); }
   std::string string_or(std::string_view key, std::string def) const {
     const toml::node* n = get(key);

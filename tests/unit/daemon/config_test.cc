@@ -299,3 +299,22 @@ TEST(ConfigError, NonAsciiByte) {
 
 }  // namespace
 }  // namespace ainet::daemon
+
+namespace ainet::daemon {
+namespace {
+
+// [control] export_keys: off unless asked for; a non-boolean is refused with
+// the line and field.
+TEST(Config, ExportKeysIsOffByDefaultAndMustBeABoolean) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.config.export_keys);
+  r = parse_config(base_config() + "[control]\nexport_keys = true\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.config.export_keys);
+  EXPECT_EQ(error_of(base_config() + "[control]\nexport_keys = \"yes\"\n"),
+            "aind.toml:22: control.export_keys: expected true or false, got a string");
+}
+
+}  // namespace
+}  // namespace ainet::daemon

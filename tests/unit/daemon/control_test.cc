@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <thread>
 
 #include "daemon/control_client.h"
@@ -51,6 +52,27 @@ class FakeHandler : public ControlHandler {
     c.role = "initiator";
     return {c};
   }
+  ControlOutcome<std::vector<SaRow>> list_sas(bool with_keys) override {
+    asked_keys = with_keys;
+    if (with_keys) return ControlOutcome<std::vector<SaRow>>::fail("unavailable", "key export is off");
+    SaRow r;
+    r.kind = "tvt";
+    r.link = "ain2";
+    r.proto = "ah";
+    r.src = "10.0.0.1";
+    r.dst = "10.0.0.2";
+    r.spi = 0x0a0b0c;
+    r.encap = "none";
+    r.enc = "none";
+    r.enc_key = "-";
+    r.auth = "hmac-sha256-128";
+    r.auth_key = "-";
+    r.esn = true;
+    r.seq = (uint64_t{5} << 32) | 9;
+    r.ant = 42;
+    r.direction = "fwd";
+    return ControlOutcome<std::vector<SaRow>>::ok({r});
+  }
   ControlOutcome<uint64_t> create_ant(const CreateAntRequest& r) override {
     last_create = r;
     if (r.customer != 10) return ControlOutcome<uint64_t>::fail("not_found", "no customer 99");
@@ -65,6 +87,7 @@ class FakeHandler : public ControlHandler {
   }
   CreateAntRequest last_create;
   uint64_t destroyed = 0;
+  std::optional<bool> asked_keys;
 };
 
 class ControlTest : public ::testing::Test {
@@ -125,6 +148,32 @@ TEST_F(ControlTest, StatusAndListsRoundTrip) {
   r = client.call("version");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.result["protocol"], kControlProtocolVersion);
+}
+
+// list_sas rows carry exactly the sa.txt fields (docs/pcap.md), the SPI as
+// 0x + 8 hex digits; "keys" must be a boolean and reaches the handler.
+TEST_F(ControlTest, ListSasUsesTheSaTxtFieldsAndPassesTheKeysFlag) {
+  start();
+  ControlReply r = client.call("list_sas");
+  ASSERT_TRUE(r.ok) << r.error_message;
+  EXPECT_EQ(handler.asked_keys, false);
+  ASSERT_EQ(r.result["sas"].size(), 1u);
+  const json& s = r.result["sas"][0];
+  for (const char* k : {"kind", "link", "proto", "src", "dst", "spi", "encap", "enc", "enc_key", "auth", "auth_key"})
+    EXPECT_TRUE(s.contains(k) && s[k].is_string()) << k;
+  EXPECT_EQ(s["spi"], "0x000a0b0c");
+  EXPECT_EQ(s["seq"], (uint64_t{5} << 32) | 9);
+  EXPECT_EQ(s["esn"], true);
+  EXPECT_EQ(s["ant"], 42);
+  EXPECT_EQ(s["direction"], "fwd");
+  r = client.call("list_sas", {{"keys", true}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_code, "unavailable");
+  EXPECT_EQ(handler.asked_keys, true);
+  handler.asked_keys.reset();
+  r = client.call("list_sas", {{"keys", "yes"}});
+  EXPECT_EQ(r.error_code, "bad_request");
+  EXPECT_FALSE(handler.asked_keys.has_value());
 }
 
 TEST_F(ControlTest, CreateAndDestroyReachTheHandler) {
