@@ -19,7 +19,8 @@ std::string field(const json& j, const char* key) {
   if (it->is_string()) return it->get<std::string>();
   if (it->is_array()) {
     std::string s;
-    for (const json& e : *it) s += (s.empty() ? "" : ", ") + (e.is_string() ? e.get<std::string>() : e.dump());
+    for (const json& e : *it)
+      s += (s.empty() ? "" : ", ") + (e.is_string() ? e.get<std::string>() : e.dump());
     return s.empty() ? "-" : s;
   }
   return it->dump();
@@ -35,15 +36,17 @@ std::string spi(const json& j, const char* key) {
 
 }  // namespace
 
-bool is_endpoint_status(const json& r) { return r.is_object() && r.value("kind", json()) == "endpoint"; }
+bool is_endpoint_status(const json& r) {
+  return r.is_object() && r.value("kind", json()) == "endpoint";
+}
 
 void print_endpoint_status(const json& r, std::ostream& out) {
   out << "endpoint " << field(r, "name") << " (" << field(r, "role") << ", anonymity option "
       << field(r, "anonymity_option") << "), up " << field(r, "uptime_s") << " s\n";
   out << "  tun:      " << field(r, "tun_name") << " (mtu " << field(r, "tun_mtu") << "), inner "
       << field(r, "inner_addresses") << ", routes " << field(r, "routes") << '\n';
-  out << "  ain:      " << field(r, "ain_address") << " from " << field(r, "tunnel_address") << ", carrier "
-      << field(r, "carrier");
+  out << "  ain:      " << field(r, "ain_address") << " from " << field(r, "tunnel_address")
+      << ", carrier " << field(r, "carrier");
   if (field(r, "carrier") == "udp") out << " (port " << field(r, "udp_port") << ')';
   out << '\n';
   out << "  tunnel:   esp out " << spi(r, "esp_spi_out") << " in " << spi(r, "esp_spi_in");
@@ -69,11 +72,12 @@ void print_endpoint_status(const json& r, std::ostream& out) {
     out << " (table full: " << o->dump() << " datagrams of unlisted pairs)";
   out << '\n';
   if (flows.empty()) return;
-  const std::vector<std::string> header{"SRC", "DST", "PKTS-OUT", "BYTES-OUT", "PKTS-IN", "BYTES-IN"};
+  const std::vector<std::string> header{"SRC",       "DST",     "PKTS-OUT",
+                                        "BYTES-OUT", "PKTS-IN", "BYTES-IN"};
   std::vector<std::vector<std::string>> rows;
   for (const json& f : flows)
-    rows.push_back({field(f, "src"), field(f, "dst"), field(f, "packets_out"), field(f, "bytes_out"),
-                    field(f, "packets_in"), field(f, "bytes_in")});
+    rows.push_back({field(f, "src"), field(f, "dst"), field(f, "packets_out"),
+                    field(f, "bytes_out"), field(f, "packets_in"), field(f, "bytes_in")});
   std::vector<size_t> w(header.size());
   for (size_t i = 0; i < header.size(); ++i) w[i] = header[i].size();
   for (const auto& row : rows)
@@ -82,7 +86,8 @@ void print_endpoint_status(const json& r, std::ostream& out) {
     out << "   ";
     for (size_t i = 0; i < row.size(); ++i) {
       out << ' ' << row[i];
-      if (i + 1 < row.size()) out << std::string(w[i] - row[i].size() + 1, ' ');  // no trailing blanks
+      if (i + 1 < row.size())
+        out << std::string(w[i] - row[i].size() + 1, ' ');  // no trailing blanks
     }
     out << '\n';
   };

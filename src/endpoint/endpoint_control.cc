@@ -9,8 +9,9 @@ namespace ainet::endpoint {
 
 using nlohmann::json;
 
-EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters& dp, const FlowTable& flows,
-                               const EndpointIoCounters& io, int64_t uptime_s) {
+EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters& dp,
+                               const FlowTable& flows, const EndpointIoCounters& io,
+                               int64_t uptime_s) {
   EndpointStatus s;
   s.name = cfg.name;
   s.role = cfg.role == Role::initiator ? "initiator" : "responder";
@@ -51,7 +52,8 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
     if (dp.open_failed_by[e] != 0)
       s.drops["open_" + std::string(to_string(static_cast<Errc>(e)))] = dp.open_failed_by[e];
   flows.for_each([&](const FlowPair& p) {
-    s.flows.push_back({p.src.to_string(), p.dst.to_string(), p.packets_out, p.bytes_out, p.packets_in, p.bytes_in});
+    s.flows.push_back({p.src.to_string(), p.dst.to_string(), p.packets_out, p.bytes_out,
+                       p.packets_in, p.bytes_in});
   });
   s.flows_overflow = flows.overflow();
   return s;
@@ -126,14 +128,16 @@ std::string dispatch_endpoint_control_line(EndpointControlHandler& h, std::strin
     return daemon::control_error_line(id, "bad_request", "\"args\" must be an object");
 
   if (cmd == "version")
-    return ok_line(id, {{"protocol", daemon::kControlProtocolVersion}, {"ain-endpoint", kEndpointVersion}});
+    return ok_line(
+        id, {{"protocol", daemon::kControlProtocolVersion}, {"ain-endpoint", kEndpointVersion}});
   if (cmd == "status") return ok_line(id, status_json(h.status()));
   if (cmd == "list_flows") {
     const EndpointStatus s = h.status();
     return ok_line(id, {{"flows", flows_json(s.flows)}, {"flows_overflow", s.flows_overflow}});
   }
   return daemon::control_error_line(
-      id, "unknown_command", "unknown command \"" + cmd + "\" (ain-endpoint serves version, status, list_flows)");
+      id, "unknown_command",
+      "unknown command \"" + cmd + "\" (ain-endpoint serves version, status, list_flows)");
 }
 
 }  // namespace ainet::endpoint

@@ -22,7 +22,7 @@ inline constexpr const char* kEndpointVersion = "0.1.0";
 
 // Counters kept outside the datapath: the TUN and the carrier sockets.
 struct EndpointIoCounters {
-  uint64_t tun_dropped = 0;                            // TUN read/write refused or truncated
+  uint64_t tun_dropped = 0;                             // TUN read/write refused or truncated
   uint64_t carrier_sent = 0, carrier_send_dropped = 0;  // packets to the AIN
   uint64_t carrier_received = 0, carrier_recv_dropped = 0;
 };
@@ -43,7 +43,8 @@ struct EndpointStatus {
   int tun_mtu = 0;
   std::vector<std::string> inner_addresses, routes;
   uint32_t esp_spi_out = 0, esp_spi_in = 0;
-  std::optional<uint32_t> ah_spi_out, ah_spi_in;  // none on the udp carrier (RFC 3948 carries no AH)
+  // None on the udp carrier: RFC 3948 carries ESP alone.
+  std::optional<uint32_t> ah_spi_out, ah_spi_in;
   int64_t uptime_s = 0;
   uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;  // inner datagrams
   uint64_t carrier_packets_in = 0, carrier_packets_out = 0;
@@ -53,8 +54,9 @@ struct EndpointStatus {
 };
 
 // Collects the status from the endpoint's state.
-EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters& dp, const FlowTable& flows,
-                               const EndpointIoCounters& io, int64_t uptime_s);
+EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters& dp,
+                               const FlowTable& flows, const EndpointIoCounters& io,
+                               int64_t uptime_s);
 
 // What the control socket asks of a running endpoint.
 class EndpointControlHandler {

@@ -253,7 +253,9 @@ int run(const std::string& path, bool check_only) {
   // destructor (before every return below) removes it.
   std::optional<daemon::ControlServer> control;
   if (!cfg.control_socket.empty()) {
-    control.emplace(ev, [&node](std::string_view line) { return endpoint::dispatch_endpoint_control_line(node, line); });
+    control.emplace(ev, [&node](std::string_view line) {
+      return endpoint::dispatch_endpoint_control_line(node, line);
+    });
     // Its directory is created 0700 when missing, as aind does for its own.
     if (const size_t slash = cfg.control_socket.rfind('/'); slash != std::string::npos && slash > 0)
       ::mkdir(cfg.control_socket.substr(0, slash).c_str(), 0700);  // EEXIST is fine; bind() reports the rest

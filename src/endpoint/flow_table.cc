@@ -42,7 +42,8 @@ std::optional<InnerPair> inner_pair(ByteSpan inner) {
 
 FlowTable::FlowTable(size_t capacity) : slots_(capacity == 0 ? 1 : capacity) {}
 
-FlowTable::Slot* FlowTable::find(const wire::IpAddress& src, const wire::IpAddress& dst, bool insert) {
+FlowTable::Slot* FlowTable::find(const wire::IpAddress& src, const wire::IpAddress& dst,
+                                 bool insert) {
   const size_t n = slots_.size();
   size_t i = static_cast<size_t>(fnv1a(src.bytes(), dst.bytes()) % n);
   for (size_t probe = 0; probe < n; ++probe, i = (i + 1) % n) {

@@ -17,7 +17,7 @@
 namespace ainet::endpoint {
 
 struct FlowPair {
-  wire::IpAddress src, dst;  // as sent: src is this host's inner address
+  wire::IpAddress src, dst;                 // as sent: src is this host's inner address
   uint64_t packets_out = 0, bytes_out = 0;  // sent (inner datagram bytes)
   uint64_t packets_in = 0, bytes_in = 0;    // received from dst to src
 };

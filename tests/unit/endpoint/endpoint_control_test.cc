@@ -2,6 +2,8 @@
 // lines in, response lines out; the status built from a real datapath and
 // flow table; and the socket end to end through daemon::ControlServer
 // (stale socket file replaced, file removed when the server goes).
+#include "endpoint/endpoint_control.h"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,7 +21,6 @@
 #include "daemon/control_client.h"
 #include "daemon/control_protocol.h"
 #include "daemon/control_server.h"
-#include "endpoint/endpoint_control.h"
 #include "io/event_loop.h"
 #include "wire/constants.h"
 #include "wire/ipv4.h"
@@ -111,8 +112,12 @@ TEST(EndpointControl, StatusAndListFlowsCarryTheHandlersState) {
   EXPECT_EQ(s["packets_out"], 3);
   EXPECT_EQ(s["drops"], (json{{"tun_io", 0}, {"open_replay", 2}}));
   ASSERT_EQ(s["flows"].size(), 1u);
-  EXPECT_EQ(s["flows"][0], (json{{"src", "10.99.0.7"}, {"dst", "10.200.4.2"}, {"packets_out", 3},
-                                 {"bytes_out", 180}, {"packets_in", 1}, {"bytes_in", 60}}));
+  EXPECT_EQ(s["flows"][0], (json{{"src", "10.99.0.7"},
+                                 {"dst", "10.200.4.2"},
+                                 {"packets_out", 3},
+                                 {"bytes_out", 180},
+                                 {"packets_in", 1},
+                                 {"bytes_in", 60}}));
   EXPECT_EQ(s["flows_overflow"], 4);
 
   r = reply(h, R"({"cmd": "list_flows"})");
@@ -158,13 +163,15 @@ TEST(EndpointControl, StatusCountsPacketsDropsAndFlows) {
   const EndpointConfig c = config(core::Carrier::ip);
   auto dp = EndpointDatapath::create(c);
   ASSERT_TRUE(dp.ok());
-  auto ain = core::TunnelBundle::create(c.carrier, c.in, c.out, c.ain_address, c.tunnel_address, 64);
+  auto ain =
+      core::TunnelBundle::create(c.carrier, c.in, c.out, c.ain_address, c.tunnel_address, 64);
   ASSERT_TRUE(ain.ok());
   crypto::DeterministicRng rng(3);
   FlowTable flows(16);
 
-  for (const Bytes& p : {inner_packet("10.99.0.7", "10.200.4.2", 100), inner_packet("10.99.0.7", "10.200.4.2", 60),
-                         inner_packet("10.99.0.7", "10.200.4.3", 40)}) {
+  for (const Bytes& p :
+       {inner_packet("10.99.0.7", "10.200.4.2", 100), inner_packet("10.99.0.7", "10.200.4.2", 60),
+        inner_packet("10.99.0.7", "10.200.4.3", 40)}) {
     ASSERT_TRUE(dp->outbound(p, rng).ok());
     ASSERT_TRUE(flows.record(p));
   }
@@ -261,14 +268,15 @@ TEST(EndpointControlSocket, ServesThroughControlServerAndCleansUp) {
   ASSERT_NE(mkdtemp(dir), nullptr);
   const std::string path = std::string(dir) + "/endpoint.sock";
   leave_stale_socket(path);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   {
     auto stale = daemon::ControlClient::connect(path);  // nobody listens there
     EXPECT_FALSE(stale);
   }
   {
-    daemon::ControlServer server(**l, [&h](std::string_view line) { return dispatch_endpoint_control_line(h, line); });
+    daemon::ControlServer server(
+        **l, [&h](std::string_view line) { return dispatch_endpoint_control_line(h, line); });
     ASSERT_TRUE(server.listen(path).ok());
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
