@@ -18,20 +18,21 @@ _endpoint_json() {
 # its socket (role, TUN, carrier, SPIs), its packet counters moved by at least
 # the pings, and the flow to the responder is listed with both directions
 # counted. A socket file left by a SIGKILLed endpoint does not stop the next
-# one; a SIGTERMed endpoint removes its socket.
-test_endpoint_control_status() {
+# one; a SIGTERMed endpoint removes its socket. $1: the carrier.
+_endpoint_control() {
+  local carrier=$1
   e2e_need_aind
   if [ -z "${AINET_ENDPOINT_CMD:-}" ] && [ ! -x "$(dirname "$E2E_AIND")/ain-endpoint" ]; then
     echo "SKIP: ain-endpoint not built next to aind (the stand-in endpoint has no control socket)"
     exit 77
   fi
-  _ant_up ip || return 1
+  _ant_up "$carrier" || return 1
   local sock out0 in0 flow0 flow
   sock=$(_endpoint_sock)
   # The flow to the responder, as the endpoint lists it (a Python expression).
   flow='next((f for f in r["flows"] if f["dst"] == "'"$E2E_RESPONDER4"'"), None)'
   [ -S "$sock" ] || { e2e_log "the endpoint made no control socket at $sock"; return 1; }
-  _endpoint_json 'r["kind"] == "endpoint" and r["role"] == "initiator" and r["anonymity_option"] == 1 and r["tun_name"] == "ainc0" and r["carrier"] == "ip" and r["esp_spi_out"] > 0 and r["ah_spi_in"] is not None' >/dev/null ||
+  _endpoint_json 'r["kind"] == "endpoint" and r["role"] == "initiator" and r["anonymity_option"] == 1 and r["tun_name"] == "ainc0" and r["carrier"] == "'"$carrier"'" and r["esp_spi_out"] > 0 and (r["ah_spi_in"] is not None) == ("'"$carrier"'" == "ip")' >/dev/null ||
     { e2e_log "endpoint status does not describe the initiator: $("$E2E_AINCTL" --socket "$sock" --json status 2>&1 | tr '\n' ' ')"; return 1; }
   out0=$(_endpoint_json 'r["packets_out"]') || return 1
   in0=$(_endpoint_json 'r["packets_in"]') || return 1
@@ -67,3 +68,7 @@ test_endpoint_control_status() {
   [ ! -e "$sock" ] || { e2e_log "socket $sock left after SIGTERM"; return 1; }
   e2e_log "  ok   the socket is removed when the endpoint exits"
 }
+
+test_endpoint_control_status() { _endpoint_control ip; }
+# udp carrier (RFC 3948): ESP alone, so no AH SPIs are reported.
+test_endpoint_control_status_udp() { _endpoint_control udp; }
