@@ -145,13 +145,16 @@ e2e_ant_show() {
   e2e_ainctl ain1 ants >&2 2>&1
 }
 
-# e2e_ant_dump_sas: append every live SA of every AIN to $AINET_PCAP_DIR/sa.txt
-# (needs the control command list_sas; docs/pcap.md).
+# e2e_ant_dump_sas: append the live TVT SAs of every AIN, with their keys, to
+# $AINET_PCAP_DIR/sa.txt (control command list_sas; docs/pcap.md). Each AIN
+# lists the TVT SAs it receives on, so every SA appears once; link= names the
+# capture file. Fails if an aind does not answer.
 e2e_ant_dump_sas() {
   [ -n "${AINET_PCAP_DIR:-}" ] || return 0
   local n
   for n in 1 2 3 4; do
     "$E2E_PY" "$E2E_SA_TOOL" dump --socket "$E2E_DIR/conf/ain$n/aind.sock" --node "ain$n" \
-      >>"$AINET_PCAP_DIR/sa.txt" 2>&1
+      --pcap-dir "$AINET_PCAP_DIR" >>"$AINET_PCAP_DIR/sa.txt" ||
+      { e2e_log "ain$n: list_sas failed"; return 1; }
   done
 }

@@ -175,7 +175,9 @@ def main():
              f'[ant]\ncell_size = {a.cell_size}\nroute_length = 3\nlifetime = "1h"\ninactivity_timeout = "120s"\n'
              f'setup_timeout = "3s"\nsetup_attempts = 3\nkeepalive_interval = "{a.keepalive}"\nmax_ants = 1000\n'
              f"pending_queue = 8\n\n"
-             f'[control]\nsocket = "{d}/aind.sock"\n\n[log]\nlevel = "{a.log_level}"\n']
+             # export_keys: a test bed; the e2e checks read every TVT key
+             # (ainctl sas --keys, tests/e2e/sa_tool.py dump; docs/pcap.md).
+             f'[control]\nsocket = "{d}/aind.sock"\nexport_keys = true\n\n[log]\nlevel = "{a.log_level}"\n']
         for peer, secret, o, i in node[n]["pvts"]:
             t.append(f'\n[[pvt]]\npeer = {peer}\ntvt_secret = "{secret}"\n' + bundle_toml("pvt.out", o)
                      + bundle_toml("pvt.in", i))

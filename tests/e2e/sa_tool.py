@@ -9,8 +9,14 @@
   sa_tool.py scapy  SA_TXT PCAP        open every ESP packet of PCAP whose SPI is in
                                        SA_TXT with scapy; print counts (exit 1 if
                                        any packet with a known SPI fails to open)
-  sa_tool.py dump --socket S --node N  ask a running aind for its live SAs (control
-                                       command list_sas) and print them as sa.txt lines
+  sa_tool.py dump --socket S --node N [--pcap-dir D] [--all]
+                                       ask a running aind for its live SAs with keys
+                                       (control command list_sas; the aind config needs
+                                       [control] export_keys = true) and print the TVT
+                                       SAs it receives on as sa.txt lines (each SA is
+                                       held by both ends; the receiver lists it once).
+                                       link= is the capture file name in D (N-P or P-N)
+                                       when given. --all: every SA it holds, any kind.
 """
 import argparse
 import json
@@ -57,6 +63,11 @@ def parse(path):
             if got != want:
                 raise SystemExit(f"{path}:{no}: {k}: {got} bytes, {sa['enc' if k == 'enc_key' else 'auth']} needs {want}")
         sa["spi_int"] = int(sa["spi"], 16)
+        # Optional (docs/pcap.md): esn=yes and seq=<decimal>, the highest
+        # sequence number at listing time, whose high 32 bits an ESN checker
+        # needs (RFC 4303 §2.2.1: they are never on the wire).
+        sa["esn_on"] = sa.get("esn") == "yes"
+        sa["seq_int"] = int(sa.get("seq", "0"))
         sa["line"] = no
         sas.append(sa)
     return sas
@@ -95,9 +106,14 @@ def cmd_scapy(a):
     from scapy.layers.inet import IP, UDP
     from scapy.layers.inet6 import IPv6
     from scapy.layers.ipsec import AH, ESP, SecurityAssociation
-    sas = {}
+    sas, esn_hi = {}, {}
     for sa in parse(a.sa_txt):
         kw = {"spi": sa["spi_int"]}
+        if sa["esn_on"]:
+            # The capture was taken before the listing: its packets carry the
+            # listed high half, or the one before if the low half wrapped since.
+            hi = sa["seq_int"] >> 32
+            esn_hi[(sa["proto"], sa["spi_int"])] = [hi] + ([hi - 1] if hi else [])
         if sa["proto"] == "esp":
             kw["crypt_algo"] = ENC[sa["enc"]][1]
             if sa["enc_key"] != "-":
@@ -109,10 +125,51 @@ def cmd_scapy(a):
         else:
             sas[("ah", sa["spi_int"])] = SecurityAssociation(AH, auth_algo=AUTH[sa["auth"]][1],
                                                              auth_key=bytes.fromhex(sa["auth_key"]), **kw)
+    null_esn = {}  # (proto, spi) -> HMAC key: ESP-NULL+HMAC with ESN, checked below
+    for sa in parse(a.sa_txt):
+        if sa["proto"] == "esp" and sa["enc"] == "none" and sa["auth"] == "hmac-sha256-128" and sa["esn_on"]:
+            null_esn[("esp", sa["spi_int"])] = bytes.fromhex(sa["auth_key"])
+
+    def open_null_esn(key, esp_bytes, his):
+        # scapy's ESP leaves the ESN high half out of non-AEAD ICVs, so this
+        # one is checked here, with Python's hmac: RFC 4303 §2.2.1 and
+        # §3.3.2.1 (ICV over SPI..Next Header, then the high 32 bits appended),
+        # RFC 4868 (HMAC-SHA-256 truncated to 16 bytes), RFC 4303 §2.4-2.6
+        # (trailer: Pad Length, Next Header; padding 1, 2, 3, ...).
+        import hashlib
+        import hmac
+        import struct
+        body, icv = esp_bytes[:-16], esp_bytes[-16:]
+        for hi in his:
+            mac = hmac.new(null_esn[key], body + struct.pack(">I", hi), hashlib.sha256).digest()[:16]
+            if hmac.compare_digest(mac, icv):
+                pad = body[-2]
+                if len(body) < 8 + 2 + pad or body[-2 - pad:-2] != bytes(range(1, pad + 1)):
+                    raise ValueError("ESP padding malformed")
+                return body[8:-2 - pad]
+        raise ValueError("ESP-NULL ICV mismatch (ESN)")
+
+    def open_one(key, pkt):
+        his = esn_hi.get(key)
+        if key in null_esn and his:
+            return open_null_esn(key, bytes(pkt[ESP]), his)
+        if not his:
+            return sas[key].decrypt(pkt)
+        for i, hi in enumerate(his):
+            try:
+                return sas[key].decrypt(pkt.__class__(bytes(pkt)), esn_en=True, esn=hi)
+            except Exception:
+                if i + 1 == len(his):
+                    raise
+
     ok = bad = unknown = 0
     for pkt in rdpcap(a.pcap):
         ip = pkt.getlayer(IP) or pkt.getlayer(IPv6)
         if ip is None:
+            continue
+        # An ICMP error (e.g. port unreachable while a peer was starting)
+        # quotes the start of an ESP packet; it is not one to verify.
+        if (ip.version == 4 and ip.proto == 1) or (ip.version == 6 and ip.nh == 58):
             continue
         if ip.haslayer(UDP) and ip[UDP].dport == 4500 and bytes(ip[UDP].payload)[:4] != b"\0\0\0\0":
             # RFC 3948 §2.2: non-ESP marker absent, the payload is ESP.
@@ -124,7 +181,7 @@ def cmd_scapy(a):
             try:
                 # Open as transport-over-UDP: rebuild an IP|ESP packet for scapy.
                 outer = ip.__class__(src=ip.src, dst=ip.dst) / esp
-                sas[key].decrypt(outer.__class__(bytes(outer)))
+                open_one(key, outer.__class__(bytes(outer)))
                 ok += 1
             except Exception as e:  # an auth failure is a finding, not a crash
                 bad += 1
@@ -137,7 +194,7 @@ def cmd_scapy(a):
                     unknown += 1
                     break
                 try:
-                    sas[key].decrypt(ip.__class__(bytes(ip)))
+                    open_one(key, ip.__class__(bytes(ip)))
                     ok += 1
                 except Exception as e:
                     bad += 1
@@ -148,10 +205,11 @@ def cmd_scapy(a):
 
 
 def cmd_dump(a):
+    import os
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect(a.socket)
-    s.sendall(b'{"id":1,"cmd":"list_sas"}\n')
+    s.sendall(b'{"id":1,"cmd":"list_sas","args":{"keys":true}}\n')
     buf = b""
     while not buf.endswith(b"\n"):
         chunk = s.recv(65536)
@@ -163,9 +221,19 @@ def cmd_dump(a):
         print(f"# {a.node}: live SAs not available ({r.get('error', {}).get('code')}); "
               "only the manual-keyed SAs above")
         return
+    n = 0
     for sa in r["result"]["sas"]:
-        sa.setdefault("link", a.node)
-        print("sa " + " ".join(f"{k}={sa[k]}" for k in FIELDS))
+        if not a.all and (sa["kind"] != "tvt" or not sa.get("inbound")):
+            continue
+        peer = sa["link"]
+        sa["link"] = f"{a.node}-{peer}"
+        if a.pcap_dir and not os.path.exists(os.path.join(a.pcap_dir, sa["link"] + ".pcap")) and \
+                os.path.exists(os.path.join(a.pcap_dir, f"{peer}-{a.node}.pcap")):
+            sa["link"] = f"{peer}-{a.node}"
+        extra = f" esn=yes seq={sa['seq']}" if sa.get("esn") else ""
+        print("sa " + " ".join(f"{k}={sa[k]}" for k in FIELDS) + extra)
+        n += 1
+    print(f"# {a.node}: {n} live SAs listed")
 
 
 def main():
@@ -181,6 +249,8 @@ def main():
     x = sub.add_parser("dump")
     x.add_argument("--socket", required=True)
     x.add_argument("--node", required=True)
+    x.add_argument("--pcap-dir")
+    x.add_argument("--all", action="store_true")
     a = p.parse_args()
     {"parse": cmd_parse, "tshark": cmd_tshark, "scapy": cmd_scapy, "dump": cmd_dump}[a.cmd](a)
 
