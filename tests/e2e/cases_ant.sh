@@ -141,3 +141,31 @@ test_ant_loss_50mb() {
   e2e_check_http "$E2E_RESPONDER4" big.bin http 300 || return 1
   e2e_log "  ok   loss rule dropped $(e2e_nft_drop_count ain1) + $(e2e_nft_drop_count "ain$mid") packets on ain1-ain$mid"
 }
+
+# An operator builds an ANT on a route of their choice (ainctl ant create
+# --route) over the middle AIN the automatic ANT does not use; a bad route is
+# refused with a reason; ainctl pvts shows when each peer was last heard.
+test_ant_create_route() {
+  _ant_up ip || return 1
+  local mid other h out
+  read -r _ mid _ <<<"$ANT_ROUTE"
+  [ "$mid" = 2 ] && other=4 || other=2
+  # Another inner source of the initiator's customer: a new ANT, not the live one.
+  h=$(e2e_ainctl ain1 --json ant create --customer "$GEN_CUSTOMER" --src 10.99.250.1 --dst "$E2E_RESPONDER4" \
+    --route "1,$other,3" | "$E2E_PY" -c 'import json,sys; print(json.load(sys.stdin)["ant"])') ||
+    { e2e_log "ant create --route 1,$other,3 refused"; return 1; }
+  e2e_wait_for 10 e2e_ainctl_json ain1 ants \
+    "next(a for a in r['ants'] if a['handle'] == $h)['up'] and next(a for a in r['ants'] if a['handle'] == $h)['route'] == [1, $other, 3]" ||
+    { e2e_log "ANT $h did not come up on 1 $other 3"; e2e_ainctl ain1 ants >&2; return 1; }
+  e2e_ainctl_json "ain$other" ants "any(a['role'] == 'intermediate' and a['up'] for a in r['ants'])" ||
+    { e2e_log "ain$other relays no ANT"; return 1; }
+  e2e_log "  ok   ANT $h up on the chosen route 1 $other 3 (the automatic one runs on $ANT_ROUTE)"
+  out=$(e2e_ainctl ain1 ant create --customer "$GEN_CUSTOMER" --src 10.99.250.2 --dst "$E2E_RESPONDER4" \
+    --route "1,3" 2>&1) && { e2e_log "route 1,3 (no PVT 1-3) accepted"; return 1; }
+  echo "$out" | grep -q "not in the directory" || { e2e_log "unclear refusal: $out"; return 1; }
+  e2e_log "  ok   route 1,3 refused: $out"
+  e2e_ainctl_json ain1 pvts "all(0 <= p['last_seen_ms'] < 5000 and p['bytes_in'] > 0 for p in r['pvts'])" ||
+    { e2e_log "pvts: last_seen_ms/bytes_in not filled"; e2e_ainctl ain1 pvts >&2; return 1; }
+  e2e_ainctl ain1 pvts | grep -q never && { e2e_log "ainctl pvts shows a live peer as never heard"; return 1; }
+  e2e_log "  ok   ainctl pvts: every peer heard within 5 s"
+}
