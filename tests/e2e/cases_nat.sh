@@ -21,10 +21,12 @@ table ip ainet_e2e_nat {
   counter to_mapped {}
   counter to_4500 {}
   counter dropped_new {}
+  counter to_forger {}
   chain seen_in {
     type filter hook prerouting priority raw; policy accept;
     iifname "ain1" ip saddr 10.200.0.1 udp sport 4500 udp dport 40000-40009 counter name "to_mapped"
     iifname "ain1" ip saddr 10.200.0.1 udp sport 4500 udp dport 4500 counter name "to_4500"
+    iifname "ain1" ip saddr 10.200.0.1 udp sport 4500 udp dport 40555 counter name "to_forger"
   }
   chain napt_out {
     type nat hook postrouting priority srcnat; policy accept;
@@ -56,7 +58,7 @@ test_nat_udp_carrier_port_mapped() {
   e2e_topology || return 1
   _nat_initiator_rules || { e2e_log "nft rules for the NAT failed"; return 1; }
   e2e_ant_network udp 4 1 || return 1
-  e2e_apps_start || return 1
+  e2e_apps_start 30 || return 1
   local f=0
   e2e_check_ping "$E2E_RESPONDER4" 5 || f=$((f + 1))
   e2e_check_ping "$E2E_RESPONDER6" 3 || f=$((f + 1))
@@ -76,7 +78,49 @@ test_nat_udp_carrier_port_mapped() {
   [ "${to4500:-1}" -eq 0 ] && [ "${dropped:-1}" -eq 0 ] ||
     { e2e_log "  FAIL ain1 sent packets to the unmapped port 4500"; f=$((f + 1)); }
   [ $f -eq 0 ] && e2e_log "  ok   ain1 answered the NAT-mapped port only ($mapped packets)"
+  _nat_forged_port_ignored || f=$((f + 1))
   return $f
+}
+
+# RFC 7296 §2.23: packets from a new port that no SA authenticates must not
+# move the mapping. While the responder streams 30 MB to the initiator (so
+# ain1 keeps sending to the initiator between the initiator's own packets),
+# 40 forged ESP-in-UDP packets claiming the initiator's customer SPI arrive
+# from the initiator's own address, port 40555 (outside the NAT): ain1 drops
+# them, the download completes intact, and ain1 sends nothing to port 40555.
+# (An aind that learned ports from every received packet sends part of the
+# stream to 40555 and fails here.)
+_nat_forged_port_ignored() {
+  local spi drops0 drops1 mapped0 mapped1 forger
+  spi=$(sed -n '/\[endpoint\.out\]/,/\[endpoint\.in\]/s/^ *esp_spi = \(0x[0-9a-f]*\)/\1/p' "$E2E_DIR/conf/initiator/endpoint.toml" | head -1)
+  [ -n "$spi" ] || { e2e_log "  FAIL no customer SPI in endpoint.toml"; return 1; }
+  drops0=$(e2e_ainctl_json ain1 status 'str(sum(r["drops"].values()))') || drops0=0
+  mapped0=$(_nat_counter to_mapped)
+  local curl_pid rc=0
+  e2e_check_http "$E2E_RESPONDER4" big.bin http 120 &
+  curl_pid=$!
+  sleep 0.3
+  e2e_nsx initiator "$E2E_PY" - "$spi" <<'PY' || { e2e_log "  FAIL could not send the forged packets"; wait "$curl_pid"; return 1; }
+import os, socket, struct, sys, time
+spi = int(sys.argv[1], 16)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.200.1.1", 40555))
+for seq in range(1, 41):
+    # RFC 4303 §2: SPI, sequence number, then IV/ciphertext/ICV (junk here).
+    s.sendto(struct.pack("!II", spi, 1_000_000 + seq) + os.urandom(80), ("10.200.0.1", 4500))
+    time.sleep(0.02)
+PY
+  wait "$curl_pid" || rc=1
+  [ $rc -eq 0 ] || { e2e_log "  FAIL the download during the forgery broke"; return 1; }
+  drops1=$(e2e_ainctl_json ain1 status 'str(sum(r["drops"].values()))') || drops1=0
+  mapped1=$(_nat_counter to_mapped)
+  forger=$(_nat_counter to_forger)
+  e2e_log "forged packets from port 40555: ain1 drops $drops0 -> $drops1; to the mapped port $mapped0 -> $mapped1;" \
+    "to port 40555: ${forger:-?}"
+  [ $((drops1 - drops0)) -ge 40 ] || { e2e_log "  FAIL ain1 did not drop the 40 forged packets"; return 1; }
+  [ "${forger:-1}" -eq 0 ] || { e2e_log "  FAIL ain1 answered the forger's port"; return 1; }
+  [ "${mapped1:-0}" -gt "${mapped0:-0}" ] || { e2e_log "  FAIL ain1 stopped answering the mapped port"; return 1; }
+  e2e_log "  ok   forged packets from a new port did not move ain1's replies"
 }
 
 # ---------------------------------------------------------------------------
