@@ -187,5 +187,48 @@ TEST(AinctlPrint, PvtTableHasAlignedColumns) {
             "2     10.0.0.2  yes  0x00001001  0x00002001  12       3         40\n");
 }
 
+TEST(AinctlPrint, PvtNeverHeardShowsNever) {
+  nlohmann::json r = {{"pvts", {{{"peer", 3}, {"address", "10.0.0.3"}, {"up", true}, {"esp_spi_in", 1},
+                                 {"esp_spi_out", 2}, {"packets_in", 0}, {"packets_out", 0},
+                                 {"last_seen_ms", -1}}}}};
+  std::ostringstream out;
+  print_result("list_pvts", r, out);
+  EXPECT_NE(out.str().find("  never\n"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("-1"), std::string::npos) << out.str();
+}
+
+nlohmann::json sa_rows() {
+  return {{"sas",
+           {{{"kind", "tvt"}, {"link", "ain2"}, {"proto", "ah"}, {"src", "10.0.0.1"}, {"dst", "10.0.0.2"},
+             {"spi", "0x8c1f02aa"}, {"encap", "none"}, {"enc", "none"}, {"enc_key", "-"},
+             {"auth", "hmac-sha256-128"}, {"auth_key", "00ff"}, {"inbound", false}, {"esn", true},
+             {"seq", 5233894310021}, {"peer", 2}, {"ant", 7}, {"direction", "fwd"}},
+            {{"kind", "pvt"}, {"link", "ain2"}, {"proto", "esp"}, {"src", "10.0.0.2"}, {"dst", "10.0.0.1"},
+             {"spi", "0x00010201"}, {"encap", "none"}, {"enc", "aes256-gcm16"}, {"enc_key", "-"},
+             {"auth", "none"}, {"auth_key", "-"}, {"inbound", true}, {"esn", false}, {"seq", 0}, {"peer", 2}}}}};
+}
+
+// sa.txt lines (docs/pcap.md v1): the required fields in order, then esn/seq
+// for ESN SAs only.
+TEST(AinctlPrint, SasAsSaTxtLines) {
+  std::ostringstream out;
+  print_sa_txt(sa_rows(), out);
+  EXPECT_EQ(out.str(),
+            "# ainet sa.txt v1 (ainctl sas --sa-txt)\n"
+            "sa kind=tvt link=ain2 proto=ah src=10.0.0.1 dst=10.0.0.2 spi=0x8c1f02aa encap=none enc=none "
+            "enc_key=- auth=hmac-sha256-128 auth_key=00ff esn=yes seq=5233894310021\n"
+            "sa kind=pvt link=ain2 proto=esp src=10.0.0.2 dst=10.0.0.1 spi=0x00010201 encap=none "
+            "enc=aes256-gcm16 enc_key=- auth=none auth_key=-\n");
+}
+
+TEST(AinctlPrint, SasTable) {
+  std::ostringstream out;
+  print_result("list_sas", sa_rows(), out);
+  EXPECT_EQ(out.str(),
+            "KIND  PEER  PROTO  SRC -> DST            SPI         ALGORITHM        ANT/DIR  SEQ            KEYS\n"
+            "tvt   ain2  ah     10.0.0.1 -> 10.0.0.2  0x8c1f02aa  hmac-sha256-128  7/fwd    5233894310021  yes\n"
+            "pvt   ain2  esp    10.0.0.2 -> 10.0.0.1  0x00010201  aes256-gcm16     -        -              no\n");
+}
+
 }  // namespace
 }  // namespace ainet::cli
