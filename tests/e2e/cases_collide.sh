@@ -17,7 +17,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/collide.sh"
 # _collide_conntrack PROTO SPORT DPORT: at the exit ain3, the kernel's NAT
 # entries of flows with that original source/destination port, one line
 # each: "<original source> <reply destination port>" (the pool address, and
-# the port masquerade gave the flow on the Internet side).
+# the port masquerade gave the flow on the Internet side). For PROTO icmp or
+# icmpv6, SPORT is the echo identifier (DPORT is ignored) and the second
+# column the identifier masquerade gave the flow.
 _collide_conntrack() {
   e2e_nsx ain3 cat /proc/net/nf_conntrack 2>/dev/null | awk -v p="$1" -v sp="$2" -v dp="$3" '
     $3 == p {
@@ -27,6 +29,7 @@ _collide_conntrack() {
         if (kv[1] == "src" && src == "") src = kv[2]
         if (kv[1] == "sport" && ++ns == 1) osp = kv[2]
         if (kv[1] == "dport") { if (++nd == 1) odp = kv[2]; else if (nd == 2) rdp = kv[2] }
+        if (kv[1] == "id") { if (++nd == 1) { osp = kv[2]; odp = dp } else if (nd == 2) rdp = kv[2] }
       }
       if (osp == sp && odp == dp) print src, rdp
     }' | "$E2E_PY" -c '
@@ -40,15 +43,16 @@ for line in sys.stdin:
 # that flow at ain3, exactly one from each of the two POOLS addresses (one a
 # line), with two different masquerade ports.
 _collide_nat_apart() {
-  local ct want got ports
+  local ct want got ports what="$1 :$2 -> :$3"
+  case $1 in icmp*) what="$1 echo id $2" ;; esac
   ct=$(_collide_conntrack "$1" "$2" "$3" | awk 'NR == FNR { p[$1] = 1; next } ($1 in p)' <(echo "$4") -)
   want=$(sort <<<"$4" | tr '\n' ' ')
   got=$(awk '{print $1}' <<<"$ct" | sort | tr '\n' ' ')
   ports=$(awk '{print $2}' <<<"$ct" | sort -u | grep -c .)
   if [ "$got" = "$want" ] && [ "$ports" -eq 2 ]; then
-    e2e_log "  ok   ain3 conntrack $1 :$2 -> :$3: $(tr '\n' ';' <<<"$ct") (pool source, NAT port)"
+    e2e_log "  ok   ain3 conntrack $what: $(tr '\n' ';' <<<"$ct") (pool source, NAT port/id)"
   else
-    e2e_log "  FAIL ain3 conntrack $1 :$2 -> :$3: '$(tr '\n' ';' <<<"$ct")', want one entry from each of $want"
+    e2e_log "  FAIL ain3 conntrack $what: '$(tr '\n' ';' <<<"$ct")', want one entry from each of $want"
     return 1
   fi
 }
@@ -154,6 +158,10 @@ test_collide_exit_nat_same_inner_source() {
   # Both at once, identical flows inside the two hosts.
   collide_ping_pair "$E2E_RESPONDER4" || f=$((f + 1))
   collide_ping_pair "$E2E_RESPONDER6" || f=$((f + 1))
+  # Both pings really used identifier 4242 (so only the pool address told the
+  # echo flows apart), and the kernel's NAT gave them two identifiers outside.
+  _collide_nat_apart icmp 4242 - "$all4" || f=$((f + 1))
+  _collide_nat_apart icmpv6 4242 - "$all6" || f=$((f + 1))
   if collide_udp_pair "$E2E_RESPONDER4"; then
     e2e_log "  ok   udp $E2E_RESPONDER4:7777 from both ($GEN_INNER4:40000): each got all its own answers, none of the other's"
   else
