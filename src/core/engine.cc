@@ -801,6 +801,12 @@ void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& 
   if (!info) return drop(info.error());
   // Sizes beyond one cell are refused (every cell is the same size).
   if (dgram.size() > max_datagram_) return drop(Errc::limit);
+  // Link-scoped traffic of the customer's host (router solicitations, MLD,
+  // mDNS, broadcasts) has no business on another network: no ANT for it.
+  if (!info->src.is_routable_unicast() || !info->dst.is_routable_unicast()) {
+    ++stats_.not_routable;
+    return drop(Errc::unsupported);
+  }
   // A registered responder answering over an ANT that ends here (Table 3).
   if (Ant* x = ants_.find_exit(ExitKey{static_cast<uint32_t>(ci) + 1, info->dst, info->src})) {
     if (x->rewritten && !ok(rewrite_address(dgram, AddressField::destination, x->inner_src)))

@@ -161,6 +161,7 @@ struct EngineStats {
   uint64_t pending_dropped = 0;   // queued datagrams of an ANT that never came up (limit)
   uint64_t unexpected_signal = 0; // signal in the wrong state or from the wrong PVT (unsupported)
   uint64_t dummy_cells = 0;       // cover-traffic cells received and discarded (not a drop)
+  uint64_t not_routable = 0;      // customer datagram to/from a link-scoped or special address (unsupported)
 };
 
 // ainctl views.

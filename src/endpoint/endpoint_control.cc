@@ -41,6 +41,7 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
   // them without a default; open failures only by the Errc that occurred.
   s.drops = {{"tun_io", io.tun_dropped},
              {"bad_inner", dp.bad_inner},
+             {"link_scoped", dp.link_scoped},
              {"seal_failed", dp.seal_failed},
              {"carrier_send", io.carrier_send_dropped},
              {"carrier_recv", io.carrier_recv_dropped},

@@ -45,6 +45,20 @@ Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
     ++counters_.bad_inner;
     return Errc::malformed;
   }
+  // The addresses: IPv4 bytes 12..19, IPv6 bytes 8..39 (RFC 791 §3.1,
+  // RFC 8200 §3). Link-scoped traffic (router solicitations, MLD, mDNS,
+  // broadcasts) stays here: an ANT only carries traffic between two hosts.
+  const size_t at = version == 4 ? 12 : 8, len = version == 4 ? 4 : 16;
+  if (inner.size() < at + 2 * len) {
+    ++counters_.bad_inner;
+    return Errc::malformed;
+  }
+  auto src = wire::IpAddress::from_bytes(inner.subspan(at, len));
+  auto dst = wire::IpAddress::from_bytes(inner.subspan(at + len, len));
+  if (!src || !dst || !src->is_routable_unicast() || !dst->is_routable_unicast()) {
+    ++counters_.link_scoped;
+    return Errc::unsupported;
+  }
   const uint8_t nh = version == 4 ? wire::kProtoIpv4 : wire::kProtoIpv6;
   auto r = bundle_.seal(inner, nh, MutByteSpan(*mid_), MutByteSpan(*out_), rng);
   if (!r) {

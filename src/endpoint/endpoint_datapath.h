@@ -31,6 +31,7 @@ struct DatapathCounters {
   uint64_t not_ip = 0;                       // opened, but no inner IPv4/IPv6 datagram (dummy etc.)
   uint64_t too_big = 0;                      // larger than the buffers
   uint64_t bad_inner = 0;                    // TUN gave something that is not IPv4/IPv6
+  uint64_t link_scoped = 0;                  // to/from a link-local, multicast or special address: not sent
 };
 
 class EndpointDatapath {

@@ -22,6 +22,10 @@ const wire::IpAddress* source_for(const EndpointConfig& c, const wire::IpPrefix&
 
 std::vector<std::vector<std::string>> link_setup_commands(const EndpointConfig& c, const std::string& tun) {
   std::vector<std::vector<std::string>> cmds;
+  // No IPv6 link-local address on the TUN: with one, the kernel sends router
+  // solicitations and MLD reports into the tunnel, link-scoped chatter that
+  // says something about this host and has no place on an ANT.
+  cmds.push_back({"link", "set", "dev", tun, "addrgenmode", "none"});
   cmds.push_back({"link", "set", "dev", tun, "mtu", std::to_string(c.tun_mtu), "up"});
   if (c.anonymity_option == 1) {
     for (const auto& a : c.inner_addresses) {

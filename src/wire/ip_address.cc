@@ -56,6 +56,21 @@ bool IpAddress::is_unspecified() const {
   return std::all_of(bytes_.begin(), bytes_.end(), [](uint8_t b) { return b == 0; });
 }
 
+bool IpAddress::is_routable_unicast() const {
+  const uint8_t* b = bytes_.data();
+  if (is_v4()) {
+    // RFC 1122 §3.2.1.3: 0/8 "this network" and 127/8 loopback; RFC 3927:
+    // 169.254/16 link-local; RFC 5771: 224/4 multicast (and 240/4 reserved,
+    // RFC 1112 §4, with 255.255.255.255 limited broadcast, RFC 919).
+    return b[0] != 0 && b[0] != 127 && !(b[0] == 169 && b[1] == 254) && b[0] < 224;
+  }
+  // RFC 4291 §2.4: :: unspecified, ::1 loopback, ff00::/8 multicast,
+  // fe80::/10 link-local unicast.
+  if (is_unspecified() || b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)) return false;
+  const bool loopback = std::all_of(b, b + 15, [](uint8_t x) { return x == 0; }) && b[15] == 1;
+  return !loopback;
+}
+
 std::string IpAddress::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   if (!inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes_.data(), buf, sizeof(buf))) return "?";

@@ -36,6 +36,11 @@ class IpAddress {
   ByteSpan bytes() const { return ByteSpan(bytes_.data(), size()); }
   uint32_t v4_host_order() const { return load_be32(bytes_.data()); }
   bool is_unspecified() const;
+  // A unicast address that may leave its link: not unspecified, loopback,
+  // multicast, link-local or broadcast. An ANT carries only such traffic
+  // between two hosts; link-scoped packets (router solicitations, MLD, ARP-
+  // era broadcasts) must never be carried to an exit on another network.
+  bool is_routable_unicast() const;
   std::string to_string() const;
 
   // Orders v4 before v6, then by bytes. Unused bytes are always zero.

@@ -225,6 +225,27 @@ TEST(EngineThreeHop, PvtDownDestroysAntsAndComesBackUp) {
   EXPECT_EQ(net.ain(3).ants().size(), 1u);
 }
 
+// The customer host's link-scoped chatter (an IPv6 router solicitation, mDNS,
+// a broadcast) never becomes an ANT: it is dropped and counted at the entrance.
+TEST(EngineThreeHop, LinkScopedCustomerTrafficBuildsNoAnt) {
+  Net net(3);
+  const std::pair<const char*, const char*> pairs[] = {{"fe80::1", "ff02::2"},        {"fd00:99::1", "ff02::1"},
+                                                       {"fe80::1", "2001:db8::1"},    {"192.168.1.5", "224.0.0.251"},
+                                                       {"192.168.1.5", "255.255.255.255"}, {"169.254.3.3", "198.51.100.7"},
+                                                       {"0.0.0.0", "198.51.100.7"}};
+  for (const auto& [s, d] : pairs) {
+    const Bytes dg = udp_datagram(addr(s), addr(d), Bytes(8, 1));
+    net.customer_send(dg, dg[0] >> 4 == 6 ? 41 : 4);
+  }
+  net.run();
+  EXPECT_TRUE(net.ain(1).ants().empty());
+  EXPECT_TRUE(net.ain(2).ants().empty());
+  EXPECT_EQ(net.ain(1).stats().not_routable, std::size(pairs));
+  EXPECT_EQ(drops(net.ain(1), Errc::unsupported), std::size(pairs));
+  // Ordinary traffic still builds its ANT.
+  forward_one(net, udp_datagram(addr("192.168.1.5"), addr("198.51.100.7"), Bytes(8, 1)));
+}
+
 TEST(EngineThreeHop, CustomerPacketFromWrongAddressIsDropped) {
   Net net(3);
   Bytes mid(70000), out(70000);

@@ -145,6 +145,41 @@ TEST_P(DatapathTest, RefusesNonIpFromTheTun) {
   EXPECT_EQ(dp->counters().sealed, 0u);
 }
 
+// Link-scoped datagrams (an IPv6 router solicitation, mDNS, broadcast) are
+// counted and never sealed; the same datagram to a routable address is.
+TEST_P(DatapathTest, KeepsLinkScopedTrafficOffTheTunnel) {
+  auto dp = EndpointDatapath::create(config(GetParam()));
+  ASSERT_TRUE(dp.ok());
+  auto with = [](const char* src, const char* dst) {
+    Bytes p = inner_packet(1);
+    const auto s = *wire::IpAddress::parse(src), d = *wire::IpAddress::parse(dst);
+    if (s.is_v6()) {
+      p.assign(48, 0);
+      p[0] = 0x60;
+      p[5] = 8;
+      p[6] = wire::kProtoUdp;
+      p[7] = 255;
+      std::copy(s.bytes().begin(), s.bytes().end(), p.begin() + 8);
+      std::copy(d.bytes().begin(), d.bytes().end(), p.begin() + 24);
+    } else {
+      std::copy(s.bytes().begin(), s.bytes().end(), p.begin() + 12);
+      std::copy(d.bytes().begin(), d.bytes().end(), p.begin() + 16);
+    }
+    return p;
+  };
+  const std::pair<const char*, const char*> scoped[] = {
+      {"fe80::1", "ff02::2"}, {"fd00:99::1", "ff02::16"}, {"10.99.0.7", "224.0.0.251"},
+      {"10.99.0.7", "255.255.255.255"}, {"169.254.0.1", "10.200.4.2"}};
+  for (const auto& [s, d] : scoped) EXPECT_EQ(dp->outbound(with(s, d), rng).error(), Errc::unsupported) << d;
+  EXPECT_EQ(dp->counters().link_scoped, std::size(scoped));
+  EXPECT_EQ(dp->counters().sealed, 0u);
+  EXPECT_TRUE(dp->outbound(with("fd00:99::1", "fd00:200:0:4::2"), rng).ok());
+  EXPECT_TRUE(dp->outbound(with("10.99.0.7", "10.200.4.2"), rng).ok());
+  EXPECT_EQ(dp->counters().sealed, 2u);
+  // Too short to hold both addresses: not IP as far as the tunnel goes.
+  EXPECT_EQ(dp->outbound(Bytes{0x60, 0, 0, 0, 0, 0, 17, 1, 0}, rng).error(), Errc::malformed);
+}
+
 INSTANTIATE_TEST_SUITE_P(Carriers, DatapathTest, ::testing::Values(core::Carrier::ip, core::Carrier::udp),
                          [](const ::testing::TestParamInfo<core::Carrier>& p) { return std::string(p.param == core::Carrier::ip ? "ip" : "udp"); });
 

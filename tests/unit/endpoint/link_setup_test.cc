@@ -22,6 +22,7 @@ EndpointConfig config(int option) {
 
 TEST(LinkSetup, Option1AddsInnerAddressesAndRoutes) {
   const Cmds want = {
+      {"link", "set", "dev", "ainc0", "addrgenmode", "none"},
       {"link", "set", "dev", "ainc0", "mtu", "1365", "up"},
       {"addr", "replace", "10.99.1.2/32", "dev", "ainc0"},
       {"-6", "addr", "replace", "fd00:99::5/128", "dev", "ainc0", "nodad"},
@@ -33,9 +34,9 @@ TEST(LinkSetup, Option1AddsInnerAddressesAndRoutes) {
 
 TEST(LinkSetup, Option2LeavesTheRealAddressAlone) {
   const Cmds got = link_setup_commands(config(2), "tun7");
-  ASSERT_EQ(got.size(), 3u);
+  ASSERT_EQ(got.size(), 4u);
   for (const auto& cmd : got) EXPECT_EQ(std::find(cmd.begin(), cmd.end(), std::string("addr")), cmd.end());
-  EXPECT_EQ(got[1], (std::vector<std::string>{"route", "replace", "10.200.4.0/24", "dev", "tun7", "src", "10.99.1.2"}));
+  EXPECT_EQ(got[2], (std::vector<std::string>{"route", "replace", "10.200.4.0/24", "dev", "tun7", "src", "10.99.1.2"}));
 }
 
 TEST(LinkSetup, RouteWithoutAnInnerAddressOfItsFamilyHasNoSource) {

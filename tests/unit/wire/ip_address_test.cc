@@ -48,6 +48,15 @@ TEST(IpAddress, OrderingEqualityAndHash) {
   EXPECT_FALSE(v4a.is_unspecified());
 }
 
+TEST(IpAddress, RoutableUnicastExcludesLinkScopedAndSpecialAddresses) {
+  for (const char* a : {"10.99.0.5", "192.0.2.1", "100.64.3.7", "223.255.255.254", "1.0.0.0", "2001:db8::1",
+                        "fd00:99::1", "fec0::1", "::ffff:1.2.3.4", "::2"})
+    EXPECT_TRUE(IpAddress::parse(a)->is_routable_unicast()) << a;
+  for (const char* a : {"0.0.0.0", "0.1.2.3", "127.0.0.1", "169.254.1.1", "224.0.0.251", "239.1.1.1",
+                        "240.0.0.1", "255.255.255.255", "::", "::1", "fe80::1", "febf::1", "ff02::2", "ff0e::1"})
+    EXPECT_FALSE(IpAddress::parse(a)->is_routable_unicast()) << a;
+}
+
 TEST(IpPrefix, ContainsAndClearsHostBits) {
   auto p = IpPrefix::parse("10.1.2.3/8");
   ASSERT_TRUE(p.ok());
