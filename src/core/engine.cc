@@ -1072,6 +1072,8 @@ std::vector<AntInfo> Engine::ants() const {
       i.inner_dst = a->inner_dst;
     }
     if (a->role == Role::entrance) i.route = a->route;
+    if (a->role == Role::exit && a->bound) i.exit_src = a->exposed_src;
+    if (a->role == Role::exit && a->deliver_to_responder) i.responder = customers_[a->responder].cfg.id;
     i.prev = a->prev_pvt >= 0 ? pvts_[a->prev_pvt].peer : 0;
     i.next = a->next_pvt >= 0 ? pvts_[a->next_pvt].peer : 0;
     i.spi_in_fwd = a->spi_in_fwd;

@@ -123,6 +123,12 @@ struct AntInfo {
   enum class Role : uint8_t { entrance, intermediate, exit } role{};
   bool up = false;
   IpAddress inner_src, inner_dst;        // entrance/exit only
+  // Exit only: the source its delivered datagrams carry (this ANT's own pool
+  // address, or inner_src for a registered responder / when not rewritten).
+  std::optional<IpAddress> exit_src;
+  // Exit only: the id of the registered responder customer it delivers to
+  // (paper §5.3), or 0 for local delivery through the TUN.
+  uint32_t responder = 0;
   std::vector<NodeId> route;             // entrance only (full path)
   NodeId prev = 0, next = 0;             // neighbours on the path (0 = customer/local)
   uint32_t spi_in_fwd = 0, spi_out_fwd = 0, spi_in_bwd = 0, spi_out_bwd = 0;

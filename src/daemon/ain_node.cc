@@ -281,6 +281,8 @@ std::vector<AntRow> AinNode::list_ants() {
       r.inner_src = a.inner_src.to_string();
       r.inner_dst = a.inner_dst.to_string();
     }
+    if (a.exit_src) r.exit_src = a.exit_src->to_string();
+    r.responder = a.responder;
     r.route = a.route;
     r.prev = a.prev;
     r.next = a.next;

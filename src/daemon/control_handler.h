@@ -51,6 +51,8 @@ struct AntRow {
   std::string role;  // "entrance" | "intermediate" | "exit"
   bool up = false;
   std::string inner_src, inner_dst;  // entrance/exit only; empty otherwise
+  std::string exit_src;              // exit only: source of delivered datagrams (pool address)
+  uint32_t responder = 0;            // exit only: registered responder's customer id; 0 = local delivery
   std::vector<uint32_t> route;       // entrance only
   uint32_t prev = 0, next = 0;       // 0 = customer / local delivery
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;  // cells, same at every hop

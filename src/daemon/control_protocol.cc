@@ -52,6 +52,8 @@ void to_json(json& j, const AntRow& v) {
            {"up", v.up},
            {"inner_src", v.inner_src},
            {"inner_dst", v.inner_dst},
+           {"exit_src", v.exit_src},
+           {"responder", v.responder},
            {"route", v.route},
            {"prev", v.prev},
            {"next", v.next},

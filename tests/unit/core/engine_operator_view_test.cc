@@ -156,6 +156,12 @@ TEST(EngineCounters, EveryHopCountsTheSameCellsAndEndsCountDatagramBytes) {
     EXPECT_EQ(a.bytes_fwd, 3 * cell) << "AIN " << n;
     EXPECT_EQ(a.bytes_bwd, cell) << "AIN " << n;
     const bool end = n != 2;
+    // Only the exit names the source it gives delivered datagrams: the pool
+    // address the datagram arrived with.
+    EXPECT_EQ(a.exit_src.has_value(), n == 3) << "AIN " << n;
+    if (n == 3) {
+      EXPECT_EQ(*a.exit_src, delivered.src);
+    }
     EXPECT_EQ(a.datagram_bytes_fwd, end ? 3 * d.size() : 0u) << "AIN " << n;
     EXPECT_EQ(a.datagram_bytes_bwd, end ? reply.size() : 0u) << "AIN " << n;
   }

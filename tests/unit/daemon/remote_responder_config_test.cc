@@ -60,7 +60,7 @@ TEST(RemoteResponderConfig, ExampleFileDocumentsIt) {
   ASSERT_TRUE(r.ok) << r.error;
   const auto& v = r.config.engine.remote_responders;
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0].exit, 3u);
+  EXPECT_EQ(v[0].exit, 2u);
   EXPECT_EQ(v[0].responder_id, 20u);
   ASSERT_EQ(v[0].serves.size(), 2u);
   EXPECT_EQ(v[0].serves[1].to_string(), "2001:db8:90::/48");
