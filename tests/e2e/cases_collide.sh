@@ -203,6 +203,17 @@ test_collide_exit_nat_same_inner_source() {
       e2e_ainctl "$node" ants >&2 2>&1
     fi
   done
+  # ainctl at the exit names each ANT's pool address (list_ants exit_src):
+  # two different ones per family, the same the TUN watch saw.
+  local ex4 ex6
+  ex4=$(e2e_ainctl_json ain3 ants "' '.join(sorted(a['exit_src'] for a in r['ants'] if a['role'] == 'exit' and a['inner_src'] == '$GEN_INNER4'))") || ex4=?
+  ex6=$(e2e_ainctl_json ain3 ants "' '.join(sorted(a['exit_src'] for a in r['ants'] if a['role'] == 'exit' and a['inner_src'] == '$GEN_INNER6'))") || ex6=?
+  if [ "$ex4" = "$(echo "$all4" | sort | tr '\n' ' ' | sed 's/ $//')" ] && [ "$(echo "$ex4" | wc -w)" = 2 ] &&
+     [ "$(echo "$ex6" | wc -w)" = 2 ]; then
+    e2e_log "  ok   ainctl at ain3: exit_src $ex4 / $ex6, one pool address per ANT"
+  else
+    e2e_log "  FAIL ainctl at ain3: exit_src '$ex4' / '$ex6', TUN saw '$(echo $all4)'"; f=$((f + 1))
+  fi
   e2e_ainctl_json ain1 customers \
     "all(any(c['id'] == i and c['packets_in'] > 0 and c['packets_out'] > 0 for c in r['customers']) for i in ($GEN_CUSTOMER, $GEN_CUSTOMER2))" \
     >/dev/null || { e2e_log "  FAIL ain1's customers $GEN_CUSTOMER and $GEN_CUSTOMER2 did not both carry packets both ways"; f=$((f + 1)); }

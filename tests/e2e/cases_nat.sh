@@ -189,8 +189,8 @@ _rr_apps() {
   route=$(e2e_ant_route) || route=""
   [ "${route##* }" = 3 ] || { e2e_log "  FAIL the ANT does not end at ain3 (route '$route')"; f=$((f + 1)); }
   e2e_ainctl_json ain3 ants \
-    "any(a['role'] == 'exit' and a['up'] and a['inner_src'] == '$GEN_INNER4' and a['inner_dst'] == '$E2E_RESPONDER4' for a in r['ants'])" \
-    >/dev/null || { e2e_log "  FAIL ain3 lists no exit ANT $GEN_INNER4 -> $E2E_RESPONDER4"; f=$((f + 1)); }
+    "any(a['role'] == 'exit' and a['up'] and a['inner_src'] == '$GEN_INNER4' and a['inner_dst'] == '$E2E_RESPONDER4' and a['responder'] == $GEN_RESPONDER_ID and a['exit_src'] == '$GEN_INNER4' for a in r['ants'])" \
+    >/dev/null || { e2e_log "  FAIL ain3 lists no exit ANT $GEN_INNER4 -> $E2E_RESPONDER4 delivering to responder $GEN_RESPONDER_ID"; f=$((f + 1)); }
   local local_n
   # str(): e2e_ainctl_json fails on a falsy value, and 0 is what we expect.
   local_n=$(e2e_ainctl_json ain3 status 'str(r["delivered_local"])') || local_n=?
