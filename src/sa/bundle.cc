@@ -1,5 +1,6 @@
 #include "sa/bundle.h"
 
+#include "sa/tunnel_inner.h"
 #include "wire/constants.h"
 
 namespace ainet::sa {
@@ -24,10 +25,11 @@ Result<size_t> Bundle::seal(ByteSpan payload, uint8_t next_header, MutByteSpan o
 }
 
 Result<size_t> Bundle::seal_inner_packet(ByteSpan inner_ip, MutByteSpan out, crypto::Rng& rng) {
-  auto inner = wire::parse_ip_packet(inner_ip);
+  auto inner = parse_tunnel_inner(inner_ip);
   if (!inner) return inner.error();
+  const wire::IpPacketInfo policy_input = inner->policy_input();
   return seal_impl(inner_ip.first(inner->total_len), wire::tunnel_next_header(inner->family),
-                   &*inner, out, rng);
+                   &policy_input, out, rng);
 }
 
 Result<size_t> Bundle::seal_impl(ByteSpan payload, uint8_t next_header,

@@ -34,8 +34,8 @@ class Ipv4IdPool {
   uint16_t next(crypto::Rng& rng);
 
  private:
-  uint8_t bytes_[kIds * 2] = {};   // kIds big-endian 16-bit values
-  size_t used_ = sizeof(bytes_);   // bytes handed out; starts empty, so the first next() fills
+  uint8_t bytes_[kIds * 2] = {};  // kIds big-endian 16-bit values
+  size_t used_ = sizeof(bytes_);  // bytes handed out; starts empty, so the first next() fills
 };
 
 }  // namespace ainet::sa

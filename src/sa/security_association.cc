@@ -2,6 +2,7 @@
 // the counting wrappers around ESP/AH processing.
 #include "sa/security_association.h"
 
+#include "sa/tunnel_inner.h"
 #include "wire/constants.h"
 
 namespace ainet::sa {
@@ -147,7 +148,7 @@ Result<size_t> SecurityAssociation::seal(ByteSpan payload, uint8_t next_header, 
 
 Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByteSpan out,
                                                       crypto::Rng& rng) {
-  auto inner = wire::parse_ip_packet(inner_ip);
+  auto inner = parse_tunnel_inner(inner_ip);
   if (!inner) {
     ++at(counters_.errors_out, inner.error());
     return inner.error();
@@ -156,7 +157,7 @@ Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByte
   // Note: the default policy copies DF from the inner packet (RFC 4301
   // §5.1.2.1); the outer IPv4 ID is random either way (seal_counted()).
   return seal_for_inner(inner_ip.first(inner->total_len), wire::tunnel_next_header(inner->family),
-                        *inner, out, rng);
+                        inner->policy_input(), out, rng);
 }
 
 Result<size_t> SecurityAssociation::seal_for_inner(ByteSpan payload, uint8_t next_header,

@@ -82,7 +82,9 @@ class SecurityAssociation {
   Result<size_t> seal(ByteSpan payload, uint8_t next_header, MutByteSpan out, crypto::Rng& rng);
   // Tunnel mode: seals an inner IPv4/IPv6 packet (next header 4 or 41 from
   // its version). With Framing::ip the outer header gets the inner packet's
-  // ECN/DF/DSCP per the SA's TunnelPolicy (RFC 4301 §5.1.2.1).
+  // ECN/DF/DSCP per the SA's TunnelPolicy (RFC 4301 §5.1.2.1). The inner IP
+  // header is checked by parse_tunnel_inner() (sa/tunnel_inner.h: lengths,
+  // IPv4 checksum; no IPv6 extension-header walk); a refusal is counted.
   Result<size_t> seal_inner_packet(ByteSpan inner_ip, MutByteSpan out, crypto::Rng& rng);
   // seal() whose outer header (Framing::ip) takes ECN/DF/DSCP from `inner`
   // per the TunnelPolicy; used when the payload wraps an inner packet

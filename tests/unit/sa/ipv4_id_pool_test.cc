@@ -1,12 +1,13 @@
 // Random outer IPv4 IDs: each ID is two fresh bytes of the Rng (so as uniform
 // and unpredictable as the Rng), one Rng call per Ipv4IdPool::kIds packets,
 // and only SAs that build an outer IPv4 header draw from the Rng for them.
+#include "sa/ipv4_id_pool.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "crypto/rng.h"
-#include "sa/ipv4_id_pool.h"
 #include "sa/security_association.h"
 #include "sa_test_support.h"
 #include "wire/ip_packet.h"
@@ -105,9 +106,9 @@ TEST(Ipv4IdPool, SealedIpv4PacketsCarryFreshIdsFromTheRng) {
 
 TEST(Ipv4IdPool, OnlyOuterIpv4HeadersDrawIds) {
   const Bytes inner = make_inner_packet(wire::IpFamily::v4, 100);
-  for (auto [framing, family] : {std::pair{Framing::ip, wire::IpFamily::v6},
-                                 std::pair{Framing::udp, wire::IpFamily::v4},
-                                 std::pair{Framing::bare, wire::IpFamily::v4}}) {
+  for (auto [framing, family] :
+       {std::pair{Framing::ip, wire::IpFamily::v6}, std::pair{Framing::udp, wire::IpFamily::v4},
+        std::pair{Framing::bare, wire::IpFamily::v4}}) {
     SCOPED_TRACE(static_cast<int>(framing));
     CountingRng rng(1);
     auto tx = make_sa(make_config(Transform::esp_aes128_gcm, 0x600, framing, family));
