@@ -672,13 +672,21 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
 
 Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
   ++a.attempts;
-  auto pick = [&](bool strict) -> Result<std::vector<NodeId>> {
+  // How much of the failed-route penalty a pick obeys.
+  enum class Avoid { all, relays, none };
+  auto live = [&](NodeId id) {
+    if (id == cfg_.self) return false;
+    const int q = pvt_index(id);
+    return !(q >= 0 && !pvts_[q].up) && !(q < 0 && dir_->has_edge(cfg_.self, id));
+  };
+  auto can_exit = [&](NodeId id) {
+    if (a.to_responder) return id == a.responder_exit;
+    const AinEntry* e = dir_->find(id);
+    return e && e->exits_to(a.inner_dst);
+  };
+  auto pick = [&](Avoid avoid) -> Result<std::vector<NodeId>> {
     std::function<bool(NodeId)> ok_node = [&](NodeId id) {
-      if (!strict) {
-        if (id == cfg_.self) return false;
-        const int q = pvt_index(id);
-        return !(q >= 0 && !pvts_[q].up) && !(q < 0 && dir_->has_edge(cfg_.self, id));
-      }
+      if (avoid == Avoid::none || (avoid == Avoid::relays && can_exit(id))) return live(id);
       return usable(id, &a, now);
     };
     if (a.to_responder)
@@ -686,13 +694,15 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
                                 ok_node);
     return pick_route(*dir_, cfg_.self, a.inner_dst, cfg_.route_length, rng_, ok_node);
   };
-  // Prefer a route that avoids AINs of recently failed routes; if none is
-  // left, any route over live PVTs is better than none. A pinned route is
-  // used as it is (its first PVT must be up).
+  // Prefer a route that avoids AINs of recently failed routes; when that
+  // leaves no exit (often there are few, and a failed route penalises its
+  // exit as well), still avoid the failed relays; only then take any route
+  // over live PVTs. A pinned route is used as it is (its first PVT must be up).
   Result<std::vector<NodeId>> route = a.pinned_route;
   if (a.pinned_route.empty()) {
-    route = pick(true);
-    if (!route) route = pick(false);
+    route = pick(Avoid::all);
+    if (!route) route = pick(Avoid::relays);
+    if (!route) route = pick(Avoid::none);
   } else if (const int q = pvt_index(a.pinned_route[1]); q < 0 || !pvts_[q].up) {
     return Errc::not_found;
   }
