@@ -73,8 +73,17 @@ socklen_t SocketAddress::length() const {
 std::string SocketAddress::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   if (empty() || !inet_ntop(family(), ip_bytes().data(), buf, sizeof buf)) return "(none)";
-  std::string out = is_v6() && port() ? "[" + std::string(buf) + "]" : std::string(buf);
-  if (port()) out += ":" + std::to_string(port());
+  // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict on
+  // `"[" + std::string(...)` (GCC bug 105329), which broke Release builds.
+  const bool bracket = is_v6() && port();
+  std::string out;
+  if (bracket) out += '[';
+  out += buf;
+  if (bracket) out += ']';
+  if (port()) {
+    out += ':';
+    out += std::to_string(port());
+  }
   return out;
 }
 
