@@ -59,6 +59,13 @@ struct Impairments {
 struct LinkConfig {
   Duration latency = Duration::ms(5);
   Impairments impairments;
+  // Capacity of this direction in bits per second; 0 = unlimited (the packet
+  // arrives `latency` after it was sent). With a rate, packets are
+  // serialised one after another (FIFO) and a packet that would wait more
+  // than `queue_limit` behind earlier ones is dropped at the tail, as a
+  // router's drop-tail queue does.
+  uint64_t rate_bps = 0;
+  Duration queue_limit = Duration::ms(50);
 };
 
 // One packet handed to the network (one record per send, not per copy).
@@ -69,6 +76,9 @@ struct PacketRecord {
   uint32_t spi = 0;            // first SPI seen (AH for ip carrier), 0 if none
   size_t length = 0;
   uint32_t copies_delivered = 0;  // 0 lost/blackholed, 2 duplicated
+  // When its last bit left the sender (after queueing and serialisation on
+  // a rate-limited link; == sent otherwise). What a tap on the wire sees.
+  Time departed{};
   bool injected = false;       // put on the wire by the test (tamper/replay/garbage)
   Bytes bytes;                 // only when SimNetwork::record_bytes is on
 };
@@ -79,6 +89,7 @@ struct LinkCounters {
   uint64_t lost[4] = {};        // by PacketClass
   uint64_t duplicated[4] = {};  // by PacketClass: extra copies made by the link
   uint64_t reordered = 0, blackholed = 0;
+  uint64_t queue_dropped = 0;  // tail drops of a rate-limited link (not in lost[])
   uint64_t total_lost() const { return lost[0] + lost[1] + lost[2] + lost[3]; }
   uint64_t total_duplicated() const {
     return duplicated[0] + duplicated[1] + duplicated[2] + duplicated[3];
@@ -146,11 +157,14 @@ class SimNetwork {
       lc.blackholed++;
     } else if (chance(cfg.impairments.loss)) {
       lc.lost[static_cast<size_t>(rec.cls)]++;
+    } else if (cfg.rate_bps != 0 && !serialise(from, to, cfg, buf.size(), &rec.departed)) {
+      lc.queue_dropped++;
     } else {
+      if (cfg.rate_bps == 0) rec.departed = now_;
       copies = chance(cfg.impairments.duplicate) ? 2 : 1;
       if (copies == 2) lc.duplicated[static_cast<size_t>(rec.cls)]++;
       for (uint32_t c = 0; c < copies; ++c) {
-        Time at = now_ + cfg.latency;
+        Time at = rec.departed + cfg.latency;
         if (chance(cfg.impairments.reorder)) {
           at = at + cfg.impairments.reorder_delay;
           lc.reordered++;
@@ -256,6 +270,21 @@ class SimNetwork {
     return it == links_.end() ? default_link_ : it->second;
   }
 
+  // Rate-limited link: the packet's last bit leaves when the link has sent
+  // everything queued before it plus this packet. False (tail drop) when it
+  // would wait longer than the queue limit.
+  bool serialise(const IpAddress& from, const IpAddress& to, const LinkConfig& cfg, size_t bytes,
+                 Time* departed) {
+    Time& busy = busy_until_[{from, to}];
+    const Time start = std::max(busy, now_);
+    if (start - now_ > cfg.queue_limit) return false;
+    const int64_t tx_ns =
+        static_cast<int64_t>(static_cast<uint64_t>(bytes) * 8 * 1000000000ULL / cfg.rate_bps);
+    busy = start + Duration{tx_ns};
+    *departed = busy;
+    return true;
+  }
+
   // Bernoulli(p) from the seeded generator; p <= 0 draws nothing, so adding
   // an impairment to one link does not shift the randomness of the others.
   bool chance(double p) {
@@ -272,6 +301,7 @@ class SimNetwork {
   std::map<Endpoint*, Time> timers_;
   std::map<std::pair<IpAddress, IpAddress>, LinkConfig> links_;
   std::map<std::pair<IpAddress, IpAddress>, LinkCounters> counters_;
+  std::map<std::pair<IpAddress, IpAddress>, Time> busy_until_;  // rate-limited links
   std::set<IpAddress> down_;
   LinkConfig default_link_;
   Classifier classifier_;

@@ -45,6 +45,31 @@ Bytes numbered(uint32_t i) {
   return b;
 }
 
+TEST(SimNetwork, RateLimitedLinkSerialisesAndTailDrops) {
+  SimNetwork net(1);
+  Sink b;
+  net.attach(kB, &b);
+  LinkConfig c;
+  c.latency = Duration::ms(1);
+  c.rate_bps = 8'000'000;             // 1 byte per microsecond
+  c.queue_limit = Duration::ms(3);    // 3 packets of 1000 bytes may wait
+  net.set_link(kA, kB, c);
+  const Bytes kilo(1000, 0xab);
+  for (int i = 0; i < 6; ++i) net.send(kA, kB, kilo);
+  net.run_until(Time::from_s(1));
+  // Departures at 1, 2, 3, 4 ms (the 4th waited exactly 3 ms); 5 and 6 dropped.
+  ASSERT_EQ(b.got.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(b.got[i].at, Time::from_ms(static_cast<int64_t>(i) + 2));
+  EXPECT_EQ(net.counters(kA, kB).queue_dropped, 2u);
+  EXPECT_EQ(net.records()[3].departed, Time::from_ms(4));
+  // The other direction is not rate-limited: no queueing there.
+  Sink a;
+  net.attach(kA, &a);
+  for (int i = 0; i < 6; ++i) net.send(kB, kA, kilo);
+  net.run_for(Duration::ms(5));
+  EXPECT_EQ(a.got.size(), 6u);
+}
+
 TEST(SimNetwork, DeliversAfterLatencyInOrder) {
   SimNetwork net(1);
   Sink b;
