@@ -10,7 +10,7 @@ namespace ainet::core {
 
 // RFC 9474 §5 variant of ticket signatures. Deterministic preparation: the
 // ticket message already holds a 32-byte nonce the client draws, so a
-// msg_prefix would add nothing but 32 wire bytes (§5, §7.3); PSS with a
+// msg_prefix would add nothing but 32 wire bytes (§5, §7); PSS with a
 // 48-byte salt keeps the signature itself randomized. docs/protocol.md
 // "Tickets" gives the full reasoning.
 constexpr crypto::BlindRsaVariant kTicketVariant = crypto::BlindRsaVariant::sha384_pss_deterministic;
