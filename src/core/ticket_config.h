@@ -13,7 +13,8 @@ namespace ainet::core {
 // msg_prefix would add nothing but 32 wire bytes (§5, §7); PSS with a
 // 48-byte salt keeps the signature itself randomized. docs/protocol.md
 // "Tickets" gives the full reasoning.
-constexpr crypto::BlindRsaVariant kTicketVariant = crypto::BlindRsaVariant::sha384_pss_deterministic;
+constexpr crypto::BlindRsaVariant kTicketVariant =
+    crypto::BlindRsaVariant::sha384_pss_deterministic;
 
 struct TicketConfig {
   bool enabled = false;

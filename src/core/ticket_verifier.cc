@@ -30,15 +30,24 @@ size_t table_size_for(uint32_t capacity) {
 
 std::string_view to_string(TicketVerdict v) {
   switch (v) {
-    case TicketVerdict::ok: return "ok";
-    case TicketVerdict::missing: return "missing";
-    case TicketVerdict::malformed: return "malformed";
-    case TicketVerdict::forged: return "forged";
-    case TicketVerdict::expired: return "expired";
-    case TicketVerdict::wrong_slice: return "wrong_slice";
-    case TicketVerdict::reused: return "reused";
-    case TicketVerdict::over_quota: return "over_quota";
-    case TicketVerdict::over_capacity: return "over_capacity";
+    case TicketVerdict::ok:
+      return "ok";
+    case TicketVerdict::missing:
+      return "missing";
+    case TicketVerdict::malformed:
+      return "malformed";
+    case TicketVerdict::forged:
+      return "forged";
+    case TicketVerdict::expired:
+      return "expired";
+    case TicketVerdict::wrong_slice:
+      return "wrong_slice";
+    case TicketVerdict::reused:
+      return "reused";
+    case TicketVerdict::over_quota:
+      return "over_quota";
+    case TicketVerdict::over_capacity:
+      return "over_capacity";
   }
   return "unknown";
 }
@@ -46,7 +55,8 @@ std::string_view to_string(TicketVerdict v) {
 TicketVerifier::TicketVerifier(const TicketConfig& cfg, crypto::Rng& rng) : cfg_(cfg) {
   cfg_.slice_seconds = std::max<uint64_t>(cfg_.slice_seconds, 1);
   // Two slices at most may be valid at once, or the two tables would not do.
-  if (2 * cfg_.grace_seconds >= cfg_.slice_seconds) cfg_.grace_seconds = (cfg_.slice_seconds - 1) / 2;
+  if (2 * cfg_.grace_seconds >= cfg_.slice_seconds)
+    cfg_.grace_seconds = (cfg_.slice_seconds - 1) / 2;
   capacity_ = std::clamp<uint32_t>(cfg_.spent_capacity, 1, kMaxSpentCapacity);
   key0_ = rng.u64();
   key1_ = rng.u64();
@@ -80,15 +90,32 @@ const TicketVerifier::Issuer* TicketVerifier::issuer(NodeId id, size_t* index) c
 
 TicketVerdict TicketVerifier::refuse(TicketVerdict v) {
   switch (v) {
-    case TicketVerdict::missing: ++stats_.missing; break;
-    case TicketVerdict::malformed: ++stats_.malformed; break;
-    case TicketVerdict::forged: ++stats_.forged; break;
-    case TicketVerdict::expired: ++stats_.expired; break;
-    case TicketVerdict::wrong_slice: ++stats_.wrong_slice; break;
-    case TicketVerdict::reused: ++stats_.reused; break;
-    case TicketVerdict::over_quota: ++stats_.over_quota; break;
-    case TicketVerdict::over_capacity: ++stats_.over_capacity; break;
-    case TicketVerdict::ok: break;
+    case TicketVerdict::missing:
+      ++stats_.missing;
+      break;
+    case TicketVerdict::malformed:
+      ++stats_.malformed;
+      break;
+    case TicketVerdict::forged:
+      ++stats_.forged;
+      break;
+    case TicketVerdict::expired:
+      ++stats_.expired;
+      break;
+    case TicketVerdict::wrong_slice:
+      ++stats_.wrong_slice;
+      break;
+    case TicketVerdict::reused:
+      ++stats_.reused;
+      break;
+    case TicketVerdict::over_quota:
+      ++stats_.over_quota;
+      break;
+    case TicketVerdict::over_capacity:
+      ++stats_.over_capacity;
+      break;
+    case TicketVerdict::ok:
+      break;
   }
   return v;
 }
@@ -101,13 +128,15 @@ TicketVerdict TicketVerifier::slice_verdict(uint64_t slice, uint64_t now_unix) c
   // just after a boundary, the next one just before it (clock skew between
   // the entrance and this AIN).
   if (slice < cur)
-    return slice + 1 == cur && into < cfg_.grace_seconds ? TicketVerdict::ok : TicketVerdict::expired;
+    return slice + 1 == cur && into < cfg_.grace_seconds ? TicketVerdict::ok
+                                                         : TicketVerdict::expired;
   return slice == cur + 1 && ss - into <= cfg_.grace_seconds ? TicketVerdict::ok
                                                              : TicketVerdict::wrong_slice;
 }
 
 uint64_t TicketVerifier::hash(uint32_t issuer_id, const uint8_t* nonce) const {
-  return mix(load_be64(nonce) ^ key0_) ^ mix(load_be64(nonce + 8) ^ key1_ ^ (uint64_t{issuer_id} << 32));
+  return mix(load_be64(nonce) ^ key0_) ^
+         mix(load_be64(nonce + 8) ^ key1_ ^ (uint64_t{issuer_id} << 32));
 }
 
 size_t TicketVerifier::find(const Slot& s, uint32_t issuer_id, const uint8_t* nonce) const {
@@ -164,7 +193,8 @@ TicketVerdict TicketVerifier::check(ByteSpan field, uint64_t now_unix) {
     return refuse(TicketVerdict::forged);
   if (current && s.per_issuer[idx] >= cfg_.issuer_cap) return refuse(TicketVerdict::over_quota);
   if (!current && cfg_.issuer_cap == 0) return refuse(TicketVerdict::over_quota);
-  if (current && (s.count >= capacity_ || pos == SIZE_MAX)) return refuse(TicketVerdict::over_capacity);
+  if (current && (s.count >= capacity_ || pos == SIZE_MAX))
+    return refuse(TicketVerdict::over_capacity);
 
   // Accepted: the only place state changes. A table that held an older
   // slice (which can no longer be valid) is cleared for this one.

@@ -86,7 +86,7 @@ class TicketVerifier {
     uint64_t slice = 0;
     bool used = false;  // slice is meaningful
     uint32_t count = 0;
-    std::vector<Entry> table;      // size: power of two >= 2 * capacity_
+    std::vector<Entry> table;          // size: power of two >= 2 * capacity_
     std::vector<uint32_t> per_issuer;  // parallel to issuers_
   };
   struct Issuer {
@@ -107,7 +107,7 @@ class TicketVerifier {
   TicketConfig cfg_;
   uint32_t capacity_;
   uint64_t key0_ = 0, key1_ = 0;
-  Slot slots_[2];  // slots_[slice & 1]
+  Slot slots_[2];                // slots_[slice & 1]
   std::vector<Issuer> issuers_;  // sorted by id
   TicketStats stats_;
 };

@@ -8,15 +8,16 @@
 // passed OpenSSL's own RSASSA-PSS verification, which re-checks the encoding.
 // All big-number work is OpenSSL's BIGNUM; the private operation is OpenSSL's
 // raw RSA.
+#include "crypto/blind_rsa.h"
+
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
 #include <array>
 #include <climits>
-#include <initializer_list>
 #include <cstring>
+#include <initializer_list>
 
-#include "crypto/blind_rsa.h"
 #include "crypto/blind_rsa_detail.h"
 
 namespace ainet::crypto {
@@ -117,15 +118,16 @@ Errc BlindRsaClient::blind(ByteSpan input_msg, Rng& rng, MutByteSpan blinded_out
   const detail::RsaPublic& k = *pk_.k_;
   if (blinded_out.size() != k.bytes) return Errc::invalid_argument;
   inv_out.wipe();
-  // Step 1: encoded_msg = EMSA-PSS-ENCODE(msg, bit_len(n) - 1) (RFC 8017 §8.1.1: emBits = modBits - 1).
+  // Step 1: encoded_msg = EMSA-PSS-ENCODE(msg, bit_len(n) - 1) (RFC 8017 §8.1.1: emBits = modBits -
+  // 1).
   const size_t em_bits = k.bits - 1;
   std::array<uint8_t, kBlindRsaMaxModulusBytes> em_buf;
   MutByteSpan em(em_buf.data(), (em_bits + 7) / 8);
   if (Errc e = emsa_pss_encode(input_msg, em_bits, salt_length(v_), rng, em); e != Errc::ok)
     return e;
   BnCtxPtr ctx(BN_CTX_secure_new());
-  BnPtr m = bn_from(em), r(BN_secure_new()), inv(BN_secure_new()), x(BN_secure_new()),
-        z(BN_new()), g(BN_new());
+  BnPtr m = bn_from(em), r(BN_secure_new()), inv(BN_secure_new()), x(BN_secure_new()), z(BN_new()),
+        g(BN_new());
   secure_zero(em_buf.data(), em_buf.size());
   if (!ctx || !m || !r || !inv || !x || !z || !g) return Errc::crypto_error;
   // Steps 3-8: m must be coprime to n ("invalid input"); r uniform in
@@ -160,16 +162,14 @@ Errc BlindRsaClient::blind(ByteSpan input_msg, Rng& rng, MutByteSpan blinded_out
   secure_zero(r_buf.data(), r_buf.size());
   if (!have) return Errc::crypto_error;
   // Steps 9-10: x = RSAVP1(pk, r) = r^e mod n; z = m * x mod n.
-  const bool ok =
-      BN_mod_exp_mont_consttime(x.get(), r.get(), k.e.get(), k.n.get(), ctx.get(), k.mont.get()) ==
-          1 &&
-      mont_mul(z.get(), m.get(), x.get(), k.mont.get(), ctx.get()) &&
-      BN_bn2binpad(z.get(), blinded_out.data(), static_cast<int>(k.bytes)) ==
-          static_cast<int>(k.bytes);
+  const bool ok = BN_mod_exp_mont_consttime(x.get(), r.get(), k.e.get(), k.n.get(), ctx.get(),
+                                            k.mont.get()) == 1 &&
+                  mont_mul(z.get(), m.get(), x.get(), k.mont.get(), ctx.get()) &&
+                  BN_bn2binpad(z.get(), blinded_out.data(), static_cast<int>(k.bytes)) ==
+                      static_cast<int>(k.bytes);
   std::array<uint8_t, kBlindRsaMaxModulusBytes> inv_buf;
-  const bool inv_ok =
-      ok && BN_bn2binpad(inv.get(), inv_buf.data(), static_cast<int>(k.bytes)) ==
-                static_cast<int>(k.bytes);
+  const bool inv_ok = ok && BN_bn2binpad(inv.get(), inv_buf.data(), static_cast<int>(k.bytes)) ==
+                                static_cast<int>(k.bytes);
   if (inv_ok) inv_out.assign(ByteSpan(inv_buf.data(), k.bytes));
   secure_zero(inv_buf.data(), inv_buf.size());
   if (!inv_ok) {
@@ -221,18 +221,19 @@ Errc BlindRsaSigner::blind_sign(ByteSpan blinded_msg, MutByteSpan out) const {
   // (RSA_NO_PADDING: no encoding, exactly kLen bytes in and out).
   PkeyCtxPtr pctx(EVP_PKEY_CTX_new_from_pkey(nullptr, sk_.k_->pkey.get(), nullptr));
   size_t len = out.size();
-  bool ok = pctx && EVP_PKEY_sign_init(pctx.get()) == 1 &&
-            EVP_PKEY_CTX_set_rsa_padding(pctx.get(), RSA_NO_PADDING) == 1 &&
-            EVP_PKEY_sign(pctx.get(), out.data(), &len, blinded_msg.data(), blinded_msg.size()) ==
-                1 &&
-            len == k.bytes;
+  bool ok =
+      pctx && EVP_PKEY_sign_init(pctx.get()) == 1 &&
+      EVP_PKEY_CTX_set_rsa_padding(pctx.get(), RSA_NO_PADDING) == 1 &&
+      EVP_PKEY_sign(pctx.get(), out.data(), &len, blinded_msg.data(), blinded_msg.size()) == 1 &&
+      len == k.bytes;
   // Steps 3-4: m' = RSAVP1(pkS, s); a mismatch ("signing failure") would be
   // a fault that could leak the key, so nothing is released.
   if (ok) {
     s = bn_from(ByteSpan(out.data(), k.bytes));
-    ok = s && BN_mod_exp_mont(check.get(), s.get(), k.e.get(), k.n.get(), ctx.get(), k.mont.get()) ==
-                  1 &&
-         BN_cmp(check.get(), m.get()) == 0;
+    ok =
+        s &&
+        BN_mod_exp_mont(check.get(), s.get(), k.e.get(), k.n.get(), ctx.get(), k.mont.get()) == 1 &&
+        BN_cmp(check.get(), m.get()) == 0;
   }
   if (!ok) {
     ERR_clear_error();

@@ -36,8 +36,8 @@ enum class BlindRsaVariant : uint8_t {
   sha384_psszero_deterministic,  // sLen = 0,  PrepareIdentity
 };
 
-constexpr size_t kBlindRsaPrefixSize = 32;       // RFC 9474 §4.1: msg_prefix = random(32)
-constexpr size_t kBlindRsaHashSize = 48;         // SHA-384
+constexpr size_t kBlindRsaPrefixSize = 32;  // RFC 9474 §4.1: msg_prefix = random(32)
+constexpr size_t kBlindRsaHashSize = 48;    // SHA-384
 constexpr size_t kBlindRsaMinModulusBits = 2048;
 constexpr size_t kBlindRsaMaxModulusBits = 4096;
 constexpr size_t kBlindRsaMaxModulusBytes = kBlindRsaMaxModulusBits / 8;

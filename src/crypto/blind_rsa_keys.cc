@@ -88,12 +88,18 @@ PkeyPtr pkey_from_params(int selection, F&& push) {
   return PkeyPtr(pk);
 }
 
-int no_passphrase(char*, int, int, void*) { return 0; }  // encrypted PEM is refused
+int no_passphrase(char*, int, int, void*) {
+  return 0;
+}  // encrypted PEM is refused
 
 }  // namespace
 
-size_t BlindRsaPublicKey::modulus_bits() const { return k_ ? k_->bits : 0; }
-size_t BlindRsaPublicKey::modulus_bytes() const { return k_ ? k_->bytes : 0; }
+size_t BlindRsaPublicKey::modulus_bits() const {
+  return k_ ? k_->bits : 0;
+}
+size_t BlindRsaPublicKey::modulus_bytes() const {
+  return k_ ? k_->bytes : 0;
+}
 
 uint64_t BlindRsaPublicKey::public_exponent() const {
   if (!k_ || BN_num_bytes(k_->e.get()) > 8) return 0;
@@ -196,7 +202,8 @@ Result<BlindRsaPrivateKey> BlindRsaPrivateKey::from_pem(std::string_view pem) {
   if (bio == nullptr) return fail<Result<BlindRsaPrivateKey>>(Errc::crypto_error);
   PkeyPtr pk(PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr));
   BIO_free(bio);
-  if (!pk || !EVP_PKEY_is_a(pk.get(), "RSA")) return fail<Result<BlindRsaPrivateKey>>(Errc::malformed);
+  if (!pk || !EVP_PKEY_is_a(pk.get(), "RSA"))
+    return fail<Result<BlindRsaPrivateKey>>(Errc::malformed);
   // The private and public halves must belong together (a damaged key file
   // would otherwise sign garbage that every hop refuses).
   PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pk.get(), nullptr));

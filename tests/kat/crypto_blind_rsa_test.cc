@@ -137,14 +137,16 @@ TEST(BlindRsaKat, Rfc9474AppendixAAllVariants) {
 TEST(BlindRsaKat, SaltLengthIsEnforcedByVerify) {
   const auto blocks = load();
   ASSERT_EQ(blocks.size(), 5u);
-  auto pk = BlindRsaPublicKey::from_components(hex_field(blocks[0], "n"), hex_field(blocks[0], "e"));
+  auto pk =
+      BlindRsaPublicKey::from_components(hex_field(blocks[0], "n"), hex_field(blocks[0], "e"));
   ASSERT_TRUE(pk.ok());
   for (size_t i = 1; i < blocks.size(); ++i) {
     const VectorBlock& b = blocks[i];
     const BlindRsaVariant v = kVariants.at(b.at("variant"));
     const BlindRsaVariant other = salt_length(v) ? BlindRsaVariant::sha384_psszero_deterministic
                                                  : BlindRsaVariant::sha384_pss_deterministic;
-    EXPECT_EQ(pk->verify(other, hex_field(b, "input_msg"), hex_field(b, "sig")), Errc::bad_signature)
+    EXPECT_EQ(pk->verify(other, hex_field(b, "input_msg"), hex_field(b, "sig")),
+              Errc::bad_signature)
         << b.at("variant");
   }
 }

@@ -23,8 +23,12 @@ std::string body(const std::string& ticket_line) {
          "id = 1\n"
          "name = \"ain1\"\n"
          "address = \"10.0.0.1\"\n"
-         "identity_key = \"" + k32a + "\"\n"
-         "onion_key = \"" + k32b + "\"\n"
+         "identity_key = \"" +
+         k32a +
+         "\"\n"
+         "onion_key = \"" +
+         k32b +
+         "\"\n"
          "neighbours = []\n" +
          ticket_line;
 }
@@ -66,10 +70,10 @@ TEST(DirectoryTicketKey, RefusalsNameLineAndField) {
   ASSERT_TRUE(e3.ok());
   const std::string ed25519_spki = "302a300506032b6570032100" + k32a;
   const std::string cases[] = {
-      spki_hex(*k4096),  // wrong size for a 256-byte ticket signature
-      spki_hex(*e3),     // e must be 65537
-      ed25519_spki,      // not RSA
-      good + "00",       // trailing byte
+      spki_hex(*k4096),                 // wrong size for a 256-byte ticket signature
+      spki_hex(*e3),                    // e must be 65537
+      ed25519_spki,                     // not RSA
+      good + "00",                      // trailing byte
       good.substr(0, good.size() - 2),  // truncated
       good.substr(0, 11),               // odd length
       "zz" + good.substr(2),            // not hex

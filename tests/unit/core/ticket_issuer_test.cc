@@ -100,7 +100,7 @@ TEST(TicketIssuer, CustomersPerSliceAreBounded) {
   for (uint32_t c = 1; c <= 4; ++c) ASSERT_TRUE(issuer.issue(c, kT0, rng).ok());
   EXPECT_EQ(issuer.issue(5, kT0, rng).error(), Errc::limit);
   EXPECT_EQ(issuer.stats().over_capacity, 1u);
-  EXPECT_TRUE(issuer.issue(1, kT0, rng).ok());  // known customers go on
+  EXPECT_TRUE(issuer.issue(1, kT0, rng).ok());           // known customers go on
   EXPECT_TRUE(issuer.issue(5, kT0 + kSlice, rng).ok());  // a new slice frees the table
 }
 

@@ -8,8 +8,8 @@
 namespace ainet::core::test_keys {
 
 inline const crypto::BlindRsaPrivateKey& ticket_key(int which) {
-  static const crypto::BlindRsaPrivateKey keys[2] = {
-      *crypto::BlindRsaPrivateKey::generate(2048), *crypto::BlindRsaPrivateKey::generate(2048)};
+  static const crypto::BlindRsaPrivateKey keys[2] = {*crypto::BlindRsaPrivateKey::generate(2048),
+                                                     *crypto::BlindRsaPrivateKey::generate(2048)};
   return keys[which & 1];
 }
 

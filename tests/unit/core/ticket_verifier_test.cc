@@ -103,8 +103,7 @@ TEST(TicketVerifier, MissingAndMalformed) {
   Bytes bad_version = t;
   bad_version[0] = 2;
   expect_refusal(v, bad_version, kT0, TicketVerdict::malformed, &TicketStats::malformed);
-  expect_refusal(v, ByteSpan(t).first(100), kT0, TicketVerdict::malformed,
-                 &TicketStats::malformed);
+  expect_refusal(v, ByteSpan(t).first(100), kT0, TicketVerdict::malformed, &TicketStats::malformed);
   // The good ticket was never recorded by those refusals.
   EXPECT_EQ(v.check(t, kT0), TicketVerdict::ok);
 }
@@ -199,7 +198,7 @@ TEST(TicketVerifier, SpentTableIsBoundedAndRefusesWhenFull) {
   TicketVerifier v = f.verifier(c);
   const uint64_t s = kT0 / kSlice;
   for (int i = 0; i < 40; ++i)
-    ASSERT_EQ(v.check(f.ticket(f.issuer1 , kT0, 100 + i), kT0), TicketVerdict::ok) << i;
+    ASSERT_EQ(v.check(f.ticket(f.issuer1, kT0, 100 + i), kT0), TicketVerdict::ok) << i;
   EXPECT_EQ(v.spent_in_slice(s), 40u);
   const Bytes one_more = f.ticket(f.issuer2, kT0);
   expect_refusal(v, one_more, kT0, TicketVerdict::over_capacity, &TicketStats::over_capacity);

@@ -88,9 +88,10 @@ TEST(BlindRsa, RefusesBadKeys) {
   EXPECT_FALSE(BlindRsaPublicKey::from_components(n, Bytes{4}).ok());
   EXPECT_FALSE(BlindRsaPublicKey::from_components(n, Bytes{1}).ok());
   EXPECT_FALSE(BlindRsaPublicKey::from_components(ByteSpan(n).first(128), Bytes{1, 0, 1}).ok());
-  EXPECT_EQ(BlindRsaPrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-                .error(),
-            Errc::malformed);
+  EXPECT_EQ(
+      BlindRsaPrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+          .error(),
+      Errc::malformed);
   EXPECT_EQ(BlindRsaPrivateKey::generate(1024).error(), Errc::invalid_argument);
   // An empty key refuses every operation.
   BlindRsaPublicKey empty;
@@ -111,7 +112,8 @@ TEST(BlindRsa, BlindSignRefusesOutOfRangeAndWrongSizes) {
   BlindInverse inv;
   EXPECT_EQ(client.blind(Bytes{1}, rng, blinded, inv), Errc::invalid_argument);
   Bytes sig(256);
-  EXPECT_EQ(client.finalize(Bytes{1}, Bytes(256, 1), inv, sig), Errc::invalid_argument);  // no inverse
+  EXPECT_EQ(client.finalize(Bytes{1}, Bytes(256, 1), inv, sig),
+            Errc::invalid_argument);  // no inverse
 }
 
 }  // namespace

@@ -18,13 +18,16 @@ const std::string k72 = "8fc7102c751aa047ae1fa777145f8620c4a9080e45376652fc5b3f5
 
 // Lines 1-7; [tickets] starts at line 8.
 std::string base() {
-  return "[node]\n"                             // 1
-         "id = 1\n"                             // 2
-         "onion_key = \"" + k64 + "\"\n"        // 3
-         "\n"                                   // 4
-         "[directory]\n"                        // 5
-         "file = \"dir.toml\"\n"                // 6
-         "authority_key = \"" + k64 + "\"\n";   // 7
+  return "[node]\n"  // 1
+         "id = 1\n"  // 2
+         "onion_key = \"" +
+         k64 +
+         "\"\n"                   // 3
+         "\n"                     // 4
+         "[directory]\n"          // 5
+         "file = \"dir.toml\"\n"  // 6
+         "authority_key = \"" +
+         k64 + "\"\n";  // 7
 }
 
 std::string customer_block() {
@@ -32,9 +35,12 @@ std::string customer_block() {
          "id = 10\n"
          "tunnel_address = \"198.51.100.7\"\n"
          "[customer.out]\n"
-         "esp_spi = 4097\nesp_key = \"" + k72 + "\"\nah_spi = 4098\nah_key = \"" + k64 + "\"\n"
+         "esp_spi = 4097\nesp_key = \"" +
+         k72 + "\"\nah_spi = 4098\nah_key = \"" + k64 +
+         "\"\n"
          "[customer.in]\n"
-         "esp_spi = 8193\nesp_key = \"" + k72 + "\"\nah_spi = 8194\nah_key = \"" + k64 + "\"\n";
+         "esp_spi = 8193\nesp_key = \"" +
+         k72 + "\"\nah_spi = 8194\nah_key = \"" + k64 + "\"\n";
 }
 
 // A scratch directory with key files, removed at the end.
@@ -109,7 +115,8 @@ TEST(TicketConfig, EveryMistakeNamesFileLineAndField) {
   d.write("big.pem", *key3072->to_pem());
   const std::string t = base() + "[tickets]\n";  // [tickets] on line 8, keys from line 9
   EXPECT_EQ(error_of(t + "enable = true\n"), "aind.toml:9: tickets.enable: unknown key");
-  EXPECT_EQ(error_of(t + "enabled = 1\n"), "aind.toml:9: tickets.enabled: expected true or false, got an integer");
+  EXPECT_EQ(error_of(t + "enabled = 1\n"),
+            "aind.toml:9: tickets.enabled: expected true or false, got an integer");
   EXPECT_EQ(error_of(t + "slice_seconds = 0\n"),
             "aind.toml:9: tickets.slice_seconds: expected 1..86400, got 0");
   EXPECT_EQ(error_of(t + "slice_seconds = 10\ngrace_seconds = 5\n"),
