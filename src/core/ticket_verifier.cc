@@ -167,7 +167,27 @@ uint32_t TicketVerifier::accepted_from(NodeId id, uint64_t slice) const {
   return s->per_issuer[idx];
 }
 
-TicketVerdict TicketVerifier::check(ByteSpan field, uint64_t now_unix) {
+// The checks that read the spent table, shared by admit() and spend():
+// a newer slice in this parity's table (only if the clock stepped back: the
+// older slice's record is gone) is expired; then reused; with `full` also
+// the issuer cap and the table capacity. *pos is where the ticket would go.
+TicketVerdict TicketVerifier::table_verdict(uint32_t issuer_id, size_t idx, uint64_t slice,
+                                            const uint8_t* nonce16, bool full, size_t* pos) const {
+  const Slot& s = slots_[slice & 1];
+  if (s.used && s.slice > slice) return TicketVerdict::expired;
+  const bool current = s.used && s.slice == slice;
+  *pos = SIZE_MAX;
+  if (!current) return cfg_.issuer_cap == 0 && full ? TicketVerdict::over_quota : TicketVerdict::ok;
+  *pos = find(s, issuer_id, nonce16);
+  if (*pos != SIZE_MAX && s.table[*pos].issuer != 0) return TicketVerdict::reused;
+  if (!full) return TicketVerdict::ok;
+  if (s.per_issuer[idx] >= cfg_.issuer_cap) return TicketVerdict::over_quota;
+  if (s.count >= capacity_ || *pos == SIZE_MAX) return TicketVerdict::over_capacity;
+  return TicketVerdict::ok;
+}
+
+TicketVerdict TicketVerifier::admit(ByteSpan field, uint64_t now_unix, TicketAdmission& out) {
+  out = TicketAdmission{};
   // Cheapest checks first; the RSA verification (the only costly step) comes
   // after every check that needs no key, so a replayed ticket costs a table
   // lookup, not an RSA operation.
@@ -175,45 +195,62 @@ TicketVerdict TicketVerifier::check(ByteSpan field, uint64_t now_unix) {
   auto t = wire::parse_ticket(field);
   if (!t) return refuse(TicketVerdict::malformed);
   if (TicketVerdict v = slice_verdict(t->slice, now_unix); v != TicketVerdict::ok) return refuse(v);
-  Slot& s = slots_[t->slice & 1];
-  // The table of this parity already holds a newer slice: only possible if
-  // the clock stepped back; the older slice's record is gone, so refuse.
+  const Slot& s = slots_[t->slice & 1];
   if (s.used && s.slice > t->slice) return refuse(TicketVerdict::expired);
-  const bool current = s.used && s.slice == t->slice;
   size_t idx = 0;
   const Issuer* is = issuer(t->issuer, &idx);
   if (is == nullptr) return refuse(TicketVerdict::forged);
   size_t pos = SIZE_MAX;
-  if (current) {
-    pos = find(s, t->issuer, t->nonce.data());
-    if (pos != SIZE_MAX && s.table[pos].issuer != 0) return refuse(TicketVerdict::reused);
-  }
+  if (TicketVerdict v = table_verdict(t->issuer, idx, t->slice, t->nonce.data(), false, &pos);
+      v != TicketVerdict::ok)
+    return refuse(v);
   const wire::TicketMessage msg = wire::ticket_message(*t);
   if (is->key.verify(kTicketVariant, msg, t->signature) != Errc::ok)
     return refuse(TicketVerdict::forged);
-  if (current && s.per_issuer[idx] >= cfg_.issuer_cap) return refuse(TicketVerdict::over_quota);
-  if (!current && cfg_.issuer_cap == 0) return refuse(TicketVerdict::over_quota);
-  if (current && (s.count >= capacity_ || pos == SIZE_MAX))
-    return refuse(TicketVerdict::over_capacity);
+  if (TicketVerdict v = table_verdict(t->issuer, idx, t->slice, t->nonce.data(), true, &pos);
+      v != TicketVerdict::ok)
+    return refuse(v);
+  out.issuer = t->issuer;
+  out.slice = t->slice;
+  std::memcpy(out.nonce16.data(), t->nonce.data(), out.nonce16.size());
+  out.admitted = true;
+  return TicketVerdict::ok;
+}
 
+TicketVerdict TicketVerifier::spend(const TicketAdmission& a) {
+  if (!a.admitted) return refuse(TicketVerdict::missing);
+  // The table (or the issuers) may have changed since admit(): check again.
+  size_t idx = 0;
+  if (issuer(a.issuer, &idx) == nullptr) return refuse(TicketVerdict::forged);
+  size_t pos = SIZE_MAX;
+  if (TicketVerdict v = table_verdict(a.issuer, idx, a.slice, a.nonce16.data(), true, &pos);
+      v != TicketVerdict::ok)
+    return refuse(v);
   // Accepted: the only place state changes. A table that held an older
   // slice (which can no longer be valid) is cleared for this one.
-  if (!current) {
+  Slot& s = slots_[a.slice & 1];
+  if (!(s.used && s.slice == a.slice)) {
     std::fill(s.table.begin(), s.table.end(), Entry{});
     std::fill(s.per_issuer.begin(), s.per_issuer.end(), 0);
     s.per_issuer.resize(issuers_.size(), 0);
     s.count = 0;
-    s.slice = t->slice;
+    s.slice = a.slice;
     s.used = true;
-    pos = find(s, t->issuer, t->nonce.data());
+    pos = find(s, a.issuer, a.nonce16.data());
   }
   Entry& e = s.table[pos];
-  e.issuer = t->issuer;
-  std::memcpy(e.nonce16, t->nonce.data(), sizeof e.nonce16);
+  e.issuer = a.issuer;
+  std::memcpy(e.nonce16, a.nonce16.data(), sizeof e.nonce16);
   ++s.count;
   ++s.per_issuer[idx];
   ++stats_.accepted;
   return TicketVerdict::ok;
+}
+
+TicketVerdict TicketVerifier::check(ByteSpan field, uint64_t now_unix) {
+  TicketAdmission a;
+  const TicketVerdict v = admit(field, now_unix, a);
+  return v == TicketVerdict::ok ? spend(a) : v;
 }
 
 }  // namespace ainet::core

@@ -13,6 +13,7 @@
 // When a slice's table is full, further tickets of that slice are refused
 // (over_capacity); the table never grows.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -53,6 +54,14 @@ struct TicketStats {
   bool operator==(const TicketStats&) const = default;
 };
 
+// What admit() found good, for spend() to record.
+struct TicketAdmission {
+  bool admitted = false;
+  uint32_t issuer = 0;
+  uint64_t slice = 0;
+  std::array<uint8_t, 16> nonce16{};  // the spent tables key on the first 16 nonce bytes
+};
+
 class TicketVerifier {
  public:
   // Allocates both spent tables now. rng keys the table hash (so no issuer
@@ -68,7 +77,18 @@ class TicketVerifier {
 
   // Checks the ticket field of a CREATE received at unix time now_unix.
   // On ok the ticket is spent; on any other verdict only its counter moves.
+  // Same as admit() then spend().
   TicketVerdict check(ByteSpan ticket_field, uint64_t now_unix);
+
+  // Two phases, for a CREATE that may still fail for other reasons after its
+  // ticket passed (slot does not open, no route, resources): admit() does
+  // every check and records nothing (a refusal moves its counter; `ok` moves
+  // none); spend() records the admitted ticket, re-checking the spent table,
+  // which may have changed in between (reused / over_quota / over_capacity
+  // / expired are then counted as refusals). A CREATE refused after admit()
+  // leaves no trace of its ticket. Call spend() in the same event as admit().
+  TicketVerdict admit(ByteSpan ticket_field, uint64_t now_unix, TicketAdmission& out);
+  TicketVerdict spend(const TicketAdmission& admitted);
 
   const TicketStats& stats() const { return stats_; }
   // Tickets spent in `slice` (0 if neither table holds it).
@@ -98,6 +118,8 @@ class TicketVerifier {
   // The window check; ok, expired or wrong_slice.
   TicketVerdict slice_verdict(uint64_t slice, uint64_t now_unix) const;
   uint64_t hash(uint32_t issuer, const uint8_t* nonce) const;
+  TicketVerdict table_verdict(uint32_t issuer_id, size_t idx, uint64_t slice,
+                              const uint8_t* nonce16, bool full, size_t* pos) const;
   // Index of the matching entry, or of the empty entry where it would go;
   // SIZE_MAX if the probe limit is reached first.
   size_t find(const Slot& s, uint32_t issuer, const uint8_t* nonce) const;

@@ -245,3 +245,29 @@ TEST(TicketVerifier, DirectoryReloadKeepsCountsOfIssuersThatStay) {
 
 }  // namespace
 }  // namespace ainet::core
+
+namespace ainet::core {
+namespace {
+
+// admit() records nothing: a CREATE that fails after its ticket passed
+// leaves no trace; spend() re-checks, so two admissions of one ticket spend
+// it once.
+TEST(TicketVerifier, AdmitRecordsNothingAndSpendRechecks) {
+  Fixture f;
+  TicketVerifier v = f.verifier(f.cfg);
+  const Bytes t = f.ticket(f.issuer1, kT0);
+  TicketAdmission a1, a2;
+  ASSERT_EQ(v.admit(t, kT0, a1), TicketVerdict::ok);
+  EXPECT_EQ(v.stats(), TicketStats{});
+  EXPECT_EQ(v.spent_in_slice(kT0 / kSlice), 0u);
+  ASSERT_EQ(v.admit(t, kT0, a2), TicketVerdict::ok);  // still unspent
+  EXPECT_EQ(v.spend(a1), TicketVerdict::ok);
+  EXPECT_EQ(v.spent_in_slice(kT0 / kSlice), 1u);
+  EXPECT_EQ(v.spend(a2), TicketVerdict::reused);
+  EXPECT_EQ(v.stats().accepted, 1u);
+  EXPECT_EQ(v.stats().reused, 1u);
+  EXPECT_EQ(v.spend(TicketAdmission{}), TicketVerdict::missing);  // never admitted
+}
+
+}  // namespace
+}  // namespace ainet::core
