@@ -81,7 +81,9 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
   Errc st = attempt_route(now, a, fx);
   if (!ok(st)) {
     ++stats_.create_failures;
-    fx.on_event({EventKind::ant_failed, a.handle, 0, static_cast<uint8_t>(SignalReason::no_route)});
+    const SignalReason reason =
+        st == Errc::over_quota ? SignalReason::over_quota : SignalReason::no_route;
+    fx.on_event({EventKind::ant_failed, a.handle, 0, static_cast<uint8_t>(reason)});
     remove_ant(a);
     *why = st;
     return nullptr;
@@ -152,9 +154,11 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
     if (last) info.shaping = a.shaping;
     targets[h].info = encode_hop_info(info);
   }
-  a.handshake = std::make_unique<EntranceHandshake>();
   SignalingMessage c;
   c.command = SignalCommand::create;
+  // Paper §5.4: one ticket per CREATE, within the customer's quota.
+  if (Status st = ticket_for(now, a, c); !ok(st)) return st;
+  a.handshake = std::make_unique<EntranceHandshake>();
   if (!ok(build_create(std::span<const HopTarget>(targets.data(), hops), rng_, *a.handshake,
                        c.blob)))
     return Errc::crypto_error;

@@ -131,11 +131,13 @@ Status Engine::init(Time now) {
   }
   if (sh.cover_ants > 0)
     t_cover_ = timers_.schedule(now + cfg_.keepalive_interval, {TimerKind::cover, 0});
-  return Errc::ok;
+  return init_tickets();
 }
 
 void Engine::set_directory(std::shared_ptr<const Directory> dir) {
-  if (dir) dir_ = std::move(dir);
+  if (!dir) return;
+  dir_ = std::move(dir);
+  if (verifier_) verifier_->set_issuers(*dir_);  // ticket keys come with the directory
 }
 
 int Engine::pvt_index(NodeId peer) const {

@@ -25,6 +25,8 @@
 #include "core/exit_pool.h"
 #include "core/pvt.h"
 #include "core/slot_schedule.h"
+#include "core/ticket_issuer.h"
+#include "core/ticket_verifier.h"
 #include "core/timer_queue.h"
 #include "core/tunnel_bundle.h"
 #include "crypto/kex.h"
@@ -69,6 +71,11 @@ class Engine {
   // New directory (SIGHUP): used for routes from now on. PVT addresses and
   // keys stay as created.
   void set_directory(std::shared_ptr<const Directory> dir);
+  // Wall-clock time for tickets' time slices (docs/protocol.md "Tickets"):
+  // the engine runs on the caller's monotonic `now`; this says which unix
+  // second `now` is. Call at start and whenever the wall clock may have
+  // been stepped; until then unix time is taken to be 0 + now.
+  void set_wall_clock(Time now, uint64_t unix_seconds);
 
   std::vector<AntInfo> ants() const;
   EngineStats stats() const;
@@ -94,6 +101,12 @@ class Engine {
     FlowShaper shaper;
     CellQueuePool::Fifo queue;
     uint64_t dummies_in = 0;
+    // [tickets] quota_cells: datagrams sent into ANTs in cells_slice, and
+    // the token bucket that spreads them over the slice (tickets.cc).
+    uint64_t cells_slice = 0;
+    uint32_t cells_in_slice = 0;
+    double cell_tokens = -1;  // < 0: bucket not started
+    Time tokens_at{};
   };
 
   // engine.cc: inbound dispatch by SPI.
@@ -164,6 +177,15 @@ class Engine {
   void seal_to_customer(Customer& c, ByteSpan payload, uint8_t nh, Effects& fx);
   void cover_check(Time now, Effects& fx);
 
+  // tickets.cc: time-slice tickets (paper §5.4 "Ticket").
+  uint64_t unix_now(Time now) const;
+  Status init_tickets();
+  // Entrance: signs the ticket of a's next CREATE (Errc::over_quota when
+  // the customer's quota for this slice is used up).
+  Status ticket_for(Time now, const Ant& a, wire::SignalingMessage& c);
+  // Entrance: false (and counted) when the customer is over quota_cells.
+  bool within_cell_quota(Time now, Customer& c);
+
   // expiry.cc: timers and ANT removal.
   void remove_ant(Ant& a);
   void touch(Time now, Ant& a);
@@ -184,6 +206,12 @@ class Engine {
   ExitPool pool_;
   // AIN id -> time until which it is avoided by route selection.
   std::vector<std::pair<NodeId, Time>> penalties_;
+
+  // Tickets: the entrance's signing side and every hop's checker (null
+  // when [tickets] is off / this AIN has no ticket key).
+  std::unique_ptr<TicketIssuer> issuer_;
+  std::unique_ptr<TicketVerifier> verifier_;
+  int64_t unix_offset_s_ = 0;  // unix seconds at monotonic time 0
 
   // Shaping: queued datagrams of every shaped flow, and their next slots.
   CellQueuePool cell_pool_;

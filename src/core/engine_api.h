@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/shaping_profile.h"
+#include "core/ticket_config.h"
 #include "crypto/kex.h"
 #include "crypto/rng.h"
 #include "util/bytes.h"
@@ -111,6 +112,12 @@ struct EngineConfig {
   // How long an AIN on a failed route is avoided by the next attempts.
   Duration failed_node_penalty = Duration::s(30);
   ShapingConfig shaping;
+  // Time-slice tickets (paper §5.4 "Ticket"; docs/protocol.md "Tickets").
+  // With tickets.enabled every hop checks the ticket of each CREATE, and an
+  // entrance signs one per CREATE with ticket_key (whose public half is this
+  // AIN's ticket_key in the directory) within its customers' quotas.
+  TicketConfig tickets;
+  crypto::BlindRsaPrivateKey ticket_key;
 };
 
 // What the engine asks its environment to do.
@@ -206,6 +213,11 @@ struct EngineStats {
   uint64_t customer_dummies_in = 0; // dummy packets (next header 59) from customers, discarded
   uint64_t customer_dummies_out = 0;// dummy packets this AIN sent to its customers
   uint64_t cover_ants_built = 0;    // cover ANTs this AIN started
+  // Tickets (docs/protocol.md "Tickets"): verdicts on CREATEs received, and
+  // tickets this entrance signed or refused.
+  TicketStats tickets;
+  TicketIssuerStats tickets_issued;
+  uint64_t cells_over_quota = 0;    // customer datagrams beyond quota_cells (over_quota)
 };
 
 // ainctl views.

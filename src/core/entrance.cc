@@ -83,8 +83,10 @@ void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& 
       return drop(Errc::malformed);
     return send_backward(now, *x, dgram, fx);
   }
-  // Otherwise the customer is an initiator (Table 1): its ANT for this pair,
-  // created on the first datagram.
+  // Otherwise the customer is an initiator (Table 1): within its quota of
+  // datagrams per time slice (paper §5.4 "Ticket"), onto its ANT for this
+  // pair, created on the first datagram.
+  if (!within_cell_quota(now, customers_[ci])) return;
   Ant* a = ants_.find_entrance(EntranceKey{static_cast<uint32_t>(ci), info->src, info->dst});
   if (!a) {
     Errc why = Errc::ok;

@@ -127,7 +127,8 @@ void Engine::seal_to_customer(Customer& c, ByteSpan payload, uint8_t nh, Effects
   // dummy always has that size, so with shaping but no padding it still
   // looks like a full-size packet.
   if (cfg_.shaping.pad_customer || nh == wire::kProtoNoNext) {
-    std::memcpy(pad_.data(), payload.data(), payload.size());
+    // (A dummy has no payload: memcpy from its null data pointer is UB.)
+    if (!payload.empty()) std::memcpy(pad_.data(), payload.data(), payload.size());
     std::memset(pad_.data() + payload.size(), 0, pad_.size() - payload.size());
     payload = pad_;
   }
@@ -152,6 +153,8 @@ void Engine::cover_check(Time now, Effects& fx) {
     if (a->prev_pvt >= 0) ++on_link[static_cast<size_t>(a->prev_pvt)];
     if (a->next_pvt >= 0) ++on_link[static_cast<size_t>(a->next_pvt)];
   }
+  // With tickets on, a cover ANT needs one like any other ANT.
+  if (cfg_.tickets.enabled && !issuer_) return;
   std::vector<NodeId> exits;
   for (const AinEntry& e : dir_->entries())
     if (e.id != cfg_.self && e.is_exit()) exits.push_back(e.id);

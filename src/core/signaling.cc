@@ -27,6 +27,37 @@ Duration combine(uint32_t asked_s, Duration own) {
   return asked < own ? asked : own;
 }
 
+// One reason code per kind of ticket refusal (docs/protocol.md).
+SignalReason ticket_refusal(TicketVerdict v) {
+  switch (v) {
+    case TicketVerdict::missing: return SignalReason::no_ticket;
+    case TicketVerdict::malformed:
+    case TicketVerdict::forged: return SignalReason::bad_ticket;
+    case TicketVerdict::expired: return SignalReason::ticket_expired;
+    case TicketVerdict::wrong_slice: return SignalReason::ticket_wrong_slice;
+    case TicketVerdict::reused: return SignalReason::ticket_reused;
+    case TicketVerdict::over_quota:
+    case TicketVerdict::over_capacity:
+    case TicketVerdict::ok: break;
+  }
+  return SignalReason::over_quota;
+}
+// And the drop counter it moves (besides its own TicketStats counter).
+Errc ticket_drop(TicketVerdict v) {
+  switch (v) {
+    case TicketVerdict::missing: return Errc::unsupported;
+    case TicketVerdict::malformed: return Errc::malformed;
+    case TicketVerdict::forged: return Errc::bad_signature;
+    case TicketVerdict::expired:
+    case TicketVerdict::wrong_slice: return Errc::expired;
+    case TicketVerdict::reused: return Errc::replay;
+    case TicketVerdict::over_quota:
+    case TicketVerdict::over_capacity:
+    case TicketVerdict::ok: break;
+  }
+  return Errc::over_quota;
+}
+
 }  // namespace
 
 void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpan pkt,
@@ -120,6 +151,25 @@ void Engine::on_create(Time now, size_t pi, const SignalingMessage& m, Effects& 
     drop(Errc::exists);
     return refuse(SignalReason::spi_collision);
   }
+  // Paper §5.4 "Ticket": checked before any costly work (the ticket check is
+  // an RSA verification, cheaper than the slot's two X25519), recorded as
+  // spent only once the CREATE is accepted (ticket_ok below).
+  TicketAdmission ticket;
+  if (verifier_) {
+    const TicketVerdict v = verifier_->admit(m.ticket, unix_now(now), ticket);
+    if (v != TicketVerdict::ok) {
+      drop(ticket_drop(v));
+      return refuse(ticket_refusal(v));
+    }
+  }
+  auto ticket_ok = [&] {
+    if (!verifier_) return true;
+    const TicketVerdict v = verifier_->spend(ticket);
+    if (v == TicketVerdict::ok) return true;
+    drop(ticket_drop(v));
+    refuse(ticket_refusal(v));
+    return false;
+  };
   CreateProcessed cp;
   std::array<uint8_t, wire::kCreateBlobSize> shifted{};
   if (!ok(process_create(onion_, m.blob, rng_, cp, shifted))) {
@@ -183,6 +233,7 @@ void Engine::on_create(Time now, size_t pi, const SignalingMessage& m, Effects& 
       drop(Errc::crypto_error);
       return refuse(SignalReason::resources);
     }
+    if (!ticket_ok()) return remove_ant(a);
     a.up = true;
     ++stats_.ants_created;
     send_signal_msg(pi, r, fx);
@@ -198,11 +249,13 @@ void Engine::on_create(Time now, size_t pi, const SignalingMessage& m, Effects& 
   SignalingMessage c;
   c.command = SignalCommand::create;
   c.blob = shifted;
+  c.ticket = m.ticket;  // unchanged: every hop checks it for itself
   if (!ok(offer_tvt(a, static_cast<size_t>(next), c))) {
     remove_ant(a);
     drop(Errc::limit);
     return refuse(SignalReason::resources);
   }
+  if (!ticket_ok()) return remove_ant(a);
   send_signal_msg(static_cast<size_t>(next), c, fx);
 }
 

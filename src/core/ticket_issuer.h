@@ -50,12 +50,6 @@ class TicketClient {
   bool usable_;
 };
 
-struct TicketIssuerStats {
-  uint64_t issued = 0;         // blind signatures given out
-  uint64_t over_quota = 0;     // refused: the customer used its quota this slice
-  uint64_t over_capacity = 0;  // refused: max_customers distinct customers this slice
-  uint64_t bad_request = 0;    // refused: a blinded message that is not one (size, range)
-};
 
 class TicketIssuer {
  public:

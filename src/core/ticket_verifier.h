@@ -42,18 +42,6 @@ enum class TicketVerdict : uint8_t {
 constexpr size_t kTicketVerdictCount = 9;
 std::string_view to_string(TicketVerdict v);
 
-// One counter per verdict; the engine can add these to EngineStats.
-struct TicketStats {
-  uint64_t accepted = 0;
-  uint64_t missing = 0, malformed = 0, forged = 0, expired = 0, wrong_slice = 0, reused = 0,
-           over_quota = 0, over_capacity = 0;
-  uint64_t refused() const {
-    return missing + malformed + forged + expired + wrong_slice + reused + over_quota +
-           over_capacity;
-  }
-  bool operator==(const TicketStats&) const = default;
-};
-
 // What admit() found good, for spend() to record.
 struct TicketAdmission {
   bool admitted = false;

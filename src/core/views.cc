@@ -60,6 +60,8 @@ std::vector<AntInfo> Engine::ants() const {
 EngineStats Engine::stats() const {
   EngineStats s = stats_;
   s.drops = drops_;
+  if (verifier_) s.tickets = verifier_->stats();
+  if (issuer_) s.tickets_issued = issuer_->stats();
   return s;
 }
 

@@ -109,6 +109,9 @@ void AinNode::on_tun_readable(Time now) {
 
 void AinNode::on_timer(Time now) {
   now_ = now;
+  // Tickets' time slices follow the wall clock, which may be stepped (NTP):
+  // the engine learns where it is on every timer tick (a cheap vDSO read).
+  engine_->set_wall_clock(now, static_cast<uint64_t>(io::unix_seconds_now()));
   engine_->handle_timers(now, *this);
   flush();
   log_io_errors(now);

@@ -76,6 +76,7 @@ int run(const std::string& config_path, bool check_only) {
   crypto::SystemRng rng;  // outlives the engine
   const Time started = io::monotonic_now();
   auto engine = core::Engine::create(cfg.engine, dir.directory, rng, started);
+  if (engine) (*engine)->set_wall_clock(started, static_cast<uint64_t>(io::unix_seconds_now()));
   if (!engine) {
     std::cerr << "aind: " << config_path << ": the engine refused this configuration with directory "
               << cfg.directory_file << " (" << to_string(engine.error()) << ")\n";

@@ -170,6 +170,8 @@ class ConfigReader {
     const bool initiators = std::any_of(c.engine.customers.begin(), c.engine.customers.end(),
                                         [](const core::CustomerConfig& cu) { return cu.serves.empty(); });
     read_ticket_section(top, base_dir_, initiators, c.tickets);
+    c.engine.tickets = c.tickets.config;
+    c.engine.ticket_key = c.tickets.key;
     return c;
   }
 

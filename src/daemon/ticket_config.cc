@@ -17,7 +17,7 @@ void read_ticket_section(const Section& top, const std::string& base_dir, bool h
   const toml::table* t = top.table("tickets", false);
   if (!t) return;
   Section s(*t, "tickets",
-            {"enabled", "key_file", "slice_seconds", "grace_seconds", "quota_ants", "max_customers",
+            {"enabled", "key_file", "slice_seconds", "grace_seconds", "quota_ants", "quota_cells", "max_customers",
              "issuer_cap", "spent_capacity"});
   core::TicketConfig& c = out.config;
   c.enabled = s.boolean_or("enabled", c.enabled);
@@ -33,6 +33,7 @@ void read_ticket_section(const Section& top, const std::string& base_dir, bool h
          "must be less than half of tickets.slice_seconds (" + std::to_string(c.slice_seconds) +
              "), got " + std::to_string(c.grace_seconds));
   c.quota_ants = static_cast<uint32_t>(s.integer_or("quota_ants", c.quota_ants, 1, 1'000'000));
+  c.quota_cells = static_cast<uint32_t>(s.integer_or("quota_cells", c.quota_cells, 0, 1'000'000'000));
   c.max_customers =
       static_cast<uint32_t>(s.integer_or("max_customers", c.max_customers, 1, 1'000'000));
   c.issuer_cap = static_cast<uint32_t>(s.integer_or("issuer_cap", c.issuer_cap, 1, 100'000'000));

@@ -31,6 +31,7 @@ enum class Errc : uint8_t {
   not_found,         // table lookup miss
   exists,            // table insert collided
   limit,             // a configured bound was reached
+  over_quota,        // a time-slice quota is used up (tickets, paper §5.4)
   count_             // number of codes; keep last
 };
 
@@ -56,6 +57,7 @@ constexpr std::string_view to_string(Errc e) {
     case Errc::not_found: return "not_found";
     case Errc::exists: return "exists";
     case Errc::limit: return "limit";
+    case Errc::over_quota: return "over_quota";
     case Errc::count_: break;
   }
   return "unknown";

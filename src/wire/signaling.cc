@@ -41,6 +41,8 @@ Result<SignalingMessage> parse_signaling(ByteSpan in) {
   }
   const size_t blob = blob_bytes_for(m.command);
   if (blob) std::memcpy(m.blob.data(), in.data() + kSigOffBlob, blob);
+  if (m.command == SignalCommand::create)
+    std::memcpy(m.ticket.data(), in.data() + kSigOffTicket, kTicketSize);
   if (!r.ok()) return Errc::malformed;  // cannot happen with the size check above
   return m;
 }
@@ -65,6 +67,7 @@ Errc serialize_signaling(const SignalingMessage& m, MutByteSpan out) {
   }
   const size_t blob = blob_bytes_for(m.command);
   w.bytes(ByteSpan(m.blob.data(), blob));
+  if (m.command == SignalCommand::create) w.bytes(m.ticket);  // at kSigOffTicket
   w.zeros(kSignalingSize - w.pos());
   return w.ok() ? Errc::ok : Errc::buffer_too_small;
 }

@@ -14,10 +14,11 @@
 #include "util/bytes.h"
 #include "util/result.h"
 #include "wire/ip_address.h"
+#include "wire/ticket.h"
 
 namespace ainet::wire {
 
-constexpr size_t kSignalingSize = 1024;
+constexpr size_t kSignalingSize = 1244;  // 940 + the 304-byte ticket (docs/protocol.md)
 constexpr size_t kMaxHops = 8;  // key-holding hops per route (n <= 9 AINs)
 constexpr size_t kCreateSlotSize = 112;
 constexpr size_t kCreatedSlotSize = 64;
@@ -37,7 +38,8 @@ constexpr size_t kSigOffNonce = 12;
 constexpr size_t kSigOffSeqFwd = 28;
 constexpr size_t kSigOffSeqBwd = 36;
 constexpr size_t kSigOffBlob = 44;
-static_assert(kSigOffBlob + kCreateBlobSize + 84 == kSignalingSize);
+constexpr size_t kSigOffTicket = kSigOffBlob + kCreateBlobSize;  // 940
+static_assert(kSigOffTicket + kTicketSize == kSignalingSize);
 
 // Paper Fig. 5 defines CREATE (0) and DESTROY (1); the rest are ainet's.
 enum class SignalCommand : uint8_t {
@@ -59,8 +61,16 @@ enum class SignalReason : uint8_t {
   resources = 7,
   spi_collision = 8,
   timeout = 9,
+  // Ticket refusals (docs/protocol.md "Tickets"), one per kind so the
+  // entrance can tell its customer why.
+  no_ticket = 10,
+  bad_ticket = 11,         // malformed, unknown issuer or a signature that does not verify
+  ticket_expired = 12,     // slice in the past
+  ticket_wrong_slice = 13, // slice in the future
+  ticket_reused = 14,      // already spent here
+  over_quota = 15,         // customer quota (entrance), issuer cap or spent-table capacity (hop)
 };
-constexpr uint8_t kMaxSignalReason = 9;
+constexpr uint8_t kMaxSignalReason = 15;
 
 struct SignalingMessage {
   SignalCommand command = SignalCommand::keepalive;
@@ -77,6 +87,9 @@ struct SignalingMessage {
   // CREATE: all 896 bytes. CREATED: the first 512 bytes (rest zero).
   // Other commands: zero.
   std::array<uint8_t, kCreateBlobSize> blob{};
+  // CREATE: the time-slice ticket (wire/ticket.h), all zero when none.
+  // Other commands: zero.
+  std::array<uint8_t, kTicketSize> ticket{};
 
   bool operator==(const SignalingMessage&) const = default;
 };

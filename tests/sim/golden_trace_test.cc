@@ -383,22 +383,22 @@ struct Golden {
 const Golden kGolden[] = {
     {"setup_data_teardown_ip_v4", run_setup_data_teardown, core::Carrier::ip, false,
      "fce482a2c6034e7090490defff4f35861616bbba344e3bd7d60a7870306165e6",
-     "a65f11314f93a0c15cc843ce14f30cf17feffca42748d24fa1649f9f2ec2ce4a"},
+     "5df6051d7e9d9d02796db1b25754f23c0825828970487f7bdbf58147836ad9f7"},
     {"setup_data_teardown_udp_v6", run_setup_data_teardown, core::Carrier::udp, true,
      "d6c129b53d5fc0a2eeef75759ca7074cf205373ac94d9834f5d5cb606e27c689",
-     "f217988518e29a46bc28691ee232f5e7effca0eed8aeb36147fe4059fae06ad7"},
+     "6c44f80ab5509d730c7e47b2898102e8355b0ce5ab5361b12b40ee94bda4801e"},
     {"expiry_ip_v6", run_expiry, core::Carrier::ip, true,
      "cac86e7c2cf5f0b05dae7f7b0f3c8301a16e3b1f8f0a786574fc7f2412bb36f0",
-     "180811d983d357350d33baf049b152aac6eef619d616afb56bd622d707cbdfe7"},
+     "1d4800215bc98c01b4f2945df1bdfd2193072d4f32507617c5a0782ce33fce9d"},
     {"expiry_udp_v4", run_expiry, core::Carrier::udp, false,
      "b6df778af1ce0d35532ab4af2eb01bc90e438e64936fe03870bfcb4bb00425f3",
-     "ea5a6b7717925c7d78facd71831311f224e4a2192552aa9ed3c969de93c764f7"},
+     "3364e8048a3a30b194e0bd1d3240627c5fe780bc5caed320ed6c1f1a3ae3458c"},
     {"failure_retry_ip_v4", run_failure_retry, core::Carrier::ip, false,
      "d98e46fafce25a1a06910df51e692b73b1476cf6a9061214f29c2f770171ddef",
-     "f624e4debbcd8f20bacbd5a2ba9f1394d993bf9abc518e8fb10862a6d98278d7"},
+     "4d68526ec30547c025d9435f54fd1223db4a35dc66abcf6c16cebaef1f146984"},
     {"failure_retry_udp_v6", run_failure_retry, core::Carrier::udp, true,
      "c7e485d306a226fbea4ad06e3cf54cbfbc50a5f83e26e198adeef2b77acfaed9",
-     "3f41495c89e29a3f4c50cbdf55b096afb446c2125f9610a282568a74cabe5a12"},
+     "9a7f423b547239b0343964d2e574b9752d1d2edad27463a1b807ec9a6113dbe6"},
 };
 
 void PrintTo(const Golden& g, std::ostream* os) {

@@ -81,12 +81,16 @@ class SimAin final : public Endpoint, public core::Effects {
     net_.send(addr_, dst, packet);
   }
   void deliver_local(ByteSpan datagram) override {
-    if (keep_local) local.emplace_back(datagram.begin(), datagram.end());
+    if (keep_local) {
+      local.emplace_back(datagram.begin(), datagram.end());
+      local_at.push_back(net_.now());
+    }
     local_count++;
   }
   void on_event(const core::EngineEvent& e) override { events.push_back({net_.now(), e}); }
 
   std::vector<Bytes> local;  // exit local deliveries, in order
+  std::vector<Time> local_at;  // when each of them was delivered
   uint64_t local_count = 0;
   bool keep_local = true;
   std::vector<TimedEvent> events;

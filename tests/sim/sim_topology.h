@@ -115,6 +115,9 @@ struct NetworkKeys {
   // PVT keys per ordered pair (a -> b) and the shared TVT secret per edge.
   std::map<std::pair<NodeId, NodeId>, core::BundleKeys> pvt_dir;
   std::map<std::pair<NodeId, NodeId>, Bytes> tvt_secret;
+  // Hex DER SubjectPublicKeyInfo published as every AIN's ticket_key
+  // (docs/protocol.md "Tickets"); empty = none.
+  std::string ticket_key_hex;
 
   static NetworkKeys make(const Topology& topo, crypto::Rng& rng, bool v6_outer = false) {
     NetworkKeys k;
@@ -182,6 +185,7 @@ struct NetworkKeys {
       s += "]\n";
       s += topo.exits.count(a.id) ? "exit_policy = [\"0.0.0.0/0\", \"::/0\"]\n"
                                   : "exit_policy = []\n";
+      if (!ticket_key_hex.empty()) s += "ticket_key = \"" + ticket_key_hex + "\"\n";
     }
     return s;
   }

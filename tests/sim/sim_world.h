@@ -16,6 +16,7 @@
 #include "sim/sim_ain.h"
 #include "sim/sim_customer.h"
 #include "sim/sim_network.h"
+#include "sim/sim_ticket_key.h"
 #include "sim/sim_topology.h"
 #include "wire/ip_packet.h"
 
@@ -35,6 +36,11 @@ struct WorldSpec {
   LinkConfig link;  // default for every link
   // The customers' side of their tunnels (shaping, TFC padding).
   CustomerTunnelParams customer_tunnel;
+  // Time-slice tickets on every AIN (enabled is set by the harness); every
+  // AIN signs with the fixed test key of sim_ticket_key.h, which the
+  // directory publishes as each AIN's ticket_key.
+  bool tickets = false;
+  core::TicketConfig ticket_config;
   // Applied to every AIN's config after the harness filled it in.
   std::function<void(core::EngineConfig&)> tweak;
 };
@@ -126,6 +132,15 @@ class SimWorld {
     crypto::DeterministicRng rng(spec_.seed ^ 0x5eed0000u);
     keys = NetworkKeys::make(spec_.topo, rng, spec_.v6_outer);
     net.set_default_link(spec_.link);
+    crypto::BlindRsaPrivateKey ticket_key;
+    if (spec_.tickets) {
+      auto k = crypto::BlindRsaPrivateKey::from_pem(kSimTicketKeyPem);
+      if (!k) return "ticket key";
+      ticket_key = *k;
+      auto der = ticket_key.public_key().spki_der();
+      if (!der) return "ticket key spki";
+      keys.ticket_key_hex = to_hex(*der);
+    }
 
     auto signed_text = core::sign_directory(keys.directory_body(kSimDirectoryExpires),
                                             keys.authority.priv.span());
@@ -175,10 +190,17 @@ class SimWorld {
       for (const auto& r : responders) {
         if (r.exit != id) cfg.remote_responders.push_back(r);
       }
+      if (spec_.tickets) {
+        cfg.tickets = spec_.ticket_config;
+        cfg.tickets.enabled = true;
+        cfg.ticket_key = ticket_key;
+      }
       if (spec_.tweak) spec_.tweak(cfg);
       auto ain = std::make_unique<SimAin>(net, id, a.address, spec_.seed * 1000003u + id);
       Errc e = ain->start(std::move(cfg), directory);
       if (e != Errc::ok) return "engine " + std::to_string(id) + ": " + std::string(to_string(e));
+      // Virtual time 0 is the directory's clock (tickets' time slices).
+      ain->engine().set_wall_clock(net.now(), kSimUnixNow);
       ains_.push_back(std::move(ain));
     }
     for (size_t i = 0; i < customer_cfgs_.size(); ++i) {

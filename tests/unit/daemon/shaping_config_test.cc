@@ -21,10 +21,10 @@ ConfigLoad load(const std::string& shaping) {
 
 TEST(ShapingConfig, CellSizeMustHoldPaddedSignaling) {
   EXPECT_EQ(load("[ant]\ncell_size = 1000\n").error,
-            "aind.toml:9: ant.cell_size: must be at least 1060 and a multiple of 4 (ip carrier) so "
+            "aind.toml:9: ant.cell_size: must be at least 1280 and a multiple of 4 (ip carrier) so "
             "that signaling and data packets have one length, got 1000");
   EXPECT_EQ(load("[ant]\ncell_size = 1402\n").error,
-            "aind.toml:9: ant.cell_size: must be at least 1060 and a multiple of 4 (ip carrier) so "
+            "aind.toml:9: ant.cell_size: must be at least 1280 and a multiple of 4 (ip carrier) so "
             "that signaling and data packets have one length, got 1402");
   EXPECT_TRUE(load("[network]\ncarrier = \"udp\"\n[ant]\ncell_size = 1402\n").ok);
   EXPECT_TRUE(load("[ant]\ncell_size = 1540\n").ok);
