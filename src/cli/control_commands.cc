@@ -71,8 +71,10 @@ void print_status(const json& r, std::ostream& out) {
     for (auto it = d->begin(); it != d->end(); ++it) out << ' ' << it.key() << '=' << it.value().dump();
     out << '\n';
   }
-  if (auto d = r.find("shaping"); d != r.end() && d->is_object() && !d->empty()) {
-    out << "  shaping:  ";
+  for (const char* group : {"shaping", "tickets"}) {
+    auto d = r.find(group);
+    if (d == r.end() || !d->is_object() || d->empty()) continue;
+    out << "  " << group << ':' << std::string(9 - std::string_view(group).size(), ' ');
     for (auto it = d->begin(); it != d->end(); ++it) out << ' ' << it.key() << '=' << it.value().dump();
     out << '\n';
   }

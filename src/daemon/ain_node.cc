@@ -229,6 +229,20 @@ StatusInfo AinNode::status() {
                {"customer_dummies_in", st.customer_dummies_in},
                {"customer_dummies_out", st.customer_dummies_out},
                {"cover_ants_built", st.cover_ants_built}};
+  if (cfg_.engine.tickets.enabled)
+    s.tickets = {{"accepted", st.tickets.accepted},
+                 {"refused_missing", st.tickets.missing},
+                 {"refused_malformed", st.tickets.malformed},
+                 {"refused_forged", st.tickets.forged},
+                 {"refused_expired", st.tickets.expired},
+                 {"refused_wrong_slice", st.tickets.wrong_slice},
+                 {"refused_reused", st.tickets.reused},
+                 {"refused_over_quota", st.tickets.over_quota},
+                 {"refused_over_capacity", st.tickets.over_capacity},
+                 {"issued", st.tickets_issued.issued},
+                 {"issue_over_quota", st.tickets_issued.over_quota},
+                 {"issue_over_capacity", st.tickets_issued.over_capacity},
+                 {"cells_over_quota", st.cells_over_quota}};
   return s;
 }
 

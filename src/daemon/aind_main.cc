@@ -73,6 +73,18 @@ int run(const std::string& config_path, bool check_only) {
     return 1;
   }
 
+  // docs/protocol.md "Tickets": hops accept only what the directory's key
+  // for this AIN verifies, so a mismatched key_file would sign in vain.
+  if (cfg.tickets.config.enabled && cfg.tickets.key.valid()) {
+    const core::AinEntry* self = dir.directory->find(cfg.engine.self);
+    if (!self || !self->ticket_key.valid() || !cfg.tickets.key.public_key().same_key(self->ticket_key)) {
+      std::cerr << "aind: " << config_path << ": tickets.key_file: " << cfg.tickets.key_file
+                << " is not the ticket_key the directory " << cfg.directory_file << " publishes for AIN "
+                << cfg.engine.self << "\n";
+      return 1;
+    }
+  }
+
   crypto::SystemRng rng;  // outlives the engine
   const Time started = io::monotonic_now();
   auto engine = core::Engine::create(cfg.engine, dir.directory, rng, started);

@@ -30,6 +30,9 @@ struct StatusInfo {
   // Traffic-analysis defences (docs/protocol.md "Shaping"): dummy cells and
   // packets sent/received, shaping-queue drops, cover ANTs built.
   std::map<std::string, uint64_t> shaping;
+  // Tickets (docs/protocol.md "Tickets"): verdicts on CREATEs received (one
+  // counter per refusal) and the tickets this entrance signed or refused.
+  std::map<std::string, uint64_t> tickets;
 };
 
 struct PvtRow {

@@ -23,7 +23,8 @@ void to_json(json& j, const StatusInfo& v) {
            {"create_failures", v.create_failures},
            {"drops", v.drops},
            {"directory_expires", v.directory_expires ? json(*v.directory_expires) : json(nullptr)},
-           {"shaping", v.shaping}};
+           {"shaping", v.shaping},
+           {"tickets", v.tickets}};
 }
 
 void to_json(json& j, const PvtRow& v) {
