@@ -164,7 +164,8 @@ AttackResult evaluate(const Observation& ob, const ScoreMatrix& s) {
   }
   const std::vector<int> a = assign_max(s);
   size_t ok = 0;
-  for (size_t i = 0; i < a.size(); ++i) ok += a[i] >= 0 && ob.exit_truth[static_cast<size_t>(a[i])] == i;
+  for (size_t i = 0; i < a.size(); ++i)
+    ok += a[i] >= 0 && ob.exit_truth[static_cast<size_t>(a[i])] == i;
   r.accuracy = s.empty() ? 0.0 : static_cast<double>(ok) / static_cast<double>(s.size());
   return r;
 }

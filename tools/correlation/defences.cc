@@ -5,11 +5,16 @@ namespace ainet::corr {
 
 const char* defence_name(Defence d) {
   switch (d) {
-    case Defence::off: return "defences off";
-    case Defence::size: return "constant size only";
-    case Defence::size_constant: return "size + constant shaping";
-    case Defence::size_adaptive: return "size + adaptive shaping";
-    case Defence::all: return "every defence (+ cover ANTs)";
+    case Defence::off:
+      return "defences off";
+    case Defence::size:
+      return "constant size only";
+    case Defence::size_constant:
+      return "size + constant shaping";
+    case Defence::size_adaptive:
+      return "size + adaptive shaping";
+    case Defence::all:
+      return "every defence (+ cover ANTs)";
   }
   return "?";
 }

@@ -34,13 +34,17 @@ class Draw {
   // Pareto with shape alpha and scale (minimum) xm: P(X > x) = (xm / x)^alpha.
   double pareto(double alpha, double xm) { return xm / std::pow(uniform(), 1.0 / alpha); }
   // Weibull with shape k and scale lambda: P(X > x) = exp(-(x / lambda)^k).
-  double weibull(double k, double lambda) { return lambda * std::pow(-std::log(uniform()), 1.0 / k); }
+  double weibull(double k, double lambda) {
+    return lambda * std::pow(-std::log(uniform()), 1.0 / k);
+  }
   double exponential(double mean) { return -mean * std::log(uniform()); }
 
  private:
   crypto::DeterministicRng rng_;
 };
 
-inline double clamp(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
+inline double clamp(double x, double lo, double hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
 
 }  // namespace ainet::corr

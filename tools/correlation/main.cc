@@ -39,12 +39,18 @@ bool parse_rows(const std::string& s, std::vector<Defence>* out) {
   while (p <= s.size()) {
     const size_t q = std::min(s.find(',', p), s.size());
     const std::string r = s.substr(p, q - p);
-    if (r == "off") out->push_back(Defence::off);
-    else if (r == "size") out->push_back(Defence::size);
-    else if (r == "constant") out->push_back(Defence::size_constant);
-    else if (r == "adaptive") out->push_back(Defence::size_adaptive);
-    else if (r == "all") out->push_back(Defence::all);
-    else return false;
+    if (r == "off")
+      out->push_back(Defence::off);
+    else if (r == "size")
+      out->push_back(Defence::size);
+    else if (r == "constant")
+      out->push_back(Defence::size_constant);
+    else if (r == "adaptive")
+      out->push_back(Defence::size_adaptive);
+    else if (r == "all")
+      out->push_back(Defence::all);
+    else
+      return false;
     p = q + 1;
   }
   return !out->empty();
@@ -119,10 +125,11 @@ struct Row {
 int main(int argc, char** argv) {
   Cli c;
   if (!parse(argc, argv, c)) {
-    std::fprintf(stderr,
-                 "usage: correlation [--seed S] [--flows N>=2] [--duration SECONDS>=5] [--ains N>=4]\n"
-                 "                   [--quick] [--rows off,size,constant,adaptive,all]\n"
-                 "                   [--window-ms W>=10] [--lag-ms L] [--smoke] [--verbose]\n");
+    std::fprintf(
+        stderr,
+        "usage: correlation [--seed S] [--flows N>=2] [--duration SECONDS>=5] [--ains N>=4]\n"
+        "                   [--quick] [--rows off,size,constant,adaptive,all]\n"
+        "                   [--window-ms W>=10] [--lag-ms L] [--smoke] [--verbose]\n");
     return 2;
   }
   // The overheads are ratios to the run without defences: it always runs first.
@@ -153,7 +160,8 @@ int main(int argc, char** argv) {
 
   const RunResult& base = rows.front().run;
   if (!base.missing.empty()) {
-    std::fprintf(stderr, "correlation: the run without defences failed: %s\n", base.missing.c_str());
+    std::fprintf(stderr, "correlation: the run without defences failed: %s\n",
+                 base.missing.c_str());
     return 1;
   }
   const double n = static_cast<double>(c.bench.flows);
@@ -163,53 +171,66 @@ int main(int argc, char** argv) {
   std::printf("), %zu AINs, 3-hop routes, %.0f s simulated, seed %llu\n", c.bench.ains,
               static_cast<double>(c.bench.duration.ns) * 1e-9,
               static_cast<unsigned long long>(c.bench.seed));
-  std::printf("attack: Pearson of packet%s counts in %lld ms windows, max over lags 0..%lld ms, "
-              "Hungarian matching; random guessing = 1/N = %.1f%%\n\n",
-              c.attack.bytes ? " and byte" : "", static_cast<long long>((c.attack.window.ns / 1000000)),
-              static_cast<long long>((c.attack.max_lag.ns / 1000000)), 100.0 / n);
-  std::printf("| configuration                | TPR@1%%FPR | accuracy | best window acc. | score true/false "
-              "| customer bytes | inter-AIN bytes | app bytes | delay median / p99 ms | added median / p99 ms "
-              "| web/ssh response median / p99 ms |\n");
-  std::printf("|------------------------------|-----------|----------|------------------|------------------"
-              "|----------------|-----------------|-----------|-----------------------|-----------------------"
-              "|-----------------------------------|\n");
-  const double base_med = percentile(base.delay_ns, 0.5), base_p99 = percentile(base.delay_ns, 0.99);
+  std::printf(
+      "attack: Pearson of packet%s counts in %lld ms windows, max over lags 0..%lld ms, "
+      "Hungarian matching; random guessing = 1/N = %.1f%%\n\n",
+      c.attack.bytes ? " and byte" : "", static_cast<long long>((c.attack.window.ns / 1000000)),
+      static_cast<long long>((c.attack.max_lag.ns / 1000000)), 100.0 / n);
+  std::printf(
+      "| configuration                | TPR@1%%FPR | accuracy | best window acc. | score "
+      "true/false "
+      "| customer bytes | inter-AIN bytes | app bytes | delay median / p99 ms | added median / p99 "
+      "ms "
+      "| web/ssh response median / p99 ms |\n");
+  std::printf(
+      "|------------------------------|-----------|----------|------------------|------------------"
+      "|----------------|-----------------|-----------|-----------------------|--------------------"
+      "---"
+      "|-----------------------------------|\n");
+  const double base_med = percentile(base.delay_ns, 0.5),
+               base_p99 = percentile(base.delay_ns, 0.99);
   for (const Row& r : rows) {
     if (!r.run.missing.empty()) {
       std::printf("| %-28s | not measured: %s |\n", defence_name(r.d), r.run.missing.c_str());
       continue;
     }
     const double med = percentile(r.run.delay_ns, 0.5), p99 = percentile(r.run.delay_ns, 0.99);
-    auto ratio = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
-    std::printf("| %-28s | %8.1f%% | %7.1f%% | %6.1f%% (%4lld ms) | %6.3f / %6.3f  | %13.2fx | %14.2fx | %8.2fx "
-                "| %9.1f / %9.1f | %+9.1f / %+9.1f | %14.1f / %14.1f |\n",
-                defence_name(r.d), 100 * r.attack.tpr_at_1pct_fpr, 100 * r.attack.accuracy,
-                100 * r.best_acc, static_cast<long long>(r.best_window_ms), r.attack.mean_true,
-                r.attack.mean_false, ratio(r.run.customer_wire_bytes, base.customer_wire_bytes),
-                ratio(r.run.inter_ain_wire_bytes, base.inter_ain_wire_bytes),
-                ratio(r.run.app_bytes, base.app_bytes), med, p99, med - base_med, p99 - base_p99,
-                percentile(r.run.response_ns, 0.5), percentile(r.run.response_ns, 0.99));
+    auto ratio = [](uint64_t a, uint64_t b) {
+      return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+    };
+    std::printf(
+        "| %-28s | %8.1f%% | %7.1f%% | %6.1f%% (%4lld ms) | %6.3f / %6.3f  | %13.2fx | %14.2fx | "
+        "%8.2fx "
+        "| %9.1f / %9.1f | %+9.1f / %+9.1f | %14.1f / %14.1f |\n",
+        defence_name(r.d), 100 * r.attack.tpr_at_1pct_fpr, 100 * r.attack.accuracy,
+        100 * r.best_acc, static_cast<long long>(r.best_window_ms), r.attack.mean_true,
+        r.attack.mean_false, ratio(r.run.customer_wire_bytes, base.customer_wire_bytes),
+        ratio(r.run.inter_ain_wire_bytes, base.inter_ain_wire_bytes),
+        ratio(r.run.app_bytes, base.app_bytes), med, p99, med - base_med, p99 - base_p99,
+        percentile(r.run.response_ns, 0.5), percentile(r.run.response_ns, 0.99));
   }
   std::printf("\nper row:");
   for (const Row& r : rows) {
     if (!r.run.missing.empty()) continue;
-    std::printf("\n  %-28s customer %.1f MB, inter-AIN %.1f MB, app %.1f MB; %zu exit flows, %zu/%zu flows "
-                "answered; datagrams %llu sent / %llu delivered; %llu retransmissions, %llu timeouts; "
-                "%llu link tail drops; %.1f CPU s",
-                defence_name(r.d), static_cast<double>(r.run.customer_wire_bytes) * 1e-6,
-                static_cast<double>(r.run.inter_ain_wire_bytes) * 1e-6, static_cast<double>(r.run.app_bytes) * 1e-6,
-                r.run.obs.exit.size(), r.run.flows_answered, c.bench.flows,
-                static_cast<unsigned long long>(r.run.datagrams_sent),
-                static_cast<unsigned long long>(r.run.datagrams_delivered),
-                static_cast<unsigned long long>(r.run.retransmits),
-                static_cast<unsigned long long>(r.run.timeouts),
-                static_cast<unsigned long long>(r.run.link_queue_drops), r.run.cpu_seconds);
+    std::printf(
+        "\n  %-28s customer %.1f MB, inter-AIN %.1f MB, app %.1f MB; %zu exit flows, %zu/%zu flows "
+        "answered; datagrams %llu sent / %llu delivered; %llu retransmissions, %llu timeouts; "
+        "%llu link tail drops; %.1f CPU s",
+        defence_name(r.d), static_cast<double>(r.run.customer_wire_bytes) * 1e-6,
+        static_cast<double>(r.run.inter_ain_wire_bytes) * 1e-6,
+        static_cast<double>(r.run.app_bytes) * 1e-6, r.run.obs.exit.size(), r.run.flows_answered,
+        c.bench.flows, static_cast<unsigned long long>(r.run.datagrams_sent),
+        static_cast<unsigned long long>(r.run.datagrams_delivered),
+        static_cast<unsigned long long>(r.run.retransmits),
+        static_cast<unsigned long long>(r.run.timeouts),
+        static_cast<unsigned long long>(r.run.link_queue_drops), r.run.cpu_seconds);
   }
   std::printf("\n");
   if (c.smoke) {
     const AttackResult& a = rows.front().attack;
     if (!(a.mean_true > a.mean_false) || rows.front().run.flows_answered == 0) {
-      std::fprintf(stderr, "correlation --smoke: true pairs do not score above false ones (%.3f vs %.3f)\n",
+      std::fprintf(stderr,
+                   "correlation --smoke: true pairs do not score above false ones (%.3f vs %.3f)\n",
                    a.mean_true, a.mean_false);
       return 1;
     }

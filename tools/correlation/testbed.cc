@@ -35,7 +35,9 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-Duration ms(double v) { return Duration{static_cast<int64_t>(v * 1e6)}; }
+Duration ms(double v) {
+  return Duration{static_cast<int64_t>(v * 1e6)};
+}
 
 // Sits at a customer's address in front of its SimCustomer: passes every
 // packet on, then hands the inner datagrams it opened to the application.
@@ -123,8 +125,10 @@ class Bench {
     // AINs 1..n/2 are entrances (customers attach there), the others exits.
     const size_t entrances = std::max<size_t>(1, o_.ains / 2);
     spec.topo.exits.clear();
-    for (NodeId id = static_cast<NodeId>(entrances + 1); id <= o_.ains; ++id) spec.topo.exits.insert(id);
-    for (size_t i = 0; i < o_.flows; ++i) spec.customers.push_back({static_cast<NodeId>(1 + i % entrances), {}});
+    for (NodeId id = static_cast<NodeId>(entrances + 1); id <= o_.ains; ++id)
+      spec.topo.exits.insert(id);
+    for (size_t i = 0; i < o_.flows; ++i)
+      spec.customers.push_back({static_cast<NodeId>(1 + i % entrances), {}});
     std::string missing;
     spec.tweak = [&](core::EngineConfig& c) {
       c.route_length = 3;
@@ -176,7 +180,8 @@ class Bench {
     ob.bins = static_cast<size_t>(o_.duration.ns / ob.bin.ns) + 1;
     ob.entrance.resize(o_.flows);
     for (auto& s : ob.entrance) s.resize(ob.bins);
-    for (size_t i = 0; i < w_->customer_count(); ++i) customer_index_[w_->customer(i).address()] = i;
+    for (size_t i = 0; i < w_->customer_count(); ++i)
+      customer_index_[w_->customer(i).address()] = i;
     for (NodeId id = 1; id <= w_->size(); ++id) {
       sim::SimAin& a = w_->ain(id);
       a.keep_local = false;
@@ -186,8 +191,9 @@ class Bench {
 
   void flows() {
     const Time end = Time{o_.duration.ns};
-    const Time spread = Time{std::max<int64_t>(Duration::s(3).ns,
-                                               static_cast<int64_t>(o_.start_fraction * static_cast<double>(o_.duration.ns)))};
+    const Time spread = Time{std::max<int64_t>(
+        Duration::s(3).ns,
+        static_cast<int64_t>(o_.start_fraction * static_cast<double>(o_.duration.ns)))};
     std::vector<FlowScript> scripts = make_scripts(o_.flows, spread, end, draw_);
     flows_.resize(o_.flows);
     for (size_t i = 0; i < o_.flows; ++i) {
@@ -206,10 +212,12 @@ class Bench {
         f.resp_end.push_back(rs += x.response);
       }
       f.req_at.resize(f.script.exchanges.size());
-      f.client = std::make_unique<Conn>(*sched_, static_cast<uint32_t>(i),
-                                        [this, i](Time t, const Segment& s) { client_send(i, t, s); });
-      f.server_conn = std::make_unique<Conn>(*sched_, static_cast<uint32_t>(i),
-                                             [this, i](Time t, const Segment& s) { server_send(i, t, s); });
+      f.client =
+          std::make_unique<Conn>(*sched_, static_cast<uint32_t>(i),
+                                 [this, i](Time t, const Segment& s) { client_send(i, t, s); });
+      f.server_conn =
+          std::make_unique<Conn>(*sched_, static_cast<uint32_t>(i),
+                                 [this, i](Time t, const Segment& s) { server_send(i, t, s); });
       f.client->on_established = [this, i](Time t) { next_exchange(i, t); };
       f.client->on_receive = [this, i](Time t, uint64_t n) { client_received(i, t, n); };
       f.server_conn->on_receive = [this, i](Time t, uint64_t n) { server_received(i, t, n); };
@@ -296,9 +304,8 @@ class Bench {
     if (s.pkt < f.up_sent.size()) res_.delay_ns.push_back((now - f.up_sent[s.pkt]).ns);
     ++res_.datagrams_delivered;
     const size_t i = s.flow;
-    sched_->at(now + f.inet_delay, [this, i, s](Time t) {
-      flows_[i].server_conn->on_segment(t, s);
-    });
+    sched_->at(now + f.inet_delay,
+               [this, i, s](Time t) { flows_[i].server_conn->on_segment(t, s); });
     sched_->kick();
   }
   void server_send(size_t i, Time now, const Segment& s) {
@@ -348,14 +355,19 @@ class Bench {
       if (!o_.verbose) continue;
       char line[256];
       std::snprintf(line, sizeof line,
-                    "flow %2zu %-9s start %5.1f s  exit AIN %u  exchanges %zu/%zu  up %8.1f KB  down %9.1f KB  "
+                    "flow %2zu %-9s start %5.1f s  exit AIN %u  exchanges %zu/%zu  up %8.1f KB  "
+                    "down %9.1f KB  "
                     "%4llu rtx %3llu rto %3llu rec",
-                    f.customer, kind_name(f.script.kind), static_cast<double>(f.script.start.ns) * 1e-9, f.exit,
-                    f.done, f.script.exchanges.size(), static_cast<double>(f.server_conn->received()) / 1e3,
+                    f.customer, kind_name(f.script.kind),
+                    static_cast<double>(f.script.start.ns) * 1e-9, f.exit, f.done,
+                    f.script.exchanges.size(), static_cast<double>(f.server_conn->received()) / 1e3,
                     static_cast<double>(f.client->received()) / 1e3,
-                    static_cast<unsigned long long>(f.client->stats().retransmits + f.server_conn->stats().retransmits),
-                    static_cast<unsigned long long>(f.client->stats().timeouts + f.server_conn->stats().timeouts),
-                    static_cast<unsigned long long>(f.client->stats().recoveries + f.server_conn->stats().recoveries));
+                    static_cast<unsigned long long>(f.client->stats().retransmits +
+                                                    f.server_conn->stats().retransmits),
+                    static_cast<unsigned long long>(f.client->stats().timeouts +
+                                                    f.server_conn->stats().timeouts),
+                    static_cast<unsigned long long>(f.client->stats().recoveries +
+                                                    f.server_conn->stats().recoveries));
       res_.flow_lines.emplace_back(line);
     }
   }
@@ -375,6 +387,8 @@ class Bench {
 
 }  // namespace
 
-RunResult run_bench(const BenchOptions& o, Defence d) { return Bench(o, d).run(); }
+RunResult run_bench(const BenchOptions& o, Defence d) {
+  return Bench(o, d).run();
+}
 
 }  // namespace ainet::corr

@@ -18,7 +18,7 @@ namespace ainet::corr {
 struct BenchOptions {
   uint64_t seed = 1;
   size_t flows = 24;
-  size_t ains = 8;                    // half entrances, half exits
+  size_t ains = 8;  // half entrances, half exits
   Duration duration = Duration::s(90);
   // Flows start uniformly in [2 s, start_fraction * duration].
   double start_fraction = 0.5;
@@ -47,8 +47,8 @@ struct Series {
 struct Observation {
   Duration bin = Duration::ms(10);
   size_t bins = 0;
-  std::vector<Series> entrance;  // one per customer link (one flow per customer)
-  std::vector<Series> exit;      // one per exit-side flow (exit AIN, 5-tuple)
+  std::vector<Series> entrance;    // one per customer link (one flow per customer)
+  std::vector<Series> exit;        // one per exit-side flow (exit AIN, 5-tuple)
   std::vector<size_t> exit_truth;  // ground truth: the customer of each exit flow
 };
 
@@ -57,7 +57,7 @@ struct RunResult {
   Observation obs;
   // Bytes on the wire (packets that left their sender's queue).
   uint64_t customer_wire_bytes = 0, inter_ain_wire_bytes = 0;
-  uint64_t app_bytes = 0;  // stream bytes delivered in order to the applications
+  uint64_t app_bytes = 0;            // stream bytes delivered in order to the applications
   std::vector<int64_t> delay_ns;     // one-way delay of each datagram through ainet
   std::vector<int64_t> response_ns;  // web/ssh/keepalive: request sent -> response complete
   uint64_t datagrams_sent = 0, datagrams_delivered = 0, retransmits = 0, timeouts = 0;

@@ -10,24 +10,33 @@ namespace ainet::corr {
 
 const char* kind_name(AppKind k) {
   switch (k) {
-    case AppKind::bulk: return "bulk";
-    case AppKind::web: return "web";
-    case AppKind::ssh: return "ssh";
-    case AppKind::video: return "video";
-    case AppKind::keepalive: return "keepalive";
+    case AppKind::bulk:
+      return "bulk";
+    case AppKind::web:
+      return "web";
+    case AppKind::ssh:
+      return "ssh";
+    case AppKind::video:
+      return "video";
+    case AppKind::keepalive:
+      return "keepalive";
   }
   return "?";
 }
 
 namespace {
 
-Duration seconds(double s) { return Duration{static_cast<int64_t>(s * 1e9)}; }
+Duration seconds(double s) {
+  return Duration{static_cast<int64_t>(s * 1e9)};
+}
 uint32_t bytes(double b, double lo, double hi) {
   return static_cast<uint32_t>(std::llround(clamp(b, lo, hi)));
 }
 
 // HTTP request message: a GET with typical browser headers, 300-700 bytes.
-uint32_t http_request(Draw& d) { return bytes(d.uniform(300, 700), 300, 700); }
+uint32_t http_request(Draw& d) {
+  return bytes(d.uniform(300, 700), 300, 700);
+}
 
 // SURGE (P. Barford, M. Crovella, "Generating representative Web workloads
 // for network and server performance evaluation", SIGMETRICS 1998, Table 2):
@@ -43,7 +52,9 @@ uint32_t web_object(Draw& d) {
 // sizes (alpha 1.1: Crovella & Bestavros, "Self-similarity in World Wide Web
 // traffic", IEEE/ACM ToN 1997; SURGE's tail), starting at 2 MB, capped at
 // 64 MB (about 15 s at 35 Mbit/s) to keep the run bounded.
-uint32_t bulk_size(Draw& d) { return bytes(d.pareto(1.1, 2e6), 2e6, 64e6); }
+uint32_t bulk_size(Draw& d) {
+  return bytes(d.pareto(1.1, 2e6), 2e6, 64e6);
+}
 
 void web(FlowScript& f, Time end, Draw& d) {
   Time t = f.start;
@@ -78,8 +89,8 @@ void ssh(FlowScript& f, Time end, Draw& d) {
     const double gap = f.exchanges.empty() ? 0.5 : clamp(d.pareto(0.95, 0.1), 0.1, 60.0);
     // One line in twenty is a command whose output comes back: lognormal
     // with median 1 KB (sigma 1.5), capped at 256 KB.
-    const uint32_t resp = d.chance(0.05) ? bytes(d.lognormal(std::log(1000.0), 1.5), 100, 256e3)
-                                         : kKeystroke;
+    const uint32_t resp =
+        d.chance(0.05) ? bytes(d.lognormal(std::log(1000.0), 1.5), 100, 256e3) : kKeystroke;
     f.exchanges.push_back({kKeystroke, resp, seconds(gap), {}});
     t = t + seconds(gap);
   }
@@ -114,8 +125,8 @@ void keepalive(FlowScript& f, Time end, Draw& d) {
   Time t = f.start;
   while (t < end && f.exchanges.size() < 20000) {
     const double gap = f.exchanges.empty() ? 0.2 : every * d.uniform(0.95, 1.05);
-    f.exchanges.push_back({bytes(d.uniform(40, 100), 40, 100), bytes(d.uniform(40, 100), 40, 100),
-                           seconds(gap), {}});
+    f.exchanges.push_back(
+        {bytes(d.uniform(40, 100), 40, 100), bytes(d.uniform(40, 100), 40, 100), seconds(gap), {}});
     t = t + seconds(gap);
   }
 }
@@ -141,11 +152,23 @@ std::vector<FlowScript> make_scripts(size_t n, Time start_spread, Time end, Draw
     f.kind = kinds[i];
     f.start = Time{static_cast<int64_t>(d.uniform(0.5e9, static_cast<double>(start_spread.ns)))};
     switch (f.kind) {
-      case AppKind::bulk: f.exchanges.push_back({http_request(d), bulk_size(d), {}, {}}); break;
-      case AppKind::web: web(f, end, d); break;
-      case AppKind::ssh: ssh(f, end, d); f.server_port = 22; break;
-      case AppKind::video: video(f, end, d); break;
-      case AppKind::keepalive: keepalive(f, end, d); f.server_port = 5222; break;
+      case AppKind::bulk:
+        f.exchanges.push_back({http_request(d), bulk_size(d), {}, {}});
+        break;
+      case AppKind::web:
+        web(f, end, d);
+        break;
+      case AppKind::ssh:
+        ssh(f, end, d);
+        f.server_port = 22;
+        break;
+      case AppKind::video:
+        video(f, end, d);
+        break;
+      case AppKind::keepalive:
+        keepalive(f, end, d);
+        f.server_port = 5222;
+        break;
     }
   }
   return out;

@@ -245,7 +245,8 @@ void Conn::on_ack(Time now, const Segment& s) {
   const uint64_t ack = s.ack;
   const bool pure = s.len == 0;
   for (int i = 0; i < s.sacks; ++i) {
-    const uint64_t a = std::max<uint64_t>(s.sack[i][0], snd_una_), b = std::min<uint64_t>(s.sack[i][1], snd_max_);
+    const uint64_t a = std::max<uint64_t>(s.sack[i][0], snd_una_),
+                   b = std::min<uint64_t>(s.sack[i][1], snd_max_);
     if (a < b) {
       add_range(sacked_, a, b);
       high_sacked_ = std::max(high_sacked_, b);

@@ -41,11 +41,11 @@ struct Segment {
   static constexpr int kMaxSack = 3;
   uint32_t flow = 0;
   uint8_t kind = data;
-  uint8_t sacks = 0;           // SACK blocks used
-  uint16_t len = 0;            // data bytes after the header
-  uint32_t seq = 0, ack = 0;   // byte offsets of the two streams
-  uint32_t ts = 0, tsecr = 0;  // RFC 7323 timestamps: microseconds of virtual time
-  uint32_t pkt = 0;            // datagram counter of this direction (ground truth only)
+  uint8_t sacks = 0;                // SACK blocks used
+  uint16_t len = 0;                 // data bytes after the header
+  uint32_t seq = 0, ack = 0;        // byte offsets of the two streams
+  uint32_t ts = 0, tsecr = 0;       // RFC 7323 timestamps: microseconds of virtual time
+  uint32_t pkt = 0;                 // datagram counter of this direction (ground truth only)
   uint32_t sack[kMaxSack][2] = {};  // [start, end) byte ranges received above `ack`
 };
 constexpr size_t kSegmentHeader = 52;
@@ -63,7 +63,8 @@ struct ConnStats {
 class Conn {
  public:
   using Emit = std::function<void(Time, const Segment&)>;
-  Conn(Scheduler& sched, uint32_t flow, Emit emit) : sched_(sched), flow_(flow), emit_(std::move(emit)) {}
+  Conn(Scheduler& sched, uint32_t flow, Emit emit)
+      : sched_(sched), flow_(flow), emit_(std::move(emit)) {}
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
 
@@ -87,9 +88,9 @@ class Conn {
   void on_ack(Time now, const Segment& s);
   void on_data(Time now, const Segment& s);
   void rtt_sample(Time now, uint32_t tsecr);
-  void on_loss(Time now);           // CUBIC multiplicative decrease
+  void on_loss(Time now);  // CUBIC multiplicative decrease
   void grow(Time now, uint64_t acked);
-  uint64_t pipe() const;            // RFC 6675 §4 estimate of bytes in flight
+  uint64_t pipe() const;  // RFC 6675 §4 estimate of bytes in flight
   bool next_hole(uint64_t from, uint64_t* start, uint64_t* end) const;
   uint32_t stamp(Time now) const { return static_cast<uint32_t>(now.ns / 1000) | 1u; }
   // Timers are lazy: one live scheduler callback per timer (older ones see
