@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/shaping_profile.h"
 #include "crypto/kex.h"
 #include "crypto/rng.h"
 #include "util/bytes.h"
@@ -68,6 +69,27 @@ struct RemoteResponder {
   std::vector<IpPrefix> serves;  // inner destinations reached through it
 };
 
+// Traffic-analysis defences of paper §5.4 at this AIN (docs/protocol.md
+// "Shaping"). Everything defaults to off.
+struct ShapingConfig {
+  // ANTs this AIN builds as entrance: cells forward at this profile; the
+  // exit, told in its CREATE slot, sends backward at the same profile.
+  ShapingProfile ant;
+  // This AIN -> its customers' tunnels (initiators at the entrance,
+  // registered responders at the exit): slots with dummies (ESP next header
+  // 59, RFC 4303 §2.6) when no datagram waits.
+  ShapingProfile customer;
+  // Every customer-tunnel packet carries exactly max_cell_datagram(cell_size)
+  // bytes of ESP payload (the datagram, then TFC padding, RFC 4303 §2.7).
+  bool pad_customer = false;
+  size_t queue = 64;    // real datagrams waiting per shaped flow; more are dropped and counted
+  size_t pool = 8192;   // datagram slots shared by every shaped flow of this AIN
+  // Cover traffic on PVT links: this AIN keeps at least this many ANTs on
+  // each of its PVT links, building shaped ANTs that carry only dummies
+  // where real ones are missing (0 = none).
+  size_t cover_ants = 0;
+};
+
 struct EngineConfig {
   NodeId self = 0;
   crypto::PrivateKey onion_private;  // X25519 static key ("b")
@@ -88,6 +110,7 @@ struct EngineConfig {
   uint32_t replay_window = 1024;     // TVT/PVT/customer SA anti-replay window (multiple of 64)
   // How long an AIN on a failed route is avoided by the next attempts.
   Duration failed_node_penalty = Duration::s(30);
+  ShapingConfig shaping;
 };
 
 // What the engine asks its environment to do.

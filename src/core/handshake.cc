@@ -27,6 +27,7 @@ constexpr size_t kHopKeyLen = 7 * 32;  // HopKeys, in field order
 constexpr size_t kSlotOffCt = 32;
 constexpr size_t kSlotOffTag = kSlotOffCt + kHopInfoSize;
 static_assert(kSlotOffTag + crypto::kAeadTagSize == kCreateSlotSize);
+static_assert(16 + kShapingWireSize == kHopInfoSize);  // shaping fills HopInfo bytes 16..63
 // CREATED slot: Y(32) || auth(16) || status(1) || zero(15).
 constexpr size_t kCreatedOffAuth = 32;
 constexpr size_t kCreatedOffStatus = 48;
@@ -115,7 +116,8 @@ HopInfoBytes encode_hop_info(const HopInfo& info) {
   w.u32(info.next);
   w.u32(info.hard_lifetime_s);
   w.u32(info.inactivity_s);
-  return b;  // bytes 16..63 stay zero
+  encode_shaping(info.shaping, std::span<uint8_t, kShapingWireSize>(b.data() + 16, kShapingWireSize));
+  return b;
 }
 
 Result<HopInfo> decode_hop_info(std::span<const uint8_t, kHopInfoSize> bytes) {
@@ -129,6 +131,9 @@ Result<HopInfo> decode_hop_info(std::span<const uint8_t, kHopInfoSize> bytes) {
   info.inactivity_s = r.u32();
   if (kind > static_cast<uint8_t>(HopKind::exit) || (info.flags & ~kHopFlagResponder) != 0)
     return Errc::malformed;
+  auto shaping = decode_shaping(std::span<const uint8_t, kShapingWireSize>(bytes.data() + 16, kShapingWireSize));
+  if (!shaping) return shaping.error();
+  info.shaping = *shaping;
   info.kind = static_cast<HopKind>(kind);
   return info;
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 
+#include "core/shaping_profile.h"
 #include "crypto/kex.h"
 #include "crypto/rng.h"
 #include "util/bytes.h"
@@ -47,6 +48,9 @@ struct HopInfo {
   uint32_t next = 0;  // relay: next AIN id; exit with kHopFlagResponder: responder id
   uint32_t hard_lifetime_s = 0;  // 0 = none
   uint32_t inactivity_s = 0;
+  // Exit: the profile its backward cells follow (bytes 16..63; all zero =
+  // off, which is what an entrance that does not shape writes).
+  ShapingProfile shaping;
 
   bool operator==(const HopInfo&) const = default;
 };

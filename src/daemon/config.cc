@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "daemon/shaping_config.h"
 #include "daemon/toml_section.h"
 #include "util/bytes.h"
 #include "wire/ip_address.h"
@@ -115,39 +116,6 @@ std::vector<IpPrefix> prefixes(const Section& s, std::string_view key, bool requ
   return out;
 }
 
-// "90", 90, "90s", "500ms", "2m", "1h" -> Duration. `lo` bounds it from below.
-Duration duration(const Section& s, std::string_view key, Duration def, Duration lo) {
-  const toml::node* n = s.get(key);
-  if (!n) return def;
-  const std::string f = s.field(key);
-  constexpr int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;  // ten years: far beyond any sane timeout
-  Duration d{};
-  if (n->is_integer()) {
-    const int64_t v = n->as_integer()->get();
-    if (v < 0 || v > kMaxSeconds) fail(line_of(*n), f, "expected 0.." + std::to_string(kMaxSeconds) + " seconds, got " + std::to_string(v));
-    d = Duration::s(v);
-  } else if (n->is_string()) {
-    const std::string text = n->as_string()->get();
-    size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    const std::string unit = text.substr(digits);
-    int64_t scale_ms = -1;
-    if (unit == "ms") scale_ms = 1;
-    else if (unit == "s" || unit.empty()) scale_ms = 1000;
-    else if (unit == "m") scale_ms = 60'000;
-    else if (unit == "h") scale_ms = 3'600'000;
-    if (digits == 0 || digits > 12 || scale_ms < 0)
-      fail(line_of(*n), f, "expected a duration such as 90, \"90s\", \"500ms\", \"2m\" or \"1h\", got \"" + text + "\"");
-    const int64_t v = std::stoll(text.substr(0, digits));
-    if (v * scale_ms / 1000 > kMaxSeconds) fail(line_of(*n), f, "duration \"" + text + "\" is longer than ten years");
-    d = Duration::ms(v * scale_ms);
-  } else {
-    fail(line_of(*n), f, "expected a duration (integer seconds or a string such as \"90s\"), got " + type_name(*n));
-  }
-  if (d < lo) fail(line_of(*n), f, "must be at least " + std::to_string(lo.ns / 1'000'000) + " ms");
-  return d;
-}
-
 // Where each inbound SPI was configured, to refuse collisions (one SAD per AIN:
 // an inbound SPI must name exactly one SA, RFC 4301 §4.1).
 struct SpiUse {
@@ -162,12 +130,13 @@ class ConfigReader {
   AindConfig read(const toml::table& root) {
     AindConfig c;
     Section top(root, "",
-                {"node", "directory", "network", "ant", "control", "log", "pvt", "customer", "responder",
+                {"node", "directory", "network", "ant", "shaping", "control", "log", "pvt", "customer", "responder",
                  "remote_responder"});
     read_node(top, c);
     read_directory(top, c);
     read_network(top, c);
     read_ant(top, c);
+    read_shaping(top, c);
     if (const toml::table* t = top.table("control", false)) {
       Section s(*t, "control", {"socket", "export_keys"});
       c.control_socket = s.string_or("socket", c.control_socket);
@@ -260,6 +229,27 @@ class ConfigReader {
     e.keepalive_interval = duration(s, "keepalive_interval", e.keepalive_interval, Duration::ms(100));
     e.max_ants = static_cast<size_t>(s.integer_or("max_ants", static_cast<int64_t>(e.max_ants), 1, 10'000'000));
     e.pending_queue = static_cast<size_t>(s.integer_or("pending_queue", static_cast<int64_t>(e.pending_queue), 0, 1024));
+  }
+
+  // [shaping] (docs/protocol.md "Shaping"; examples/aind.toml).
+  void read_shaping(const Section& top, AindConfig& c) {
+    const toml::table* t = top.table("shaping", false);
+    if (!t) return;
+    Section s(*t, "shaping", {"queue", "pool", "pad_customer", "cover_ants", "ant", "customer"});
+    core::ShapingConfig& sh = c.engine.shaping;
+    sh.queue = static_cast<size_t>(s.integer_or("queue", static_cast<int64_t>(sh.queue), 1, 65536));
+    sh.pool = static_cast<size_t>(s.integer_or("pool", static_cast<int64_t>(sh.pool), 1, 1 << 20));
+    sh.pad_customer = s.boolean_or("pad_customer", sh.pad_customer);
+    sh.cover_ants = static_cast<size_t>(s.integer_or("cover_ants", static_cast<int64_t>(sh.cover_ants), 0, 64));
+    auto profile = [&](std::string_view key) {
+      const toml::table* p = s.table(key, false);
+      if (!p) return core::ShapingProfile{};
+      std::initializer_list<std::string_view> keys = {kShapingProfileKeys[0], kShapingProfileKeys[1],
+                                                      kShapingProfileKeys[2], kShapingProfileKeys[3]};
+      return read_shaping_profile(Section(*p, s.field(key), keys));
+    };
+    sh.ant = profile("ant");
+    sh.customer = profile("customer");
   }
 
   BundleKeys bundle(const Section& parent, std::string_view dir) {

@@ -7,16 +7,20 @@
 // On the udp carrier RFC 3948 cannot carry AH, so the tunnel is the ESP SA
 // alone (UDP payload = ESP), as the engine does for its own ESP.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "core/engine_api.h"
+#include "core/flow_shaper.h"
+#include "core/shaping_profile.h"
 #include "crypto/rng.h"
 #include "sa/security_association.h"
 #include "sim/sim_network.h"
 #include "util/bytes.h"
 #include "wire/constants.h"
+#include "wire/ip_packet.h"
 
 namespace ainet::sim {
 
@@ -24,6 +28,14 @@ namespace ainet::sim {
 struct CustomerTunnelParams {
   bool esn = false;
   uint32_t replay_window = sa::kDefaultReplayWindow;
+  // Customer -> AIN traffic shaping, as ain-endpoint's [shaping] does:
+  // datagrams wait for the next slot of `shaping`, a slot with nothing
+  // waiting carries a dummy (ESP next header 59, RFC 4303 §2.6).
+  core::ShapingProfile shaping;
+  size_t queue = 64;  // datagrams waiting for a slot; more are dropped and counted
+  // Every ESP payload padded to exactly this many bytes with TFC padding
+  // (RFC 4303 §2.7) after the inner datagram; 0 = no padding.
+  size_t pad_to = 0;
 };
 
 // docs/protocol.md "Customer tunnels": 64-byte control message, ESP next
@@ -76,6 +88,14 @@ class SimCustomer final : public Endpoint {
       c->out_ah_ = std::move(*oa);
       c->in_ah_ = std::move(*ia);
     }
+    c->params_ = params;
+    if (params.shaping.shaped()) {
+      // First slot after a random phase, as the engine starts its flows.
+      const Duration per = params.shaping.period(0);
+      c->shaper_.start(params.shaping, net.now(),
+                       Duration{static_cast<int64_t>(rng.uniform(
+                           static_cast<uint32_t>(std::min<int64_t>(per.ns, UINT32_MAX))))});
+    }
     net.attach(cfg.tunnel_address, c.get());
     return c;
   }
@@ -84,10 +104,19 @@ class SimCustomer final : public Endpoint {
   const IpAddress& ain() const { return ain_; }
   const core::CustomerConfig& config() const { return cfg_; }
 
-  // Seals one inner IP datagram into the tunnel and puts it on the network.
+  // Seals one inner IP datagram into the tunnel and puts it on the network
+  // (shaped: queues it for the next slot; Errc::limit if the queue is full).
   Status send_datagram(ByteSpan inner) {
-    const uint8_t nh = (inner.size() && (inner[0] >> 4) == 6) ? wire::kProtoIpv6 : wire::kProtoIpv4;
-    return send_esp(inner, nh);
+    if (params_.shaping.shaped()) {
+      shaper_.offer();
+      if (queue_.size() >= params_.queue) {
+        ++shaper_.queue_drops;
+        return Errc::limit;
+      }
+      queue_.emplace_back(inner.begin(), inner.end());
+      return Errc::ok;
+    }
+    return send_inner(inner);
   }
   // Customer control message DESTROY for the ANT of (src, dst).
   Status send_destroy(const IpAddress& src, const IpAddress& dst) {
@@ -98,6 +127,28 @@ class SimCustomer final : public Endpoint {
     std::copy(dst.bytes().begin(), dst.bytes().end(), msg + 20);
     return send_esp(msg, wire::kProtoOnion);
   }
+
+  // Endpoint: the shaping slots.
+  Time next_deadline() const override {
+    return params_.shaping.shaped() ? shaper_.next : Time::max();
+  }
+  void on_timer(Time now) override {
+    if (!params_.shaping.shaped()) return;
+    // Bounded: each slot moves `next` forward by one period (shaper catch-up
+    // is capped), so this ends.
+    while (shaper_.next <= now) {
+      if (!queue_.empty()) {
+        (void)send_inner(queue_.front());
+        queue_.erase(queue_.begin());
+        ++shaper_.real_sent;
+      } else {
+        (void)send_esp({}, kProtoDummy);
+        ++shaper_.dummy_sent;
+      }
+      shaper_.advance(params_.shaping, now, queue_.size());
+    }
+  }
+  const core::FlowShaper& shaper() const { return shaper_; }
 
   void receive(Time /*now*/, const IpAddress& /*src*/, ByteSpan packet) override {
     Bytes buf(packet.begin(), packet.end());
@@ -111,7 +162,14 @@ class SimCustomer final : public Endpoint {
     auto e = in_esp_->open(esp);
     if (!e) return count_drop(e.error());
     if (e->next_header == wire::kProtoIpv4 || e->next_header == wire::kProtoIpv6) {
-      received.emplace_back(e->payload.begin(), e->payload.end());
+      // RFC 4303 §2.7: TFC padding follows the inner datagram; its own
+      // length field says where the datagram ends.
+      auto info = wire::parse_ip_packet(e->payload);
+      if (!info) return count_drop(info.error());
+      received.emplace_back(e->payload.begin(), e->payload.begin() + info->total_len);
+      received_at.push_back(net_.now());
+    } else if (e->next_header == kProtoDummy) {
+      ++dummies_received;  // RFC 4303 §2.6: silently discarded
     } else if (e->next_header == wire::kProtoOnion) {
       controls.emplace_back(e->payload.begin(), e->payload.end());
     } else {
@@ -120,6 +178,8 @@ class SimCustomer final : public Endpoint {
   }
 
   std::vector<Bytes> received;   // inner datagrams from the AIN, in order
+  std::vector<Time> received_at; // when each of them arrived
+  uint64_t dummies_received = 0; // dummy packets (next header 59) from the AIN
   std::vector<Bytes> controls;   // control messages from the AIN
   uint64_t drops[kErrcCount] = {};
   uint64_t total_drops() const {
@@ -133,7 +193,23 @@ class SimCustomer final : public Endpoint {
               crypto::Rng& rng)
       : net_(net), cfg_(cfg), ain_(ain), rng_(rng) {}
 
-  Status send_esp(ByteSpan payload, uint8_t nh) {
+  static constexpr uint8_t kProtoDummy = 59;  // RFC 4303 §2.6 dummy packet
+
+  Status send_inner(ByteSpan inner) {
+    const uint8_t nh = (inner.size() && (inner[0] >> 4) == 6) ? wire::kProtoIpv6 : wire::kProtoIpv4;
+    return send_esp(inner, nh);
+  }
+
+  Status send_esp(ByteSpan payload_in, uint8_t nh) {
+    // TFC padding (RFC 4303 §2.7) after datagrams, dummies and control
+    // messages alike, so every packet has one length.
+    Bytes padded;
+    ByteSpan payload = payload_in;
+    if (params_.pad_to != 0 && payload_in.size() < params_.pad_to) {
+      padded.assign(params_.pad_to, 0);
+      std::copy(payload_in.begin(), payload_in.end(), padded.begin());
+      payload = padded;
+    }
     Bytes esp(out_esp_->sealed_size(payload.size()));
     auto n = out_esp_->seal(payload, nh, esp, rng_);
     if (!n) return n.error();
@@ -156,6 +232,9 @@ class SimCustomer final : public Endpoint {
   IpAddress ain_;
   crypto::Rng& rng_;
   std::unique_ptr<sa::SecurityAssociation> out_esp_, in_esp_, out_ah_, in_ah_;
+  CustomerTunnelParams params_;
+  core::FlowShaper shaper_;
+  std::vector<Bytes> queue_;  // harness code: a vector is fine here
 };
 
 }  // namespace ainet::sim

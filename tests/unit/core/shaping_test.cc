@@ -8,6 +8,7 @@
 
 #include "core/cell_queue.h"
 #include "core/flow_shaper.h"
+#include "core/handshake.h"
 #include "core/shaping_profile.h"
 #include "core/slot_schedule.h"
 
@@ -62,6 +63,27 @@ TEST(ShapingProfile, RefusesBadProfiles) {
   bad = b;
   bad[1] = 2;  // level_count 2 but levels[1] == 0
   EXPECT_EQ(decode_shaping(bad).error(), Errc::malformed);
+}
+
+TEST(ShapingProfile, HopInfoCarriesTheExitsProfile) {
+  HopInfo info;
+  info.kind = HopKind::exit;
+  info.inactivity_s = 120;
+  const uint32_t rates[] = {50, 400};
+  info.shaping = ShapingProfile::make_adaptive(rates, Duration::s(3)).value();
+  const HopInfoBytes b = encode_hop_info(info);
+  auto back = decode_hop_info(b);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, info);
+  // A relay slot from an entrance that does not shape: bytes 16..63 all zero.
+  HopInfo relay;
+  relay.next = 7;
+  const HopInfoBytes rb = encode_hop_info(relay);
+  for (size_t i = 16; i < kHopInfoSize; ++i) EXPECT_EQ(rb[i], 0) << i;
+  // An unknown shaping mode in a slot is refused like any malformed info.
+  HopInfoBytes bad = b;
+  bad[16] = 9;
+  EXPECT_EQ(decode_hop_info(bad).error(), Errc::malformed);
 }
 
 TEST(FlowShaper, ConstantRateIsExactOverTime) {
