@@ -6,7 +6,8 @@
 //
 //   correlation [--seed S] [--flows N] [--duration SECONDS] [--ains N]
 //               [--quick] [--rows off,size,constant,adaptive,all]
-//               [--window-ms W] [--lag-ms L] [--smoke] [--verbose]
+//               [--rate CELLS_PER_S] [--levels A,B,C] [--interval SECONDS]
+//               [--cover ANTS] [--window-ms W] [--lag-ms L] [--smoke] [--verbose]
 //
 // --smoke (ctest): defences off only, exits non-zero unless the true pairs
 // score above the false ones on average.
@@ -56,6 +57,20 @@ bool parse_rows(const std::string& s, std::vector<Defence>* out) {
   return !out->empty();
 }
 
+bool parse_levels(const std::string& s, std::vector<uint32_t>* out) {
+  out->clear();
+  size_t p = 0;
+  while (p <= s.size()) {
+    const size_t q = std::min(s.find(',', p), s.size());
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(s.substr(p, q - p).c_str(), &end, 10);
+    if (!end || *end != '\0' || v == 0) return false;
+    out->push_back(static_cast<uint32_t>(v));
+    p = q + 1;
+  }
+  return !out->empty();
+}
+
 bool parse(int argc, char** argv, Cli& c) {
   bool flows_set = false, duration_set = false;
   for (int i = 1; i < argc; ++i) {
@@ -80,6 +95,8 @@ bool parse(int argc, char** argv, Cli& c) {
     const bool num = end && *end == '\0' && x >= 0;
     if (a == "--rows") {
       if (!parse_rows(v, &c.rows)) return false;
+    } else if (a == "--levels") {
+      if (!parse_levels(v, &c.bench.defence.levels)) return false;
     } else if (!num) {
       return false;
     } else if (a == "--seed") {
@@ -92,6 +109,12 @@ bool parse(int argc, char** argv, Cli& c) {
       duration_set = true;
     } else if (a == "--ains") {
       c.bench.ains = static_cast<size_t>(x);
+    } else if (a == "--rate") {
+      c.bench.defence.rate = static_cast<uint32_t>(x);
+    } else if (a == "--interval") {
+      c.bench.defence.interval = Duration{static_cast<int64_t>(x * 1e9)};
+    } else if (a == "--cover") {
+      c.bench.defence.cover_ants = static_cast<size_t>(x);
     } else if (a == "--window-ms") {
       c.attack.window = Duration{static_cast<int64_t>(x * 1e6)};
     } else if (a == "--lag-ms") {
@@ -112,6 +135,9 @@ double percentile(std::vector<int64_t> v, double q) {
   return static_cast<double>(v[k]) * 1e-6;  // ms
 }
 
+struct Row;
+std::vector<std::string> inactive(const Row& r);
+
 struct Row {
   Defence d;
   RunResult run;
@@ -119,6 +145,21 @@ struct Row {
   double best_acc = 0;
   int64_t best_window_ms = 0;
 };
+
+// A row whose defence did not act is flagged, never reported as if it had:
+// each mechanism is checked where it shows (dummies sent and received).
+std::vector<std::string> inactive(const Row& r) {
+  std::vector<std::string> w;
+  const bool shaped =
+      r.d == Defence::size_constant || r.d == Defence::size_adaptive || r.d == Defence::all;
+  if (!shaped) return w;
+  if (r.run.customer_dummies_sent == 0) w.push_back("no customer -> entrance dummies were sent");
+  if (r.run.customer_dummies_received == 0)
+    w.push_back("no entrance -> customer dummies arrived (ShapingConfig::customer not acting)");
+  if (r.run.ain_dummy_cells == 0)
+    w.push_back("no AIN received a dummy cell (ShapingConfig::ant not acting)");
+  return w;
+}
 
 }  // namespace
 
@@ -176,6 +217,9 @@ int main(int argc, char** argv) {
       "Hungarian matching; random guessing = 1/N = %.1f%%\n\n",
       c.attack.bytes ? " and byte" : "", static_cast<long long>((c.attack.window.ns / 1000000)),
       static_cast<long long>((c.attack.max_lag.ns / 1000000)), 100.0 / n);
+  for (const Row& r : rows)
+    std::printf("  %-28s %s\n", defence_name(r.d), c.bench.defence.describe(r.d).c_str());
+  std::printf("\n");
   std::printf(
       "| configuration                | TPR@1%%FPR | accuracy | best window acc. | score "
       "true/false "
@@ -194,20 +238,21 @@ int main(int argc, char** argv) {
       std::printf("| %-28s | not measured: %s |\n", defence_name(r.d), r.run.missing.c_str());
       continue;
     }
+    const bool flagged = !inactive(r).empty();
     const double med = percentile(r.run.delay_ns, 0.5), p99 = percentile(r.run.delay_ns, 0.99);
     auto ratio = [](uint64_t a, uint64_t b) {
       return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
     };
-    std::printf(
-        "| %-28s | %8.1f%% | %7.1f%% | %6.1f%% (%4lld ms) | %6.3f / %6.3f  | %13.2fx | %14.2fx | "
-        "%8.2fx "
-        "| %9.1f / %9.1f | %+9.1f / %+9.1f | %14.1f / %14.1f |\n",
-        defence_name(r.d), 100 * r.attack.tpr_at_1pct_fpr, 100 * r.attack.accuracy,
-        100 * r.best_acc, static_cast<long long>(r.best_window_ms), r.attack.mean_true,
-        r.attack.mean_false, ratio(r.run.customer_wire_bytes, base.customer_wire_bytes),
-        ratio(r.run.inter_ain_wire_bytes, base.inter_ain_wire_bytes),
-        ratio(r.run.app_bytes, base.app_bytes), med, p99, med - base_med, p99 - base_p99,
-        percentile(r.run.response_ns, 0.5), percentile(r.run.response_ns, 0.99));
+    // "!" marks a row whose defence did not act (see the warnings below).
+    std::printf("| %-27s%s | %8.1f%% | %7.1f%% | %6.1f%% (%4lld ms) | %6.3f / %6.3f  | %13.2fx ",
+                defence_name(r.d), flagged ? "!" : " ", 100 * r.attack.tpr_at_1pct_fpr,
+                100 * r.attack.accuracy, 100 * r.best_acc, static_cast<long long>(r.best_window_ms),
+                r.attack.mean_true, r.attack.mean_false,
+                ratio(r.run.customer_wire_bytes, base.customer_wire_bytes));
+    std::printf("| %14.2fx | %8.2fx | %9.1f / %9.1f | %+9.1f / %+9.1f | %14.1f / %14.1f |\n",
+                ratio(r.run.inter_ain_wire_bytes, base.inter_ain_wire_bytes),
+                ratio(r.run.app_bytes, base.app_bytes), med, p99, med - base_med, p99 - base_p99,
+                percentile(r.run.response_ns, 0.5), percentile(r.run.response_ns, 0.99));
   }
   std::printf("\nper row:");
   for (const Row& r : rows) {
@@ -224,6 +269,14 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(r.run.retransmits),
         static_cast<unsigned long long>(r.run.timeouts),
         static_cast<unsigned long long>(r.run.link_queue_drops), r.run.cpu_seconds);
+    std::printf(
+        "\n  %-28s shaping seen: customers sent %llu dummies and received %llu, AINs dropped %llu "
+        "dummy cells; %llu customer shaping-queue drops; %zu entrance ANTs at the end",
+        "", static_cast<unsigned long long>(r.run.customer_dummies_sent),
+        static_cast<unsigned long long>(r.run.customer_dummies_received),
+        static_cast<unsigned long long>(r.run.ain_dummy_cells),
+        static_cast<unsigned long long>(r.run.customer_shaping_drops), r.run.ants_at_end);
+    for (const std::string& w : inactive(r)) std::printf("\n  %-28s WARNING: %s", "", w.c_str());
   }
   std::printf("\n");
   if (c.smoke) {

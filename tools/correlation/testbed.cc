@@ -49,6 +49,7 @@ class CustomerTap final : public sim::Endpoint {
     c_.receive(now, src, packet);
     for (const Bytes& d : c_.received) fn_(now, d);
     c_.received.clear();
+    c_.received_at.clear();
   }
 
  private:
@@ -133,7 +134,7 @@ class Bench {
     spec.tweak = [&](core::EngineConfig& c) {
       c.route_length = 3;
       c.pending_queue = 16;
-      std::string m = apply_defences(d_, c, customer_params_);
+      std::string m = apply_defences(d_, o_.defence, c, customer_params_);
       if (!m.empty()) missing = m;
     };
     std::string why;
@@ -145,6 +146,18 @@ class Bench {
     if (!w_) {
       res_.missing = "world: " + why;
       return false;
+    }
+    // The customers again, with the tunnel parameters of this row (the
+    // world builds them with the defaults); each replaces its predecessor
+    // at its address.
+    for (size_t i = 0; i < w_->customer_count(); ++i) {
+      auto c = sim::SimCustomer::make(w_->net, w_->customer_config(i), w_->customer(i).ain(),
+                                      w_->carrier(), customer_rng_, customer_params_);
+      if (!c) {
+        res_.missing = "customer tunnel " + std::to_string(i);
+        return false;
+      }
+      customers_.push_back(std::move(c));
     }
     sched_ = std::make_unique<Scheduler>(w_->net);
     sched_->attach(IpAddress::v4(0xC00002FAu));  // 192.0.2.250: nothing sends there
@@ -162,8 +175,8 @@ class Bench {
       l.rate_bps = static_cast<uint64_t>(draw_.uniform(20e6, 50e6));
       l.latency = ms(draw_.uniform(5, 30));
       l.queue_limit = Duration::ms(50);
-      net.set_link(w_->customer(i).address(), w_->customer(i).ain(), l);
-      net.set_link(w_->customer(i).ain(), w_->customer(i).address(), l);
+      net.set_link(customer(i).address(), customer(i).ain(), l);
+      net.set_link(customer(i).ain(), customer(i).address(), l);
     }
     for (const auto& [a, b] : w_->keys.topo.edges) {
       sim::LinkConfig l;
@@ -180,8 +193,7 @@ class Bench {
     ob.bins = static_cast<size_t>(o_.duration.ns / ob.bin.ns) + 1;
     ob.entrance.resize(o_.flows);
     for (auto& s : ob.entrance) s.resize(ob.bins);
-    for (size_t i = 0; i < w_->customer_count(); ++i)
-      customer_index_[w_->customer(i).address()] = i;
+    for (size_t i = 0; i < w_->customer_count(); ++i) customer_index_[customer(i).address()] = i;
     for (NodeId id = 1; id <= w_->size(); ++id) {
       sim::SimAin& a = w_->ain(id);
       a.keep_local = false;
@@ -202,7 +214,7 @@ class Bench {
       if (f.script.start < Time::from_s(2)) f.script.start = Time::from_s(2);  // PVTs up first
       res_.kinds[static_cast<int>(f.script.kind)]++;
       f.customer = i;
-      f.inner = w_->customer(i).address();  // anonymity option 2: the real address inside
+      f.inner = customer(i).address();  // anonymity option 2: the real address inside
       f.server = IpAddress::v4(0xC6120000u | static_cast<uint32_t>(i + 1));  // 198.18.0.0/15
       f.sport = static_cast<uint16_t>(40000 + i);
       f.inet_delay = ms(draw_.uniform(2, 20));
@@ -222,8 +234,8 @@ class Bench {
       f.client->on_receive = [this, i](Time t, uint64_t n) { client_received(i, t, n); };
       f.server_conn->on_receive = [this, i](Time t, uint64_t n) { server_received(i, t, n); };
       taps_.push_back(std::make_unique<CustomerTap>(
-          w_->customer(i), [this, i](Time t, ByteSpan d) { client_delivered(i, t, d); }));
-      w_->net.attach(w_->customer(i).address(), taps_.back().get());
+          customer(i), [this, i](Time t, ByteSpan d) { client_delivered(i, t, d); }));
+      w_->net.attach(customer(i).address(), taps_.back().get());
       sched_->at(f.script.start, [this, i](Time t) { flows_[i].client->connect(t); });
     }
     sched_->kick();
@@ -268,7 +280,7 @@ class Bench {
     f.up_sent.push_back(now);
     ++res_.datagrams_sent;
     Bytes d = segment_datagram(sim::Flow{f.inner, f.server, f.sport, f.script.server_port}, s);
-    sim::SimCustomer& c = w_->customer(f.customer);
+    sim::SimCustomer& c = customer(f.customer);
     (void)c.send_datagram(d);  // a full shaping queue drops it: the transport recovers
     w_->net.reschedule(&c);
   }
@@ -345,7 +357,19 @@ class Bench {
     w_->net.clear_records();
   }
 
+  sim::SimCustomer& customer(size_t i) { return *customers_.at(i); }
+
   void finish() {
+    for (const auto& c : customers_) {
+      res_.customer_dummies_sent += c->shaper().dummy_sent;
+      res_.customer_shaping_drops += c->shaper().queue_drops;
+      res_.customer_dummies_received += c->dummies_received;
+    }
+    for (NodeId id = 1; id <= w_->size(); ++id) {
+      res_.ain_dummy_cells += w_->ain(id).engine().stats().dummy_cells;
+      for (const auto& a : w_->ain(id).engine().ants())
+        res_.ants_at_end += a.role == core::AntInfo::Role::entrance;
+    }
     for (const auto& [link, c] : w_->net.all_counters()) res_.link_queue_drops += c.queue_dropped;
     for (const FlowState& f : flows_) {
       res_.app_bytes += f.client->received() + f.server_conn->received();
@@ -376,6 +400,8 @@ class Bench {
   Defence d_;
   Draw draw_;
   sim::CustomerTunnelParams customer_params_;
+  crypto::DeterministicRng customer_rng_{0xC0570001};  // customers' IVs and shaping phases
+  std::vector<std::unique_ptr<sim::SimCustomer>> customers_;
   std::unique_ptr<sim::SimWorld> w_;
   std::unique_ptr<Scheduler> sched_;
   std::vector<std::unique_ptr<CustomerTap>> taps_;

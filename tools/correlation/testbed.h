@@ -23,6 +23,7 @@ struct BenchOptions {
   // Flows start uniformly in [2 s, start_fraction * duration].
   double start_fraction = 0.5;
   bool verbose = false;
+  DefenceParams defence;
 };
 
 // Packet counts and bytes per time bin, in each direction.
@@ -63,6 +64,12 @@ struct RunResult {
   uint64_t datagrams_sent = 0, datagrams_delivered = 0, retransmits = 0, timeouts = 0;
   uint64_t link_queue_drops = 0;
   size_t flows_answered = 0;  // flows whose client received any response byte
+  // Whether the defences acted, counted where they act (not assumed from
+  // the configuration): dummies the customers sent and received, dummy
+  // cells the AINs received and dropped, and ANTs alive at the end.
+  uint64_t customer_dummies_sent = 0, customer_dummies_received = 0, ain_dummy_cells = 0;
+  uint64_t customer_shaping_drops = 0;
+  size_t ants_at_end = 0;
   size_t kinds[kAppKinds] = {};
   double cpu_seconds = 0;
   std::vector<std::string> flow_lines;  // --verbose: one line per flow
