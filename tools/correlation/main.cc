@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
     if (r.run.missing.empty()) {
       r.attack = evaluate(r.run.obs, correlate(r.run.obs, c.attack));
       // An attacker who tunes the window on its own flows: the best of a few.
-      for (int64_t w : {100, 250, 500, 1000, 2000}) {
+      for (int64_t w : {100, 250, 500, 1000, 2000, 5000}) {
         AttackConfig a = c.attack;
         a.window = Duration::ms(w);
         a.max_lag = Duration::ms(std::max<int64_t>(w, (c.attack.max_lag.ns / 1000000)));
