@@ -9,6 +9,9 @@
 // One Engine is one AIN, which can be entrance, intermediate and exit at once
 // (paper §5.4). Nothing on the data path allocates: packets are opened and
 // sealed in buffers sized in create().
+//
+// The member functions live in one file per concern (engine.cc lists them;
+// docs/architecture.md follows a datagram and a CREATE through them).
 #pragma once
 #include <memory>
 #include <span>
@@ -86,15 +89,13 @@ class Engine {
     uint64_t packets_in = 0, packets_out = 0, drops = 0;
   };
 
-  // Inbound dispatch.
+  // engine.cc: inbound dispatch by SPI.
   void dispatch(Time now, const IpAddress& src, ByteSpan packet, Effects& fx);
-  void on_pvt_packet(Time now, size_t pvt, const IpAddress& src, MutByteSpan pkt, Effects& fx);
-  void on_customer_packet(Time now, size_t cust, const IpAddress& src, MutByteSpan pkt,
-                          Effects& fx);
-  void on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
-                     Effects& fx);
+  int pvt_index(NodeId peer) const;
+  void drop(Errc e) { ++drops_[static_cast<size_t>(e)]; }
 
-  // Signaling.
+  // signaling.cc: PVT packets, CREATE/CREATED/CREATE_FAILED/DESTROY.
+  void on_pvt_packet(Time now, size_t pvt, const IpAddress& src, MutByteSpan pkt, Effects& fx);
   void on_signal(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
   void on_create(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
   void on_created(Time now, size_t pvt, Ant& a, const wire::SignalingMessage& m, Effects& fx);
@@ -103,41 +104,49 @@ class Engine {
   void send_signal(size_t pvt, wire::SignalCommand cmd, wire::SignalReason why, uint32_t spi,
                    Effects& fx);
   void send_signal_msg(size_t pvt, const wire::SignalingMessage& m, Effects& fx);
-
-  // Entrance.
-  Ant* start_ant(Time now, size_t cust, const IpAddress& src, const IpAddress& dst, Effects& fx,
-                 Errc* why, std::span<const NodeId> route = {});
-  Errc attempt_route(Time now, Ant& a, Effects& fx);
-  void attempt_failed(Time now, Ant& a, wire::SignalReason why, bool destroy_partial,
-                      Effects& fx);
-  void entrance_up(Time now, Ant& a, Effects& fx);
-  void customer_datagram(Time now, size_t cust, MutByteSpan dgram, Effects& fx);
-  void customer_control(Time now, size_t cust, ByteSpan msg, Effects& fx);
-  void send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx);
-
-  // Exit.
-  void exit_deliver(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
-  void send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
-
-  // TVTs.
-  uint32_t fresh_spi();
-  Status make_tvt(Ant& a, bool towards_prev, size_t pvt, ByteSpan nonce, uint32_t spi_fwd,
-                  uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
-  void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
-
-  // Teardown.
   // Sends DESTROY(why) to the neighbours flagged, then removes all state.
   void teardown(Time now, Ant& a, wire::SignalReason why, bool tell_prev, bool tell_next,
                 Effects& fx);
+
+  // ant_setup.cc: the entrance builds an ANT, with retries.
+  Ant* start_ant(Time now, size_t cust, const IpAddress& src, const IpAddress& dst, Effects& fx,
+                 Errc* why, std::span<const NodeId> route = {});
+  Errc attempt_route(Time now, Ant& a, Effects& fx);
+  void attempt_failed(Time now, Ant& a, wire::SignalReason why, bool destroy_partial, Effects& fx);
+  void entrance_up(Time now, Ant& a, Effects& fx);
+  bool usable(NodeId id, const Ant* a, Time now) const;
+
+  // tvt.cc: TVT SPIs, keys and SAs; inbound cells; relaying.
+  uint32_t fresh_spi();
+  // Fills the new-TVT fields of CREATE `c` (SPIs, key nonce, initial
+  // sequence numbers), claims the inbound SPI and keys a's TVT to PVT pvt.
+  Status offer_tvt(Ant& a, size_t pvt, wire::SignalingMessage& c);
+  Status make_tvt(Ant& a, bool towards_prev, size_t pvt, ByteSpan nonce, uint32_t spi_fwd,
+                  uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
+  void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
+  void on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
+                     Effects& fx);
+
+  // entrance.cc: customer tunnels and the entrance's cells.
+  void on_customer_packet(Time now, size_t cust, const IpAddress& src, MutByteSpan pkt,
+                          Effects& fx);
+  void customer_datagram(Time now, size_t cust, MutByteSpan dgram, Effects& fx);
+  void customer_control(Time now, size_t cust, ByteSpan msg, Effects& fx);
+  void send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx);
+  void entrance_cell(Ant& a, MutByteSpan cell, Effects& fx);
+  void send_to_customer(Customer& c, ByteSpan dgram, wire::IpFamily family, Effects& fx);
+
+  // exit.cc: exit delivery and replies.
+  void exit_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx);
+  void exit_deliver(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
+  void send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
+
+  // expiry.cc: timers and ANT removal.
   void remove_ant(Ant& a);
   void touch(Time now, Ant& a);
   void arm_lifetime(Time now, Ant& a);
   void on_timer(Time now, const TimerKey& k, Effects& fx);
   void pvt_down(Time now, size_t pvt, Effects& fx);
-
-  void drop(Errc e) { ++drops_[static_cast<size_t>(e)]; }
-  int pvt_index(NodeId peer) const;
-  bool usable(NodeId id, const Ant* a, Time now) const;
 
   EngineConfig cfg_;
   std::shared_ptr<const Directory> dir_;

@@ -1,0 +1,128 @@
+// The entrance's data path (paper §4.4, Table 1, Fig. 7): packets from the
+// customer tunnels, datagrams wrapped in every onion layer onto the ANT's
+// first TVT, customer DESTROY requests, and cells coming back, unwrapped and
+// sent to the customer.
+#include "core/address_rewrite.h"
+#include "core/engine.h"
+#include "core/onion.h"
+#include "wire/ip_packet.h"
+#include "wire/signaling.h"
+
+namespace ainet::core {
+
+using wire::SignalReason;
+
+void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutByteSpan pkt,
+                                Effects& fx) {
+  Customer& c = customers_[ci];
+  // Paper §4.4 step 2: the entrance accepts only its registered customers,
+  // authenticated by their tunnel SAs and their real address.
+  if (src != c.cfg.tunnel_address) {
+    ++c.drops;
+    ++stats_.source_mismatch;
+    return drop(Errc::auth_failed);
+  }
+  auto o = c.bundle.open(pkt);
+  if (!o) {
+    ++c.drops;
+    return drop(o.error());
+  }
+  ++c.packets_in;
+  fx.peer_authenticated(src);
+  switch (o->next_header) {
+    case wire::kProtoIpv4:
+    case wire::kProtoIpv6:
+      return customer_datagram(now, ci, o->payload, fx);
+    case wire::kProtoOnion:
+      return customer_control(now, ci, o->payload, fx);
+    case wire::kProtoNoNext:
+      return;  // RFC 4303 §2.6 dummy packet
+    default:
+      ++c.drops;
+      return drop(Errc::unsupported);
+  }
+}
+
+void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
+  // Paper Fig. 7: nested encryption, K_n innermost (onion.h).
+  if (!ok(wrap_forward(*a.route_keys, CellType::data, dgram, rng_, cell_)))
+    return drop(Errc::invalid_argument);
+  touch(now, a);
+  ++a.packets_fwd;
+  a.bytes_fwd += cell_.size();
+  a.datagram_bytes_fwd += dgram.size();
+  seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+}
+
+void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& fx) {
+  auto info = wire::parse_ip_packet(dgram);
+  if (!info) return drop(info.error());
+  // Sizes beyond one cell are refused (every cell is the same size).
+  if (dgram.size() > max_datagram_) return drop(Errc::limit);
+  // Link-scoped traffic of the customer's host (router solicitations, MLD,
+  // mDNS, broadcasts) has no business on another network: no ANT for it.
+  if (!info->src.is_routable_unicast() || !info->dst.is_routable_unicast()) {
+    ++stats_.not_routable;
+    return drop(Errc::unsupported);
+  }
+  // A registered responder answering over an ANT that ends here (Table 3).
+  if (Ant* x = ants_.find_exit(ExitKey{static_cast<uint32_t>(ci) + 1, info->dst, info->src})) {
+    if (x->rewritten && !ok(rewrite_address(dgram, AddressField::destination, x->inner_src)))
+      return drop(Errc::malformed);
+    return send_backward(now, *x, dgram, fx);
+  }
+  // Otherwise the customer is an initiator (Table 1): its ANT for this pair,
+  // created on the first datagram.
+  Ant* a = ants_.find_entrance(EntranceKey{static_cast<uint32_t>(ci), info->src, info->dst});
+  if (!a) {
+    Errc why = Errc::ok;
+    a = start_ant(now, ci, info->src, info->dst, fx, &why);
+    if (!a) return drop(why);
+  }
+  if (!a->up) {
+    if (!a->pending.push(dgram)) {
+      ++stats_.pending_dropped;
+      drop(Errc::limit);
+    }
+    return;
+  }
+  send_forward(now, *a, dgram, fx);
+}
+
+void Engine::customer_control(Time now, size_t ci, ByteSpan msg, Effects& fx) {
+  auto m = wire::parse_customer_control(msg);
+  if (!m) return drop(m.error());
+  // Paper §4.5: the initiator (at its entrance) or the responder (at its
+  // exit) asks for DESTROY; it runs along the whole ANT.
+  if (Ant* a = ants_.find_entrance(EntranceKey{static_cast<uint32_t>(ci), m->src, m->dst}))
+    return teardown(now, *a, SignalReason::requested, false, true, fx);
+  if (Ant* x = ants_.find_exit(ExitKey{static_cast<uint32_t>(ci) + 1, m->dst, m->src}))
+    return teardown(now, *x, SignalReason::requested, true, false, fx);
+  ++stats_.unknown_destroy;
+  drop(Errc::not_found);
+}
+
+void Engine::entrance_cell(Ant& a, MutByteSpan cell, Effects& fx) {
+  // Paper §4.4: the entrance removes every layer and sends the datagram to
+  // the customer through its ESP+AH tunnel.
+  auto p = open_backward(*a.route_keys, cell);
+  if (!p) return drop(p.error());
+  if (p->type == CellType::dummy) {
+    ++stats_.dummy_cells;
+    return;
+  }
+  a.datagram_bytes_bwd += p->datagram.size();
+  auto info = wire::parse_ip_packet(p->datagram);
+  if (!info) return drop(info.error());
+  send_to_customer(customers_[a.customer], p->datagram, info->family, fx);
+}
+
+void Engine::send_to_customer(Customer& c, ByteSpan dgram, wire::IpFamily family, Effects& fx) {
+  auto out = c.bundle.seal(dgram, wire::tunnel_next_header(family), mid_, tx_, rng_);
+  if (!out) return drop(out.error());
+  ++c.packets_out;
+  ++stats_.packets_out;
+  fx.send_packet(c.cfg.tunnel_address, *out);
+}
+
+}  // namespace ainet::core

@@ -1,0 +1,95 @@
+// Timers (docs/protocol.md "Timers"): PVT keepalives and link-down
+// detection, the entrance's set-up timeout, and every ANT's hard lifetime and
+// inactivity expiry; and the removal of an ANT with all its state.
+#include <vector>
+
+#include "core/engine.h"
+
+namespace ainet::core {
+
+using wire::SignalCommand;
+using wire::SignalReason;
+using Role = AntInfo::Role;
+
+void Engine::remove_ant(Ant& a) {
+  timers_.cancel(a.t_setup);
+  timers_.cancel(a.t_expiry);
+  timers_.cancel(a.t_idle);
+  if (a.pending.size()) {
+    stats_.pending_dropped += a.pending.size();
+    drops_[static_cast<size_t>(Errc::limit)] += a.pending.size();
+  }
+  if (a.owns_pool_address) pool_.release(a.exposed_src);
+  ants_.erase(a.handle);  // indices, SAs and keys go with it (secrets wiped)
+}
+
+void Engine::touch(Time now, Ant& a) {
+  a.last_active = now;
+}
+
+void Engine::arm_lifetime(Time now, Ant& a) {
+  if (a.lifetime.ns > 0)
+    a.t_expiry = timers_.schedule(a.created + a.lifetime, {TimerKind::ant_expiry, a.handle});
+  if (a.idle.ns > 0) a.t_idle = timers_.schedule(now + a.idle, {TimerKind::ant_idle, a.handle});
+}
+
+// ---------------------------------------------------------------- timers ---
+
+void Engine::handle_timers(Time now, Effects& fx) {
+  // Bounded: each timer fires once per call; re-armed ones are in the future.
+  while (auto k = timers_.pop_due(now)) on_timer(now, *k, fx);
+}
+
+void Engine::on_timer(Time now, const TimerKey& k, Effects& fx) {
+  if (k.kind == TimerKind::pvt_keepalive) {
+    const size_t pi = static_cast<size_t>(k.target);
+    Pvt& p = pvts_[pi];
+    p.keepalive = timers_.schedule(now + cfg_.keepalive_interval, {TimerKind::pvt_keepalive, pi});
+    if (p.up && p.silent(now, cfg_.keepalive_interval)) pvt_down(now, pi, fx);
+    // Keep sending while down, so the peer sees us when the link returns.
+    send_signal(pi, SignalCommand::keepalive, SignalReason::none, 0, fx);
+    return;
+  }
+  Ant* a = ants_.find(k.target);
+  if (!a) return;
+  switch (k.kind) {
+    case TimerKind::ant_setup:
+      a->t_setup = {};
+      if (!a->up) attempt_failed(now, *a, SignalReason::timeout, true, fx);
+      return;
+    case TimerKind::ant_expiry:
+      a->t_expiry = {};
+      return teardown(now, *a, SignalReason::expired, true, true, fx);
+    case TimerKind::ant_idle:
+      a->t_idle = {};
+      if (now - a->last_active >= a->idle)
+        return teardown(now, *a, SignalReason::idle, true, true, fx);
+      a->t_idle = timers_.schedule(a->last_active + a->idle, {TimerKind::ant_idle, a->handle});
+      return;
+    case TimerKind::pvt_keepalive:
+      return;
+  }
+}
+
+void Engine::pvt_down(Time now, size_t pi, Effects& fx) {
+  Pvt& p = pvts_[pi];
+  p.up = false;
+  fx.on_event({EventKind::pvt_down, 0, p.peer, static_cast<uint8_t>(SignalReason::link_down)});
+  std::vector<uint64_t> hit;
+  for (const auto& [h, a] : ants_.all())
+    if (a->prev_pvt == static_cast<int>(pi) || a->next_pvt == static_cast<int>(pi))
+      hit.push_back(h);
+  for (uint64_t h : hit) {
+    Ant* a = ants_.find(h);
+    if (!a) continue;
+    if (a->role == Role::entrance && !a->up) {
+      attempt_failed(now, *a, SignalReason::link_down, false, fx);
+      continue;
+    }
+    // docs/protocol.md: every ANT over a down PVT is destroyed with
+    // DESTROY(link down) sent the other way.
+    teardown(now, *a, SignalReason::link_down, a->prev_pvt != static_cast<int>(pi),
+             a->next_pvt != static_cast<int>(pi), fx);
+  }
+}
+}  // namespace ainet::core

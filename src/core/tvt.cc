@@ -1,0 +1,149 @@
+// TVTs (paper §4.3, §5.2; docs/protocol.md "TVT data cell"): the per-ANT
+// tunnels between neighbouring AINs. Their SPIs and keys, sealing a cell onto
+// one, and every cell that arrives on one: an intermediate takes one onion
+// layer off and passes it on; the exit (exit.cc) and the entrance
+// (entrance.cc) take over the cells that end with them.
+#include <algorithm>
+
+#include "core/engine.h"
+#include "core/onion.h"
+#include "core/tvt_keys.h"
+#include "wire/esp.h"
+
+namespace ainet::core {
+
+using wire::SignalingMessage;
+using Role = AntInfo::Role;
+
+namespace {
+
+// docs/protocol.md: initial AH sequence numbers are random in [0, 2^62).
+uint64_t random_initial_seq(crypto::Rng& rng) {
+  return rng.u64() >> 2;
+}
+// RFC 4303 §2.1 / RFC 4302 §2.4: SPIs 0..255 are reserved.
+uint32_t random_wire_spi(crypto::Rng& rng) {
+  for (;;) {
+    uint32_t s = rng.u32();
+    if (s >= wire::kMinValidSpi) return s;
+  }
+}
+
+}  // namespace
+
+uint32_t Engine::fresh_spi() {
+  for (int i = 0; i < 64; ++i) {
+    uint32_t s = random_wire_spi(rng_);
+    if (!ants_.spi_in_use(s)) return s;
+  }
+  return 0;
+}
+
+Status Engine::offer_tvt(Ant& a, size_t pi, SignalingMessage& c) {
+  // Paper §4.3 steps 2 and 3: fresh random SPIs for the new TVT;
+  // docs/protocol.md adds the key nonce and random initial sequence numbers.
+  c.spi = random_wire_spi(rng_);
+  c.spi_bwd = fresh_spi();
+  rng_.fill(c.tvt_nonce);
+  c.seq_fwd = random_initial_seq(rng_);
+  c.seq_bwd = random_initial_seq(rng_);
+  if (c.spi_bwd == 0 || !ants_.claim_spi_in_bwd(a, c.spi_bwd)) return Errc::limit;
+  a.spi_out_fwd = c.spi;
+  a.next_pvt = static_cast<int>(pi);
+  return make_tvt(a, false, pi, c.tvt_nonce, c.spi, c.spi_bwd, c.seq_fwd, c.seq_bwd);
+}
+
+Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, uint32_t spi_fwd,
+                        uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd) {
+  TvtAhKeys k;
+  Status st = derive_tvt_keys(pvts_[pi].tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);
+  if (!ok(st)) return st;
+  // DESIGN.md: a random IPv6 outer flow label per TVT, so the label does not
+  // link the two links of a hop (RFC 6437 allows any pseudo-random value).
+  const uint32_t label = (rng_.u32() & 0xfffff) | 1;
+  auto make = [&](uint32_t spi, const Secret<32>& key,
+                  uint64_t seq) -> Result<std::unique_ptr<sa::SecurityAssociation>> {
+    sa::SaConfig c;
+    c.spi = spi;
+    // docs/protocol.md: AH HMAC-SHA-256-128 on the ip carrier; ESP-NULL with
+    // the same MAC on udp (RFC 3948 cannot carry AH). ESN, random offset.
+    c.transform = cfg_.carrier == Carrier::ip ? sa::Transform::ah_hmac_sha256
+                                              : sa::Transform::esp_null_hmac_sha256;
+    c.framing = cfg_.carrier == Carrier::ip ? sa::Framing::ip : sa::Framing::udp;
+    if (!c.keymat.assign(key.span())) return Errc::invalid_argument;
+    c.esn = true;
+    c.replay_window = cfg_.replay_window;
+    c.initial_seq = seq;
+    c.local = self_addr_;
+    c.remote = pvts_[pi].address;
+    c.flow_label = label;
+    return sa::SecurityAssociation::create(c);
+  };
+  auto fwd = make(spi_fwd, k.fwd, seq_fwd);
+  auto bwd = make(spi_bwd, k.bwd, seq_bwd);
+  if (!fwd) return fwd.error();
+  if (!bwd) return bwd.error();
+  auto& keep = towards_prev ? a.nonce_prev : a.nonce_next;
+  if (nonce.size() != keep.size()) return Errc::invalid_argument;
+  std::copy(nonce.begin(), nonce.end(), keep.begin());
+  if (towards_prev) {
+    a.sa_in_fwd = std::move(*fwd);
+    a.sa_out_bwd = std::move(*bwd);
+  } else {
+    a.sa_out_fwd = std::move(*fwd);
+    a.sa_in_bwd = std::move(*bwd);
+  }
+  return Errc::ok;
+}
+
+void Engine::seal_and_send_tvt(sa::SecurityAssociation& s, size_t pi, ByteSpan cell, Effects& fx) {
+  auto n = s.seal(cell, wire::kProtoOnion, tx_, rng_);
+  if (!n) return drop(n.error());
+  ++stats_.packets_out;
+  fx.send_packet(pvts_[pi].address, ByteSpan(tx_.data(), *n));
+}
+
+void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
+                           Effects& fx) {
+  sa::SecurityAssociation* in = forward ? a.sa_in_fwd.get() : a.sa_in_bwd.get();
+  const int from = forward ? a.prev_pvt : a.next_pvt;
+  if (!in || from < 0) return drop(Errc::unknown_spi);
+  if (src != pvts_[from].address) {
+    ++stats_.source_mismatch;
+    return drop(Errc::auth_failed);
+  }
+  auto o = in->open(pkt);
+  if (!o) return drop(o.error());
+  fx.peer_authenticated(src);
+  // Authentic traffic from the neighbour also proves the PVT's peer alive.
+  if (pvts_[from].heard(now)) fx.on_event({EventKind::pvt_up, 0, pvts_[from].peer, 0});
+  if (o->next_header != wire::kProtoOnion || o->payload.size() != cfg_.cell_size)
+    return drop(Errc::malformed);
+  // Data before the ANT is up (CREATED not yet passed back) is unexpected.
+  if (!a.up) return drop(Errc::unsupported);
+  MutByteSpan cell = o->payload;
+  touch(now, a);
+
+  if (forward) {
+    ++a.packets_fwd;
+    a.bytes_fwd += cell.size();
+    if (a.role == Role::intermediate) {
+      // Paper §5.2: one layer off, then on to the next TVT.
+      if (!ok(relay_forward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
+      return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell, fx);
+    }
+    if (a.role != Role::exit) return drop(Errc::unsupported);
+    return exit_cell(now, a, cell, fx);
+  }
+
+  ++a.packets_bwd;
+  a.bytes_bwd += cell.size();
+  if (a.role == Role::intermediate) {
+    if (!ok(relay_backward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
+    return seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell, fx);
+  }
+  if (a.role != Role::entrance) return drop(Errc::unsupported);
+  entrance_cell(a, cell, fx);
+}
+
+}  // namespace ainet::core
