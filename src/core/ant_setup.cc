@@ -53,6 +53,7 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
     return nullptr;
   }
   a.pending = PendingQueue(cfg_.pending_queue, max_datagram_);
+  a.shaping = cfg_.shaping.ant;
   a.lifetime = cfg_.ant_lifetime;
   a.idle = cfg_.inactivity_timeout;
   for (const auto& rr : cfg_.remote_responders) {
@@ -147,6 +148,8 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
     }
     info.hard_lifetime_s = seconds(cfg_.ant_lifetime);
     info.inactivity_s = seconds(cfg_.inactivity_timeout);
+    // The exit shapes the backward cells like the entrance the forward ones.
+    if (last) info.shaping = a.shaping;
     targets[h].info = encode_hop_info(info);
   }
   a.handshake = std::make_unique<EntranceHandshake>();
@@ -195,6 +198,7 @@ void Engine::entrance_up(Time now, Ant& a, Effects& fx) {
   a.up = true;
   ++stats_.ants_created;
   fx.on_event({EventKind::ant_up, a.handle, 0, 0});
+  shaping_start(now, a, a.shaping);
   for (size_t i = 0; i < a.pending.size(); ++i) send_forward(now, a, a.pending.at(i), fx);
   // Only ANTs under construction hold queue storage: max_ants live ANTs do
   // not each keep pending_queue cells.

@@ -15,7 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/cell_queue.h"
 #include "core/engine_api.h"
+#include "core/flow_shaper.h"
 #include "core/handshake.h"
 #include "core/onion.h"
 #include "core/pending_queue.h"
@@ -106,6 +108,12 @@ struct Ant {
 
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
   uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;
+
+  // Shaping (shaping.cc): the entrance shapes forward, the exit backward.
+  ShapingProfile shaping;        // off: cells go out as datagrams arrive
+  FlowShaper shaper;
+  CellQueuePool::Fifo queue;     // real datagrams waiting for a slot
+  bool cover = false;            // entrance: cover traffic built by this AIN
 
   // The CREATE key nonces of the TVTs towards the previous and the next AIN:
   // with the PVT secret and the SPIs they re-derive the TVT keys when an

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/link_sizes.h"
 #include "crypto/kex.h"
 #include "wire/ah.h"
 #include "wire/ip_packet.h"
@@ -62,11 +63,21 @@ Status Engine::init(Time now) {
   // The directory must publish the key we hold, or no CREATE would open.
   if (onion_.pub != self->onion_key) return Errc::invalid_argument;
 
+  // Paper §5.4: signaling packets as long as data cells on every link.
+  auto sig_len = signaling_size(cfg_.carrier, cfg_.cell_size, wire::kSignalingSize);
+  if (!sig_len) return sig_len.error();
+  const ShapingConfig& sh = cfg_.shaping;
+  if (sh.ant.check() != Errc::ok || sh.customer.check() != Errc::ok || sh.queue == 0 ||
+      sh.pool == 0 || (sh.cover_ants > 0 && !sh.ant.shaped()))
+    return Errc::invalid_argument;
+
   rx_.assign(kBufferSize, 0);
   mid_.assign(kBufferSize, 0);
   tx_.assign(kBufferSize, 0);
   cell_.assign(cfg_.cell_size, 0);
+  sig_.assign(*sig_len, 0);
   max_datagram_ = max_cell_datagram(cfg_.cell_size);
+  pad_.assign(max_datagram_, 0);
   drops_.assign(kErrcCount, 0);
   pool_ = ExitPool(cfg_.exit_pool);
 
@@ -108,6 +119,18 @@ Status Engine::init(Time now) {
       return Errc::exists;
     customers_.push_back(std::move(c));
   }
+  if (sh.customer.shaped()) {
+    cell_pool_ = CellQueuePool(sh.pool, max_datagram_);
+    for (size_t ci = 0; ci < customers_.size(); ++ci) {
+      Customer& c = customers_[ci];
+      c.shaper.start(sh.customer, now,
+                     Duration{static_cast<int64_t>(
+                         rng_.u64() % static_cast<uint64_t>(sh.customer.period(0).ns))});
+      slots_.set(kCustomerSlot | ci, c.shaper.next);
+    }
+  }
+  if (sh.cover_ants > 0)
+    t_cover_ = timers_.schedule(now + cfg_.keepalive_interval, {TimerKind::cover, 0});
   return Errc::ok;
 }
 

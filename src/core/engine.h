@@ -13,15 +13,18 @@
 // The member functions live in one file per concern (engine.cc lists them;
 // docs/architecture.md follows a datagram and a CREATE through them).
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "core/ant_table.h"
+#include "core/cell_queue.h"
 #include "core/directory.h"
 #include "core/engine_api.h"
 #include "core/exit_pool.h"
 #include "core/pvt.h"
+#include "core/slot_schedule.h"
 #include "core/timer_queue.h"
 #include "core/tunnel_bundle.h"
 #include "crypto/kex.h"
@@ -47,7 +50,7 @@ class Engine {
   void handle_local(Time now, ByteSpan datagram, Effects& fx);
   // Runs every timer due at `now`.
   void handle_timers(Time now, Effects& fx);
-  Time next_deadline() const { return timers_.next(); }
+  Time next_deadline() const { return std::min(timers_.next(), slots_.next()); }
 
   // Explicit ANT creation (ainctl); normally the first datagram of a
   // customer creates its ANT. Returns the entrance handle; the ANT is up when
@@ -87,6 +90,10 @@ class Engine {
     CustomerConfig cfg;
     TunnelBundle bundle;
     uint64_t packets_in = 0, packets_out = 0, drops = 0;
+    // This AIN -> customer shaping (shaping.cc), when [shaping.customer] is on.
+    FlowShaper shaper;
+    CellQueuePool::Fifo queue;
+    uint64_t dummies_in = 0;
   };
 
   // engine.cc: inbound dispatch by SPI.
@@ -133,13 +140,29 @@ class Engine {
   void customer_datagram(Time now, size_t cust, MutByteSpan dgram, Effects& fx);
   void customer_control(Time now, size_t cust, ByteSpan msg, Effects& fx);
   void send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx);
-  void entrance_cell(Ant& a, MutByteSpan cell, Effects& fx);
+  void entrance_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx);
   void send_to_customer(Customer& c, ByteSpan dgram, wire::IpFamily family, Effects& fx);
 
   // exit.cc: exit delivery and replies.
   void exit_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx);
   void exit_deliver(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
   void send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx);
+
+  // shaping.cc: dummy traffic at a constant or adaptive rate (paper §5.4),
+  // customer-link padding, cover ANTs.
+  static constexpr uint64_t kCustomerSlot = uint64_t{1} << 63;  // SlotSchedule key bit
+  void shaping_start(Time now, Ant& a, const ShapingProfile& p);
+  void shaping_stop(Ant& a);
+  // A real datagram for a shaped ANT waits for its next slot (counted and
+  // dropped when the queue is full).
+  void shaping_enqueue(Ant& a, ByteSpan dgram);
+  void run_slots(Time now, Effects& fx);
+  void ant_slot(Time now, Ant& a, Effects& fx);
+  void customer_slot(Time now, size_t ci, Effects& fx);
+  // Seals one payload (datagram, or nothing for a dummy) into a customer
+  // tunnel, TFC-padded when [shaping] pad_customer is on.
+  void seal_to_customer(Customer& c, ByteSpan payload, uint8_t nh, Effects& fx);
+  void cover_check(Time now, Effects& fx);
 
   // expiry.cc: timers and ANT removal.
   void remove_ant(Ant& a);
@@ -162,9 +185,16 @@ class Engine {
   // AIN id -> time until which it is avoided by route selection.
   std::vector<std::pair<NodeId, Time>> penalties_;
 
+  // Shaping: queued datagrams of every shaped flow, and their next slots.
+  CellQueuePool cell_pool_;
+  SlotSchedule slots_;
+  TimerHandle t_cover_;
+
   // Pre-sized packet buffers (nothing on the data path allocates).
-  Bytes rx_, mid_, tx_, cell_;
-  std::array<uint8_t, wire::kSignalingSize> sig_{};
+  Bytes rx_, mid_, tx_, cell_, pad_;
+  // Signaling plaintext: sized so a signaling packet has the length of a
+  // TVT cell packet on this carrier (signaling_size(), docs/protocol.md).
+  Bytes sig_;
   size_t max_datagram_ = 0;
 
   EngineStats stats_;

@@ -163,6 +163,15 @@ struct AntInfo {
   // cells (what the applications sent); 0 at intermediates, which never see them.
   uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;
   Time created{}, last_active{};
+  // Shaping (docs/protocol.md "Shaping"): the entrance shapes its forward
+  // cells, the exit its backward cells; intermediates relay what comes.
+  bool cover = false;               // entrance: built by this AIN as cover traffic
+  ShapingProfile shaping;           // off at intermediates and for unshaped ANTs
+  uint32_t shaping_rate = 0;        // cells/s now (adaptive: the current level)
+  uint64_t cells_real = 0, cells_dummy = 0;  // cells this end sent in its slots
+  uint64_t queue_drops = 0;         // real datagrams refused by a full queue
+  uint32_t queued = 0;              // real datagrams waiting for a slot
+  uint32_t level_changes = 0;       // adaptive: rate changes so far
 };
 
 // One TVT security association of a live ANT, for independent checking of
@@ -191,6 +200,12 @@ struct EngineStats {
   uint64_t unexpected_signal = 0; // signal in the wrong state or from the wrong PVT (unsupported)
   uint64_t dummy_cells = 0;       // cover-traffic cells received and discarded (not a drop)
   uint64_t not_routable = 0;      // customer datagram to/from a link-scoped or special address (unsupported)
+  // Shaping (docs/protocol.md "Shaping").
+  uint64_t dummy_cells_sent = 0;    // dummy cells this AIN put on ANTs (entrance fwd, exit bwd)
+  uint64_t queue_drops = 0;         // real datagrams refused by a full shaping queue (limit)
+  uint64_t customer_dummies_in = 0; // dummy packets (next header 59) from customers, discarded
+  uint64_t customer_dummies_out = 0;// dummy packets this AIN sent to its customers
+  uint64_t cover_ants_built = 0;    // cover ANTs this AIN started
 };
 
 // ainctl views.
@@ -209,6 +224,11 @@ struct CustomerInfo {
   IpAddress tunnel_address;
   uint64_t packets_in = 0, packets_out = 0, drops = 0;
   size_t ants = 0;  // ANTs entering (initiator) or leaving (responder) through it
+  // Shaping of this AIN -> customer tunnel (docs/protocol.md "Shaping").
+  ShapingProfile shaping;
+  uint64_t cells_real = 0, cells_dummy = 0, queue_drops = 0;
+  uint32_t queued = 0;
+  uint64_t dummies_in = 0;  // dummy packets the customer sent (next header 59)
 };
 
 // Sizes of every table the engine holds, for leak assertions: after all ANTs
@@ -217,8 +237,10 @@ struct CustomerInfo {
 struct StateCounts {
   size_t ants = 0, spis = 0, entrance_flows = 0, exit_flows = 0, pool_addresses = 0;
   size_t timers = 0, tvt_sas = 0;
+  size_t shaped_flows = 0, queued = 0;  // shaping slots scheduled, datagrams waiting in them
   size_t total() const {
-    return ants + spis + entrance_flows + exit_flows + pool_addresses + timers + tvt_sas;
+    return ants + spis + entrance_flows + exit_flows + pool_addresses + timers + tvt_sas +
+           shaped_flows + queued;
   }
   bool operator==(const StateCounts&) const = default;
 };

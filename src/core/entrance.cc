@@ -36,7 +36,10 @@ void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutBy
     case wire::kProtoOnion:
       return customer_control(now, ci, o->payload, fx);
     case wire::kProtoNoNext:
-      return;  // RFC 4303 §2.6 dummy packet
+      // RFC 4303 §2.6 dummy packet (the customer's shaping): discarded.
+      ++c.dummies_in;
+      ++stats_.customer_dummies_in;
+      return;
     default:
       ++c.drops;
       return drop(Errc::unsupported);
@@ -44,6 +47,12 @@ void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutBy
 }
 
 void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
+  if (a.shaping.shaped()) {
+    // Shaped: the datagram waits for the ANT's next slot (shaping.cc).
+    touch(now, a);
+    a.datagram_bytes_fwd += dgram.size();
+    return shaping_enqueue(a, dgram);
+  }
   // Paper Fig. 7: nested encryption, K_n innermost (onion.h).
   if (!ok(wrap_forward(*a.route_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
@@ -57,6 +66,9 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
 void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& fx) {
   auto info = wire::parse_ip_packet(dgram);
   if (!info) return drop(info.error());
+  // RFC 4303 §2.7: TFC padding may follow the datagram; its own length says
+  // where it ends.
+  dgram = dgram.first(info->total_len);
   // Sizes beyond one cell are refused (every cell is the same size).
   if (dgram.size() > max_datagram_) return drop(Errc::limit);
   // Link-scoped traffic of the customer's host (router solicitations, MLD,
@@ -90,6 +102,9 @@ void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& 
 }
 
 void Engine::customer_control(Time now, size_t ci, ByteSpan msg, Effects& fx) {
+  // A padded customer link (RFC 4303 §2.7) sends the 64-byte message, then
+  // TFC padding.
+  if (msg.size() > wire::kCustomerControlSize) msg = msg.first(wire::kCustomerControlSize);
   auto m = wire::parse_customer_control(msg);
   if (!m) return drop(m.error());
   // Paper §4.5: the initiator (at its entrance) or the responder (at its
@@ -102,15 +117,17 @@ void Engine::customer_control(Time now, size_t ci, ByteSpan msg, Effects& fx) {
   drop(Errc::not_found);
 }
 
-void Engine::entrance_cell(Ant& a, MutByteSpan cell, Effects& fx) {
+void Engine::entrance_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx) {
   // Paper §4.4: the entrance removes every layer and sends the datagram to
   // the customer through its ESP+AH tunnel.
   auto p = open_backward(*a.route_keys, cell);
   if (!p) return drop(p.error());
   if (p->type == CellType::dummy) {
     ++stats_.dummy_cells;
-    return;
+    return;  // dummies do not keep an ANT alive: only real data does
   }
+  if (a.cover) return drop(Errc::unsupported);  // a cover ANT carries no data
+  touch(now, a);
   a.datagram_bytes_bwd += p->datagram.size();
   auto info = wire::parse_ip_packet(p->datagram);
   if (!info) return drop(info.error());
@@ -118,11 +135,17 @@ void Engine::entrance_cell(Ant& a, MutByteSpan cell, Effects& fx) {
 }
 
 void Engine::send_to_customer(Customer& c, ByteSpan dgram, wire::IpFamily family, Effects& fx) {
-  auto out = c.bundle.seal(dgram, wire::tunnel_next_header(family), mid_, tx_, rng_);
-  if (!out) return drop(out.error());
-  ++c.packets_out;
-  ++stats_.packets_out;
-  fx.send_packet(c.cfg.tunnel_address, *out);
+  if (cfg_.shaping.customer.shaped()) {
+    // Shaped customer link: the datagram waits for the link's next slot.
+    c.shaper.offer();
+    if (c.queue.size >= cfg_.shaping.queue || !cell_pool_.push(c.queue, dgram)) {
+      ++c.shaper.queue_drops;
+      ++stats_.queue_drops;
+      drop(Errc::limit);
+    }
+    return;
+  }
+  seal_to_customer(c, dgram, wire::tunnel_next_header(family), fx);
 }
 
 }  // namespace ainet::core

@@ -16,8 +16,9 @@ void Engine::exit_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx) {
   if (!p) return drop(p.error());
   if (p->type == CellType::dummy) {
     ++stats_.dummy_cells;
-    return;
+    return;  // dummies do not keep an ANT alive: only real data does
   }
+  touch(now, a);
   a.datagram_bytes_fwd += p->datagram.size();
   exit_deliver(now, a, p->datagram, fx);
 }
@@ -85,6 +86,12 @@ void Engine::handle_local(Time now, ByteSpan datagram, Effects& fx) {
 
 void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
   if (!a.up || a.prev_pvt < 0) return drop(Errc::not_found);
+  if (a.shaping.shaped()) {
+    // Shaped: the datagram waits for the ANT's next slot (shaping.cc).
+    touch(now, a);
+    a.datagram_bytes_bwd += dgram.size();
+    return shaping_enqueue(a, dgram);
+  }
   if (!ok(wrap_backward(*a.hop_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
   touch(now, a);

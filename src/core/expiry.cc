@@ -20,6 +20,7 @@ void Engine::remove_ant(Ant& a) {
     drops_[static_cast<size_t>(Errc::limit)] += a.pending.size();
   }
   if (a.owns_pool_address) pool_.release(a.exposed_src);
+  shaping_stop(a);
   ants_.erase(a.handle);  // indices, SAs and keys go with it (secrets wiped)
 }
 
@@ -38,6 +39,7 @@ void Engine::arm_lifetime(Time now, Ant& a) {
 void Engine::handle_timers(Time now, Effects& fx) {
   // Bounded: each timer fires once per call; re-armed ones are in the future.
   while (auto k = timers_.pop_due(now)) on_timer(now, *k, fx);
+  run_slots(now, fx);
 }
 
 void Engine::on_timer(Time now, const TimerKey& k, Effects& fx) {
@@ -50,6 +52,7 @@ void Engine::on_timer(Time now, const TimerKey& k, Effects& fx) {
     send_signal(pi, SignalCommand::keepalive, SignalReason::none, 0, fx);
     return;
   }
+  if (k.kind == TimerKind::cover) return cover_check(now, fx);
   Ant* a = ants_.find(k.target);
   if (!a) return;
   switch (k.kind) {
@@ -67,6 +70,7 @@ void Engine::on_timer(Time now, const TimerKey& k, Effects& fx) {
       a->t_idle = timers_.schedule(a->last_active + a->idle, {TimerKind::ant_idle, a->handle});
       return;
     case TimerKind::pvt_keepalive:
+    case TimerKind::cover:
       return;
   }
 }

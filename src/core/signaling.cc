@@ -51,7 +51,9 @@ void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpa
     ++p.drops;
     return drop(Errc::unsupported);
   }
-  auto m = wire::parse_signaling(o->payload);
+  // One length per link (core/link_sizes.h): anything else is not ours.
+  auto m = o->payload.size() == sig_.size() ? wire::parse_signaling(o->payload)
+                                            : Result<SignalingMessage>(Errc::malformed);
   if (!m) {
     ++p.drops;
     return drop(m.error());
@@ -184,6 +186,8 @@ void Engine::on_create(Time now, size_t pi, const SignalingMessage& m, Effects& 
     a.up = true;
     ++stats_.ants_created;
     send_signal_msg(pi, r, fx);
+    // The exit shapes the backward direction as the entrance asked.
+    shaping_start(now, a, info->shaping);
     fx.on_event({EventKind::ant_up, a.handle, 0, 0});
     return;
   }

@@ -21,6 +21,7 @@ enum class TimerKind : uint8_t {
   ant_expiry,     // hard lifetime reached (every hop)
   ant_idle,       // inactivity check (every hop); re-armed if there was traffic
   pvt_keepalive,  // send KEEPALIVE on a PVT and check its liveness
+  cover,          // top up the cover ANTs on this AIN's PVT links
 };
 
 struct TimerKey {

@@ -122,7 +122,10 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
   // Data before the ANT is up (CREATED not yet passed back) is unexpected.
   if (!a.up) return drop(Errc::unsupported);
   MutByteSpan cell = o->payload;
-  touch(now, a);
+  // An intermediate cannot tell data from dummies, so every cell keeps its
+  // ANT alive there; the entrance and the exit count only real data
+  // (entrance_cell, exit_cell) and tear an idle ANT down for everyone.
+  if (a.role == Role::intermediate) touch(now, a);
 
   if (forward) {
     ++a.packets_fwd;
@@ -143,7 +146,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
     return seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell, fx);
   }
   if (a.role != Role::entrance) return drop(Errc::unsupported);
-  entrance_cell(a, cell, fx);
+  entrance_cell(now, a, cell, fx);
 }
 
 }  // namespace ainet::core

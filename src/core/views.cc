@@ -40,6 +40,16 @@ std::vector<AntInfo> Engine::ants() const {
     i.datagram_bytes_bwd = a->datagram_bytes_bwd;
     i.created = a->created;
     i.last_active = a->last_active;
+    i.cover = a->cover;
+    if (a->shaping.shaped() && a->role != Role::intermediate) {
+      i.shaping = a->shaping;
+      i.shaping_rate = a->shaper.rate(a->shaping);
+      i.cells_real = a->shaper.real_sent;
+      i.cells_dummy = a->shaper.dummy_sent;
+      i.queue_drops = a->shaper.queue_drops;
+      i.queued = a->queue.size;
+      i.level_changes = a->shaper.level_changes;
+    }
     out.push_back(std::move(i));
   }
   std::sort(out.begin(), out.end(),
@@ -85,8 +95,14 @@ std::vector<CustomerInfo> Engine::customers() const {
     v.packets_in = c.packets_in;
     v.packets_out = c.packets_out;
     v.drops = c.drops;
+    v.shaping = cfg_.shaping.customer;
+    v.cells_real = c.shaper.real_sent;
+    v.cells_dummy = c.shaper.dummy_sent;
+    v.queue_drops = c.shaper.queue_drops;
+    v.queued = c.queue.size;
+    v.dummies_in = c.dummies_in;
     for (const auto& [h, a] : ants_.all())
-      if ((a->role == Role::entrance && a->customer == i) ||
+      if ((a->role == Role::entrance && !a->cover && a->customer == i) ||
           (a->role == Role::exit && a->deliver_to_responder && a->responder == i))
         ++v.ants;
     out.push_back(v);
@@ -102,6 +118,8 @@ StateCounts Engine::state_counts() const {
   s.exit_flows = ants_.exit_count();
   s.pool_addresses = pool_.size();
   s.timers = timers_.size();
+  s.shaped_flows = slots_.size();
+  s.queued = cell_pool_.in_use();
   for (const auto& [h, a] : ants_.all())
     s.tvt_sas += (a->sa_in_fwd != nullptr) + (a->sa_out_fwd != nullptr) +
                  (a->sa_in_bwd != nullptr) + (a->sa_out_bwd != nullptr);

@@ -10,10 +10,12 @@
 #include <map>
 #include <sstream>
 
+#include "core/link_sizes.h"
 #include "daemon/shaping_config.h"
 #include "daemon/toml_section.h"
 #include "util/bytes.h"
 #include "wire/ip_address.h"
+#include "wire/signaling.h"
 
 namespace ainet::daemon {
 
@@ -220,6 +222,17 @@ class ConfigReader {
     // datagram (docs/protocol.md "TVT data cell"); 1900 keeps every outer
     // packet inside the daemon's 2048-byte packet buffers.
     e.cell_size = static_cast<size_t>(s.integer_or("cell_size", static_cast<int64_t>(e.cell_size), 128, 1900));
+    // Paper §5.4: signaling packets are padded to the length of data cells
+    // on the wire (core/link_sizes.h), so a cell must hold a signaling
+    // message, and on the ip carrier be a multiple of 4 (ESP alignment).
+    if (!core::signaling_size(e.carrier, e.cell_size, wire::kSignalingSize)) {
+      size_t least = 128;
+      while (!core::signaling_size(e.carrier, least, wire::kSignalingSize)) ++least;
+      fail(line_of(*s.get("cell_size")), s.field("cell_size"),
+           "must be at least " + std::to_string(least) +
+               (e.carrier == core::Carrier::ip ? " and a multiple of 4 (ip carrier)" : "") +
+               " so that signaling and data packets have one length, got " + std::to_string(e.cell_size));
+    }
     // Entrance + exit at least; at most kMaxHops = 8 key-holding hops.
     e.route_length = static_cast<size_t>(s.integer_or("route_length", static_cast<int64_t>(e.route_length), 2, 9));
     e.ant_lifetime = duration(s, "lifetime", e.ant_lifetime, Duration{0});
@@ -250,6 +263,11 @@ class ConfigReader {
     };
     sh.ant = profile("ant");
     sh.customer = profile("customer");
+    // Cover ANTs carry only dummies at the ANT profile's rate: without one
+    // they would carry nothing.
+    if (sh.cover_ants > 0 && !sh.ant.shaped())
+      fail(line_of(*s.get("cover_ants")), s.field("cover_ants"),
+           "needs a [shaping.ant] profile other than \"off\" (cover ANTs send at its rate)");
   }
 
   BundleKeys bundle(const Section& parent, std::string_view dir) {

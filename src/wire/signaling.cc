@@ -19,8 +19,11 @@ size_t blob_bytes_for(SignalCommand c) {
 }  // namespace
 
 Result<SignalingMessage> parse_signaling(ByteSpan in) {
-  // docs/protocol.md: always exactly 1024 bytes (constant-size signaling).
-  if (in.size() != kSignalingSize) return Errc::malformed;
+  // docs/protocol.md: the message is the first kSignalingSize bytes; what
+  // follows is zero padding up to the link's signaling size, which makes a
+  // signaling packet as long as a data cell packet (core/link_sizes.h). The
+  // engine checks that exact size per link before parsing.
+  if (in.size() < kSignalingSize) return Errc::malformed;
   ByteReader r(in);
   SignalingMessage m;
   const uint8_t cmd = r.u8();

@@ -1,9 +1,10 @@
 // PVT signaling message (docs/protocol.md "PVT signaling message") and the
 // customer control message (docs/protocol.md "Customer tunnels").
 //
-// Every signaling message is exactly kSignalingSize bytes whatever the
-// command, so an observer of the PVT cannot tell CREATE from DESTROY by size
-// (paper §5.4, constant packet size). Parsing never allocates: the message is
+// Every signaling message is kSignalingSize bytes whatever the command, then
+// zero padding up to the link's signaling size, so an observer cannot tell
+// CREATE from DESTROY, nor signaling from a data cell, by size (paper §5.4,
+// constant packet size; core/link_sizes.h). Parsing never allocates: the message is
 // a fixed-size value type.
 #pragma once
 #include <array>
@@ -80,8 +81,9 @@ struct SignalingMessage {
   bool operator==(const SignalingMessage&) const = default;
 };
 
-// in.size() must be exactly kSignalingSize and command/reason must be known
-// values; otherwise Errc::malformed. Reserved and zero fields are ignored.
+// in.size() must be at least kSignalingSize (bytes past it are padding) and
+// command/reason must be known values; otherwise Errc::malformed. Reserved
+// and zero fields are ignored.
 Result<SignalingMessage> parse_signaling(ByteSpan in);
 // Writes exactly kSignalingSize bytes to out[0..1024). Reserved fields and
 // fields that do not belong to the command are written as zero.

@@ -33,6 +33,8 @@ struct WorldSpec {
   bool v6_outer = false;  // AIN and customer tunnel addresses IPv6
   std::vector<CustomerSpec> customers;
   LinkConfig link;  // default for every link
+  // The customers' side of their tunnels (shaping, TFC padding).
+  CustomerTunnelParams customer_tunnel;
   // Applied to every AIN's config after the harness filled it in.
   std::function<void(core::EngineConfig&)> tweak;
 };
@@ -181,7 +183,8 @@ class SimWorld {
     }
     for (size_t i = 0; i < customer_cfgs_.size(); ++i) {
       const NodeId at = spec_.customers[i].ain;
-      auto c = SimCustomer::make(net, customer_cfgs_[i], keys.ain(at).address, spec_.carrier, rng_);
+      auto c = SimCustomer::make(net, customer_cfgs_[i], keys.ain(at).address, spec_.carrier, rng_,
+                                 spec_.customer_tunnel);
       if (!c) return "customer " + std::to_string(i) + " tunnel";
       customers_.push_back(std::move(c));
     }

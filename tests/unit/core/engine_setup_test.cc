@@ -4,6 +4,7 @@
 // signaling from a PVT peer.
 #include <gtest/gtest.h>
 
+#include "core/link_sizes.h"
 #include "engine_test_net.h"
 
 namespace ainet::core {
@@ -204,7 +205,10 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   const PvtConfig& pc = net.cfgs[1].pvts[0];  // AIN 2's view of PVT 2-1
   ASSERT_EQ(pc.peer, 1u);
   auto fake = TunnelBundle::create(Carrier::ip, pc.out, pc.in, Net::ain_addr(2), Net::ain_addr(1), 1024).value();
-  Bytes mid(4096), out(4096), msg(wire::kSignalingSize);
+  // Signaling is padded to the length of a data cell on the link.
+  const size_t link_size =
+      signaling_size(Carrier::ip, net.cfgs[0].cell_size, wire::kSignalingSize).value();
+  Bytes mid(4096), out(4096), msg(link_size);
   auto send = [&](const wire::SignalingMessage& m) {
     ASSERT_EQ(wire::serialize_signaling(m, msg), Errc::ok);
     auto s = fake.seal(msg, wire::kProtoOnion, mid, out, net.rng());
@@ -213,6 +217,16 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   };
   const auto base = net.ain(1).state_counts();
   wire::SignalingMessage m;
+  // A well-formed message of another length (the unpadded 1024 bytes) is
+  // not this link's signaling: dropped as malformed.
+  {
+    ASSERT_EQ(wire::serialize_signaling(m, msg), Errc::ok);
+    auto s = fake.seal(ByteSpan(msg).first(wire::kSignalingSize), wire::kProtoOnion, mid, out,
+                       net.rng());
+    ASSERT_TRUE(s.ok());
+    net.ain(1).handle_packet(net.now, *s, net.fx_of(1));
+    EXPECT_EQ(drops(net.ain(1), Errc::malformed), 1u);
+  }
   m.command = wire::SignalCommand::destroy;
   m.spi = 0xdead;
   send(m);

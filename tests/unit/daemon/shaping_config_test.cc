@@ -19,6 +19,17 @@ ConfigLoad load(const std::string& shaping) {
   return parse_config(with_shaping(shaping), "aind.toml", "/etc/ainet");
 }
 
+TEST(ShapingConfig, CellSizeMustHoldPaddedSignaling) {
+  EXPECT_EQ(load("[ant]\ncell_size = 1000\n").error,
+            "aind.toml:9: ant.cell_size: must be at least 1060 and a multiple of 4 (ip carrier) so "
+            "that signaling and data packets have one length, got 1000");
+  EXPECT_EQ(load("[ant]\ncell_size = 1402\n").error,
+            "aind.toml:9: ant.cell_size: must be at least 1060 and a multiple of 4 (ip carrier) so "
+            "that signaling and data packets have one length, got 1402");
+  EXPECT_TRUE(load("[network]\ncarrier = \"udp\"\n[ant]\ncell_size = 1402\n").ok);
+  EXPECT_TRUE(load("[ant]\ncell_size = 1540\n").ok);
+}
+
 TEST(ShapingConfig, DefaultsAreOff) {
   ConfigLoad r = load("");
   ASSERT_TRUE(r.ok) << r.error;
@@ -61,6 +72,9 @@ TEST(ShapingConfig, EveryMistakeNamesLineAndField) {
             "aind.toml:11: shaping.customer.interval: must be at least 100 ms");
   EXPECT_EQ(load("[shaping]\ncover_ants = 65\n").error,
             "aind.toml:9: shaping.cover_ants: expected 0..64, got 65");
+  EXPECT_EQ(load("[shaping]\ncover_ants = 1\n").error,
+            "aind.toml:9: shaping.cover_ants: needs a [shaping.ant] profile other than \"off\" "
+            "(cover ANTs send at its rate)");
   EXPECT_EQ(load("[shaping.ant]\nrate = 5\n").error,
             "aind.toml:9: shaping.ant.rate: not used by profile \"off\"");
 }

@@ -1,0 +1,186 @@
+// Traffic shaping (paper §5.4 "Dummy Traffic" and "Packet Padding";
+// docs/protocol.md "Shaping"):
+//   - a shaped ANT sends one cell per slot of its profile: the entrance
+//     forward, the exit backward (told the profile in its CREATE slot). A
+//     slot with no real datagram waiting carries a dummy cell, built exactly
+//     like a data cell (same length, same TVT and SPI, same sequence
+//     numbering, every onion layer), so neither an observer of a link nor an
+//     intermediate AIN can tell the two apart; only the far end, after
+//     removing the last layer, sees the type and drops the dummy;
+//   - the customer link, AIN -> customer, the same way with ESP dummy
+//     packets (next header 59, RFC 4303 §2.6), and every customer-tunnel
+//     packet TFC-padded to one length (RFC 4303 §2.7);
+//   - cover ANTs: shaped ANTs this AIN builds, carrying only dummies, so
+//     that each of its PVT links carries at least [shaping] cover_ants ANTs
+//     and an idle link looks like a busy one.
+#include <cstring>
+
+#include "core/engine.h"
+#include "core/onion.h"
+#include "core/route_selection.h"
+#include "wire/constants.h"
+#include "wire/ip_packet.h"
+
+namespace ainet::core {
+
+using Role = AntInfo::Role;
+
+namespace {
+
+// A random phase below one period, so flows started at one instant (e.g. a
+// customer's ANTs after a burst) do not send in lockstep.
+Duration random_phase(const ShapingProfile& p, crypto::Rng& rng) {
+  const int64_t per = p.period(0).ns;
+  return Duration{static_cast<int64_t>(rng.u64() % static_cast<uint64_t>(per))};
+}
+
+}  // namespace
+
+void Engine::shaping_start(Time now, Ant& a, const ShapingProfile& p) {
+  if (!p.shaped()) return;
+  if (cell_pool_.capacity() == 0)  // sized once, at the first shaped flow
+    cell_pool_ = CellQueuePool(cfg_.shaping.pool, max_datagram_);
+  a.shaping = p;
+  a.shaper.start(p, now, random_phase(p, rng_));
+  slots_.set(a.handle, a.shaper.next);
+}
+
+void Engine::shaping_stop(Ant& a) {
+  slots_.remove(a.handle);
+  cell_pool_.clear(a.queue);
+}
+
+void Engine::shaping_enqueue(Ant& a, ByteSpan dgram) {
+  a.shaper.offer();
+  if (a.queue.size >= cfg_.shaping.queue || !cell_pool_.push(a.queue, dgram)) {
+    ++a.shaper.queue_drops;
+    ++stats_.queue_drops;
+    drop(Errc::limit);
+  }
+}
+
+void Engine::run_slots(Time now, Effects& fx) {
+  // Bounded: every slot moves its flow's next slot forward by a period, and
+  // a flow behind by more than FlowShaper::kMaxCatchUp slots re-anchors
+  // after now.
+  while (auto key = slots_.due(now)) {
+    if (*key & kCustomerSlot) {
+      customer_slot(now, static_cast<size_t>(*key & ~kCustomerSlot), fx);
+    } else if (Ant* a = ants_.find(*key)) {
+      ant_slot(now, *a, fx);
+    } else {
+      slots_.remove(*key);  // unreachable: remove_ant() removes its slot
+    }
+  }
+}
+
+void Engine::ant_slot(Time now, Ant& a, Effects& fx) {
+  const bool real = !a.queue.empty();
+  const CellType type = real ? CellType::data : CellType::dummy;
+  const ByteSpan dgram = real ? cell_pool_.front(a.queue) : ByteSpan{};
+  const bool forward = a.role == Role::entrance;
+  // Paper Fig. 7: dummies get every layer too (onion.h).
+  const Errc e = forward ? wrap_forward(*a.route_keys, type, dgram, rng_, cell_)
+                         : wrap_backward(*a.hop_keys, type, dgram, rng_, cell_);
+  if (real) cell_pool_.pop(a.queue);
+  if (!ok(e)) {
+    drop(Errc::invalid_argument);
+  } else if (forward) {
+    ++a.packets_fwd;
+    a.bytes_fwd += cell_.size();
+    seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+  } else {
+    ++a.packets_bwd;
+    a.bytes_bwd += cell_.size();
+    seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
+  }
+  if (real) {
+    ++a.shaper.real_sent;
+  } else {
+    ++a.shaper.dummy_sent;
+    ++stats_.dummy_cells_sent;
+  }
+  a.shaper.advance(a.shaping, now, a.queue.size);
+  slots_.set(a.handle, a.shaper.next);
+}
+
+void Engine::customer_slot(Time now, size_t ci, Effects& fx) {
+  Customer& c = customers_[ci];
+  if (!c.queue.empty()) {
+    const ByteSpan d = cell_pool_.front(c.queue);
+    const uint8_t nh = (d[0] >> 4) == 6 ? wire::kProtoIpv6 : wire::kProtoIpv4;
+    seal_to_customer(c, d, nh, fx);
+    cell_pool_.pop(c.queue);
+    ++c.shaper.real_sent;
+  } else {
+    seal_to_customer(c, {}, wire::kProtoNoNext, fx);  // RFC 4303 §2.6 dummy
+    ++c.shaper.dummy_sent;
+    ++stats_.customer_dummies_out;
+  }
+  c.shaper.advance(cfg_.shaping.customer, now, c.queue.size);
+  slots_.set(kCustomerSlot | ci, c.shaper.next);
+}
+
+void Engine::seal_to_customer(Customer& c, ByteSpan payload, uint8_t nh, Effects& fx) {
+  // RFC 4303 §2.7: TFC padding after the datagram (whose own length field
+  // tells the receiver where it ends) up to one size for every packet. A
+  // dummy always has that size, so with shaping but no padding it still
+  // looks like a full-size packet.
+  if (cfg_.shaping.pad_customer || nh == wire::kProtoNoNext) {
+    std::memcpy(pad_.data(), payload.data(), payload.size());
+    std::memset(pad_.data() + payload.size(), 0, pad_.size() - payload.size());
+    payload = pad_;
+  }
+  auto out = c.bundle.seal(payload, nh, mid_, tx_, rng_);
+  if (!out) return drop(out.error());
+  ++c.packets_out;
+  ++stats_.packets_out;
+  fx.send_packet(c.cfg.tunnel_address, *out);
+}
+
+// ---------------------------------------------------------------- cover ----
+
+void Engine::cover_check(Time now, Effects& fx) {
+  // Jittered period, so cover ANTs of neighbouring AINs are not built in
+  // step and a new ANT on a link is not a clock tick.
+  const int64_t base = cfg_.keepalive_interval.ns;
+  t_cover_ = timers_.schedule(
+      now + Duration{base + static_cast<int64_t>(rng_.u64() % static_cast<uint64_t>(base))},
+      {TimerKind::cover, 0});
+  std::vector<size_t> on_link(pvts_.size(), 0);
+  for (const auto& [h, a] : ants_.all()) {
+    if (a->prev_pvt >= 0) ++on_link[static_cast<size_t>(a->prev_pvt)];
+    if (a->next_pvt >= 0) ++on_link[static_cast<size_t>(a->next_pvt)];
+  }
+  std::vector<NodeId> exits;
+  for (const AinEntry& e : dir_->entries())
+    if (e.id != cfg_.self && e.is_exit()) exits.push_back(e.id);
+  if (exits.empty()) return;
+  for (size_t pi = 0; pi < pvts_.size(); ++pi) {
+    // At most one new cover ANT per link per check: set-up is spread out.
+    if (on_link[pi] >= cfg_.shaping.cover_ants || !pvts_[pi].up) continue;
+    if (ants_.size() >= cfg_.max_ants) return;
+    const NodeId first = pvts_[pi].peer;
+    // Like a customer's ANT: route_length AINs ending at an exit, here one
+    // drawn at random, first hop over this link.
+    const NodeId exit = exits[rng_.u64() % exits.size()];
+    auto route = pick_route_to_exit(
+        *dir_, cfg_.self, exit, cfg_.route_length, rng_, [&](NodeId id) {
+          if (id == cfg_.self) return false;
+          if (id == first) return true;
+          return !dir_->has_edge(cfg_.self, id) && usable(id, nullptr, now);
+        });
+    if (!route || (*route)[1] != first) continue;
+    Ant& a = ants_.add(Role::entrance, now);
+    a.cover = true;
+    a.shaping = cfg_.shaping.ant;
+    a.lifetime = cfg_.ant_lifetime;
+    a.idle = cfg_.inactivity_timeout;
+    a.pinned_route = std::move(*route);
+    arm_lifetime(now, a);
+    ++stats_.cover_ants_built;
+    if (!ok(attempt_route(now, a, fx))) remove_ant(a);
+  }
+}
+
+}  // namespace ainet::core
