@@ -158,6 +158,7 @@ std::vector<std::string> inactive(const Row& r) {
     w.push_back("no entrance -> customer dummies arrived (ShapingConfig::customer not acting)");
   if (r.run.ain_dummy_cells == 0)
     w.push_back("no AIN received a dummy cell (ShapingConfig::ant not acting)");
+  if (r.d == Defence::all && r.run.cover_ants_built == 0) w.push_back("no cover ANT was built");
   return w;
 }
 
@@ -270,12 +271,16 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(r.run.timeouts),
         static_cast<unsigned long long>(r.run.link_queue_drops), r.run.cpu_seconds);
     std::printf(
-        "\n  %-28s shaping seen: customers sent %llu dummies and received %llu, AINs dropped %llu "
-        "dummy cells; %llu customer shaping-queue drops; %zu entrance ANTs at the end",
+        "\n  %-28s shaping seen: customers sent %llu dummies and received %llu; AINs sent %llu dummy "
+        "cells and dropped %llu; shaping-queue drops %llu at customers, %llu at AINs; %llu cover ANTs "
+        "built; %zu entrance ANTs at the end",
         "", static_cast<unsigned long long>(r.run.customer_dummies_sent),
         static_cast<unsigned long long>(r.run.customer_dummies_received),
+        static_cast<unsigned long long>(r.run.ain_dummy_cells_sent),
         static_cast<unsigned long long>(r.run.ain_dummy_cells),
-        static_cast<unsigned long long>(r.run.customer_shaping_drops), r.run.ants_at_end);
+        static_cast<unsigned long long>(r.run.customer_shaping_drops),
+        static_cast<unsigned long long>(r.run.ain_shaping_drops),
+        static_cast<unsigned long long>(r.run.cover_ants_built), r.run.ants_at_end);
     for (const std::string& w : inactive(r)) std::printf("\n  %-28s WARNING: %s", "", w.c_str());
   }
   std::printf("\n");

@@ -130,34 +130,26 @@ class Bench {
       spec.topo.exits.insert(id);
     for (size_t i = 0; i < o_.flows; ++i)
       spec.customers.push_back({static_cast<NodeId>(1 + i % entrances), {}});
-    std::string missing;
+    // The row's knobs: the customers' tunnel parameters first (the world
+    // builds the customers after the engines), then every AIN's.
+    core::EngineConfig probe;
+    std::string missing = apply_defences(d_, o_.defence, probe, spec.customer_tunnel);
     spec.tweak = [&](core::EngineConfig& c) {
       c.route_length = 3;
       c.pending_queue = 16;
-      std::string m = apply_defences(d_, o_.defence, c, customer_params_);
+      sim::CustomerTunnelParams unused;
+      std::string m = apply_defences(d_, o_.defence, c, unused);
       if (!m.empty()) missing = m;
     };
-    std::string why;
-    w_ = sim::SimWorld::make(spec, &why);
     if (!missing.empty()) {
       res_.missing = missing;
       return false;
     }
-    if (!w_) {
-      res_.missing = "world: " + why;
+    std::string why;
+    w_ = sim::SimWorld::make(spec, &why);
+    if (!missing.empty() || !w_) {
+      res_.missing = missing.empty() ? "world: " + why : missing;
       return false;
-    }
-    // The customers again, with the tunnel parameters of this row (the
-    // world builds them with the defaults); each replaces its predecessor
-    // at its address.
-    for (size_t i = 0; i < w_->customer_count(); ++i) {
-      auto c = sim::SimCustomer::make(w_->net, w_->customer_config(i), w_->customer(i).ain(),
-                                      w_->carrier(), customer_rng_, customer_params_);
-      if (!c) {
-        res_.missing = "customer tunnel " + std::to_string(i);
-        return false;
-      }
-      customers_.push_back(std::move(c));
     }
     sched_ = std::make_unique<Scheduler>(w_->net);
     sched_->attach(IpAddress::v4(0xC00002FAu));  // 192.0.2.250: nothing sends there
@@ -357,16 +349,20 @@ class Bench {
     w_->net.clear_records();
   }
 
-  sim::SimCustomer& customer(size_t i) { return *customers_.at(i); }
+  sim::SimCustomer& customer(size_t i) { return w_->customer(i); }
 
   void finish() {
-    for (const auto& c : customers_) {
-      res_.customer_dummies_sent += c->shaper().dummy_sent;
-      res_.customer_shaping_drops += c->shaper().queue_drops;
-      res_.customer_dummies_received += c->dummies_received;
+    for (size_t i = 0; i < w_->customer_count(); ++i) {
+      res_.customer_dummies_sent += customer(i).shaper().dummy_sent;
+      res_.customer_shaping_drops += customer(i).shaper().queue_drops;
+      res_.customer_dummies_received += customer(i).dummies_received;
     }
     for (NodeId id = 1; id <= w_->size(); ++id) {
-      res_.ain_dummy_cells += w_->ain(id).engine().stats().dummy_cells;
+      const core::EngineStats st = w_->ain(id).engine().stats();
+      res_.ain_dummy_cells += st.dummy_cells;
+      res_.ain_dummy_cells_sent += st.dummy_cells_sent;
+      res_.ain_shaping_drops += st.queue_drops;
+      res_.cover_ants_built += st.cover_ants_built;
       for (const auto& a : w_->ain(id).engine().ants())
         res_.ants_at_end += a.role == core::AntInfo::Role::entrance;
     }
@@ -399,9 +395,6 @@ class Bench {
   BenchOptions o_;
   Defence d_;
   Draw draw_;
-  sim::CustomerTunnelParams customer_params_;
-  crypto::DeterministicRng customer_rng_{0xC0570001};  // customers' IVs and shaping phases
-  std::vector<std::unique_ptr<sim::SimCustomer>> customers_;
   std::unique_ptr<sim::SimWorld> w_;
   std::unique_ptr<Scheduler> sched_;
   std::vector<std::unique_ptr<CustomerTap>> taps_;

@@ -67,9 +67,11 @@ struct RunResult {
   // Whether the defences acted, counted where they act (not assumed from
   // the configuration): dummies the customers sent and received, dummy
   // cells the AINs received and dropped, and ANTs alive at the end.
-  uint64_t customer_dummies_sent = 0, customer_dummies_received = 0, ain_dummy_cells = 0;
-  uint64_t customer_shaping_drops = 0;
-  size_t ants_at_end = 0;
+  uint64_t customer_dummies_sent = 0, customer_dummies_received = 0;
+  uint64_t ain_dummy_cells = 0, ain_dummy_cells_sent = 0;  // received and dropped / sent on ANTs
+  uint64_t customer_shaping_drops = 0, ain_shaping_drops = 0;
+  uint64_t cover_ants_built = 0;
+  size_t ants_at_end = 0;  // entrance ANTs alive at the end (cover ANTs included)
   size_t kinds[kAppKinds] = {};
   double cpu_seconds = 0;
   std::vector<std::string> flow_lines;  // --verbose: one line per flow
