@@ -17,7 +17,7 @@ const char* defence_name(Defence d) {
     case Defence::size_adaptive:
       return "size + adaptive shaping";
     case Defence::all:
-      return "every defence (+ cover ANTs)";
+      return "every defence + cover ANTs";
   }
   return "?";
 }

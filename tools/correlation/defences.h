@@ -23,10 +23,10 @@ const char* defence_name(Defence d);
 
 // The shaping settings the rows use (bench/correlation options).
 struct DefenceParams {
-  uint32_t rate = 400;                         // constant: cells/s each way
-  std::vector<uint32_t> levels{50, 200, 800};  // adaptive: cells/s
-  Duration interval = Duration::s(10);         // adaptive: rate changes only this often
-  size_t cover_ants = 2;                       // "all": cover ANTs per PVT link
+  uint32_t rate = 400;                           // constant: cells/s each way
+  std::vector<uint32_t> levels{100, 400, 1600};  // adaptive: cells/s
+  Duration interval = Duration::s(10);           // adaptive: rate changes only this often
+  size_t cover_ants = 2;                         // "all": cover ANTs per PVT link
   std::string describe(Defence d) const;
 };
 
