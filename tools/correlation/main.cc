@@ -12,6 +12,7 @@
 // --smoke (ctest): defences off only, exits non-zero unless the true pairs
 // score above the false ones on average.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -128,6 +129,19 @@ bool parse(int argc, char** argv, Cli& c) {
          c.attack.window.ns >= Duration::ms(10).ns;
 }
 
+// Probability that matching at random gets at least as many flows right:
+// the number of fixed points of a random permutation of N is close to
+// Poisson(1), so P(>= k) = 1 - e^-1 * sum_{i<k} 1/i!.
+double chance_at_least(double accuracy, size_t n) {
+  const long k = std::lround(accuracy * static_cast<double>(n));
+  double below = 0, term = std::exp(-1.0);
+  for (long i = 0; i < k; ++i) {
+    below += term;
+    term /= static_cast<double>(i + 1);
+  }
+  return std::max(0.0, 1.0 - below);
+}
+
 double percentile(std::vector<int64_t> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -222,16 +236,13 @@ int main(int argc, char** argv) {
     std::printf("  %-28s %s\n", defence_name(r.d), c.bench.defence.describe(r.d).c_str());
   std::printf("\n");
   std::printf(
-      "| configuration                | TPR@1%%FPR | accuracy | best window acc. | score "
-      "true/false "
-      "| customer bytes | inter-AIN bytes | app bytes | delay median / p99 ms | added median / p99 "
-      "ms "
-      "| web/ssh response median / p99 ms |\n");
+      "| configuration                | TPR@1%%FPR | accuracy | P(chance) | best window acc. "
+      "| score true/false | customer bytes | inter-AIN bytes | app bytes "
+      "| delay median / p99 ms | added median / p99 ms | web/ssh response median / p99 ms |\n");
   std::printf(
-      "|------------------------------|-----------|----------|------------------|------------------"
-      "|----------------|-----------------|-----------|-----------------------|--------------------"
-      "---"
-      "|-----------------------------------|\n");
+      "|------------------------------|-----------|----------|-----------|------------------"
+      "|------------------|----------------|-----------------|-----------"
+      "|-----------------------|-----------------------|-----------------------------------|\n");
   const double base_med = percentile(base.delay_ns, 0.5),
                base_p99 = percentile(base.delay_ns, 0.99);
   for (const Row& r : rows) {
@@ -245,11 +256,12 @@ int main(int argc, char** argv) {
       return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
     };
     // "!" marks a row whose defence did not act (see the warnings below).
-    std::printf("| %-27s%s | %8.1f%% | %7.1f%% | %6.1f%% (%4lld ms) | %6.3f / %6.3f  | %13.2fx ",
-                defence_name(r.d), flagged ? "!" : " ", 100 * r.attack.tpr_at_1pct_fpr,
-                100 * r.attack.accuracy, 100 * r.best_acc, static_cast<long long>(r.best_window_ms),
-                r.attack.mean_true, r.attack.mean_false,
-                ratio(r.run.customer_wire_bytes, base.customer_wire_bytes));
+    std::printf(
+        "| %-27s%s | %8.1f%% | %7.1f%% | %9.3f | %6.1f%% (%4lld ms) | %6.3f / %6.3f  | %13.2fx ",
+        defence_name(r.d), flagged ? "!" : " ", 100 * r.attack.tpr_at_1pct_fpr,
+        100 * r.attack.accuracy, chance_at_least(r.attack.accuracy, c.bench.flows),
+        100 * r.best_acc, static_cast<long long>(r.best_window_ms), r.attack.mean_true,
+        r.attack.mean_false, ratio(r.run.customer_wire_bytes, base.customer_wire_bytes));
     std::printf("| %14.2fx | %8.2fx | %9.1f / %9.1f | %+9.1f / %+9.1f | %14.1f / %14.1f |\n",
                 ratio(r.run.inter_ain_wire_bytes, base.inter_ain_wire_bytes),
                 ratio(r.run.app_bytes, base.app_bytes), med, p99, med - base_med, p99 - base_p99,
@@ -257,7 +269,8 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "\naccuracy: entrance flows matched to their own exit flow (Hungarian assignment on the "
-      "scores); TPR@1%%FPR: true pairs scoring above the threshold that 1%% of false pairs pass;\n"
+      "scores); P(chance): probability that a random matching gets at least as many right;\n"
+      "TPR@1%%FPR: true pairs scoring above the threshold that 1%% of false pairs pass;\n"
       "best window acc.: the highest accuracy over 0.1, 0.25, 0.5, 1, 2 and 5 s windows, chosen "
       "with the ground truth (optimistic for the attacker: with no signal at all the best of six "
       "chance results is above 1/N);\n"

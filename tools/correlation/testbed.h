@@ -19,7 +19,7 @@ struct BenchOptions {
   uint64_t seed = 1;
   size_t flows = 24;
   size_t ains = 8;  // half entrances, half exits
-  Duration duration = Duration::s(90);
+  Duration duration = Duration::s(60);
   // Flows start uniformly in [2 s, start_fraction * duration].
   double start_fraction = 0.5;
   bool verbose = false;
