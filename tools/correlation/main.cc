@@ -142,6 +142,29 @@ double chance_at_least(double accuracy, size_t n) {
   return std::max(0.0, 1.0 - below);
 }
 
+// --verbose: what the attacker sees on each customer link, in numbers:
+// packet lengths, and packets per second (min-max over the whole seconds of
+// the run), each way. Constant shaping makes every line the same.
+void describe_entrance(const Observation& ob) {
+  const size_t per_s = static_cast<size_t>(Duration::s(1).ns / ob.bin.ns);
+  for (size_t i = 0; i < ob.entrance.size(); ++i) {
+    const Series& s = ob.entrance[i];
+    std::fprintf(stderr, "  link %2zu", i);
+    for (int d = 0; d < 2; ++d) {
+      uint32_t lo = UINT32_MAX, hi = 0;
+      for (size_t b = 0; b + per_s <= s.pkts[d].size(); b += per_s) {
+        uint32_t n = 0;
+        for (size_t k = b; k < b + per_s; ++k) n += s.pkts[d][k];
+        lo = std::min(lo, n);
+        hi = std::max(hi, n);
+      }
+      std::fprintf(stderr, "  %s: length %zu-%zu, %u-%u packets/s", d == 0 ? "up" : "down",
+                   s.min_len[d] == SIZE_MAX ? 0 : s.min_len[d], s.max_len[d], lo, hi);
+    }
+    std::fprintf(stderr, "\n");
+  }
+}
+
 double percentile(std::vector<int64_t> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -209,6 +232,7 @@ int main(int argc, char** argv) {
       }
     }
     for (const std::string& l : r.run.flow_lines) std::fprintf(stderr, "  %s\n", l.c_str());
+    if (c.bench.verbose && r.run.missing.empty()) describe_entrance(r.run.obs);
     std::fprintf(stderr, "correlation: %-30s %s (%.1f CPU s)\n", defence_name(d),
                  r.run.missing.empty() ? "done" : "not run", r.run.cpu_seconds);
     rows.push_back(std::move(r));

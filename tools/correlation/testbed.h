@@ -5,6 +5,7 @@
 // packets on each customer <-> entrance link, and of the datagrams each exit
 // delivers to the Internet and the replies it gets back.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ struct BenchOptions {
 struct Series {
   enum Dir { up = 0, down = 1 };  // up: towards the server
   std::vector<uint32_t> pkts[2], bytes[2];
+  size_t min_len[2] = {SIZE_MAX, SIZE_MAX}, max_len[2] = {0, 0};  // packet lengths seen
   void resize(size_t bins) {
     for (int d = 0; d < 2; ++d) {
       pkts[d].assign(bins, 0);
@@ -41,6 +43,8 @@ struct Series {
     if (b >= pkts[d].size()) return;
     pkts[d][b]++;
     bytes[d][b] += static_cast<uint32_t>(len);
+    min_len[d] = std::min(min_len[d], len);
+    max_len[d] = std::max(max_len[d], len);
   }
 };
 
