@@ -71,6 +71,11 @@ void print_status(const json& r, std::ostream& out) {
     for (auto it = d->begin(); it != d->end(); ++it) out << ' ' << it.key() << '=' << it.value().dump();
     out << '\n';
   }
+  if (auto d = r.find("shaping"); d != r.end() && d->is_object() && !d->empty()) {
+    out << "  shaping:  ";
+    for (auto it = d->begin(); it != d->end(); ++it) out << ' ' << it.key() << '=' << it.value().dump();
+    out << '\n';
+  }
 }
 
 }  // namespace
@@ -93,16 +98,28 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
                       hex_spi(t, "spi_out"), text(t, "packets"), text(t, "bytes")});
     table(out, {"ANT", "PEER", "DIR", "SPI-IN", "SPI-OUT", "PACKETS", "BYTES"}, rows);
   } else if (cmd == "list_ants") {
-    for (const json& a : r.value("ants", json::array()))
-      rows.push_back({text(a, "handle"), text(a, "role"), text(a, "up"), text(a, "inner_src"),
-                      text(a, "inner_dst"), text(a, "route"), text(a, "packets_fwd"), text(a, "packets_bwd"),
-                      text(a, "age_s"), text(a, "idle_s")});
-    table(out, {"ANT", "ROLE", "UP", "SRC", "DST", "ROUTE", "PKTS-FWD", "PKTS-BWD", "AGE-S", "IDLE-S"}, rows);
+    for (const json& a : r.value("ants", json::array())) {
+      // Shaping (docs/protocol.md "Shaping"): this end's rate, the cells it
+      // sent in its slots (real/dummy) and the datagrams its queue refused.
+      const bool shaped = a.value("shaping", std::string("off")) != "off";
+      rows.push_back({text(a, "handle"), a.value("cover", false) ? "entrance(cover)" : text(a, "role"),
+                      text(a, "up"), text(a, "inner_src"), text(a, "inner_dst"), text(a, "route"),
+                      text(a, "packets_fwd"), text(a, "packets_bwd"),
+                      shaped ? text(a, "rate") + "/s" : "-",
+                      shaped ? text(a, "cells_real") + "/" + text(a, "cells_dummy") : "-",
+                      shaped ? text(a, "queue_drops") : "-", text(a, "age_s"), text(a, "idle_s")});
+    }
+    table(out, {"ANT", "ROLE", "UP", "SRC", "DST", "ROUTE", "PKTS-FWD", "PKTS-BWD", "RATE", "REAL/DUMMY",
+                "Q-DROPS", "AGE-S", "IDLE-S"},
+          rows);
   } else if (cmd == "list_customers") {
     for (const json& c : r.value("customers", json::array()))
       rows.push_back({text(c, "id"), text(c, "name"), text(c, "role"), text(c, "tunnel_address"),
-                      text(c, "serves"), text(c, "packets_in"), text(c, "packets_out")});
-    table(out, {"ID", "NAME", "ROLE", "TUNNEL", "SERVES", "PKTS-IN", "PKTS-OUT"}, rows);
+                      text(c, "serves"), text(c, "packets_in"), text(c, "packets_out"), text(c, "shaping"),
+                      text(c, "cells_real") + "/" + text(c, "cells_dummy"), text(c, "dummies_in")});
+    table(out, {"ID", "NAME", "ROLE", "TUNNEL", "SERVES", "PKTS-IN", "PKTS-OUT", "SHAPING", "REAL/DUMMY-OUT",
+                "DUMMIES-IN"},
+          rows);
   } else if (cmd == "list_sas") {
     for (const json& s : r.value("sas", json::array())) {
       const bool tvt = text(s, "kind") == "tvt";

@@ -94,6 +94,21 @@ std::optional<crypto::PublicKey> parse_key(const toml::node* n) {
   return k;
 }
 
+// docs/protocol.md "Tickets": the issuer key is RSA-2048 (the ticket carries
+// a 256-byte signature) with e = 65537, as a hex DER SubjectPublicKeyInfo
+// (rsaEncryption; canonical DER, nothing after it).
+Result<crypto::BlindRsaPublicKey> parse_ticket_key(const toml::node* n) {
+  const auto* s = n ? n->as_string() : nullptr;
+  // A 2048-bit SPKI is 294 bytes; anything much longer is not one.
+  if (!s || s->get().empty() || s->get().size() > 2 * 1024) return Errc::malformed;
+  auto der = from_hex(s->get());
+  if (!der || 2 * der->size() != s->get().size()) return Errc::malformed;
+  auto key = crypto::BlindRsaPublicKey::from_spki_der(*der);
+  if (!key || key->modulus_bits() != kTicketKeyBits || key->public_exponent() != 65537)
+    return Errc::malformed;
+  return key;
+}
+
 DirectoryLoad parse_entry(const toml::table& t, size_t idx, AinEntry& e) {
   const std::string pre = "ain[" + std::to_string(idx) + "].";
   const auto bad = [&](const toml::node& n, std::string_view field, std::string_view what) {
@@ -101,7 +116,7 @@ DirectoryLoad parse_entry(const toml::table& t, size_t idx, AinEntry& e) {
   };
   static constexpr std::string_view kKnown[] = {"id",         "name",      "address",
                                                 "identity_key", "onion_key", "neighbours",
-                                                "exit_policy"};
+                                                "exit_policy", "ticket_key"};
   for (const auto& [key, node] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown))
       return bad(node, key.str(), "unknown field");
@@ -148,6 +163,14 @@ DirectoryLoad parse_entry(const toml::table& t, size_t idx, AinEntry& e) {
       if (!p) return bad(n, "exit_policy", "expected a prefix such as \"10.0.0.0/8\"");
       e.exit_policy.push_back(*p);
     }
+  }
+
+  if (const auto* tk = t.get("ticket_key")) {
+    auto key = parse_ticket_key(tk);
+    if (!key)
+      return bad(*tk, "ticket_key",
+                 "expected the hex of the DER SubjectPublicKeyInfo of an RSA-2048 key with e = 65537");
+    e.ticket_key = std::move(*key);
   }
   return {};
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/engine_api.h"
+#include "crypto/blind_rsa.h"
 #include "crypto/kex.h"
 #include "util/bytes.h"
 #include "util/result.h"
@@ -29,6 +30,9 @@ struct AinEntry {
   crypto::PublicKey onion_key{};     // X25519 static ("B" of the handshake)
   std::vector<NodeId> neighbours;  // as listed; edges need both ends (has_edge)
   std::vector<wire::IpPrefix> exit_policy;  // empty = not an exit
+  // RSA-2048 public key that verifies the tickets this AIN issues as an
+  // entrance (docs/protocol.md "Tickets"); empty (valid() false) if none.
+  crypto::BlindRsaPublicKey ticket_key;
 
   bool is_exit() const { return !exit_policy.empty(); }
   bool exits_to(const wire::IpAddress& dst) const;
@@ -69,6 +73,8 @@ struct DirectoryLoad {
 };
 
 constexpr uint32_t kDirectoryVersion = 1;
+// Size of a ticket_key modulus: the ticket carries a 256-byte signature.
+constexpr size_t kTicketKeyBits = 2048;
 
 // Verifies the signature line with authority_public (Ed25519, 32 bytes), then
 // parses the body, then refuses it if now_unix_seconds >= expires.

@@ -220,6 +220,12 @@ StatusInfo AinNode::status() {
   if (c.send_dropped) s.drops["io_send"] = c.send_dropped;
   if (tun_dropped_) s.drops["io_tun"] = tun_dropped_;
   if (dir_) s.directory_expires = static_cast<int64_t>(dir_->expires());
+  s.shaping = {{"dummy_cells_sent", st.dummy_cells_sent},
+               {"dummy_cells_received", st.dummy_cells},
+               {"queue_drops", st.queue_drops},
+               {"customer_dummies_in", st.customer_dummies_in},
+               {"customer_dummies_out", st.customer_dummies_out},
+               {"cover_ants_built", st.cover_ants_built}};
   return s;
 }
 
@@ -294,6 +300,13 @@ std::vector<AntRow> AinNode::list_ants() {
     r.datagram_bytes_bwd = a.datagram_bytes_bwd;
     r.age_s = (now - a.created).ns / 1'000'000'000;
     r.idle_s = (now - a.last_active).ns / 1'000'000'000;
+    r.shaping = a.shaping.describe();
+    r.rate = a.shaping_rate;
+    r.cells_real = a.cells_real;
+    r.cells_dummy = a.cells_dummy;
+    r.queue_drops = a.queue_drops;
+    r.queued = a.queued;
+    r.cover = a.cover;
     rows.push_back(std::move(r));
   }
   return rows;
@@ -308,6 +321,11 @@ std::vector<CustomerRow> AinNode::list_customers() {
     r.tunnel_address = c.tunnel_address.to_string();
     r.packets_in = c.packets_in;
     r.packets_out = c.packets_out;
+    r.shaping = c.shaping.describe();
+    r.cells_real = c.cells_real;
+    r.cells_dummy = c.cells_dummy;
+    r.queue_drops = c.queue_drops;
+    r.dummies_in = c.dummies_in;
     r.role = "initiator";
     for (const core::CustomerConfig& cc : cfg_.engine.customers) {
       if (cc.id != c.id || cc.serves.empty()) continue;

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -133,7 +134,7 @@ class ConfigReader {
     AindConfig c;
     Section top(root, "",
                 {"node", "directory", "network", "ant", "shaping", "control", "log", "pvt", "customer", "responder",
-                 "remote_responder"});
+                 "remote_responder", "tickets"});
     read_node(top, c);
     read_directory(top, c);
     read_network(top, c);
@@ -164,6 +165,11 @@ class ConfigReader {
     read_customers(top, "customer", c);
     read_customers(top, "responder", c);
     read_remote_responders(top, c);
+    // [tickets] lives in daemon/ticket_config.cc. Initiators ([[customer]],
+    // no `serves`) are the ones an entrance issues tickets for.
+    const bool initiators = std::any_of(c.engine.customers.begin(), c.engine.customers.end(),
+                                        [](const core::CustomerConfig& cu) { return cu.serves.empty(); });
+    read_ticket_section(top, base_dir_, initiators, c.tickets);
     return c;
   }
 

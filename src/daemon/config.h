@@ -15,6 +15,7 @@
 
 #include "core/engine_api.h"
 #include "crypto/kex.h"
+#include "daemon/ticket_config.h"
 
 namespace ainet::daemon {
 
@@ -42,6 +43,9 @@ struct AindConfig {
   // only: anyone with the socket can then decrypt captures of this AIN.
   bool export_keys = false;
   LogLevel log_level = LogLevel::info;
+
+  // [tickets]: time-slice tickets (daemon/ticket_config.h).
+  TicketSettings tickets;
 };
 
 struct ConfigLoad {

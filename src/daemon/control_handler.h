@@ -27,6 +27,9 @@ struct StatusInfo {
   uint64_t ants_created = 0, ants_destroyed = 0, create_failures = 0;
   std::map<std::string, uint64_t> drops;  // by ainet::Errc name; zero counts omitted
   std::optional<int64_t> directory_expires;  // unix seconds
+  // Traffic-analysis defences (docs/protocol.md "Shaping"): dummy cells and
+  // packets sent/received, shaping-queue drops, cover ANTs built.
+  std::map<std::string, uint64_t> shaping;
 };
 
 struct PvtRow {
@@ -58,6 +61,14 @@ struct AntRow {
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;  // cells, same at every hop
   uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;  // entrance/exit: inner datagram bytes
   int64_t age_s = 0, idle_s = 0;
+  // Shaping at this end (entrance: forward, exit: backward; "off" at
+  // intermediates and for unshaped ANTs): profile, current rate, cells sent
+  // in its slots (real / dummy), datagrams waiting and refused by the queue.
+  std::string shaping = "off";
+  uint32_t rate = 0;
+  uint64_t cells_real = 0, cells_dummy = 0, queue_drops = 0;
+  uint32_t queued = 0;
+  bool cover = false;  // entrance: a cover ANT of this AIN (dummies only)
 };
 
 struct CustomerRow {
@@ -67,6 +78,10 @@ struct CustomerRow {
   std::string tunnel_address;
   std::vector<std::string> serves;
   uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
+  // AIN -> customer shaping (docs/protocol.md "Shaping"), and the dummies
+  // the customer sent.
+  std::string shaping = "off";
+  uint64_t cells_real = 0, cells_dummy = 0, queue_drops = 0, dummies_in = 0;
 };
 
 // One SA as a line of sa.txt (docs/pcap.md): text fields named as there.

@@ -22,7 +22,8 @@ void to_json(json& j, const StatusInfo& v) {
            {"ants_destroyed", v.ants_destroyed},
            {"create_failures", v.create_failures},
            {"drops", v.drops},
-           {"directory_expires", v.directory_expires ? json(*v.directory_expires) : json(nullptr)}};
+           {"directory_expires", v.directory_expires ? json(*v.directory_expires) : json(nullptr)},
+           {"shaping", v.shaping}};
 }
 
 void to_json(json& j, const PvtRow& v) {
@@ -64,7 +65,14 @@ void to_json(json& j, const AntRow& v) {
            {"datagram_bytes_fwd", v.datagram_bytes_fwd},
            {"datagram_bytes_bwd", v.datagram_bytes_bwd},
            {"age_s", v.age_s},
-           {"idle_s", v.idle_s}};
+           {"idle_s", v.idle_s},
+           {"shaping", v.shaping},
+           {"rate", v.rate},
+           {"cells_real", v.cells_real},
+           {"cells_dummy", v.cells_dummy},
+           {"queue_drops", v.queue_drops},
+           {"queued", v.queued},
+           {"cover", v.cover}};
 }
 
 void to_json(json& j, const CustomerRow& v) {
@@ -76,7 +84,12 @@ void to_json(json& j, const CustomerRow& v) {
            {"packets_in", v.packets_in},
            {"packets_out", v.packets_out},
            {"bytes_in", v.bytes_in},
-           {"bytes_out", v.bytes_out}};
+           {"bytes_out", v.bytes_out},
+           {"shaping", v.shaping},
+           {"cells_real", v.cells_real},
+           {"cells_dummy", v.cells_dummy},
+           {"queue_drops", v.queue_drops},
+           {"dummies_in", v.dummies_in}};
 }
 
 void to_json(json& j, const SaRow& v) {

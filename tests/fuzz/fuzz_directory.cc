@@ -18,6 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const AinEntry& e : dir.entries()) {
       FUZZ_CHECK(e.id != 0);
       FUZZ_CHECK(dir.find(e.id) == &e);
+      // docs/protocol.md "Tickets": a ticket_key is RSA-2048 with e = 65537.
+      if (e.ticket_key.valid())
+        FUZZ_CHECK(e.ticket_key.modulus_bits() == kTicketKeyBits &&
+                   e.ticket_key.public_exponent() == 65537);
       for (NodeId n : dir.edges_of(e.id)) {
         FUZZ_CHECK(dir.find(n) != nullptr);
         FUZZ_CHECK(dir.has_edge(n, e.id));  // edges are mutual

@@ -62,6 +62,11 @@ v4_ah = ipv4(51, ah(4, 0x1000, 1, 12, False) + v4_udp)
 v6_ah = ipv6(51, ah(41, 0x1000, 1, 16, True) + v6_udp)
 esp_pkt = struct.pack("!II", 0x01020304, 5) + b"\x10" * 8 + esp_plain(v4_udp, 4) + b"\xee" * 16
 
+def ticket(issuer, slc, version=1):
+    """docs/protocol.md "Tickets": version | reserved(3) | issuer | slice | nonce(32) | signature(256)."""
+    return struct.pack("!B3xIQ", version, issuer, slc) + bytes(range(32)) + bytes((7 * i) & 0xFF for i in range(256))
+
+
 SEEDS = {
     "fuzz_ipv4": [v4_udp, v4_opts, v4_ah, ipv4(4, v4_udp, tos=3)],
     "fuzz_ipv6": [v6_udp, v6_chain, v6_frag, v6_ah, ipv6(41, v6_udp), ipv6(59, b"")],
@@ -74,6 +79,9 @@ SEEDS = {
     "fuzz_udp_encap": [b"\xff", b"\0\0\0\0" + b"ike-msg", esp_pkt, UDP,
                        struct.pack("!HHHH", 4500, 4500, 8 + len(esp_pkt), 0) + esp_pkt],
     # first byte: outer TOS for ECN propagation
+    # issuer 1 has a key in the fuzz target's directory; 2 has none; 9 is unknown
+    "fuzz_ticket": [ticket(1, 1_700_000_000 // 60), ticket(2, 1_700_000_000 // 60), ticket(9, 5),
+                    bytes(304), ticket(1, 28333333, version=2), ticket(1, 28333333)[:200]],
     "fuzz_ip_packet": [b"\x03" + v4_udp, b"\x01" + v6_chain, b"\x03" + v6_frag,
                        b"\x00" + ipv4(4, v4_udp, tos=2), b"\x03" + ipv6(41, v6_udp, tc=1)],
 }

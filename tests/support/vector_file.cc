@@ -19,9 +19,13 @@ static std::string trim(const std::string& s) {
 }
 
 std::vector<VectorBlock> read_vector_blocks(const std::string& name, const std::string& start_key) {
-  std::ifstream in(vector_path(name));
+  return read_vector_blocks_at(vector_path(name), start_key);
+}
+
+std::vector<VectorBlock> read_vector_blocks_at(const std::string& path, const std::string& start_key) {
+  std::ifstream in(path);
   if (!in) {
-    ADD_FAILURE() << "cannot open vector file " << vector_path(name);
+    ADD_FAILURE() << "cannot open vector file " << path;
     return {};
   }
   std::vector<VectorBlock> out;
