@@ -5,6 +5,7 @@
 // and the network blackholes everything to and from it.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -86,6 +87,7 @@ class SimAin final : public Endpoint, public core::Effects {
       local_at.push_back(net_.now());
     }
     local_count++;
+    if (on_local) on_local(datagram);
   }
   void on_event(const core::EngineEvent& e) override { events.push_back({net_.now(), e}); }
 
@@ -93,6 +95,10 @@ class SimAin final : public Endpoint, public core::Effects {
   std::vector<Time> local_at;  // when each of them was delivered
   uint64_t local_count = 0;
   bool keep_local = true;
+  // Optional: sees each local delivery as it happens (tools/correlation's
+  // Internet servers). Called from inside the engine: it must not call back
+  // into this AIN (schedule the reply instead).
+  std::function<void(ByteSpan)> on_local;
   std::vector<TimedEvent> events;
 
   // The first event of `kind` (optionally for one ANT handle) at or after t.
