@@ -83,6 +83,12 @@ class Engine {
   Engine(EngineConfig cfg, std::shared_ptr<const Directory> dir, crypto::Rng& rng);
   Status init(Time now);
 
+  // Names every engine file uses unqualified in its member functions.
+  using Role = AntInfo::Role;
+  using SignalCommand = wire::SignalCommand;
+  using SignalReason = wire::SignalReason;
+  using SignalingMessage = wire::SignalingMessage;
+
   struct Customer {
     CustomerConfig cfg;
     TunnelBundle bundle;
@@ -93,6 +99,10 @@ class Engine {
   void dispatch(Time now, const IpAddress& src, ByteSpan packet, Effects& fx);
   int pvt_index(NodeId peer) const;
   void drop(Errc e) { ++drops_[static_cast<size_t>(e)]; }
+  // A packet on a PVT or customer tunnel: from the configured outer address
+  // and opened by its bundle, else dropped and counted (also on `drops`).
+  Result<sa::OpenedPacket> open_tunnel(TunnelBundle& b, const IpAddress& expected,
+                                       const IpAddress& src, MutByteSpan pkt, uint64_t& drops);
 
   // signaling.cc: PVT packets, CREATE/CREATED/CREATE_FAILED/DESTROY.
   void on_pvt_packet(Time now, size_t pvt, const IpAddress& src, MutByteSpan pkt, Effects& fx);
@@ -124,6 +134,9 @@ class Engine {
   Status make_tvt(Ant& a, bool towards_prev, size_t pvt, ByteSpan nonce, uint32_t spi_fwd,
                   uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
   void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
+  // cell_, just wrapped for `forward` (else backward), counted and sent on
+  // the ANT's outbound TVT that way.
+  void send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effects& fx);
   void on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
                      Effects& fx);
 
@@ -163,7 +176,7 @@ class Engine {
   std::vector<std::pair<NodeId, Time>> penalties_;
 
   // Pre-sized packet buffers (nothing on the data path allocates).
-  Bytes rx_, mid_, tx_, cell_;
+  Bytes rx_, tx_, cell_;
   std::array<uint8_t, wire::kSignalingSize> sig_{};
   size_t max_datagram_ = 0;
 

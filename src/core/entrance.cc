@@ -10,23 +10,13 @@
 
 namespace ainet::core {
 
-using wire::SignalReason;
-
 void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutByteSpan pkt,
                                 Effects& fx) {
   Customer& c = customers_[ci];
   // Paper §4.4 step 2: the entrance accepts only its registered customers,
   // authenticated by their tunnel SAs and their real address.
-  if (src != c.cfg.tunnel_address) {
-    ++c.drops;
-    ++stats_.source_mismatch;
-    return drop(Errc::auth_failed);
-  }
-  auto o = c.bundle.open(pkt);
-  if (!o) {
-    ++c.drops;
-    return drop(o.error());
-  }
+  auto o = open_tunnel(c.bundle, c.cfg.tunnel_address, src, pkt, c.drops);
+  if (!o) return;
   ++c.packets_in;
   fx.peer_authenticated(src);
   switch (o->next_header) {
@@ -47,11 +37,7 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
   // Paper Fig. 7: nested encryption, K_n innermost (onion.h).
   if (!ok(wrap_forward(*a.route_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
-  touch(now, a);
-  ++a.packets_fwd;
-  a.bytes_fwd += cell_.size();
-  a.datagram_bytes_fwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+  send_cell(now, a, true, dgram.size(), fx);
 }
 
 void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& fx) {
@@ -118,7 +104,7 @@ void Engine::entrance_cell(Ant& a, MutByteSpan cell, Effects& fx) {
 }
 
 void Engine::send_to_customer(Customer& c, ByteSpan dgram, wire::IpFamily family, Effects& fx) {
-  auto out = c.bundle.seal(dgram, wire::tunnel_next_header(family), mid_, tx_, rng_);
+  auto out = c.bundle.seal(dgram, wire::tunnel_next_header(family), tx_, rng_);
   if (!out) return drop(out.error());
   ++c.packets_out;
   ++stats_.packets_out;

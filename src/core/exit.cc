@@ -87,10 +87,7 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
   if (!a.up || a.prev_pvt < 0) return drop(Errc::not_found);
   if (!ok(wrap_backward(*a.hop_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
-  touch(now, a);
-  ++a.packets_bwd;
-  a.bytes_bwd += cell_.size();
-  a.datagram_bytes_bwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
+  send_cell(now, a, false, dgram.size(), fx);
 }
+
 }  // namespace ainet::core

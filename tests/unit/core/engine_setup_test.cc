@@ -13,12 +13,8 @@ using testnet::addr;
 using testnet::Net;
 using testnet::udp_datagram;
 
-size_t count_events(const testnet::NodeEffects& fx, EventKind k) {
-  size_t n = 0;
-  for (const auto& e : fx.events) n += e.kind == k;
-  return n;
-}
-uint64_t drops(const Engine& e, Errc c) { return e.stats().drops[static_cast<size_t>(c)]; }
+using testnet::count_events;
+using testnet::drops;
 
 const IpAddress kSrc = addr("192.168.1.5");
 const IpAddress kDst = addr("198.51.100.7");
@@ -204,10 +200,10 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   const PvtConfig& pc = net.cfgs[1].pvts[0];  // AIN 2's view of PVT 2-1
   ASSERT_EQ(pc.peer, 1u);
   auto fake = TunnelBundle::create(Carrier::ip, pc.out, pc.in, Net::ain_addr(2), Net::ain_addr(1), 1024).value();
-  Bytes mid(4096), out(4096), msg(wire::kSignalingSize);
+  Bytes out(4096), msg(wire::kSignalingSize);
   auto send = [&](const wire::SignalingMessage& m) {
     ASSERT_EQ(wire::serialize_signaling(m, msg), Errc::ok);
-    auto s = fake.seal(msg, wire::kProtoOnion, mid, out, net.rng());
+    auto s = fake.seal(msg, wire::kProtoOnion, out, net.rng());
     ASSERT_TRUE(s.ok());
     net.ain(1).handle_packet(net.now, *s, net.fx_of(1));
   };
@@ -245,7 +241,7 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   send(m);
   EXPECT_EQ(drops(net.ain(1), Errc::exists), 1u);
   // Replayed signaling is dropped by the PVT SAs.
-  auto s = fake.seal(msg, wire::kProtoOnion, mid, out, net.rng());
+  auto s = fake.seal(msg, wire::kProtoOnion, out, net.rng());
   ASSERT_TRUE(s.ok());
   const Bytes sealed(s->begin(), s->end());
   net.ain(1).handle_packet(net.now, sealed, net.fx_of(1));
