@@ -139,6 +139,9 @@ class Engine {
   void send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effects& fx);
   void on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
                      Effects& fx);
+  // The last layer came off (exit forward, entrance backward): false if the
+  // cell is dropped or a dummy (counted), else its datagram is counted.
+  bool cell_datagram(const Result<CellPayload>& p, uint64_t& datagram_bytes);
 
   // entrance.cc: customer tunnels and the entrance's cells.
   void on_customer_packet(Time now, size_t cust, const IpAddress& src, MutByteSpan pkt,

@@ -92,12 +92,7 @@ void Engine::entrance_cell(Ant& a, MutByteSpan cell, Effects& fx) {
   // Paper §4.4: the entrance removes every layer and sends the datagram to
   // the customer through its ESP+AH tunnel.
   auto p = open_backward(*a.route_keys, cell);
-  if (!p) return drop(p.error());
-  if (p->type == CellType::dummy) {
-    ++stats_.dummy_cells;
-    return;
-  }
-  a.datagram_bytes_bwd += p->datagram.size();
+  if (!cell_datagram(p, a.datagram_bytes_bwd)) return;
   auto info = wire::parse_ip_packet(p->datagram);
   if (!info) return drop(info.error());
   send_to_customer(customers_[a.customer], p->datagram, info->family, fx);

@@ -13,12 +13,7 @@ namespace ainet::core {
 
 void Engine::exit_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx) {
   auto p = open_forward(*a.hop_keys, cell);
-  if (!p) return drop(p.error());
-  if (p->type == CellType::dummy) {
-    ++stats_.dummy_cells;
-    return;
-  }
-  a.datagram_bytes_fwd += p->datagram.size();
+  if (!cell_datagram(p, a.datagram_bytes_fwd)) return;
   exit_deliver(now, a, p->datagram, fx);
 }
 

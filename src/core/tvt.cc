@@ -114,6 +114,19 @@ void Engine::send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effe
   seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
 }
 
+bool Engine::cell_datagram(const Result<CellPayload>& p, uint64_t& datagram_bytes) {
+  if (!p) {
+    drop(p.error());
+    return false;
+  }
+  if (p->type == CellType::dummy) {
+    ++stats_.dummy_cells;
+    return false;
+  }
+  datagram_bytes += p->datagram.size();
+  return true;
+}
+
 void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
                            Effects& fx) {
   sa::SecurityAssociation* in = forward ? a.sa_in_fwd.get() : a.sa_in_bwd.get();

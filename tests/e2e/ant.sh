@@ -43,6 +43,12 @@ e2e_need_aind() {
   fi
   e2e_need_ainctl
 }
+# e2e_need_endpoint WHY: in a test, skip (exit 77, saying WHY) without the
+# real customer endpoint (ain-endpoint next to aind, or AINET_ENDPOINT_CMD).
+e2e_need_endpoint() {
+  [ -x "$(dirname "$E2E_AIND")/ain-endpoint" ] || [ -n "${AINET_ENDPOINT_CMD:-}" ] ||
+    { echo "SKIP: needs ain-endpoint ($1); not built next to aind"; exit 77; }
+}
 e2e_need_ainctl() {
   if [ ! -x "$E2E_AINCTL" ]; then
     echo "SKIP: ainctl not built ($E2E_AINCTL)"

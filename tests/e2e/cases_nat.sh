@@ -160,8 +160,7 @@ _rr_network() {
 # 100.64.3.x).
 _rr_apps() {
   e2e_need_aind
-  [ -x "$(dirname "$E2E_AIND")/ain-endpoint" ] || [ -n "${AINET_ENDPOINT_CMD:-}" ] ||
-    { echo "SKIP: needs ain-endpoint (the responder role); not built next to aind"; exit 77; }
+  e2e_need_endpoint "the responder role"
   e2e_init
   e2e_topology || return 1
   _rr_network "$1" || return 1

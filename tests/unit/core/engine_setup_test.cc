@@ -9,12 +9,7 @@
 namespace ainet::core {
 namespace {
 
-using testnet::addr;
-using testnet::Net;
-using testnet::udp_datagram;
-
-using testnet::count_events;
-using testnet::drops;
+using namespace testnet;  // Net, addr, udp_datagram, count_events, drops
 
 const IpAddress kSrc = addr("192.168.1.5");
 const IpAddress kDst = addr("198.51.100.7");

@@ -7,12 +7,7 @@
 namespace ainet::core {
 namespace {
 
-using testnet::addr;
-using testnet::Net;
-using testnet::udp_datagram;
-
-using testnet::count_events;
-using testnet::drops;
+using namespace testnet;  // Net, addr, udp_datagram, count_events, drops
 
 // Sends `dgram` from the customer and returns what the exit delivered locally.
 Bytes forward_one(Net& net, const Bytes& dgram) {
