@@ -11,11 +11,6 @@
 
 namespace ainet::core {
 
-using wire::SignalCommand;
-using wire::SignalingMessage;
-using wire::SignalReason;
-using Role = AntInfo::Role;
-
 namespace {
 
 uint32_t seconds(Duration d) {

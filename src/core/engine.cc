@@ -22,8 +22,6 @@
 
 namespace ainet::core {
 
-using wire::SignalReason;
-
 namespace {
 
 constexpr size_t kBufferSize = wire::kMaxIpPacketLen + 256;
@@ -72,7 +70,6 @@ Status Engine::init(Time now) {
     return Errc::invalid_argument;
 
   rx_.assign(kBufferSize, 0);
-  mid_.assign(kBufferSize, 0);
   tx_.assign(kBufferSize, 0);
   cell_.assign(cfg_.cell_size, 0);
   sig_.assign(*sig_len, 0);
@@ -206,6 +203,23 @@ void Engine::dispatch(Time now, const IpAddress& src, ByteSpan packet, Effects& 
       return on_tvt_packet(now, *a, r.kind == SpiRef::Kind::ant_fwd, src, pkt, fx);
     }
   }
+}
+
+Result<sa::OpenedPacket> Engine::open_tunnel(TunnelBundle& b, const IpAddress& expected,
+                                             const IpAddress& src, MutByteSpan pkt,
+                                             uint64_t& drops) {
+  if (src != expected) {
+    ++drops;
+    ++stats_.source_mismatch;
+    drop(Errc::auth_failed);
+    return Errc::auth_failed;
+  }
+  auto o = b.open(pkt);
+  if (!o) {
+    ++drops;
+    drop(o.error());
+  }
+  return o;
 }
 
 // ------------------------------------------------------- operator commands -

@@ -93,6 +93,12 @@ class Engine {
   Engine(EngineConfig cfg, std::shared_ptr<const Directory> dir, crypto::Rng& rng);
   Status init(Time now);
 
+  // Names every engine file uses unqualified in its member functions.
+  using Role = AntInfo::Role;
+  using SignalCommand = wire::SignalCommand;
+  using SignalReason = wire::SignalReason;
+  using SignalingMessage = wire::SignalingMessage;
+
   struct Customer {
     CustomerConfig cfg;
     TunnelBundle bundle;
@@ -113,6 +119,10 @@ class Engine {
   void dispatch(Time now, const IpAddress& src, ByteSpan packet, Effects& fx);
   int pvt_index(NodeId peer) const;
   void drop(Errc e) { ++drops_[static_cast<size_t>(e)]; }
+  // A packet on a PVT or customer tunnel: from the configured outer address
+  // and opened by its bundle, else dropped and counted (also on `drops`).
+  Result<sa::OpenedPacket> open_tunnel(TunnelBundle& b, const IpAddress& expected,
+                                       const IpAddress& src, MutByteSpan pkt, uint64_t& drops);
 
   // signaling.cc: PVT packets, CREATE/CREATED/CREATE_FAILED/DESTROY.
   void on_pvt_packet(Time now, size_t pvt, const IpAddress& src, MutByteSpan pkt, Effects& fx);
@@ -144,8 +154,14 @@ class Engine {
   Status make_tvt(Ant& a, bool towards_prev, size_t pvt, ByteSpan nonce, uint32_t spi_fwd,
                   uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
   void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
+  // cell_, just wrapped for `forward` (else backward), counted and sent on
+  // the ANT's outbound TVT that way.
+  void send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effects& fx);
   void on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
                      Effects& fx);
+  // The last layer came off (exit forward, entrance backward): false if the
+  // cell is dropped or a dummy (counted), else its datagram is counted.
+  bool cell_datagram(const Result<CellPayload>& p, uint64_t& datagram_bytes);
 
   // entrance.cc: customer tunnels and the entrance's cells.
   void on_customer_packet(Time now, size_t cust, const IpAddress& src, MutByteSpan pkt,
@@ -219,7 +235,7 @@ class Engine {
   TimerHandle t_cover_;
 
   // Pre-sized packet buffers (nothing on the data path allocates).
-  Bytes rx_, mid_, tx_, cell_, pad_;
+  Bytes rx_, tx_, cell_, pad_;
   // Signaling plaintext: sized so a signaling packet has the length of a
   // TVT cell packet on this carrier (signaling_size(), docs/protocol.md).
   Bytes sig_;

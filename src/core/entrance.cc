@@ -10,23 +10,13 @@
 
 namespace ainet::core {
 
-using wire::SignalReason;
-
 void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutByteSpan pkt,
                                 Effects& fx) {
   Customer& c = customers_[ci];
   // Paper §4.4 step 2: the entrance accepts only its registered customers,
   // authenticated by their tunnel SAs and their real address.
-  if (src != c.cfg.tunnel_address) {
-    ++c.drops;
-    ++stats_.source_mismatch;
-    return drop(Errc::auth_failed);
-  }
-  auto o = c.bundle.open(pkt);
-  if (!o) {
-    ++c.drops;
-    return drop(o.error());
-  }
+  auto o = open_tunnel(c.bundle, c.cfg.tunnel_address, src, pkt, c.drops);
+  if (!o) return;
   ++c.packets_in;
   fx.peer_authenticated(src);
   switch (o->next_header) {
@@ -56,11 +46,7 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
   // Paper Fig. 7: nested encryption, K_n innermost (onion.h).
   if (!ok(wrap_forward(*a.route_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
-  touch(now, a);
-  ++a.packets_fwd;
-  a.bytes_fwd += cell_.size();
-  a.datagram_bytes_fwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+  send_cell(now, a, true, dgram.size(), fx);
 }
 
 void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& fx) {
@@ -123,14 +109,9 @@ void Engine::entrance_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx) {
   // Paper §4.4: the entrance removes every layer and sends the datagram to
   // the customer through its ESP+AH tunnel.
   auto p = open_backward(*a.route_keys, cell);
-  if (!p) return drop(p.error());
-  if (p->type == CellType::dummy) {
-    ++stats_.dummy_cells;
-    return;  // dummies do not keep an ANT alive: only real data does
-  }
-  if (a.cover) return drop(Errc::unsupported);  // a cover ANT carries no data
-  touch(now, a);
-  a.datagram_bytes_bwd += p->datagram.size();
+  if (!cell_datagram(p, a.datagram_bytes_bwd)) return;  // dropped, or a dummy
+  if (a.cover) return drop(Errc::unsupported);          // a cover ANT carries no data
+  touch(now, a);  // only real data keeps an ANT alive at its ends
   auto info = wire::parse_ip_packet(p->datagram);
   if (!info) return drop(info.error());
   send_to_customer(customers_[a.customer], p->datagram, info->family, fx);

@@ -13,13 +13,8 @@ namespace ainet::core {
 
 void Engine::exit_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx) {
   auto p = open_forward(*a.hop_keys, cell);
-  if (!p) return drop(p.error());
-  if (p->type == CellType::dummy) {
-    ++stats_.dummy_cells;
-    return;  // dummies do not keep an ANT alive: only real data does
-  }
-  touch(now, a);
-  a.datagram_bytes_fwd += p->datagram.size();
+  if (!cell_datagram(p, a.datagram_bytes_fwd)) return;  // dropped, or a dummy
+  touch(now, a);  // only real data keeps an ANT alive at its ends
   exit_deliver(now, a, p->datagram, fx);
 }
 
@@ -94,10 +89,7 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
   }
   if (!ok(wrap_backward(*a.hop_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
-  touch(now, a);
-  ++a.packets_bwd;
-  a.bytes_bwd += cell_.size();
-  a.datagram_bytes_bwd += dgram.size();
-  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
+  send_cell(now, a, false, dgram.size(), fx);
 }
+
 }  // namespace ainet::core

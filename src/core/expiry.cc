@@ -7,10 +7,6 @@
 
 namespace ainet::core {
 
-using wire::SignalCommand;
-using wire::SignalReason;
-using Role = AntInfo::Role;
-
 void Engine::remove_ant(Ant& a) {
   timers_.cancel(a.t_setup);
   timers_.cancel(a.t_expiry);

@@ -76,6 +76,21 @@ Result<CellPayload> read_inner(MutByteSpan cell) {
 void load_nonce(MutByteSpan cell, Nonce& n) { std::memcpy(n.data(), cell.data(), n.size()); }
 void store_nonce(const Nonce& n, MutByteSpan cell) { std::memcpy(cell.data(), n.data(), n.size()); }
 
+// One hop's layer in either direction (paper §5.2): the body under CTR with
+// the nonce the cell carries, then the nonce through the hop's PRP, so the
+// next link shows another nonce.
+Errc relay_layer(crypto::Cipher& ctr, crypto::Cipher& prp, MutByteSpan cell) {
+  Nonce n;
+  load_nonce(cell, n);
+  Errc e = ctr.encrypt(n, body_of(cell), body_of(cell));
+  if (e != Errc::ok) return e;
+  Nonce next;
+  e = prp.encrypt({}, n, next);
+  if (e != Errc::ok) return e;
+  store_nonce(next, cell);
+  return Errc::ok;
+}
+
 }  // namespace
 
 Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, size_t cell_size) {
@@ -135,15 +150,7 @@ Errc wrap_forward(RouteOnionKeys& keys, CellType type, ByteSpan datagram, crypto
 
 Errc relay_forward(HopOnionKeys& keys, MutByteSpan cell) {
   if (cell.size() != keys.cell_size) return Errc::invalid_argument;
-  Nonce n;
-  load_nonce(cell, n);
-  Errc e = keys.layer.fwd_ctr->encrypt(n, body_of(cell), body_of(cell));
-  if (e != Errc::ok) return e;
-  Nonce next;
-  e = keys.layer.fwd_prp->encrypt({}, n, next);
-  if (e != Errc::ok) return e;
-  store_nonce(next, cell);
-  return Errc::ok;
+  return relay_layer(*keys.layer.fwd_ctr, *keys.layer.fwd_prp, cell);
 }
 
 Result<CellPayload> open_forward(HopOnionKeys& keys, MutByteSpan cell) {
@@ -173,15 +180,7 @@ Errc wrap_backward(HopOnionKeys& keys, CellType type, ByteSpan datagram, crypto:
 
 Errc relay_backward(HopOnionKeys& keys, MutByteSpan cell) {
   if (cell.size() != keys.cell_size) return Errc::invalid_argument;
-  Nonce m;
-  load_nonce(cell, m);
-  Errc e = keys.layer.bwd_ctr->encrypt(m, body_of(cell), body_of(cell));
-  if (e != Errc::ok) return e;
-  Nonce next;
-  e = keys.layer.bwd_prp->encrypt({}, m, next);
-  if (e != Errc::ok) return e;
-  store_nonce(next, cell);
-  return Errc::ok;
+  return relay_layer(*keys.layer.bwd_ctr, *keys.layer.bwd_prp, cell);
 }
 
 Result<CellPayload> open_backward(RouteOnionKeys& keys, MutByteSpan cell) {

@@ -132,7 +132,7 @@ void Engine::seal_to_customer(Customer& c, ByteSpan payload, uint8_t nh, Effects
     std::memset(pad_.data() + payload.size(), 0, pad_.size() - payload.size());
     payload = pad_;
   }
-  auto out = c.bundle.seal(payload, nh, mid_, tx_, rng_);
+  auto out = c.bundle.seal(payload, nh, tx_, rng_);
   if (!out) return drop(out.error());
   ++c.packets_out;
   ++stats_.packets_out;

@@ -12,12 +12,9 @@
 
 namespace ainet::core {
 
-using wire::SignalCommand;
-using wire::SignalingMessage;
-using wire::SignalReason;
-using Role = AntInfo::Role;
-
 namespace {
+
+using wire::SignalReason;
 
 // A hop keeps an ANT no longer than both the entrance asked and its own policy.
 Duration combine(uint32_t asked_s, Duration own) {
@@ -63,16 +60,8 @@ Errc ticket_drop(TicketVerdict v) {
 void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpan pkt,
                            Effects& fx) {
   Pvt& p = pvts_[pi];
-  if (src != p.address) {
-    ++p.drops;
-    ++stats_.source_mismatch;
-    return drop(Errc::auth_failed);
-  }
-  auto o = p.bundle.open(pkt);
-  if (!o) {
-    ++p.drops;
-    return drop(o.error());
-  }
+  auto o = open_tunnel(p.bundle, p.address, src, pkt, p.drops);
+  if (!o) return;
   ++p.packets_in;
   p.bytes_in += pkt.size();
   fx.peer_authenticated(src);
@@ -95,7 +84,7 @@ void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpa
 void Engine::send_signal_msg(size_t pi, const SignalingMessage& m, Effects& fx) {
   Pvt& p = pvts_[pi];
   if (!ok(wire::serialize_signaling(m, sig_))) return drop(Errc::invalid_argument);
-  auto out = p.bundle.seal(sig_, wire::kProtoOnion, mid_, tx_, rng_);
+  auto out = p.bundle.seal(sig_, wire::kProtoOnion, tx_, rng_);
   if (!out) return drop(out.error());
   ++p.packets_out;
   p.bytes_out += out->size();

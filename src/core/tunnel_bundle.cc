@@ -1,7 +1,5 @@
 #include "core/tunnel_bundle.h"
 
-#include "wire/constants.h"
-
 namespace ainet::core {
 namespace {
 
@@ -46,14 +44,20 @@ Result<TunnelBundle> TunnelBundle::create(Carrier carrier, const BundleKeys& out
   b.esp_out_ = std::move(*eo);
   b.esp_in_ = std::move(*ei);
   if (carrier == Carrier::ip) {
-    auto ao = make_sa(sa::Transform::ah_hmac_sha256, out.ah_spi, out.ah_key, sa::Framing::ip,
-                      local, remote, replay_window);
-    auto ai = make_sa(sa::Transform::ah_hmac_sha256, in.ah_spi, in.ah_key, sa::Framing::ip,
-                      local, remote, replay_window);
+    auto ao = make_sa(sa::Transform::ah_hmac_sha256, out.ah_spi, out.ah_key, sa::Framing::ip, local,
+                      remote, replay_window);
+    auto ai = make_sa(sa::Transform::ah_hmac_sha256, in.ah_spi, in.ah_key, sa::Framing::ip, local,
+                      remote, replay_window);
     if (!ao) return ao.error();
     if (!ai) return ai.error();
     b.ah_out_ = std::move(*ao);
     b.ah_in_ = std::move(*ai);
+    auto bo = sa::Bundle::create(*b.ah_out_, *b.esp_out_);
+    auto bi = sa::Bundle::create(*b.ah_in_, *b.esp_in_);
+    if (!bo) return bo.error();
+    if (!bi) return bi.error();
+    b.out_ = *bo;
+    b.in_ = *bi;
   }
   return b;
 }
@@ -62,35 +66,23 @@ uint32_t TunnelBundle::inbound_spi() const {
   return carrier_ == Carrier::ip ? ah_in_->spi() : esp_in_->spi();
 }
 
-Result<ByteSpan> TunnelBundle::seal(ByteSpan payload, uint8_t nh, MutByteSpan mid,
-                                    MutByteSpan out, crypto::Rng& rng) {
-  if (carrier_ == Carrier::udp) {
-    auto n = esp_out_->seal(payload, nh, out, rng);
-    if (!n) return n.error();
-    return ByteSpan(out.first(*n));
-  }
-  auto e = esp_out_->seal(payload, nh, mid, rng);
-  if (!e) return e.error();
-  // RFC 4302 §3.1 / RFC 4301 §4.5: AH over the ESP packet, next header 50.
-  auto n = ah_out_->seal(ByteSpan(mid.first(*e)), wire::kProtoEsp, out, rng);
+Result<ByteSpan> TunnelBundle::seal(ByteSpan payload, uint8_t nh, MutByteSpan out,
+                                    crypto::Rng& rng) {
+  auto n = carrier_ == Carrier::udp ? esp_out_->seal(payload, nh, out, rng)
+                                    : out_.seal(payload, nh, out, rng);
   if (!n) return n.error();
   return ByteSpan(out.first(*n));
 }
 
 Result<sa::OpenedPacket> TunnelBundle::open(MutByteSpan packet) {
   if (carrier_ == Carrier::udp) return esp_in_->open(packet);
-  auto a = ah_in_->open(packet);
-  if (!a) return a.error();
-  // The bundle is AH over ESP; anything else inside this AH SA is not ours.
-  if (a->next_header != wire::kProtoEsp) {
-    ++local_drops_;
-    return Errc::unsupported;
-  }
-  return esp_in_->open(a->payload);
+  return in_.open(packet);
 }
 
 uint64_t TunnelBundle::drops() const {
-  return local_drops_ + total_drops(esp_in_.get()) + total_drops(ah_in_.get());
+  uint64_t n = total_drops(esp_in_.get()) + total_drops(ah_in_.get());
+  for (auto v : in_.drops()) n += v;
+  return n;
 }
 
 }  // namespace ainet::core

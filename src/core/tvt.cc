@@ -12,9 +12,6 @@
 
 namespace ainet::core {
 
-using wire::SignalingMessage;
-using Role = AntInfo::Role;
-
 namespace {
 
 // docs/protocol.md: initial AH sequence numbers are random in [0, 2^62).
@@ -101,6 +98,33 @@ void Engine::seal_and_send_tvt(sa::SecurityAssociation& s, size_t pi, ByteSpan c
   if (!n) return drop(n.error());
   ++stats_.packets_out;
   fx.send_packet(pvts_[pi].address, ByteSpan(tx_.data(), *n));
+}
+
+void Engine::send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effects& fx) {
+  touch(now, a);
+  if (forward) {
+    ++a.packets_fwd;
+    a.bytes_fwd += cell_.size();
+    a.datagram_bytes_fwd += datagram_len;
+    return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+  }
+  ++a.packets_bwd;
+  a.bytes_bwd += cell_.size();
+  a.datagram_bytes_bwd += datagram_len;
+  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
+}
+
+bool Engine::cell_datagram(const Result<CellPayload>& p, uint64_t& datagram_bytes) {
+  if (!p) {
+    drop(p.error());
+    return false;
+  }
+  if (p->type == CellType::dummy) {
+    ++stats_.dummy_cells;
+    return false;
+  }
+  datagram_bytes += p->datagram.size();
+  return true;
 }
 
 void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,

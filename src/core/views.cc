@@ -8,8 +8,6 @@
 
 namespace ainet::core {
 
-using Role = AntInfo::Role;
-
 std::vector<AntInfo> Engine::ants() const {
   std::vector<AntInfo> out;
   out.reserve(ants_.size());

@@ -50,6 +50,33 @@ bool valid_args(ByteSpan nonce, ByteSpan aad, ByteSpan in, std::span<const uint8
          !detail::partially_overlaps(out.data(), in.data(), in.size());
 }
 
+// The part of an AEAD pass (RFC 5116 §2.1/§2.2) that seal and open share:
+// the nonce on the keyed context, the AAD, then the data, `in` into `out`
+// (stream modes: same length). *done is the number of bytes written.
+[[gnu::always_inline]] inline Errc aead_update(EVP_CIPHER_CTX* ctx, ByteSpan nonce, ByteSpan aad,
+                                               ByteSpan in, MutByteSpan out, int* done) {
+  int outl = 0;
+  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), -1) != 1)
+    return Errc::crypto_error;
+  if (!aad.empty() &&
+      EVP_CipherUpdate(ctx, nullptr, &outl, aad.data(), static_cast<int>(aad.size())) != 1)
+    return Errc::crypto_error;
+  *done = 0;
+  if (!in.empty() &&
+      EVP_CipherUpdate(ctx, out.data(), done, in.data(), static_cast<int>(in.size())) != 1)
+    return Errc::crypto_error;
+  return Errc::ok;
+}
+
+// Both ciphers are stream modes: Final emits no bytes; it computes (seal) or
+// checks (open) the tag. The output pointer only has to be valid.
+[[gnu::always_inline]] inline bool aead_final(EVP_CIPHER_CTX* ctx, MutByteSpan out, int done) {
+  uint8_t scratch[16];
+  int outl = 0;
+  return EVP_CipherFinal_ex(ctx, done < static_cast<int>(out.size()) ? out.data() + done : scratch,
+                            &outl) == 1;
+}
+
 }  // namespace
 
 size_t aead_key_size(AeadAlg alg) {
@@ -86,22 +113,9 @@ Aead::~Aead() {
 Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutByteSpan tag) {
   if (!valid_args(nonce, aad, pt, ct, tag.size())) return Errc::invalid_argument;
   auto* ctx = static_cast<EVP_CIPHER_CTX*>(enc_);
-  int outl = 0;
-  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), -1) != 1)
-    return Errc::crypto_error;
-  if (!aad.empty() &&
-      EVP_CipherUpdate(ctx, nullptr, &outl, aad.data(), static_cast<int>(aad.size())) != 1)
-    return Errc::crypto_error;
   int done = 0;
-  if (!pt.empty()) {
-    if (EVP_CipherUpdate(ctx, ct.data(), &done, pt.data(), static_cast<int>(pt.size())) != 1)
-      return Errc::crypto_error;
-  }
-  // Both ciphers are stream modes: Final emits no bytes, it computes the tag.
-  uint8_t scratch[16];
-  if (EVP_CipherFinal_ex(ctx, done < static_cast<int>(ct.size()) ? ct.data() + done : scratch,
-                         &outl) != 1)
-    return Errc::crypto_error;
+  if (Errc e = aead_update(ctx, nonce, aad, pt, ct, &done); e != Errc::ok) return e;
+  if (!aead_final(ctx, ct, done)) return Errc::crypto_error;
   if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kAeadTagSize), tag.data()) !=
       1)
     return Errc::crypto_error;
@@ -111,26 +125,15 @@ Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutBy
 Errc Aead::open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByteSpan pt) {
   if (!valid_args(nonce, aad, ct, pt, tag.size())) return Errc::invalid_argument;
   auto* ctx = static_cast<EVP_CIPHER_CTX*>(dec_);
-  int outl = 0;
-  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), -1) != 1)
-    return Errc::crypto_error;
-  if (!aad.empty() &&
-      EVP_CipherUpdate(ctx, nullptr, &outl, aad.data(), static_cast<int>(aad.size())) != 1)
-    return Errc::crypto_error;
   int done = 0;
-  if (!ct.empty()) {
-    if (EVP_CipherUpdate(ctx, pt.data(), &done, ct.data(), static_cast<int>(ct.size())) != 1)
-      return Errc::crypto_error;
-  }
+  if (Errc e = aead_update(ctx, nonce, aad, ct, pt, &done); e != Errc::ok) return e;
   // The ctrl takes a non-const pointer; copy so the caller's buffer stays const.
   uint8_t expected[kAeadTagSize];
   std::memcpy(expected, tag.data(), kAeadTagSize);
   if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kAeadTagSize), expected) !=
       1)
     return Errc::crypto_error;
-  uint8_t scratch[16];
-  if (EVP_CipherFinal_ex(ctx, done < static_cast<int>(pt.size()) ? pt.data() + done : scratch,
-                         &outl) != 1) {
+  if (!aead_final(ctx, pt, done)) {
     // Unauthenticated plaintext must never be used; wipe it so a caller that
     // ignores the error cannot act on attacker-chosen bytes.
     if (!pt.empty()) OPENSSL_cleanse(pt.data(), pt.size());

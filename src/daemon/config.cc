@@ -426,17 +426,15 @@ ConfigLoad parse_config(std::string_view text, std::string_view file_name, const
 }
 
 ConfigLoad load_config(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) {
+  std::string text;
+  if (std::string err = config_toml::read_config_file(path, &text); !err.empty()) {
     ConfigLoad out;
-    out.error = path + ": cannot read: " + std::strerror(errno);
+    out.error = err;
     return out;
   }
-  std::stringstream ss;
-  ss << f.rdbuf();
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
-  return parse_config(ss.str(), path, dir);
+  return parse_config(text, path, dir);
 }
 
 }  // namespace ainet::daemon

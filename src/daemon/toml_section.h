@@ -6,8 +6,12 @@
 #pragma once
 #include <toml++/toml.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <initializer_list>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -155,6 +159,17 @@ inline Bytes hex_key(std::string_view text, size_t bytes, std::string_view what,
   return std::move(b).value();
 }
 
+
+// The whole file at `path` into *text; "" on success, else
+// "<path>: cannot read: <reason>" (the loaders' one message).
+inline std::string read_config_file(const std::string& path, std::string* text) {
+  std::ifstream f(path);
+  if (!f) return path + ": cannot read: " + std::strerror(errno);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  *text = ss.str();
+  return {};
+}
 
 // Parses `text` (named `name` in messages) and hands the root table to
 // `read`, which may throw ConfigError. Returns "" on success, else the one

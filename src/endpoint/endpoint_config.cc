@@ -1,11 +1,7 @@
 #include "endpoint/endpoint_config.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <initializer_list>
-#include <sstream>
 #include <toml++/toml.h>
 
 #include "daemon/toml_section.h"
@@ -120,15 +116,13 @@ EndpointConfigLoad parse_endpoint_config(std::string_view text, std::string_view
 }
 
 EndpointConfigLoad load_endpoint_config(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) {
+  std::string text;
+  if (std::string err = config_toml::read_config_file(path, &text); !err.empty()) {
     EndpointConfigLoad out;
-    out.error = path + ": cannot read: " + std::strerror(errno);
+    out.error = err;
     return out;
   }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_endpoint_config(ss.str(), path);
+  return parse_endpoint_config(text, path);
 }
 
 }  // namespace ainet::endpoint

@@ -32,7 +32,6 @@ Result<EndpointDatapath> EndpointDatapath::create(const EndpointConfig& c) {
   d.carrier_ = c.carrier;
   d.ain_ = c.ain_address;
   d.bundle_ = std::move(*b);
-  d.mid_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
   d.out_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
   d.in_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
   return d;
@@ -60,7 +59,7 @@ Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
     return Errc::unsupported;
   }
   const uint8_t nh = version == 4 ? wire::kProtoIpv4 : wire::kProtoIpv6;
-  auto r = bundle_.seal(inner, nh, MutByteSpan(*mid_), MutByteSpan(*out_), rng);
+  auto r = bundle_.seal(inner, nh, MutByteSpan(*out_), rng);
   if (!r) {
     ++counters_.seal_failed;
     return r.error();
@@ -73,7 +72,7 @@ Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
 Result<ByteSpan> EndpointDatapath::control(const wire::CustomerControl& msg, crypto::Rng& rng) {
   std::array<uint8_t, wire::kCustomerControlSize> body{};
   if (Errc e = wire::serialize_customer_control(msg, MutByteSpan(body)); !ok(e)) return e;
-  auto r = bundle_.seal(ByteSpan(body), wire::kProtoOnion, MutByteSpan(*mid_), MutByteSpan(*out_), rng);
+  auto r = bundle_.seal(ByteSpan(body), wire::kProtoOnion, MutByteSpan(*out_), rng);
   if (!r) {
     ++counters_.seal_failed;
     return r.error();

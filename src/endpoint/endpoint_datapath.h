@@ -61,7 +61,7 @@ class EndpointDatapath {
   wire::IpAddress ain_;
   core::TunnelBundle bundle_;
   // Heap once at create, so moving the datapath keeps them cheap.
-  std::unique_ptr<std::array<uint8_t, kMaxPacket>> mid_, out_, in_;
+  std::unique_ptr<std::array<uint8_t, kMaxPacket>> out_, in_;
   DatapathCounters counters_;
 };
 

@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "sa/security_association.h"
+#include "wire/ah.h"
 #include "wire/constants.h"
+#include "wire/esp.h"
 #include "wire/ipv4.h"
 
 namespace ainet::sa {
@@ -65,25 +67,11 @@ Result<AhOuter> parse_ah_outer(ByteSpan p) {
   return Errc::bad_version;
 }
 
-// Copies the outer header into `out` with the mutable fields zeroed.
+// Copies the outer header into `out` with the mutable fields zeroed
+// (wire/ah.h, RFC 4302 §3.3.3.1).
 void zero_mutable_fields(ByteSpan hdr, uint8_t* out) {
   std::memcpy(out, hdr.data(), hdr.size());
-  if ((hdr[0] >> 4) == 4) {
-    // RFC 4302 §3.3.3.1.1.1: TOS, flags, fragment offset, TTL, header checksum.
-    out[1] = 0;
-    out[6] = 0;
-    out[7] = 0;
-    out[8] = 0;
-    out[10] = 0;
-    out[11] = 0;
-  } else {
-    // RFC 4302 §3.3.3.1.2.1: traffic class, flow label, hop limit (version kept).
-    out[0] &= 0xf0;
-    out[1] = 0;
-    out[2] = 0;
-    out[3] = 0;
-    out[7] = 0;
-  }
+  wire::ah_zero_mutable_fixed_header(MutByteSpan(out, hdr.size()));
 }
 
 constexpr uint8_t kZeroTag[16] = {};
@@ -98,8 +86,7 @@ Errc SecurityAssociation::ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t
   // RFC 4302 §3.3.3.2.1: with ESN the high 32 bits are appended at the end.
   const size_t tag_off = ip_header_len + wire::kAhFixedLen + info_.iv_size;
   const size_t tag_end = tag_off + info_.icv_size;
-  uint8_t hi[4];
-  store_be32(hi, static_cast<uint32_t>(seq >> 32));
+  const auto hi = wire::esn_high_bytes(seq);
   const ByteSpan implicit_hi = esn_ ? ByteSpan(hi) : ByteSpan();
 
   // The zeroed IP header, the AH fields before the ICV and the zeroed ICV are

@@ -6,32 +6,18 @@
 
 #include "sa/security_association.h"
 #include "wire/constants.h"
+#include "wire/esp.h"
 
 namespace ainet::sa {
 
 namespace {
 
-// RFC 4106 §5 / RFC 7634 §3 / RFC 4303 §2.2.1: with ESN the AAD (and, for
-// HMAC, the implicit trailer) carries the high-order 32 bits.
-struct SeqHi {
-  uint8_t bytes[4];
-  explicit SeqHi(uint64_t seq) { store_be32(bytes, static_cast<uint32_t>(seq >> 32)); }
-};
-
-// RFC 4106 §5 / RFC 4543 §3.2 / RFC 7634 §2.1: AAD = SPI || [seq hi] || seq lo.
+// RFC 4106 §5 / RFC 4543 §3.2 / RFC 7634 §2.1: AAD = SPI || [seq hi] || seq lo
+// (wire::write_esp_aad), on the stack.
 struct EspAad {
-  uint8_t bytes[12];
-  size_t len = 8;
-  EspAad(const uint8_t* esp_header, const SeqHi& hi, bool esn) {
-    std::memcpy(bytes, esp_header, 4);
-    if (esn) {
-      std::memcpy(bytes + 4, hi.bytes, 4);
-      std::memcpy(bytes + 8, esp_header + 4, 4);
-      len = 12;
-    } else {
-      std::memcpy(bytes + 4, esp_header + 4, 4);
-    }
-  }
+  uint8_t bytes[wire::kEspMaxAadLen];
+  size_t len;
+  EspAad(uint32_t spi, uint64_t seq, bool esn) : len(wire::write_esp_aad(bytes, spi, seq, esn)) {}
   ByteSpan span() const { return ByteSpan(bytes, len); }
 };
 
@@ -72,10 +58,12 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
 
   const MutByteSpan region(p + body, enc_len);
   const MutByteSpan icv(p + body + enc_len, info_.icv_size);
-  const SeqHi hi(seq);
+  // RFC 4303 §2.2.1: with ESN the high 32 bits are in the AAD or, for HMAC,
+  // an implicit trailer.
+  const auto hi = wire::esn_high_bytes(seq);
   if (info_.aead) {
     const EspNonce nonce(salt_, iv.data());
-    const EspAad aad(p, hi, esn_);
+    const EspAad aad(spi_, seq, esn_);
     if (Errc e = aead_->seal(nonce.span(), aad.span(), region, region, icv); e != Errc::ok) return e;
     return total;
   }
@@ -83,7 +71,7 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
     // RFC 4543 §3.2: nothing is encrypted; the AAD is SPI || seq || IV ||
     // payload || padding || trailer, and the tag is the ICV.
     const EspNonce nonce(salt_, iv.data());
-    const EspAad aad(p, hi, esn_);
+    const EspAad aad(spi_, seq, esn_);
     const ByteSpan rest(p + wire::kEspHeaderLen, info_.iv_size + enc_len);
     if (Errc e = gmac_->compute(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
     return total;
@@ -94,7 +82,7 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
   // RFC 4303 §2.2.1 / §3.3.2.1: the ICV covers SPI .. Next Header (after
   // encryption), then the implicit ESN high bits, which are never sent.
   const ByteSpan covered(p, body + enc_len);
-  const ByteSpan implicit_hi = esn_ ? ByteSpan(hi.bytes) : ByteSpan();
+  const ByteSpan implicit_hi = esn_ ? ByteSpan(hi) : ByteSpan();
   if (Errc e = hmac_->compute({covered, implicit_hi}, icv); e != Errc::ok) return e;
   return total;
 }
@@ -119,19 +107,19 @@ Result<OpenedPacket> SecurityAssociation::esp_open(MutByteSpan esp) {
   const ByteSpan iv(p + wire::kEspHeaderLen, info_.iv_size);
   const MutByteSpan region(p + body, enc_len);
   const ByteSpan icv(p + body + enc_len, info_.icv_size);
-  const SeqHi hi(*seq);
+  const auto hi = wire::esn_high_bytes(*seq);
   if (info_.aead) {
     const EspNonce nonce(salt_, iv.data());
-    const EspAad aad(p, hi, esn_);
+    const EspAad aad(spi_, *seq, esn_);
     if (Errc e = aead_->open(nonce.span(), aad.span(), region, icv, region); e != Errc::ok) return e;
   } else if (gmac_) {
     const EspNonce nonce(salt_, iv.data());
-    const EspAad aad(p, hi, esn_);
+    const EspAad aad(spi_, *seq, esn_);
     const ByteSpan rest(p + wire::kEspHeaderLen, info_.iv_size + enc_len);
     if (Errc e = gmac_->verify(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
   } else {
     const ByteSpan covered(p, body + enc_len);
-    const ByteSpan implicit_hi = esn_ ? ByteSpan(hi.bytes) : ByteSpan();
+    const ByteSpan implicit_hi = esn_ ? ByteSpan(hi) : ByteSpan();
     if (Errc e = hmac_->verify({covered, implicit_hi}, icv); e != Errc::ok) return e;
     if (cipher_) {
       if (Errc e = cipher_->decrypt(iv, region, region); e != Errc::ok) return e;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "wire/esp.h"
+
 namespace ainet::sa {
 
 Result<ReplayWindow> ReplayWindow::create(uint32_t size, bool esn, uint64_t initial_seq) {
@@ -45,32 +47,10 @@ Result<uint64_t> ReplayWindow::check(uint32_t seq_lo) const {
   if (size_ == 0) return Errc::invalid_argument;  // default-constructed
   uint64_t seq = seq_lo;
   if (esn_) {
-    // RFC 4303 Appendix A2.2: infer the high 32 bits from the low 32 bits
-    // received and the window position. W is the window size, T the top.
-    const uint32_t th = static_cast<uint32_t>(top_ >> 32);
-    const uint32_t tl = static_cast<uint32_t>(top_);
-    const uint32_t w = size_;
-    const uint32_t bottom = tl - w + 1;  // mod 2^32 on purpose (case B)
-    uint32_t sh;
-    if (tl >= w - 1) {
-      // Case A: the window lies within one 2^32 epoch.
-      if (seq_lo >= bottom) {
-        sh = th;
-      } else {
-        // A seq below the window is taken as the next epoch.
-        if (th == UINT32_MAX) return Errc::stale;  // no next epoch exists
-        sh = th + 1;
-      }
-    } else {
-      // Case B: the window spans the previous epoch's end.
-      if (seq_lo >= bottom) {
-        if (th == 0) return Errc::stale;  // before sequence number 0
-        sh = th - 1;
-      } else {
-        sh = th;
-      }
-    }
-    seq = (uint64_t{sh} << 32) | seq_lo;
+    // RFC 4303 Appendix A2.2: the high 32 bits from the window position.
+    auto full = wire::esn_infer_seq(seq_lo, top_, size_);
+    if (!full) return full.error();
+    seq = *full;
   }
   // Only numbers above the agreed start are valid; this also rejects seq 0,
   // which is never sent (RFC 4303 §3.3.3: the first packet carries 1).

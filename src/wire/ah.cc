@@ -153,23 +153,13 @@ Result<AhLocation> ah_zero_mutable_fields(MutByteSpan scratch, size_t icv_len) {
   const size_t field = loc->ah.icv_field.size();
   if (icv_len > field || field - icv_len >= 8) return Errc::malformed;
 
+  ah_zero_mutable_fixed_header(scratch);
   if (loc->family == IpFamily::v4) {
-    // RFC 4302 §3.3.3.1.1.1: TOS, Flags, Fragment Offset, TTL and Header
-    // Checksum are mutable and zeroed.
-    scratch[1] = 0;                   // TOS
-    scratch[6] = scratch[7] = 0;      // flags + fragment offset
-    scratch[8] = 0;                   // TTL
-    scratch[10] = scratch[11] = 0;    // header checksum
     if (Status s = zero_ipv4_options(scratch.subspan(kIpv4MinHeaderLen,
                                                      loc->ah_offset - kIpv4MinHeaderLen));
         !ok(s))
       return s;
   } else {
-    // RFC 4302 §3.3.3.1.2.1: Traffic Class, Flow Label and Hop Limit are
-    // mutable and zeroed; Version stays.
-    scratch[0] &= 0xf0;
-    scratch[1] = scratch[2] = scratch[3] = 0;
-    scratch[7] = 0;
     // Extension headers before AH (the walk already validated their lengths).
     uint8_t nh = scratch[6];
     size_t off = kIpv6HeaderLen;

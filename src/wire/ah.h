@@ -64,6 +64,26 @@ struct AhLocation {
 // not_found if the packet carries no AH, unsupported if it is a fragment.
 Result<AhLocation> locate_ah(ByteSpan ip_packet);
 
+// RFC 4302 §3.3.3.1.1.1 (IPv4: TOS, flags + fragment offset, TTL, header
+// checksum) and §3.3.3.1.2.1 (IPv6: traffic class, flow label, hop limit;
+// the version stays): zeroes the mutable fields of the fixed IP header that
+// starts `hdr`, as the ICV computation sees them. `hdr` must hold the fixed
+// header of its version (20 or 40 bytes); options and extension headers are
+// ah_zero_mutable_fields' business. The one copy of this rule: the SA layer's
+// per-packet ICV (sa/ah_processing.cc) uses it on a stack copy of the header.
+inline void ah_zero_mutable_fixed_header(MutByteSpan hdr) {
+  if ((hdr[0] >> 4) == 4) {
+    hdr[1] = 0;             // TOS
+    hdr[6] = hdr[7] = 0;    // flags + fragment offset
+    hdr[8] = 0;             // TTL
+    hdr[10] = hdr[11] = 0;  // header checksum
+  } else {
+    hdr[0] &= 0xf0;                // traffic class (high nibble) ...
+    hdr[1] = hdr[2] = hdr[3] = 0;  // ... and flow label
+    hdr[7] = 0;                    // hop limit
+  }
+}
+
 // Prepares the ICV input in place. `scratch` must be a private copy of the
 // received (or to-be-sent) packet; on success it holds exactly the bytes the
 // ICV is computed over (RFC 4302 §3.3.3.1), first `packet_len` bytes:
@@ -79,20 +99,12 @@ Result<AhLocation> locate_ah(ByteSpan ip_packet);
 //     unsupported (mutable but predictable).
 //   AH: the first icv_len bytes of the ICV field zeroed (the padding is kept,
 //     RFC 4302 §2.6 says it is included in the ICV).
-// For ESN (RFC 4302 §2.5.1, §3.3.3.2) the caller then feeds ah_esn_suffix()
-// after these bytes into the MAC. O(n), no allocation. The returned location's
+// For ESN (RFC 4302 §2.5.1, §3.3.3.2.1) the caller then feeds
+// esn_high_bytes() (wire/esp.h) after these bytes into the MAC. O(n), no allocation. The returned location's
 // icv_field spans `scratch` (now zero): read the received ICV from the
 // original packet at ah_offset + kAhFixedLen. Errors: those of locate_ah;
 // malformed if the ICV field is shorter than icv_len or longer than icv_len
 // plus alignment padding, or an option is malformed; unsupported as above.
 Result<AhLocation> ah_zero_mutable_fields(MutByteSpan scratch, size_t icv_len);
-
-// RFC 4302 §3.3.3.2.1: with ESN the high 32 bits of the sequence number are
-// appended (implicitly, never sent) after the packet for the ICV computation.
-inline std::array<uint8_t, 4> ah_esn_suffix(uint64_t seq) {
-  std::array<uint8_t, 4> b{};
-  store_be32(b.data(), static_cast<uint32_t>(seq >> 32));
-  return b;
-}
 
 }  // namespace ainet::wire

@@ -79,40 +79,4 @@ Result<EspTrailer> parse_esp_trailer(ByteSpan plaintext) {
   return t;
 }
 
-Result<size_t> esp_aad(uint32_t spi, uint64_t seq, bool esn, MutByteSpan out) {
-  // RFC 4106 §5 / RFC 7634 §2.1 (and RFC 4543 §3.2 for GMAC): AAD is SPI ||
-  // 32-bit sequence number, or SPI || 64-bit extended sequence number (high
-  // word first) when ESN is in use.
-  const size_t len = esn ? 12 : 8;
-  if (out.size() < len) return Errc::buffer_too_small;
-  ByteWriter w(out);
-  w.u32(spi);
-  if (esn) w.u32(static_cast<uint32_t>(seq >> 32));
-  w.u32(static_cast<uint32_t>(seq));
-  return len;
-}
-
-uint64_t esn_infer_seq(uint32_t seq_lo, uint64_t highest_seen, uint32_t window_size) {
-  // RFC 4303 Appendix A2.2, with Tl/Th the low/high halves of T = highest_seen.
-  const uint32_t tl = static_cast<uint32_t>(highest_seen);
-  const uint32_t th = static_cast<uint32_t>(highest_seen >> 32);
-  const uint32_t w = window_size == 0 ? 1 : window_size;
-  uint32_t seq_hi;
-  if (tl >= w - 1) {
-    // Case A: the window lies within one 2^32 block.
-    seq_hi = seq_lo >= tl - w + 1 ? th : th + 1;
-  } else {
-    // Case B: the window spans a block boundary (mod 2^32 arithmetic).
-    const uint32_t bottom = tl - w + 1;
-    if (seq_lo >= bottom) {
-      // From the previous block; there is none before block 0, so a packet
-      // claiming it is treated as ahead (it will then fail the ICV check).
-      seq_hi = th == 0 ? 0 : th - 1;
-    } else {
-      seq_hi = th;
-    }
-  }
-  return (uint64_t{seq_hi} << 32) | seq_lo;
-}
-
 }  // namespace ainet::wire

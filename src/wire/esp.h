@@ -72,11 +72,28 @@ Result<EspTrailer> parse_esp_trailer(ByteSpan plaintext);
 // RFC 4106 §5 / RFC 7634 §2.1 AEAD additional data:
 //   without ESN: SPI || seq_lo                 (8 bytes)
 //   with ESN:    SPI || seq_hi || seq_lo       (12 bytes)
-// Writes into out (>= 8 or 12 bytes, else buffer_too_small); returns the length.
-Result<size_t> esp_aad(uint32_t spi, uint64_t seq, bool esn, MutByteSpan out);
+// RFC 4543 §3.2 (GMAC) starts its AAD the same way. The one copy of this
+// rule: sa/esp_processing.cc builds every packet's AAD with it. Writes into
+// out, which must hold kEspMaxAadLen bytes; returns the length.
+inline size_t write_esp_aad(uint8_t* out, uint32_t spi, uint64_t seq, bool esn) {
+  store_be32(out, spi);
+  if (!esn) {
+    store_be32(out + 4, static_cast<uint32_t>(seq));
+    return 8;
+  }
+  store_be32(out + 4, static_cast<uint32_t>(seq >> 32));
+  store_be32(out + 8, static_cast<uint32_t>(seq));
+  return 12;
+}
+// The same into a span (>= 8 or 12 bytes, else buffer_too_small).
+inline Result<size_t> esp_aad(uint32_t spi, uint64_t seq, bool esn, MutByteSpan out) {
+  if (out.size() < (esn ? 12u : 8u)) return Errc::buffer_too_small;
+  return write_esp_aad(out.data(), spi, seq, esn);
+}
 
 // RFC 4303 §2.2.1 / §3.3.2.1: with ESN, an integrity-only or non-AEAD ICV is
 // computed over header || payload || seq_hi; this is the 4-byte seq_hi suffix.
+// AH appends the same 4 bytes (RFC 4302 §3.3.3.2.1; sa/ah_processing.cc).
 inline std::array<uint8_t, 4> esn_high_bytes(uint64_t seq) {
   std::array<uint8_t, 4> b{};
   store_be32(b.data(), static_cast<uint32_t>(seq >> 32));
@@ -85,8 +102,35 @@ inline std::array<uint8_t, 4> esn_high_bytes(uint64_t seq) {
 
 // RFC 4303 Appendix A2.2: reconstructs the 64-bit sequence number of a
 // received packet from its low 32 bits, the highest authenticated sequence
-// number seen so far (T) and the replay window size W (1..2^31).
-// The candidate must still be authenticated before the window moves.
-uint64_t esn_infer_seq(uint32_t seq_lo, uint64_t highest_seen, uint32_t window_size);
+// number seen so far (T) and the replay window size W (1..2^31). The one copy
+// of this rule: sa::ReplayWindow::check uses it for ESP and AH (RFC 4302
+// §3.3.2 refers to the same appendix). Errc::stale where the rule points to
+// an epoch that does not exist: before block 0 (case B with Th = 0) or after
+// block 2^32 - 1 (case A with Th = 2^32 - 1); such a number cannot be one the
+// peer sent. The candidate must still be authenticated before the window moves.
+inline Result<uint64_t> esn_infer_seq(uint32_t seq_lo, uint64_t highest_seen,
+                                      uint32_t window_size) {
+  const uint32_t tl = static_cast<uint32_t>(highest_seen);
+  const uint32_t th = static_cast<uint32_t>(highest_seen >> 32);
+  const uint32_t w = window_size == 0 ? 1 : window_size;
+  const uint32_t bottom = tl - w + 1;  // mod 2^32 on purpose (case B)
+  uint32_t seq_hi;
+  if (tl >= w - 1) {
+    // Case A: the window lies within one 2^32 block; below it is the next block.
+    if (seq_lo >= bottom) {
+      seq_hi = th;
+    } else {
+      if (th == UINT32_MAX) return Errc::stale;
+      seq_hi = th + 1;
+    }
+  } else if (seq_lo >= bottom) {
+    // Case B: the window spans the previous block's end.
+    if (th == 0) return Errc::stale;
+    seq_hi = th - 1;
+  } else {
+    seq_hi = th;
+  }
+  return (uint64_t{seq_hi} << 32) | seq_lo;
+}
 
 }  // namespace ainet::wire

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# tests/e2e/ant.sh: aind configuration generation and ANT helpers (filled in next).
+# tests/e2e/ant.sh: aind configuration generation, the AINs' start-up and
+# ANT helpers, shared by every case file (cases_*.sh, collide.sh, demo).
 
 E2E_AIND=${AINET_AIND:-${AINET_BUILD_DIR:-$E2E_ROOT/build}/src/daemon/aind}
 E2E_AINCTL=${AINET_AINCTL:-${AINET_BUILD_DIR:-$E2E_ROOT/build}/src/cli/ainctl}
@@ -42,6 +43,12 @@ e2e_need_aind() {
   fi
   e2e_need_ainctl
 }
+# e2e_need_endpoint WHY: in a test, skip (exit 77, saying WHY) without the
+# real customer endpoint (ain-endpoint next to aind, or AINET_ENDPOINT_CMD).
+e2e_need_endpoint() {
+  [ -x "$(dirname "$E2E_AIND")/ain-endpoint" ] || [ -n "${AINET_ENDPOINT_CMD:-}" ] ||
+    { echo "SKIP: needs ain-endpoint ($1); not built next to aind"; exit 77; }
+}
 e2e_need_ainctl() {
   if [ ! -x "$E2E_AINCTL" ]; then
     echo "SKIP: ainctl not built ($E2E_AINCTL)"
@@ -63,11 +70,19 @@ e2e_ainctl_json() {
   "$E2E_PY" -c "import json,sys; r=json.loads(sys.stdin.read()); v=($expr); print(v if not isinstance(v,bool) else int(v)); sys.exit(0 if v not in (False, None) else 1)" <<<"$json"
 }
 
-# e2e_ant_gen CARRIER OUTER OPTION [CELL]: fresh configs in $E2E_DIR/conf.
+# e2e_ant_gen CARRIER OUTER OPTION [CELL] [GEN-FLAG...]: fresh configs in
+# $E2E_DIR/conf (gen_configs.py; flags such as --registered-responder or
+# --second-initiator are passed on), then its env.sh sourced (GEN_*).
 e2e_ant_gen() {
+  local carrier=$1 outer=$2 option=$3 cell=1400
+  shift 3
+  if [ $# -gt 0 ] && [[ $1 != --* ]]; then
+    cell=$1
+    shift
+  fi
   rm -rf "$E2E_DIR/conf"
-  "$E2E_PY" "$E2E_GEN" --ainctl "$E2E_AINCTL" --out "$E2E_DIR/conf" --carrier "$1" --outer "$2" \
-    --option "$3" --cell-size "${4:-1400}" --log-level "${AINET_E2E_LOG_LEVEL:-info}" || return 1
+  "$E2E_PY" "$E2E_GEN" --ainctl "$E2E_AINCTL" --out "$E2E_DIR/conf" --carrier "$carrier" --outer "$outer" \
+    --option "$option" --cell-size "$cell" --log-level "${AINET_E2E_LOG_LEVEL:-info}" "$@" || return 1
   # shellcheck disable=SC1091
   source "$E2E_DIR/conf/env.sh"
 }
@@ -86,32 +101,43 @@ e2e_pvts_up() {
   e2e_wait_for "$2" e2e_ainctl_json "ain$1" status 'r["pvts_up"] == r["pvts_total"] and r["pvts_total"] > 0'
 }
 
-# e2e_ant_network CARRIER OUTER OPTION [CELL]: on an e2e_topology, the ANT
-# set-up: node addresses and routes, configs, 4 aind, the exit's TUN routes,
-# the initiator's endpoint with its inner addresses and routes. Afterwards
-# the initiator reaches $E2E_RESPONDER4/6 only through an ANT.
-e2e_ant_network() {
-  local carrier=$1 outer=$2 option=$3 cell=${4:-1400} n
-  e2e_routes_ant || return 1
-  e2e_ant_gen "$carrier" "$outer" "$option" "$cell" || { e2e_log "config generation failed"; return 1; }
+# e2e_ant_start_ains: on configs from e2e_ant_gen (and e2e_routes_ant), the
+# four aind, each waited for (control socket), every PVT up, and the exit's
+# TUN up with the exit-pool routes (docs/protocol.md "Exit delivery"). With
+# AINET_PCAP_DIR the static sa.txt goes there first (docs/pcap.md). The one
+# AIN start-up of every case file (ant.sh, collide.sh, cases_nat.sh).
+e2e_ant_start_ains() {
+  local n
   if [ -n "${AINET_PCAP_DIR:-}" ]; then
     mkdir -p "$AINET_PCAP_DIR"
     cp "$E2E_DIR/conf/sa.txt" "$AINET_PCAP_DIR/sa.txt"
   fi
   for n in 1 2 3 4; do e2e_aind_start "$n" || return 1; done
   for n in 1 2 3 4; do e2e_pvts_up "$n" 15 || { e2e_log "ain$n: PVTs not up"; e2e_ainctl "ain$n" pvts >&2; return 1; }; done
-  # Exit: the pool goes into the TUN aind made (docs/protocol.md "Exit delivery").
   e2e_wait_for 10 e2e_nsx ain3 ip link show dev ain0 || { e2e_log "ain3 has no TUN ain0"; return 1; }
   e2e_nsx ain3 ip link set dev ain0 up
   e2e_nsx ain3 ip route replace 100.64.3.0/24 dev ain0
   e2e_nsx ain3 ip -6 route replace fd00:64:3::/96 dev ain0
-  e2e_endpoint_start || return 1
 }
 
-# e2e_endpoint_start: the initiator's customer endpoint and its routes.
+# e2e_ant_network CARRIER OUTER OPTION [CELL]: on an e2e_topology, the ANT
+# set-up: node addresses and routes, configs, the AINs (e2e_ant_start_ains),
+# the initiator's endpoint with its inner addresses and routes. Afterwards
+# the initiator reaches $E2E_RESPONDER4/6 only through an ANT.
+e2e_ant_network() {
+  e2e_routes_ant || return 1
+  e2e_ant_gen "$1" "$2" "$3" "${4:-1400}" || { e2e_log "config generation failed"; return 1; }
+  e2e_ant_start_ains || return 1
+  e2e_endpoint_start initiator || return 1
+}
+
+# e2e_endpoint_start [NODE]: NODE's customer endpoint (default: the
+# initiator; also initiator2 of collide.sh) from $E2E_DIR/conf/NODE/endpoint.toml,
+# its TUN up, with option 1 the inner addresses on it, and the routes to the
+# responder's networks into it.
 e2e_endpoint_start() {
+  local node=${1:-initiator} c
   local -a cmd
-  local c
   c=$(e2e_endpoint_cmd)
   case $c in *stub_endpoint.py*)
     E2E_ENDPOINT_IS_STUB=1
@@ -119,16 +145,16 @@ e2e_endpoint_start() {
     e2e_log "customer endpoint: the scapy stand-in (tests/e2e/stub_endpoint.py); UDP checks at $AINET_E2E_UDP_RATE" ;;
   esac
   read -r -a cmd <<<"$c"
-  e2e_bg initiator "endpoint-$(date +%s%N)" "${cmd[@]}" "$E2E_DIR/conf/initiator/endpoint.toml"
-  E2E_ENDPOINT_PID=$E2E_LAST_PID
-  e2e_wait_for 10 e2e_nsx initiator ip link show dev ainc0 || { e2e_log "initiator endpoint made no TUN ainc0"; return 1; }
-  e2e_nsx initiator ip link set dev ainc0 up
+  e2e_bg "$node" "endpoint-$node-$(date +%s%N)" "${cmd[@]}" "$E2E_DIR/conf/$node/endpoint.toml"
+  [ "$node" = initiator ] && E2E_ENDPOINT_PID=$E2E_LAST_PID
+  e2e_wait_for 10 e2e_nsx "$node" ip link show dev ainc0 || { e2e_log "$node endpoint made no TUN ainc0"; return 1; }
+  e2e_nsx "$node" ip link set dev ainc0 up
   if [ "$GEN_OPTION" = 1 ]; then
-    e2e_nsx initiator ip addr replace "$GEN_INNER4/32" dev ainc0
-    e2e_nsx initiator ip addr replace "$GEN_INNER6/128" dev ainc0 nodad
+    e2e_nsx "$node" ip addr replace "$GEN_INNER4/32" dev ainc0
+    e2e_nsx "$node" ip addr replace "$GEN_INNER6/128" dev ainc0 nodad
   fi
-  e2e_nsx initiator ip route replace 10.200.4.0/24 dev ainc0 src "$GEN_INNER4"
-  e2e_nsx initiator ip -6 route replace fd00:200:0:4::/64 dev ainc0 src "$GEN_INNER6"
+  e2e_nsx "$node" ip route replace 10.200.4.0/24 dev ainc0 src "$GEN_INNER4"
+  e2e_nsx "$node" ip -6 route replace fd00:200:0:4::/64 dev ainc0 src "$GEN_INNER6"
 }
 
 # e2e_ant_route: the route of ain1's (first) live ANT as "1 2 3".

@@ -96,8 +96,7 @@ _collide_nat_apart() {
 # the rule it passes again.
 test_collide_exit_nat_same_inner_source() {
   e2e_need_aind
-  [ -x "$(dirname "$E2E_AIND")/ain-endpoint" ] || [ -n "${AINET_ENDPOINT_CMD:-}" ] ||
-    { echo "SKIP: needs ain-endpoint (two real customer endpoints); not built next to aind"; exit 77; }
+  e2e_need_endpoint "two real customer endpoints"
   e2e_init
   e2e_topology || return 1
   collide_network ip || return 1

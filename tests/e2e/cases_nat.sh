@@ -133,24 +133,13 @@ PY
 # ain1 has [[remote_responder]] exit = 3, responder_id = 20 for the
 # responder's prefixes.
 _rr_network() {
-  local carrier=$1 n
   e2e_routes_ant || return 1
-  rm -rf "$E2E_DIR/conf"
-  "$E2E_PY" "$E2E_GEN" --ainctl "$E2E_AINCTL" --out "$E2E_DIR/conf" --carrier "$carrier" --outer 4 --option 1 \
-    --log-level "${AINET_E2E_LOG_LEVEL:-info}" --registered-responder || { e2e_log "config generation failed"; return 1; }
-  # shellcheck disable=SC1091
-  source "$E2E_DIR/conf/env.sh"
-  [ -n "${AINET_PCAP_DIR:-}" ] && { mkdir -p "$AINET_PCAP_DIR"; cp "$E2E_DIR/conf/sa.txt" "$AINET_PCAP_DIR/sa.txt"; }
+  e2e_ant_gen "$1" 4 1 --registered-responder || { e2e_log "config generation failed"; return 1; }
   # ain3 -> responder tunnel packets carry ain3's directory address (the
   # endpoint accepts only those), as ain1 does towards the initiator.
   e2e_nsx ain3 ip route replace 10.200.4.2/32 dev responder src 10.200.0.3
   e2e_nsx ain3 ip -6 route replace fd00:200:0:4::2/128 dev responder src fd00:200::3
-  for n in 1 2 3 4; do e2e_aind_start "$n" || return 1; done
-  for n in 1 2 3 4; do e2e_pvts_up "$n" 15 || { e2e_log "ain$n: PVTs not up"; return 1; }; done
-  e2e_wait_for 10 e2e_nsx ain3 ip link show dev ain0 || { e2e_log "ain3 has no TUN ain0"; return 1; }
-  e2e_nsx ain3 ip link set dev ain0 up
-  e2e_nsx ain3 ip route replace 100.64.3.0/24 dev ain0
-  e2e_nsx ain3 ip -6 route replace fd00:64:3::/96 dev ain0
+  e2e_ant_start_ains || return 1
   # The responder's endpoint (ain-endpoint sets its TUN's routes itself).
   local -a cmd
   read -r -a cmd <<<"$(e2e_endpoint_cmd)"
@@ -171,8 +160,7 @@ _rr_network() {
 # 100.64.3.x).
 _rr_apps() {
   e2e_need_aind
-  [ -x "$(dirname "$E2E_AIND")/ain-endpoint" ] || [ -n "${AINET_ENDPOINT_CMD:-}" ] ||
-    { echo "SKIP: needs ain-endpoint (the responder role); not built next to aind"; exit 77; }
+  e2e_need_endpoint "the responder role"
   e2e_init
   e2e_topology || return 1
   _rr_network "$1" || return 1
@@ -217,8 +205,7 @@ test_nat_registered_responder_udp() { _rr_apps udp; }
 test_nat_remote_responder_exit_checked() {
   e2e_need_aind
   e2e_init
-  rm -rf "$E2E_DIR/conf"
-  "$E2E_PY" "$E2E_GEN" --ainctl "$E2E_AINCTL" --out "$E2E_DIR/conf" --registered-responder >/dev/null || return 1
+  e2e_ant_gen ip 4 1 --registered-responder >/dev/null || return 1
   local cfg=$E2E_DIR/conf/ain1/aind.toml out
   "$E2E_AIND" --config "$cfg" --check >"$E2E_DIR/log/check-ok.log" 2>&1 ||
     { e2e_log "aind --check refuses the good config: $(cat "$E2E_DIR/log/check-ok.log")"; return 1; }

@@ -19,11 +19,11 @@ E2E_COLLIDE_UDP="$E2E_LIB_DIR/collide_udp.py"
 E2E_INITIATOR2_4=10.200.7.1
 E2E_INITIATOR2_6=fd00:200:0:7::1
 
-# collide_network CARRIER: e2e_topology plus initiator2, then what
-# e2e_ant_network (ant.sh) does, with configs from gen_configs.py
-# --second-initiator and both endpoints started. Outer IPv4, option 1.
+# collide_network CARRIER: e2e_topology plus initiator2, then the ANT
+# network (ant.sh e2e_ant_gen with --second-initiator, e2e_ant_start_ains)
+# and both endpoints. Outer IPv4, option 1.
 collide_network() {
-  local carrier=$1 n
+  local carrier=$1
   e2e_ns_add initiator2 || return 1
   e2e_link initiator2 ain1 7 || return 1
   e2e_routes_ant || return 1
@@ -33,37 +33,11 @@ collide_network() {
   e2e_nsx initiator2 ip -6 route add fd00:200::1/128 via fd00:200:0:7::2
   e2e_nsx ain1 ip route add "$E2E_INITIATOR2_4/32" dev initiator2 src 10.200.0.1
   e2e_nsx ain1 ip -6 route add "$E2E_INITIATOR2_6/128" dev initiator2 src fd00:200::1
-  rm -rf "$E2E_DIR/conf"
-  "$E2E_PY" "$E2E_GEN" --ainctl "$E2E_AINCTL" --out "$E2E_DIR/conf" --carrier "$carrier" --outer 4 --option 1 \
-    --log-level "${AINET_E2E_LOG_LEVEL:-info}" --second-initiator || { e2e_log "config generation failed"; return 1; }
-  # shellcheck disable=SC1091
-  source "$E2E_DIR/conf/env.sh"
-  if [ -n "${AINET_PCAP_DIR:-}" ]; then
-    mkdir -p "$AINET_PCAP_DIR"
-    cp "$E2E_DIR/conf/sa.txt" "$AINET_PCAP_DIR/sa.txt"
-  fi
-  for n in 1 2 3 4; do e2e_aind_start "$n" || return 1; done
-  for n in 1 2 3 4; do e2e_pvts_up "$n" 15 || { e2e_log "ain$n: PVTs not up"; e2e_ainctl "ain$n" pvts >&2; return 1; }; done
-  e2e_wait_for 10 e2e_nsx ain3 ip link show dev ain0 || { e2e_log "ain3 has no TUN ain0"; return 1; }
-  e2e_nsx ain3 ip link set dev ain0 up
-  e2e_nsx ain3 ip route replace 100.64.3.0/24 dev ain0
-  e2e_nsx ain3 ip -6 route replace fd00:64:3::/96 dev ain0
+  e2e_ant_gen "$carrier" 4 1 --second-initiator || { e2e_log "config generation failed"; return 1; }
+  e2e_ant_start_ains || return 1
   e2e_endpoint_start || return 1
-  collide_endpoint2_start || return 1
-}
-
-# collide_endpoint2_start: initiator2's ain-endpoint, its TUN addresses (the
-# initiator's inner addresses) and routes, like e2e_endpoint_start.
-collide_endpoint2_start() {
-  local -a cmd
-  read -r -a cmd <<<"$(e2e_endpoint_cmd)"
-  e2e_bg initiator2 "endpoint2-$(date +%s%N)" "${cmd[@]}" "$E2E_DIR/conf/initiator2/endpoint.toml"
-  e2e_wait_for 10 e2e_nsx initiator2 ip link show dev ainc0 || { e2e_log "initiator2 endpoint made no TUN ainc0"; return 1; }
-  e2e_nsx initiator2 ip link set dev ainc0 up
-  e2e_nsx initiator2 ip addr replace "$GEN_INNER4/32" dev ainc0
-  e2e_nsx initiator2 ip addr replace "$GEN_INNER6/128" dev ainc0 nodad
-  e2e_nsx initiator2 ip route replace 10.200.4.0/24 dev ainc0 src "$GEN_INNER4"
-  e2e_nsx initiator2 ip -6 route replace fd00:200:0:4::/64 dev ainc0 src "$GEN_INNER6"
+  # The same option-1 inner addresses as the initiator (gen_configs.py).
+  e2e_endpoint_start initiator2 || return 1
 }
 
 # collide_pool_watch: at the exit ain3, a table of ours that records every

@@ -9,25 +9,10 @@
 namespace ainet::sim {
 namespace {
 
-// 1 -- 2 -- 4 and 1 -- 3 -- 4: two disjoint 3-hop routes; only 4 is an exit.
-WorldSpec diamond(uint64_t seed, core::Carrier carrier) {
-  WorldSpec s;
-  s.seed = seed;
-  s.carrier = carrier;
-  s.topo.n = 4;
-  s.topo.add_edge(1, 2);
-  s.topo.add_edge(2, 4);
-  s.topo.add_edge(1, 3);
-  s.topo.add_edge(3, 4);
-  s.topo.exits = {4};
-  s.customers = {{1, {}}, {4, responder_prefixes()}};
-  return s;
-}
-
 class AntFailure : public ::testing::TestWithParam<core::Carrier> {};
 
 TEST_P(AntFailure, CrashedIntermediateIsDetectedAndTrafficResumes) {
-  auto w = make_world(diamond(300, GetParam()));
+  auto w = make_world(diamond_spec(GetParam(), 300));
   ASSERT_NE(w, nullptr);
   const Flow f{real_inner_address(0, false), responder_host(false), 4000, 80};
   uint32_t seq = 0;

@@ -297,17 +297,8 @@ Digests run_expiry(core::Carrier carrier, bool v6) {
 // relay; a crash of the relay in use takes the ANT down (link down) and
 // set-up attempts time out until the cut link is back.
 Digests run_failure_retry(core::Carrier carrier, bool v6) {
-  WorldSpec s;
-  s.seed = 7003;
-  s.carrier = carrier;
+  WorldSpec s = diamond_spec(carrier, 7003);
   s.v6_outer = v6;
-  s.topo.n = 4;
-  s.topo.add_edge(1, 2);
-  s.topo.add_edge(2, 4);
-  s.topo.add_edge(1, 3);
-  s.topo.add_edge(3, 4);
-  s.topo.exits = {4};
-  s.customers = {{1, {}}, {4, responder_prefixes()}};
   auto w = make_world(s);
   if (!w) return {};
   w->net.record_bytes = true;

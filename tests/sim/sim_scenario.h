@@ -51,6 +51,22 @@ inline WorldSpec line_spec(size_t n, core::Carrier carrier, uint64_t seed) {
   return s;
 }
 
+// 1 -- 2 -- 4 and 1 -- 3 -- 4: two disjoint 3-hop routes, only 4 is an exit;
+// an initiator at AIN 1 (customer 0) and a responder at AIN 4 (customer 1).
+inline WorldSpec diamond_spec(core::Carrier carrier, uint64_t seed) {
+  WorldSpec s;
+  s.seed = seed;
+  s.carrier = carrier;
+  s.topo.n = 4;
+  s.topo.add_edge(1, 2);
+  s.topo.add_edge(2, 4);
+  s.topo.add_edge(1, 3);
+  s.topo.add_edge(3, 4);
+  s.topo.exits = {4};
+  s.customers = {{1, {}}, {4, responder_prefixes()}};
+  return s;
+}
+
 inline std::vector<size_t> state_sizes(SimWorld& w) {
   std::vector<size_t> s;
   for (NodeId id = 1; id <= w.size(); ++id) s.push_back(w.ain(id).engine().state_size());

@@ -59,7 +59,7 @@ class TicketRefusal : public ::testing::Test {
     // Skip the fake bundle past every sequence number AIN 1 used.
     Bytes mid(4096), out(4096);
     for (size_t i = 0; i <= sent + 16; ++i)
-      (void)fake_.seal(Bytes(8, 0), wire::kProtoNoNext, mid, out, w_->net.rng());
+      (void)fake_.seal(Bytes(8, 0), wire::kProtoNoNext, out, w_->net.rng());
     return t;
   }
 
@@ -75,7 +75,7 @@ class TicketRefusal : public ::testing::Test {
     std::copy(ticket.begin(), ticket.end(), c.ticket.begin());
     Bytes msg(sig_size_, 0), mid(4096), out(4096);
     EXPECT_EQ(wire::serialize_signaling(c, msg), Errc::ok);
-    auto sealed = fake_.seal(msg, wire::kProtoOnion, mid, out, w_->net.rng());
+    auto sealed = fake_.seal(msg, wire::kProtoOnion, out, w_->net.rng());
     EXPECT_TRUE(sealed.ok());
     const size_t from = w_->net.records().size();
     w_->net.send(a1_, a2_, *sealed, /*injected=*/true);

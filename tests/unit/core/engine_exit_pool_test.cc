@@ -7,6 +7,7 @@
 #include "core/address_rewrite.h"
 #include "core/exit_pool.h"
 #include "crypto/rng.h"
+#include "engine_test_net.h"
 #include "wire/checksum.h"
 
 namespace ainet::core {
@@ -36,28 +37,10 @@ TEST(ExitPool, HandsOutDistinctUsableAddressesUntilFull) {
   EXPECT_TRUE(pool.acquire(wire::IpFamily::v4, rng).ok());
 }
 
-// Builds an IPv4/UDP packet with correct checksums.
+// An IPv4/UDP packet with correct checksums (engine_test_net.h).
 Bytes udp4(const IpAddress& src, const IpAddress& dst) {
-  Bytes p(20 + 8 + 5, 0);
-  p[0] = 0x45;
-  store_be16(&p[2], static_cast<uint16_t>(p.size()));
-  p[8] = 64;
-  p[9] = 17;
-  std::copy(src.bytes().begin(), src.bytes().end(), p.begin() + 12);
-  std::copy(dst.bytes().begin(), dst.bytes().end(), p.begin() + 16);
-  store_be16(&p[10], wire::internet_checksum(ByteSpan(p).first(20)));
-  store_be16(&p[20], 1234);
-  store_be16(&p[22], 53);
-  store_be16(&p[24], 13);
-  std::memcpy(&p[28], "hello", 5);
-  wire::InternetChecksum c;
-  c.add(src.bytes());
-  c.add(dst.bytes());
-  c.add_u16(17);
-  c.add_u16(13);
-  c.add(ByteSpan(p).subspan(20));
-  store_be16(&p[26], c.finish());
-  return p;
+  const uint8_t hello[5] = {'h', 'e', 'l', 'l', 'o'};
+  return testnet::udp_datagram(src, dst, hello);
 }
 
 bool udp4_checksums_ok(ByteSpan p) {

@@ -2,8 +2,9 @@
 // whole trip (customer -> entrance -> relay -> exit -> TUN, and the reply
 // back) makes no heap allocation in the engine, C++ or OpenSSL.
 //
-// This file replaces the global operator new for the unit_core_tests binary
-// (counting only while a measured call runs) and hooks OpenSSL's allocator.
+// support/allocation_counter.h replaces the global operator new for the
+// unit_core_tests binary (counting only while a measured call runs) and
+// hooks OpenSSL's allocator.
 // C++ allocations must be zero. OpenSSL 3's HMAC (EVP_MAC_init/final on a
 // keyed context) allocates a constant 2 blocks per MAC inside libcrypto
 // (EVP_MD_CTX_copy_ex), as tests/unit/crypto/no_alloc_test.cc documents; so
@@ -12,47 +13,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include "engine_test_net.h"
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocs{0};      // C++ operator new
-std::atomic<long> g_ssl_allocs{0};  // OpenSSL
-
-void* counting_malloc(size_t n, const char*, int) {
-  if (g_counting.load(std::memory_order_relaxed)) g_ssl_allocs.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n);
-}
-void* counting_realloc(void* p, size_t n, const char*, int) {
-  if (g_counting.load(std::memory_order_relaxed)) g_ssl_allocs.fetch_add(1, std::memory_order_relaxed);
-  return std::realloc(p, n);
-}
-void counting_free(void* p, const char*, int) { std::free(p); }
-
-const bool g_openssl_hooked =
-    CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free) == 1;
-
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return ::operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
+#include "support/allocation_counter.h"
 
 namespace ainet::core {
 namespace {
@@ -80,29 +43,18 @@ class CaptureEffects : public Effects {
   }
 };
 
-struct Allocs {
-  long cxx = 0, ssl = 0;
-};
-template <typename F>
-Allocs allocations_during(F&& f) {
-  g_allocs = 0;
-  g_ssl_allocs = 0;
-  g_counting = true;
-  f();
-  g_counting = false;
-  return {g_allocs.load(), g_ssl_allocs.load()};
-}
+using ainet::test::allocations_during;
 
 TEST(EngineNoAlloc, CountersAreLive) {
   EXPECT_GT(allocations_during([] { ::operator delete(::operator new(16)); }).cxx, 0);
-  ASSERT_TRUE(g_openssl_hooked) << "OpenSSL allocated before the hook was installed";
-  EXPECT_GT(allocations_during([] { OPENSSL_free(OPENSSL_malloc(8)); }).ssl, 0);
+  ASSERT_TRUE(ainet::test::openssl_allocations_counted()) << "OpenSSL allocated before the hook was installed";
+  EXPECT_GT(allocations_during([] { OPENSSL_free(OPENSSL_malloc(8)); }).openssl, 0);
 }
 
 // hmacs: HMAC computations the step does (AH/ESP-NULL open or seal each one).
-void expect_no_alloc(const Allocs& a, int hmacs, const char* step) {
+void expect_no_alloc(const ainet::test::Allocations& a, int hmacs, const char* step) {
   EXPECT_EQ(a.cxx, 0) << step;
-  EXPECT_LE(a.ssl, 2 * hmacs) << step;
+  EXPECT_LE(a.openssl, 2 * hmacs) << step;
 }
 
 TEST(EngineNoAlloc, DataPathBothWaysOnceTheAntIsUp) {

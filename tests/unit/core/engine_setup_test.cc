@@ -10,16 +10,7 @@
 namespace ainet::core {
 namespace {
 
-using testnet::addr;
-using testnet::Net;
-using testnet::udp_datagram;
-
-size_t count_events(const testnet::NodeEffects& fx, EventKind k) {
-  size_t n = 0;
-  for (const auto& e : fx.events) n += e.kind == k;
-  return n;
-}
-uint64_t drops(const Engine& e, Errc c) { return e.stats().drops[static_cast<size_t>(c)]; }
+using namespace testnet;  // Net, addr, udp_datagram, count_events, drops
 
 const IpAddress kSrc = addr("192.168.1.5");
 const IpAddress kDst = addr("198.51.100.7");
@@ -208,10 +199,10 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   // Signaling is padded to the length of a data cell on the link.
   const size_t link_size =
       signaling_size(Carrier::ip, net.cfgs[0].cell_size, wire::kSignalingSize).value();
-  Bytes mid(4096), out(4096), msg(link_size);
+  Bytes out(4096), msg(link_size);
   auto send = [&](const wire::SignalingMessage& m) {
     ASSERT_EQ(wire::serialize_signaling(m, msg), Errc::ok);
-    auto s = fake.seal(msg, wire::kProtoOnion, mid, out, net.rng());
+    auto s = fake.seal(msg, wire::kProtoOnion, out, net.rng());
     ASSERT_TRUE(s.ok());
     net.ain(1).handle_packet(net.now, *s, net.fx_of(1));
   };
@@ -221,8 +212,7 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   // not this link's signaling: dropped as malformed.
   {
     ASSERT_EQ(wire::serialize_signaling(m, msg), Errc::ok);
-    auto s = fake.seal(ByteSpan(msg).first(wire::kSignalingSize), wire::kProtoOnion, mid, out,
-                       net.rng());
+    auto s = fake.seal(ByteSpan(msg).first(wire::kSignalingSize), wire::kProtoOnion, out, net.rng());
     ASSERT_TRUE(s.ok());
     net.ain(1).handle_packet(net.now, *s, net.fx_of(1));
     EXPECT_EQ(drops(net.ain(1), Errc::malformed), 1u);
@@ -259,7 +249,7 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   send(m);
   EXPECT_EQ(drops(net.ain(1), Errc::exists), 1u);
   // Replayed signaling is dropped by the PVT SAs.
-  auto s = fake.seal(msg, wire::kProtoOnion, mid, out, net.rng());
+  auto s = fake.seal(msg, wire::kProtoOnion, out, net.rng());
   ASSERT_TRUE(s.ok());
   const Bytes sealed(s->begin(), s->end());
   net.ain(1).handle_packet(net.now, sealed, net.fx_of(1));

@@ -216,8 +216,8 @@ class Net {
   // A customer (default: the first, at AIN 1) sends one inner datagram or
   // control message to its AIN.
   void customer_send(ByteSpan inner, uint8_t nh, size_t host = 0) {
-    Bytes mid(70000), out(70000);
-    auto sealed = hosts[host]->bundle.seal(inner, nh, mid, out, rng_);
+    Bytes out(70000);
+    auto sealed = hosts[host]->bundle.seal(inner, nh, out, rng_);
     ASSERT_TRUE(sealed.ok());
     enqueue(hosts[host]->address, ain_addr(hosts[host]->ain), *sealed);
   }
@@ -283,6 +283,15 @@ class Net {
   Carrier carrier_;
   std::shared_ptr<const Directory> dir_;
 };
+
+// Events of one kind an AIN reported.
+inline size_t count_events(const NodeEffects& fx, EventKind k) {
+  size_t n = 0;
+  for (const auto& e : fx.events) n += e.kind == k;
+  return n;
+}
+// One drop counter of an engine.
+inline uint64_t drops(const Engine& e, Errc c) { return e.stats().drops[static_cast<size_t>(c)]; }
 
 inline void NodeEffects::send_packet(const IpAddress& dst, ByteSpan packet) {
   net_.enqueue(self_, dst, packet);

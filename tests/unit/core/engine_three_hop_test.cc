@@ -7,17 +7,7 @@
 namespace ainet::core {
 namespace {
 
-using testnet::addr;
-using testnet::Net;
-using testnet::udp_datagram;
-
-size_t count_events(const testnet::NodeEffects& fx, EventKind k) {
-  size_t n = 0;
-  for (const auto& e : fx.events) n += e.kind == k;
-  return n;
-}
-
-uint64_t drops(const Engine& e, Errc c) { return e.stats().drops[static_cast<size_t>(c)]; }
+using namespace testnet;  // Net, addr, udp_datagram, count_events, drops
 
 // Sends `dgram` from the customer and returns what the exit delivered locally.
 Bytes forward_one(Net& net, const Bytes& dgram) {
@@ -248,9 +238,9 @@ TEST(EngineThreeHop, LinkScopedCustomerTrafficBuildsNoAnt) {
 
 TEST(EngineThreeHop, CustomerPacketFromWrongAddressIsDropped) {
   Net net(3);
-  Bytes mid(70000), out(70000);
+  Bytes out(70000);
   const Bytes d = udp_datagram(addr("192.168.1.5"), addr("198.51.100.7"), Bytes(10, 1));
-  auto sealed = net.customer().bundle.seal(d, 4, mid, out, *std::make_unique<crypto::DeterministicRng>(3));
+  auto sealed = net.customer().bundle.seal(d, 4, out, *std::make_unique<crypto::DeterministicRng>(3));
   ASSERT_TRUE(sealed.ok());
   Bytes pkt(sealed->begin(), sealed->end());
   // Rewrite the outer source (AH covers it, so this also fails AH); the

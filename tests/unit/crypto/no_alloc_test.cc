@@ -1,86 +1,31 @@
 // "Nothing on the packet path allocates": counts heap allocations made by
-// both C++ (replaced global operator new) and OpenSSL (CRYPTO_set_mem_functions,
-// which must be installed before OpenSSL's first allocation, hence the static
-// initializer) while the per-packet calls run on already-created objects.
+// both C++ and OpenSSL (support/allocation_counter.h) while the per-packet
+// calls run on already-created objects.
 #include <gtest/gtest.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
-#include <atomic>
 #include <cstdio>
-#include <cstdlib>
-#include <new>
 
 #include "crypto/aead.h"
 #include "crypto/cipher.h"
 #include "crypto/gmac.h"
 #include "crypto/hmac.h"
 #include "crypto/rng.h"
-
-// GCC sees the replaced operator delete call free() on memory from operator
-// new and warns; that pairing is exactly what a replacement allocator does.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocs{0};
-
-void* counting_malloc(size_t n, const char*, int) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n);
-}
-void* counting_realloc(void* p, size_t n, const char*, int) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  return std::realloc(p, n);
-}
-void counting_free(void* p, const char*, int) {
-  std::free(p);
-}
-
-const bool g_openssl_hooked =
-    CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free) == 1;
-
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) {
-  return ::operator new(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  std::free(p);
-}
+#include "support/allocation_counter.h"
 
 namespace ainet::crypto {
 namespace {
 
+// Both C++ and OpenSSL allocations: none is allowed here.
 template <typename F>
 long allocations_during(F&& f) {
-  g_allocs = 0;
-  g_counting = true;
-  f();
-  g_counting = false;
-  return g_allocs.load();
+  return ainet::test::allocations_during(f).total();
 }
 
 TEST(NoAlloc, CountersAreLive) {
   // Without this the other tests could pass vacuously.
-  ASSERT_TRUE(g_openssl_hooked) << "OpenSSL allocated before the hook was installed";
+  ASSERT_TRUE(ainet::test::openssl_allocations_counted()) << "OpenSSL allocated before the hook was installed";
   EXPECT_GT(allocations_during([] { ::operator delete(::operator new(16)); }), 0);
   EXPECT_GT(allocations_during([] { OPENSSL_free(OPENSSL_malloc(8)); }), 0);
 }

@@ -4,14 +4,10 @@
 // from a new port and a replay of a genuine packet from a third port change
 // nothing; a genuine packet from a new port (a NAT remapped the customer)
 // moves the replies there. Runs in a fresh network namespace.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstring>
@@ -22,45 +18,14 @@
 #include "core/tunnel_bundle.h"
 #include "crypto/rng.h"
 #include "daemon/ain_node.h"
+#include "support/loopback_udp_peer.h"
 #include "unit/io/netns_child.h"
 #include "wire/constants.h"
 
 namespace ainet::daemon {
 namespace {
 
-// A plain UDP socket on 127.0.0.1:port: the customer behind a NAT, or a forger.
-struct Peer {
-  int fd = -1;
-  explicit Peer(uint16_t port) {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ~Peer() {
-    if (fd >= 0) ::close(fd);
-  }
-  bool send_to_aind(ByteSpan p) const {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(4500);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return ::sendto(fd, p.data(), p.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a) ==
-           static_cast<ssize_t>(p.size());
-  }
-  // Bytes of a packet waiting here within 200 ms, or -1.
-  ssize_t recv_size() const {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) return -1;
-    uint8_t buf[2048];
-    return ::recv(fd, buf, sizeof buf, 0);
-  }
-};
+using test::LoopbackUdpPeer;
 
 core::BundleKeys keys(crypto::Rng& rng, uint32_t spi_base) {
   core::BundleKeys k;
@@ -123,9 +88,9 @@ TEST(AinNodeNat, OnlyAuthenticatedPacketsMoveTheReplyPort) {
     // dummy, RFC 4303 §2.6: authenticated, then discarded by the engine).
     auto bundle = core::TunnelBundle::create(core::Carrier::udp, cu.in, cu.out, lo, lo, 64);
     CHILD_CHECK(bundle);
-    std::array<uint8_t, 2048> mid{}, out{};
+    std::array<uint8_t, 2048> out{};
     const uint8_t payload[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    auto sealed = bundle->seal(payload, wire::kProtoNoNext, mid, out, rng);
+    auto sealed = bundle->seal(payload, wire::kProtoNoNext, out, rng);
     CHILD_CHECK(sealed);
     const Bytes genuine(sealed->begin(), sealed->end());
     // A forgery: the customer's SPI, a fresh sequence number, junk.
@@ -133,8 +98,8 @@ TEST(AinNodeNat, OnlyAuthenticatedPacketsMoveTheReplyPort) {
     std::memcpy(forged.data(), genuine.data(), 4);
     forged[7] = 99;
 
-    Peer forger(40001), customer(40002), replayer(40003);
-    CHILD_CHECK(forger.fd >= 0 && customer.fd >= 0 && replayer.fd >= 0);
+    LoopbackUdpPeer forger(40001), customer(40002), replayer(40003);
+    CHILD_CHECK(forger.ok() && customer.ok() && replayer.ok());
     const auto drops = [&] {
       uint64_t n = 0;
       for (const auto& [k, v] : node.status().drops) n += v;
@@ -142,26 +107,26 @@ TEST(AinNodeNat, OnlyAuthenticatedPacketsMoveTheReplyPort) {
     };
 
     // 1. Forged, new port: dropped, replies still go to 4500.
-    CHILD_CHECK(forger.send_to_aind(forged));
+    CHILD_CHECK(forger.send(forged));
     pump(node, now);
     CHILD_CHECK(drops() == 1);
     CHILD_CHECK(node.carrier().peer_port(lo) == 4500);
 
     // 2. Genuine, from the NAT-mapped port 40002: replies go there now.
-    CHILD_CHECK(customer.send_to_aind(genuine));
+    CHILD_CHECK(customer.send(genuine));
     pump(node, now);
     CHILD_CHECK(drops() == 1);
     CHILD_CHECK(node.carrier().peer_port(lo) == 40002);
 
     // 3. The genuine packet replayed from yet another port: the SA's
     //    anti-replay window refuses it (RFC 4303 §3.4.3), nothing moves.
-    CHILD_CHECK(replayer.send_to_aind(genuine));
+    CHILD_CHECK(replayer.send(genuine));
     pump(node, now);
     CHILD_CHECK(drops() == 2);
     CHILD_CHECK(node.carrier().peer_port(lo) == 40002);
 
     // 4. The forger again: still 40002.
-    CHILD_CHECK(forger.send_to_aind(forged));
+    CHILD_CHECK(forger.send(forged));
     pump(node, now);
     CHILD_CHECK(drops() == 3);
     CHILD_CHECK(node.carrier().peer_port(lo) == 40002);
@@ -170,9 +135,10 @@ TEST(AinNodeNat, OnlyAuthenticatedPacketsMoveTheReplyPort) {
     const uint8_t reply[16] = {0, 1, 0, 1};
     node.send_packet(lo, reply);
     node.on_timer(now);  // flushes
-    CHILD_CHECK(customer.recv_size() == static_cast<ssize_t>(sizeof reply));
-    CHILD_CHECK(forger.recv_size() == -1);
-    CHILD_CHECK(replayer.recv_size() == -1);
+    const auto got = customer.receive();
+    CHILD_CHECK(got && got->size() == sizeof reply);
+    CHILD_CHECK(!forger.receive());
+    CHILD_CHECK(!replayer.receive());
     return 0;
   });
 }

@@ -3,15 +3,12 @@
 // a fresh network namespace so port 4500 and raw sockets are ours alone.
 #include "daemon/carrier_io.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstring>
 
+#include "support/loopback_udp_peer.h"
 #include "unit/io/netns_child.h"
 
 namespace ainet::daemon {
@@ -83,40 +80,15 @@ TEST(CarrierIo, IpCarrierRoutesByVersionAndNextHeader) {
   });
 }
 
-// A plain UDP socket on 127.0.0.1:port: a peer (or a forger) behind a NAT.
-struct LoopbackPeer {
-  int fd = -1;
-  explicit LoopbackPeer(uint16_t port) {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ~LoopbackPeer() {
-    if (fd >= 0) ::close(fd);
-  }
-  bool send_to_4500(uint8_t tag) const {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(4500);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const uint8_t esp[12] = {0, 0, 1, 0, 0, 0, 0, 1, tag, 0, 0, 0};
-    return ::sendto(fd, esp, sizeof esp, 0, reinterpret_cast<sockaddr*>(&a), sizeof a) == sizeof esp;
-  }
-  // The tag of a packet waiting here, or -1 if none arrives within 200 ms.
-  int recv_tag() const {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) return -1;
-    uint8_t buf[64];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    return n >= 9 ? buf[8] : -1;
-  }
-};
+using test::LoopbackUdpPeer;
+
+// An ESP-looking datagram (SPI 256, seq 1) whose 9th byte is a tag.
+Bytes tagged_esp(uint8_t tag) { return Bytes{0, 0, 1, 0, 0, 0, 0, 1, tag, 0, 0, 0}; }
+// The tag of the datagram waiting at p within 200 ms, or -1 if none arrives.
+int received_tag(const LoopbackUdpPeer& p) {
+  const auto r = p.receive();
+  return r && r->size() >= 9 ? (*r)[8] : -1;
+}
 
 // RFC 3948 §3 / RFC 7296 §2.23: replies follow a peer's port only once a
 // packet from that port was authenticated. receive() reports the port but
@@ -131,8 +103,8 @@ TEST(CarrierIo, UdpRepliesGoToTheLastAuthenticatedPortOnly) {
     CHILD_CHECK(c);
     CarrierIo& io = **c;
     io.set_peer_capacity(2);
-    LoopbackPeer forger(40001), peer(40002);
-    CHILD_CHECK(forger.fd >= 0 && peer.fd >= 0);
+    LoopbackUdpPeer forger(40001), peer(40002);
+    CHILD_CHECK(forger.ok() && peer.ok());
     const auto lo = *wire::IpAddress::parse("127.0.0.1");
     const uint8_t reply[12] = {0, 0, 2, 0, 0, 0, 0, 1, 0x77, 0, 0, 0};
 
@@ -164,26 +136,26 @@ TEST(CarrierIo, UdpRepliesGoToTheLastAuthenticatedPortOnly) {
 
     // 1. A forged (unauthenticated) packet from port 40001: the reply still
     //    goes to 4500, nothing reaches the forger.
-    CHILD_CHECK(forger.send_to_4500(1));
+    CHILD_CHECK(forger.send(tagged_esp(1)));
     CHILD_CHECK(handle_one(false, 40001));
     CHILD_CHECK(io.peer_port(lo) == 4500);
     send_reply();
     CHILD_CHECK(reply_hit_4500());
-    CHILD_CHECK(forger.recv_tag() == -1);
+    CHILD_CHECK(received_tag(forger) == -1);
 
     // 2. An authenticated packet from port 40002: replies go there now.
-    CHILD_CHECK(peer.send_to_4500(2));
+    CHILD_CHECK(peer.send(tagged_esp(2)));
     CHILD_CHECK(handle_one(true, 40002));
     CHILD_CHECK(io.peer_port(lo) == 40002);
     send_reply();
-    CHILD_CHECK(peer.recv_tag() == 0x77);
+    CHILD_CHECK(received_tag(peer) == 0x77);
 
     // 3. The forger again: the mapping stays with the authenticated port.
-    CHILD_CHECK(forger.send_to_4500(3));
+    CHILD_CHECK(forger.send(tagged_esp(3)));
     CHILD_CHECK(handle_one(false, 40001));
     send_reply();
-    CHILD_CHECK(peer.recv_tag() == 0x77);
-    CHILD_CHECK(forger.recv_tag() == -1);
+    CHILD_CHECK(received_tag(peer) == 0x77);
+    CHILD_CHECK(received_tag(forger) == -1);
     CHILD_CHECK(io.counters().sent == 3);
     return 0;
   });

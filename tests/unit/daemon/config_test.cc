@@ -8,12 +8,14 @@
 #include <fstream>
 
 #include "crypto/kex.h"
+#include "support/aind_config_text.h"
 #include "util/bytes.h"
 
 namespace ainet::daemon {
 namespace {
 
-const std::string k64 = "176481c1728fcc81756755e1dbdebdd0f3a23f182ba7dfefbcc0e6fa4b973b50";
+using test::aind_config_head;
+const std::string& k64 = test::kHexKey32;
 const std::string k72 = "8fc7102c751aa047ae1fa777145f8620c4a9080e45376652fc5b3f5fc3e615b08de5719f";
 
 // A PVT block of 13 lines; inbound SPIs are base+1 and base+2.
@@ -34,16 +36,7 @@ std::string pvt_block(int peer, int base) {
 }
 
 // Lines 1-7, then pvt[0] on lines 8-20.
-std::string base_config() {
-  return "[node]\n"                                  // 1
-         "id = 1\n"                                  // 2
-         "onion_key = \"" + k64 + "\"\n"             // 3
-         "\n"                                        // 4
-         "[directory]\n"                             // 5
-         "file = \"dir.toml\"\n"                     // 6
-         "authority_key = \"" + k64 + "\"\n" +       // 7
-         pvt_block(2, 8192);                         // 8..20
-}
+std::string base_config() { return aind_config_head() + pvt_block(2, 8192); }
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
   const size_t at = text.find(from);
@@ -52,11 +45,7 @@ std::string replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
-std::string error_of(const std::string& text) {
-  ConfigLoad r = parse_config(text, "aind.toml", "/etc/ainet");
-  EXPECT_FALSE(r.ok);
-  return r.error;
-}
+std::string error_of(const std::string& text) { return test::aind_config_error(text); }
 
 TEST(Config, BaseConfigLoadsWithDefaults) {
   ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");

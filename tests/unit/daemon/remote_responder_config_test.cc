@@ -4,22 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "daemon/config.h"
+#include "support/aind_config_text.h"
 
 namespace ainet::daemon {
 namespace {
 
-const std::string k64 = "176481c1728fcc81756755e1dbdebdd0f3a23f182ba7dfefbcc0e6fa4b973b50";
-
 // Lines 1-7; node id 1.
-std::string base() {
-  return "[node]\n"                             // 1
-         "id = 1\n"                             // 2
-         "onion_key = \"" + k64 + "\"\n"        // 3
-         "\n"                                   // 4
-         "[directory]\n"                        // 5
-         "file = \"dir.toml\"\n"                // 6
-         "authority_key = \"" + k64 + "\"\n";   // 7
-}
+std::string base() { return test::aind_config_head(); }
 
 // One [[remote_responder]] starting on line 8.
 std::string rr(const std::string& exit, const std::string& id, const std::string& serves) {
@@ -29,11 +20,7 @@ std::string rr(const std::string& exit, const std::string& id, const std::string
          "serves = " + serves + "\n";             // 11
 }
 
-std::string error_of(const std::string& text) {
-  ConfigLoad r = parse_config(text, "aind.toml", "/etc/ainet");
-  EXPECT_FALSE(r.ok);
-  return r.error;
-}
+std::string error_of(const std::string& text) { return test::aind_config_error(text); }
 
 TEST(RemoteResponderConfig, MapsIntoEngineConfig) {
   ConfigLoad r = parse_config(base() + rr("3", "20", "[\"10.200.4.0/24\", \"fd00:200:0:4::/64\"]") +

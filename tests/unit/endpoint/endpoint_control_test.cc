@@ -175,9 +175,9 @@ TEST(EndpointControl, StatusCountsPacketsDropsAndFlows) {
     ASSERT_TRUE(dp->outbound(p, rng).ok());
     ASSERT_TRUE(flows.record(p));
   }
-  std::array<uint8_t, 2048> mid{}, out{};
+  std::array<uint8_t, 2048> out{};
   const Bytes answer = inner_packet("10.200.4.2", "10.99.0.7", 80);
-  auto sealed = ain->seal(answer, wire::kProtoIpv4, MutByteSpan(mid), MutByteSpan(out), rng);
+  auto sealed = ain->seal(answer, wire::kProtoIpv4, MutByteSpan(out), rng);
   ASSERT_TRUE(sealed.ok());
   const Bytes wire_packet(sealed->begin(), sealed->end());
   auto got = dp->inbound(std::nullopt, wire_packet);

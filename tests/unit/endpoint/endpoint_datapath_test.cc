@@ -82,12 +82,12 @@ TEST_P(DatapathTest, InboundFromTheAinOpensAndTamperingIsCounted) {
   auto dp = EndpointDatapath::create(c);
   ASSERT_TRUE(dp.ok());
   auto ain = ain_side(c);
-  std::array<uint8_t, 2048> mid{}, out{};
+  std::array<uint8_t, 2048> out{};
   const std::optional<wire::IpAddress> sender =
       GetParam() == core::Carrier::udp ? std::optional(c.ain_address) : std::nullopt;
 
   const Bytes inner = inner_packet(2);
-  auto sealed = ain.seal(inner, wire::kProtoIpv4, MutByteSpan(mid), MutByteSpan(out), rng);
+  auto sealed = ain.seal(inner, wire::kProtoIpv4, MutByteSpan(out), rng);
   ASSERT_TRUE(sealed.ok());
   const Bytes good(sealed->begin(), sealed->end());
 
@@ -101,7 +101,7 @@ TEST_P(DatapathTest, InboundFromTheAinOpensAndTamperingIsCounted) {
   EXPECT_EQ(dp->counters().open_failed, 1u);
 
   // A flipped byte in the ciphertext: ICV/tag fails, dropped and counted.
-  auto next = ain.seal(inner, wire::kProtoIpv4, MutByteSpan(mid), MutByteSpan(out), rng);
+  auto next = ain.seal(inner, wire::kProtoIpv4, MutByteSpan(out), rng);
   ASSERT_TRUE(next.ok());
   Bytes bad(next->begin(), next->end());
   bad[bad.size() - 20] ^= 0x01;
@@ -115,8 +115,8 @@ TEST_P(DatapathTest, DropsWhatDoesNotComeFromTheAin) {
   auto dp = EndpointDatapath::create(c);
   ASSERT_TRUE(dp.ok());
   auto ain = ain_side(c);
-  std::array<uint8_t, 2048> mid{}, out{};
-  auto sealed = ain.seal(inner_packet(3), wire::kProtoIpv4, MutByteSpan(mid), MutByteSpan(out), rng);
+  std::array<uint8_t, 2048> out{};
+  auto sealed = ain.seal(inner_packet(3), wire::kProtoIpv4, MutByteSpan(out), rng);
   ASSERT_TRUE(sealed.ok());
   Bytes p(sealed->begin(), sealed->end());
   if (GetParam() == core::Carrier::udp) {

@@ -50,6 +50,17 @@ size_t make_ipv6_packet(uint8_t* p, size_t payload, uint8_t hop_limit) {
   return 40 + payload;
 }
 
+// Sends pkt (its own header names the peer) on tx; true if exactly it went
+// out and rx then received one packet into `in`.
+bool send_one_receive_one(RawIpSocket& tx, RawIpSocket& rx, ByteSpan pkt, PacketBatch& in) {
+  PacketBatch out(4, 2048);
+  if (!out.push(pkt, SocketAddress{})) return false;
+  auto sent = tx.send(out);
+  if (!sent || sent->done != 1 || sent->dropped != 0 || !wait_readable(rx.fd())) return false;
+  auto got = rx.recv(in);
+  return got && got->done == 1;
+}
+
 TEST(RawIpSocket, Ipv4HeaderGoesOutAndComesBackByteExact) {
   RUN_IN_NETNS([] {
     auto rx = RawIpSocket::open(AF_INET, kIpProtoAh);
@@ -57,14 +68,8 @@ TEST(RawIpSocket, Ipv4HeaderGoesOutAndComesBackByteExact) {
     CHILD_CHECK(rx && tx);
     uint8_t pkt[200];
     const size_t len = make_ipv4_packet(pkt, 180);
-    PacketBatch out(4, 2048);
-    CHILD_CHECK(out.push(ByteSpan(pkt, len), SocketAddress{}));  // peer comes from the header
-    auto sent = tx->send(out);
-    CHILD_CHECK(sent && sent->done == 1 && sent->dropped == 0);
-    CHILD_CHECK(wait_readable(rx->fd()));
     PacketBatch in(4, 2048);
-    auto got = rx->recv(in);
-    CHILD_CHECK(got && got->done == 1);
+    CHILD_CHECK(send_one_receive_one(*tx, *rx, ByteSpan(pkt, len), in));
     CHILD_CHECK(in.packet(0).size() == len);
     CHILD_CHECK(std::memcmp(in.packet(0).data(), pkt, len) == 0);
     CHILD_CHECK(in.peer(0) == *SocketAddress::parse("127.0.0.1"));
@@ -79,14 +84,8 @@ TEST(RawIpSocket, Ipv6HeaderIsRebuiltOnReceiveAndMatchesTheSentOne) {
     CHILD_CHECK(rx && tx);
     uint8_t pkt[300];
     const size_t len = make_ipv6_packet(pkt, 250, 33);
-    PacketBatch out(4, 2048);
-    CHILD_CHECK(out.push(ByteSpan(pkt, len), SocketAddress{}));
-    auto sent = tx->send(out);
-    CHILD_CHECK(sent && sent->done == 1 && sent->dropped == 0);
-    CHILD_CHECK(wait_readable(rx->fd()));
     PacketBatch in(4, 2048);
-    auto got = rx->recv(in);
-    CHILD_CHECK(got && got->done == 1);
+    CHILD_CHECK(send_one_receive_one(*tx, *rx, ByteSpan(pkt, len), in));
     // Same bytes: hop limit 33 (sent via IPV6_HOPLIMIT), flow label 0,
     // payload length, next header 51, ::1 -> ::1, payload.
     CHILD_CHECK(in.packet(0).size() == len);

@@ -43,8 +43,11 @@ std::set<size_t> mutable_bytes(wire::IpFamily f) {
   return {1, 2, 3, 7};  // (byte 0 low nibble too) traffic class, flow label, hop limit
 }
 
-TEST(AhSa, RoundTripEveryTransformFamilyAndEsn) {
-  crypto::DeterministicRng rng(3);
+// Runs body(transform, outer family, config, tx, rx) for every AH transform,
+// outer family and ESN setting, with a sending and a receiving SA of the
+// same configuration.
+template <class Body>
+void for_every_ah_sa(Body body) {
   for (Transform t : kAhTransforms) {
     for (auto fam : {wire::IpFamily::v4, wire::IpFamily::v6}) {
       for (bool esn : {false, true}) {
@@ -52,30 +55,38 @@ TEST(AhSa, RoundTripEveryTransformFamilyAndEsn) {
         const auto c = make_config(t, kSpi, Framing::ip, fam, esn);
         auto tx = make_sa(c);
         auto rx = make_sa(c);
-        for (size_t len : {0, 1, 7, 64, 1000}) {
-          const Bytes payload = pattern(len, 0x33);
-          Bytes out(tx->sealed_size(len));
-          auto n = tx->seal(payload, wire::kProtoOnion, out, rng);
-          ASSERT_TRUE(n) << to_string(n.error());
-          ASSERT_EQ(*n, out.size());
-          const size_t hdr = wire::outer_header_len(fam);
-          EXPECT_EQ(*n, hdr + expected_ah_len(t, fam) + len);
-          auto info = wire::parse_ip_packet(out);
-          ASSERT_TRUE(info) << to_string(info.error());
-          EXPECT_EQ(info->protocol, wire::kProtoAh);
-          EXPECT_EQ(info->src, c.local);
-          EXPECT_EQ(info->dst, c.remote);
-          EXPECT_EQ(out[hdr], wire::kProtoOnion);
-          EXPECT_EQ((size_t{out[hdr + 1]} + 2) * 4, expected_ah_len(t, fam));
-          EXPECT_EQ(load_be32(&out[hdr + 4]), kSpi);
-          auto o = rx->open(out);
-          ASSERT_TRUE(o) << to_string(o.error());
-          EXPECT_EQ(o->next_header, wire::kProtoOnion);
-          EXPECT_EQ(Bytes(o->payload.begin(), o->payload.end()), payload);
-        }
+        body(t, fam, c, tx.get(), rx.get());
       }
     }
   }
+}
+
+TEST(AhSa, RoundTripEveryTransformFamilyAndEsn) {
+  crypto::DeterministicRng rng(3);
+  for_every_ah_sa([&](Transform t, wire::IpFamily fam, const SaConfig& c, SecurityAssociation* tx,
+                      SecurityAssociation* rx) {
+    for (size_t len : {0, 1, 7, 64, 1000}) {
+      const Bytes payload = pattern(len, 0x33);
+      Bytes out(tx->sealed_size(len));
+      auto n = tx->seal(payload, wire::kProtoOnion, out, rng);
+      ASSERT_TRUE(n) << to_string(n.error());
+      ASSERT_EQ(*n, out.size());
+      const size_t hdr = wire::outer_header_len(fam);
+      EXPECT_EQ(*n, hdr + expected_ah_len(t, fam) + len);
+      auto info = wire::parse_ip_packet(out);
+      ASSERT_TRUE(info) << to_string(info.error());
+      EXPECT_EQ(info->protocol, wire::kProtoAh);
+      EXPECT_EQ(info->src, c.local);
+      EXPECT_EQ(info->dst, c.remote);
+      EXPECT_EQ(out[hdr], wire::kProtoOnion);
+      EXPECT_EQ((size_t{out[hdr + 1]} + 2) * 4, expected_ah_len(t, fam));
+      EXPECT_EQ(load_be32(&out[hdr + 4]), kSpi);
+      auto o = rx->open(out);
+      ASSERT_TRUE(o) << to_string(o.error());
+      EXPECT_EQ(o->next_header, wire::kProtoOnion);
+      EXPECT_EQ(Bytes(o->payload.begin(), o->payload.end()), payload);
+    }
+  });
 }
 
 TEST(AhSa, TunnelModeCarriesInnerPacket) {
@@ -99,35 +110,28 @@ TEST(AhSa, TunnelModeCarriesInnerPacket) {
 // Every bit of every immutable byte is covered by the ICV.
 TEST(AhSa, FlippingAnyImmutableBitIsRejected) {
   crypto::DeterministicRng rng(9);
-  for (Transform t : kAhTransforms) {
-    for (auto fam : {wire::IpFamily::v4, wire::IpFamily::v6}) {
-      for (bool esn : {false, true}) {
-        SCOPED_TRACE(trace(t, fam, esn));
-        const auto c = make_config(t, kSpi, Framing::ip, fam, esn);
-        auto tx = make_sa(c);
-        auto rx = make_sa(c);
-        Bytes sealed(tx->sealed_size(23));
-        ASSERT_TRUE(tx->seal(pattern(23, 1), wire::kProtoOnion, sealed, rng));
-        const auto mut = mutable_bytes(fam);
-        size_t tried = 0;
-        for (size_t i = 0; i < sealed.size(); ++i) {
-          for (int b = 0; b < 8; ++b) {
-            const bool v6_tc_nibble = fam == wire::IpFamily::v6 && i == 0 && b < 4;
-            if (mut.count(i) || v6_tc_nibble) continue;
-            Bytes pkt = sealed;
-            pkt[i] ^= static_cast<uint8_t>(1u << b);
-            EXPECT_FALSE(rx->open(pkt)) << "byte " << i << " bit " << b << " accepted";
-            ++tried;
-          }
-        }
-        EXPECT_GT(tried, 8 * (sealed.size() - 8));
-        EXPECT_EQ(rx->counters().packets_in, 0u);
-        EXPECT_GT(rx->counters().dropped(Errc::auth_failed), 0u);
+  for_every_ah_sa([&](Transform, wire::IpFamily fam, const SaConfig&, SecurityAssociation* tx,
+                      SecurityAssociation* rx) {
+    Bytes sealed(tx->sealed_size(23));
+    ASSERT_TRUE(tx->seal(pattern(23, 1), wire::kProtoOnion, sealed, rng));
+    const auto mut = mutable_bytes(fam);
+    size_t tried = 0;
+    for (size_t i = 0; i < sealed.size(); ++i) {
+      for (int b = 0; b < 8; ++b) {
+        const bool v6_tc_nibble = fam == wire::IpFamily::v6 && i == 0 && b < 4;
+        if (mut.count(i) || v6_tc_nibble) continue;
         Bytes pkt = sealed;
-        EXPECT_TRUE(rx->open(pkt));  // the window did not move
+        pkt[i] ^= static_cast<uint8_t>(1u << b);
+        EXPECT_FALSE(rx->open(pkt)) << "byte " << i << " bit " << b << " accepted";
+        ++tried;
       }
     }
-  }
+    EXPECT_GT(tried, 8 * (sealed.size() - 8));
+    EXPECT_EQ(rx->counters().packets_in, 0u);
+    EXPECT_GT(rx->counters().dropped(Errc::auth_failed), 0u);
+    Bytes pkt = sealed;
+    EXPECT_TRUE(rx->open(pkt));  // the window did not move
+  });
 }
 
 // RFC 4302 §3.3.3.1: changes a router may make en route do not break the ICV.

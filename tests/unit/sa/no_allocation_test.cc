@@ -1,7 +1,5 @@
 // Proves that seal() and open() allocate nothing per packet: this binary
-// replaces the global operator new (counting every C++ allocation) and
-// installs counting OpenSSL memory functions (every OPENSSL_malloc /
-// realloc) before OpenSSL allocates anything.
+// counts every C++ and OpenSSL allocation (support/allocation_counter.h).
 //
 // Known exception, asserted as a bound rather than hidden: HMAC-SHA-256 in
 // OpenSSL 3.0 copies its saved digest state with EVP_MD_CTX_copy_ex on every
@@ -11,53 +9,13 @@
 #include <gtest/gtest.h>
 #include <openssl/crypto.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include "crypto/rng.h"
 #include "sa/bundle.h"
 #include "sa/sad.h"
 #include "sa_test_support.h"
+#include "support/allocation_counter.h"
 #include "wire/constants.h"
-
-namespace {
-std::atomic<uint64_t> g_cxx_allocs{0};
-std::atomic<uint64_t> g_ossl_allocs{0};
-
-void* count_malloc(size_t n, const char*, int) {
-  ++g_ossl_allocs;
-  return std::malloc(n);
-}
-void* count_realloc(void* p, size_t n, const char*, int) {
-  ++g_ossl_allocs;
-  return std::realloc(p, n);
-}
-void count_free(void* p, const char*, int) { std::free(p); }
-
-// Runs before main(), i.e. before any OpenSSL allocation; returns whether
-// OpenSSL accepted the hooks (it refuses once it has allocated).
-const bool g_ossl_hooked = CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free) == 1;
-}  // namespace
-
-// The replacements below pair malloc with free on purpose; GCC (notably with
-// sanitizers) inlines them and reports a new/free mismatch that is not one.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-void* operator new(size_t n) {
-  ++g_cxx_allocs;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) {
-  ++g_cxx_allocs;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace ainet::sa {
 namespace {
@@ -66,21 +24,18 @@ using test::make_config;
 using test::make_inner_packet;
 using test::make_sa;
 
-struct Counts {
-  uint64_t cxx, ossl;
-};
-Counts now() { return {g_cxx_allocs.load(), g_ossl_allocs.load()}; }
+using ainet::test::allocations_during;
 
 TEST(NoAllocation, OpenSslHooksInstalled) {
-  EXPECT_TRUE(g_ossl_hooked) << "OpenSSL allocated before main; only C++ allocations are counted";
+  EXPECT_TRUE(ainet::test::openssl_allocations_counted())
+      << "OpenSSL allocated before main; only C++ allocations are counted";
 }
 
 TEST(NoAllocation, SanityTheCounterSeesAnAllocation) {
-  const Counts a = now();
-  void* p = ::operator new(16);  // a new-expression pair may be elided; this call is not
-  const Counts b = now();
+  void* p = nullptr;
+  // A new-expression pair may be elided; this call is not.
+  EXPECT_EQ(allocations_during([&] { p = ::operator new(16); }).cxx, 1);
   ::operator delete(p);
-  EXPECT_EQ(b.cxx, a.cxx + 1);
 }
 
 TEST(NoAllocation, SealAndOpenAllocateNothingPerPacket) {
@@ -104,24 +59,24 @@ TEST(NoAllocation, SealAndOpenAllocateNothingPerPacket) {
       ASSERT_TRUE(tx->seal_inner_packet(inner, buf, rng));
       ASSERT_TRUE(sad.open_ip_packet(buf));
 
-      const Counts before = now();
       int failures = 0;
-      for (int i = 0; i < 1000; ++i) {
-        if (!tx->seal_inner_packet(inner, buf, rng)) ++failures;
-        if (!sad.open_ip_packet(buf)) ++failures;
-      }
-      // A tampered packet goes down the drop path: no allocation there either.
-      buf.back() ^= 1;
-      if (sad.open_ip_packet(buf)) ++failures;
-      const Counts after = now();
+      const auto n = allocations_during([&] {
+        for (int i = 0; i < 1000; ++i) {
+          if (!tx->seal_inner_packet(inner, buf, rng)) ++failures;
+          if (!sad.open_ip_packet(buf)) ++failures;
+        }
+        // A tampered packet goes down the drop path: no allocation there either.
+        buf.back() ^= 1;
+        if (sad.open_ip_packet(buf)) ++failures;
+      });
       EXPECT_EQ(failures, 0);
-      EXPECT_EQ(after.cxx - before.cxx, 0u) << "C++ allocations in 1000 seal/open";
+      EXPECT_EQ(n.cxx, 0) << "C++ allocations in 1000 seal/open";
       if (transform_info(t).auth_key_size == 0) {
-        EXPECT_EQ(after.ossl - before.ossl, 0u) << "OpenSSL allocations in 1000 seal/open";
+        EXPECT_EQ(n.openssl, 0) << "OpenSSL allocations in 1000 seal/open";
       } else {
         // HMAC: libcrypto's constant per-MAC cost (2 mallocs per compute/verify
         // on OpenSSL 3.0), independent of the packet, never more.
-        EXPECT_LE(after.ossl - before.ossl, 2u * 2001u) << "HMAC allocations grew";
+        EXPECT_LE(n.openssl, 2 * 2001) << "HMAC allocations grew";
       }
     }
   }
@@ -142,16 +97,16 @@ TEST(NoAllocation, BundleSealAndOpenAllocateNothing) {
   Bytes buf(tx->sealed_size(inner.size()));
   ASSERT_TRUE(tx->seal_inner_packet(inner, buf, rng));
   ASSERT_TRUE(rx->open(buf));
-  const Counts before = now();
   int failures = 0;
-  for (int i = 0; i < 1000; ++i) {
-    if (!tx->seal_inner_packet(inner, buf, rng)) ++failures;
-    if (!rx->open(buf)) ++failures;
-  }
-  const Counts after = now();
+  const auto n = allocations_during([&] {
+    for (int i = 0; i < 1000; ++i) {
+      if (!tx->seal_inner_packet(inner, buf, rng)) ++failures;
+      if (!rx->open(buf)) ++failures;
+    }
+  });
   EXPECT_EQ(failures, 0);
-  EXPECT_EQ(after.cxx - before.cxx, 0u);
-  EXPECT_EQ(after.ossl - before.ossl, 0u);
+  EXPECT_EQ(n.cxx, 0);
+  EXPECT_EQ(n.openssl, 0);
 }
 
 }  // namespace

@@ -286,10 +286,5 @@ TEST(AhLocate, EveryTruncationIsAnError) {
   }
 }
 
-TEST(AhEsn, SuffixIsHighHalf) {
-  // RFC 4302 §3.3.3.2.1: seq_hi, big-endian, appended after the packet.
-  EXPECT_EQ(ah_esn_suffix(0xa1b2c3d4'00000001ull), (std::array<uint8_t, 4>{0xa1, 0xb2, 0xc3, 0xd4}));
-}
-
 }  // namespace
 }  // namespace ainet::wire

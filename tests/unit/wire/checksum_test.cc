@@ -10,12 +10,10 @@ namespace {
 using test::hex;
 
 // Packets captured on Linux 6.18 loopback (AF_PACKET on lo) while running
-// `ping -c1 -s 16 127.0.0.1` and `ping -6 -c1 -s 16 ::1`; the kernel computed
-// the IPv4 header, ICMP and ICMPv6 checksums in software, so they are an
-// independent reference for ours.
-const char* kKernelIcmpEcho4 =
-    "4500002c920340004001aacb7f0000017f000001"
-    "08005ccc23c000011b870a6b000000005180000000000000";
+// `ping -c1 -s 16 127.0.0.1` (kKernelIcmpEcho4, wire_test_util.h) and
+// `ping -6 -c1 -s 16 ::1`; the kernel computed the IPv4 header, ICMP and
+// ICMPv6 checksums in software, so they are an independent reference for ours.
+using test::kKernelIcmpEcho4;
 const char* kKernelIcmpv6Echo =
     "60083aa500183a40"
     "00000000000000000000000000000001"  // ::1

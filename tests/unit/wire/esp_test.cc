@@ -237,17 +237,21 @@ TEST(EsnInference, Rfc4303AppendixA2) {
   const uint32_t w = 64;
   // Case A (Tl >= W - 1): same block unless seq_lo is below the window.
   const uint64_t t_a = (uint64_t{7} << 32) | 1000;
-  EXPECT_EQ(esn_infer_seq(1000, t_a, w), t_a);
-  EXPECT_EQ(esn_infer_seq(937, t_a, w), (uint64_t{7} << 32) | 937);  // bottom of the window
-  EXPECT_EQ(esn_infer_seq(936, t_a, w), (uint64_t{8} << 32) | 936);  // wrapped ahead
-  EXPECT_EQ(esn_infer_seq(5000, t_a, w), (uint64_t{7} << 32) | 5000);
+  EXPECT_EQ(*esn_infer_seq(1000, t_a, w), t_a);
+  EXPECT_EQ(*esn_infer_seq(937, t_a, w), (uint64_t{7} << 32) | 937);  // bottom of the window
+  EXPECT_EQ(*esn_infer_seq(936, t_a, w), (uint64_t{8} << 32) | 936);  // wrapped ahead
+  EXPECT_EQ(*esn_infer_seq(5000, t_a, w), (uint64_t{7} << 32) | 5000);
   // Case B (Tl < W - 1): window spans the block boundary.
   const uint64_t t_b = (uint64_t{7} << 32) | 10;
-  EXPECT_EQ(esn_infer_seq(0xfffffff0u, t_b, w), (uint64_t{6} << 32) | 0xfffffff0u);
-  EXPECT_EQ(esn_infer_seq(5, t_b, w), (uint64_t{7} << 32) | 5);
-  EXPECT_EQ(esn_infer_seq(11, t_b, w), (uint64_t{7} << 32) | 11);
-  // Block 0 has no predecessor.
-  EXPECT_EQ(esn_infer_seq(0xfffffff0u, 10, w), uint64_t{0xfffffff0u});
+  EXPECT_EQ(*esn_infer_seq(0xfffffff0u, t_b, w), (uint64_t{6} << 32) | 0xfffffff0u);
+  EXPECT_EQ(*esn_infer_seq(5, t_b, w), (uint64_t{7} << 32) | 5);
+  EXPECT_EQ(*esn_infer_seq(11, t_b, w), (uint64_t{7} << 32) | 11);
+  // Block 0 has no predecessor, block 2^32 - 1 no successor: stale.
+  EXPECT_EQ(esn_infer_seq(0xfffffff0u, 10, w).error(), Errc::stale);
+  EXPECT_EQ(*esn_infer_seq(11, 10, w), uint64_t{11});
+  const uint64_t top = (uint64_t{UINT32_MAX} << 32) | 1000;
+  EXPECT_EQ(esn_infer_seq(936, top, w).error(), Errc::stale);
+  EXPECT_EQ(*esn_infer_seq(937, top, w), (uint64_t{UINT32_MAX} << 32) | 937);
 }
 
 }  // namespace

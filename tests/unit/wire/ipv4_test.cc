@@ -10,10 +10,7 @@ namespace {
 
 using test::hex;
 
-// ICMP echo captured on Linux loopback (see checksum_test.cc).
-const char* kKernelIcmpEcho4 =
-    "4500002c920340004001aacb7f0000017f000001"
-    "08005ccc23c000011b870a6b000000005180000000000000";
+using test::kKernelIcmpEcho4;  // wire_test_util.h
 
 TEST(Ipv4, ParsesKernelPacket) {
   const Bytes p = hex(kKernelIcmpEcho4);
