@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <toml++/toml.h>
 
+#include "daemon/shaping_config.h"
 #include "daemon/toml_section.h"
 #include "util/bytes.h"
 
@@ -33,7 +34,8 @@ core::BundleKeys bundle_keys(const toml::table& t, const std::string& path) {
 
 EndpointConfig read(const toml::table& root) {
   for (auto&& [k, v] : root)
-    if (k.str() != "endpoint" && k.str() != "control") fail(line_of(v), std::string(k.str()), "unknown key");
+    if (k.str() != "endpoint" && k.str() != "control" && k.str() != "shaping")
+      fail(line_of(v), std::string(k.str()), "unknown key");
   const toml::node* ep = root.get("endpoint");
   if (!ep) fail(1, "endpoint", "missing (required)");
   if (!ep->is_table()) fail(line_of(*ep), "endpoint", "expected a table, got " + type_name(*ep));
@@ -99,6 +101,18 @@ EndpointConfig read(const toml::table& root) {
     if (!ctl->is_table()) fail(line_of(*ctl), "control", "expected a table, got " + type_name(*ctl));
     Section s(*ctl->as_table(), "control", {"socket"});
     c.control_socket = s.string_or("socket", "");
+  }
+  if (const toml::node* sh = root.get("shaping")) {
+    if (!sh->is_table()) fail(line_of(*sh), "shaping", "expected a table, got " + type_name(*sh));
+    Section s(*sh->as_table(), "shaping", {"profile", "rate", "levels", "interval", "pad", "queue"});
+    c.shaping = daemon::read_shaping_profile(s);
+    c.pad = s.boolean_or("pad", false);
+    c.queue = static_cast<size_t>(s.integer_or("queue", 64, 1, 65536));
+    // A padded packet must fit the endpoint's 2048-byte packet buffers.
+    if (c.pad && c.tun_mtu > 1900)
+      fail(line_of(*s.get("pad")), s.field("pad"),
+           "needs endpoint.tun_mtu <= 1900 (padded packets are tun_mtu bytes of ESP payload), got " +
+               std::to_string(c.tun_mtu));
   }
   return c;
 }

@@ -7,6 +7,8 @@
 //               tun_name, tun_mtu, inner_addresses (list), routes (list)
 //   [endpoint.out] / [endpoint.in]  esp_spi, esp_key, ah_spi, ah_key
 //   [control]   socket
+//   [shaping]   profile ("off" | "constant" | "adaptive"), rate, levels,
+//               interval, pad, queue (docs/protocol.md "Shaping")
 //
 // Every refusal is one message naming the file, the line and the field, in
 // the style of aind's loader (src/daemon/config.h), e.g.
@@ -43,6 +45,13 @@ struct EndpointConfig {
   core::BundleKeys out;                // host -> AIN
   core::BundleKeys in;                 // AIN -> host
   std::string control_socket;          // "" when [control] is absent
+  // This host -> AIN shaping (paper §5.4): datagrams leave in the slots of
+  // `shaping`, a slot with none waiting carries a dummy (ESP next header 59,
+  // RFC 4303 §2.6); `pad` pads every ESP payload to tun_mtu bytes with TFC
+  // padding (RFC 4303 §2.7); `queue` datagrams may wait.
+  core::ShapingProfile shaping;
+  bool pad = false;
+  size_t queue = 64;
 };
 
 struct EndpointConfigLoad {

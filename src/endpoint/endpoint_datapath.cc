@@ -34,6 +34,10 @@ Result<EndpointDatapath> EndpointDatapath::create(const EndpointConfig& c) {
   d.bundle_ = std::move(*b);
   d.out_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
   d.in_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
+  d.pad_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
+  const size_t mtu = static_cast<size_t>(c.tun_mtu);
+  d.pad_to_ = c.pad ? std::min(mtu, kMaxPacket / 2 + kMaxPacket / 4) : 0;
+  d.dummy_size_ = std::min(mtu, kMaxPacket / 2 + kMaxPacket / 4);
   return d;
 }
 
@@ -59,7 +63,7 @@ Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
     return Errc::unsupported;
   }
   const uint8_t nh = version == 4 ? wire::kProtoIpv4 : wire::kProtoIpv6;
-  auto r = bundle_.seal(inner, nh, MutByteSpan(*out_), rng);
+  auto r = seal_padded(inner, nh, rng);
   if (!r) {
     ++counters_.seal_failed;
     return r.error();
@@ -72,12 +76,34 @@ Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
 Result<ByteSpan> EndpointDatapath::control(const wire::CustomerControl& msg, crypto::Rng& rng) {
   std::array<uint8_t, wire::kCustomerControlSize> body{};
   if (Errc e = wire::serialize_customer_control(msg, MutByteSpan(body)); !ok(e)) return e;
-  auto r = bundle_.seal(ByteSpan(body), wire::kProtoOnion, MutByteSpan(*out_), rng);
+  auto r = seal_padded(ByteSpan(body), wire::kProtoOnion, rng);
   if (!r) {
     ++counters_.seal_failed;
     return r.error();
   }
   return *r;
+}
+
+Result<ByteSpan> EndpointDatapath::dummy(crypto::Rng& rng) {
+  std::memset(pad_->data(), 0, dummy_size_);
+  auto r = bundle_.seal(ByteSpan(pad_->data(), dummy_size_), wire::kProtoNoNext, MutByteSpan(*out_), rng);
+  if (!r) {
+    ++counters_.seal_failed;
+    return r.error();
+  }
+  ++counters_.dummies_sent;
+  return *r;
+}
+
+Result<ByteSpan> EndpointDatapath::seal_padded(ByteSpan payload, uint8_t nh, crypto::Rng& rng) {
+  if (pad_to_ > payload.size()) {
+    // RFC 4303 §2.7: the inner header's length (or the control message's
+    // fixed size) tells the AIN where the payload ends; zeros follow.
+    std::memcpy(pad_->data(), payload.data(), payload.size());
+    std::memset(pad_->data() + payload.size(), 0, pad_to_ - payload.size());
+    payload = ByteSpan(pad_->data(), pad_to_);
+  }
+  return bundle_.seal(payload, nh, MutByteSpan(*out_), rng);
 }
 
 Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>& udp_sender, ByteSpan packet) {
@@ -112,7 +138,18 @@ Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>&
   }
   if (o->next_header != wire::kProtoIpv4 && o->next_header != wire::kProtoIpv6) {
     ++counters_.not_ip;  // e.g. an RFC 4303 §2.6 dummy packet (next header 59)
+    if (o->next_header == wire::kProtoNoNext) ++counters_.dummies_received;
     return Errc::unsupported;
+  }
+  // RFC 4303 §2.7: TFC padding may follow the datagram; its IPv4 total
+  // length (bytes 2..3) or IPv6 payload length (bytes 4..5) + 40 says where
+  // it ends. (The kernel would trim it too; the TUN gets exactly the datagram.)
+  {
+    const ByteSpan p = o->payload;
+    size_t len = p.size();
+    if (p.size() >= 20 && (p[0] >> 4) == 4) len = load_be16(&p[2]);
+    else if (p.size() >= 40 && (p[0] >> 4) == 6) len = 40 + size_t{load_be16(&p[4])};
+    if (len < p.size()) o->payload = o->payload.first(len);
   }
   ++counters_.opened;
   counters_.opened_bytes += o->payload.size();

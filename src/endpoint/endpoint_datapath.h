@@ -32,6 +32,8 @@ struct DatapathCounters {
   uint64_t too_big = 0;                      // larger than the buffers
   uint64_t bad_inner = 0;                    // TUN gave something that is not IPv4/IPv6
   uint64_t link_scoped = 0;                  // to/from a link-local, multicast or special address: not sent
+  uint64_t dummies_sent = 0;                 // shaping: dummy packets (next header 59) sent
+  uint64_t dummies_received = 0;             // dummy packets from the AIN (also in not_ip)
 };
 
 class EndpointDatapath {
@@ -52,6 +54,9 @@ class EndpointDatapath {
   // Seals a customer control message (docs/protocol.md "Customer tunnels":
   // 64 bytes, ESP next header 253) for the AIN, e.g. DESTROY of one pair.
   Result<ByteSpan> control(const wire::CustomerControl& msg, crypto::Rng& rng);
+  // Seals a dummy packet (RFC 4303 §2.6: next header 59, which the AIN
+  // discards) of the padded size, for a shaping slot with nothing to send.
+  Result<ByteSpan> dummy(crypto::Rng& rng);
 
   const DatapathCounters& counters() const { return counters_; }
   uint64_t sa_drops() const { return bundle_.drops(); }
@@ -60,8 +65,13 @@ class EndpointDatapath {
   core::Carrier carrier_ = core::Carrier::ip;
   wire::IpAddress ain_;
   core::TunnelBundle bundle_;
+  // Seals payload with next header nh, TFC-padded to pad_to_ (RFC 4303 §2.7).
+  Result<ByteSpan> seal_padded(ByteSpan payload, uint8_t nh, crypto::Rng& rng);
+
   // Heap once at create, so moving the datapath keeps them cheap.
-  std::unique_ptr<std::array<uint8_t, kMaxPacket>> out_, in_;
+  std::unique_ptr<std::array<uint8_t, kMaxPacket>> out_, in_, pad_;
+  size_t pad_to_ = 0;      // ESP payload size of every packet; 0 = no padding
+  size_t dummy_size_ = 0;  // payload of a dummy (tun_mtu: looks like a full packet)
   DatapathCounters counters_;
 };
 
