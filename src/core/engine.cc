@@ -788,7 +788,7 @@ void Engine::entrance_up(Time now, Ant& a, Effects& fx) {
   timers_.cancel(a.t_setup);
   a.up = true;
   ++stats_.ants_created;
-  fx.on_event({EventKind::ant_up, a.handle, 0, 0});
+  fx.on_event({EventKind::ant_up, a.handle, 0, 0, now - a.created});
   for (size_t i = 0; i < a.pending.size(); ++i) send_forward(now, a, a.pending.at(i), fx);
   // Only ANTs under construction hold queue storage: max_ants live ANTs do
   // not each keep pending_queue cells.
@@ -1107,6 +1107,8 @@ std::vector<AntInfo> Engine::ants() const {
 EngineStats Engine::stats() const {
   EngineStats s = stats_;
   s.drops = drops_;
+  s.ants_by_role = ants_.role_counts();
+  s.ant_totals = ants_.totals();
   return s;
 }
 

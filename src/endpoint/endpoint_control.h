@@ -25,6 +25,7 @@ struct EndpointIoCounters {
   uint64_t tun_dropped = 0;                             // TUN read/write refused or truncated
   uint64_t carrier_sent = 0, carrier_send_dropped = 0;  // packets to the AIN
   uint64_t carrier_received = 0, carrier_recv_dropped = 0;
+  uint64_t carrier_bytes_sent = 0, carrier_bytes_received = 0;
 };
 
 struct FlowRow {
