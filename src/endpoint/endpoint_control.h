@@ -52,6 +52,7 @@ struct EndpointStatus {
   std::map<std::string, uint64_t> drops;  // by reason (docs/control.md)
   std::vector<FlowRow> flows;
   uint64_t flows_overflow = 0;  // datagrams whose new pair did not fit: the table was full
+  uint64_t flows_expired = 0;   // pairs aged out after flow_idle_timeout
 };
 
 // Collects the status from the endpoint's state.
