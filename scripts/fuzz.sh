@@ -1,11 +1,127 @@
 #!/usr/bin/env bash
-# Long libFuzzer campaign: every tests/fuzz/fuzz_*.cc target (or the ones
-# named) for 600 s each by default. Same build, corpora and failure rules as
-# scripts/fuzz-smoke.sh, which does the work.
+# The long fuzz campaign (not part of the test command; scripts/fuzz-smoke.sh
+# is the short CI run). Every tests/fuzz/fuzz_*.cc target, or the ones named,
+# runs for a number of executions in the clang build with libFuzzer +
+# AddressSanitizer + UndefinedBehaviorSanitizer (-DAINET_FUZZ=ON, see the
+# top-level CMakeLists.txt), one target after the other. Afterwards the inputs
+# it found that add coverage are merged into the committed corpus
+# tests/fuzz/corpus/<target>/ (libFuzzer -merge=1: only new coverage is added,
+# so the corpus stays minimal), which fuzz-smoke.sh reads as its seeds.
 #
-#   scripts/fuzz.sh [seconds-per-target] [target...]
+#   scripts/fuzz.sh [--runs N] [--max-time S] [--no-merge] [target...]
+#
+#   --runs N      executions per target (default 10000000)
+#   --max-time S  bound per target in seconds (default 14400); a target that
+#                 hits it before N executions is reported SHORT (exit 1)
+#   --no-merge    leave tests/fuzz/corpus/ alone
+#
+# Run it at low priority on a shared machine: nice -n 19 scripts/fuzz.sh
+# Any crash, leak, sanitizer report, timeout (>10 s per input) or
+# out-of-memory (>2 GB) fails the target; the input is saved under
+# <build>/fuzz-artifacts/. A table of executions per target is printed and
+# written to <build>/fuzz-campaign.txt.
+#
+# Environment (optional): AINET_FUZZ_BUILD_DIR (default build-fuzz),
+# AINET_JOBS (default 2).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-SECS=${1:-600}
-shift $(($# > 0 ? 1 : 0))
-exec bash scripts/fuzz-smoke.sh "$SECS" "$@"
+ROOT=$(pwd)
+
+RUNS=10000000
+MAXT=14400
+MERGE=1
+TARGETS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS=${2:-}; shift 2 ;;
+    --max-time) MAXT=${2:-}; shift 2 ;;
+    --no-merge) MERGE=0; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) TARGETS+=("$1"); shift ;;
+  esac
+done
+for v in "$RUNS" "$MAXT"; do
+  if ! [[ "$v" =~ ^[0-9]+$ ]] || [ "$v" -lt 1 ]; then
+    echo "fuzz.sh: --runs and --max-time take a positive integer" >&2
+    exit 2
+  fi
+done
+BUILD=${AINET_FUZZ_BUILD_DIR:-build-fuzz}
+JOBS=${AINET_JOBS:-2}
+
+if [ ${#TARGETS[@]} -eq 0 ]; then
+  for src in "$ROOT"/tests/fuzz/fuzz_*.cc; do
+    [ -e "$src" ] && TARGETS+=("$(basename "$src" .cc)")
+  done
+fi
+if [ ${#TARGETS[@]} -eq 0 ]; then
+  echo "fuzz.sh: no fuzz targets in tests/fuzz" >&2
+  exit 1
+fi
+
+echo "=== fuzz.sh: configure and build $BUILD (clang, libFuzzer + ASan + UBSan)"
+mkdir -p "$BUILD"
+if ! cmake -S "$ROOT" -B "$BUILD" -G Ninja -DAINET_FUZZ=ON \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/configure.log" 2>&1; then
+  cat "$BUILD/configure.log" >&2
+  echo "fuzz.sh: configure FAILED" >&2
+  exit 1
+fi
+if ! cmake --build "$BUILD" --target "${TARGETS[@]}" -j "$JOBS"; then
+  echo "fuzz.sh: build FAILED" >&2
+  exit 1
+fi
+
+mkdir -p "$BUILD/fuzz-artifacts"
+SUMMARY="$BUILD/fuzz-campaign.txt"
+declare -a ROWS=()
+FAILED=0
+for t in "${TARGETS[@]}"; do
+  bin="$BUILD/tests/fuzz/$t"
+  work="$BUILD/fuzz-campaign/$t"
+  seeds="$ROOT/tests/fuzz/corpus/$t"
+  mkdir -p "$work" "$seeds"
+  log="$BUILD/fuzz-artifacts/$t-campaign.log"
+  echo "=== fuzz.sh: $t, $RUNS executions (at most ${MAXT}s; log: $log)"
+  t0=$(date +%s)
+  # New inputs go to $work (first corpus dir); the committed seeds are read.
+  "$bin" -runs="$RUNS" -max_total_time="$MAXT" -rss_limit_mb=2048 -timeout=10 -max_len=4096 \
+    -print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/$t-" \
+    "$work" "$seeds" >"$log" 2>&1
+  rc=$?
+  secs=$(($(date +%s) - t0))
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
+  execs=${execs:-0}
+  status=PASS
+  if [ $rc -ne 0 ]; then
+    status="FAIL (exit $rc)"
+    FAILED=1
+    tail -n 40 "$log" >&2
+  elif [ "$execs" -lt "$RUNS" ]; then
+    status="SHORT (time bound)"
+    FAILED=1
+  fi
+  added=0
+  if [ "$MERGE" = 1 ] && [ $rc -eq 0 ]; then
+    before=$(find "$seeds" -type f | wc -l)
+    # -merge=1: inputs of $work that add coverage to $seeds are copied there.
+    "$bin" -merge=1 -rss_limit_mb=2048 -timeout=10 -max_len=4096 "$seeds" "$work" \
+      >"$BUILD/fuzz-artifacts/$t-merge.log" 2>&1 || {
+      status="$status, merge FAILED"
+      FAILED=1
+    }
+    added=$(($(find "$seeds" -type f | wc -l) - before))
+  fi
+  files=$(find "$seeds" -type f | wc -l)
+  kib=$(du -sk "$seeds" | cut -f1)
+  ROWS+=("$(printf '%-20s %-28s %12s %7ss %9s/s  corpus %4s files (+%s), %5s KiB' "$t" "$status" "$execs" \
+    "$secs" "$((execs / (secs > 0 ? secs : 1)))" "$files" "$added" "$kib")")
+done
+
+{
+  echo "=== fuzz.sh campaign: $RUNS executions per target, libFuzzer + ASan + UBSan ($(date -u +%F))"
+  printf '%s\n' "${ROWS[@]}"
+} | tee "$SUMMARY"
+exit $FAILED
