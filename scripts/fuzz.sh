@@ -22,7 +22,8 @@
 # written to <build>/fuzz-campaign.txt.
 #
 # Environment (optional): AINET_FUZZ_BUILD_DIR (default build-fuzz),
-# AINET_JOBS (default 2).
+# AINET_JOBS (default 2), AINET_FUZZ_SUMMARY (the table's file; default
+# <build>/fuzz-campaign.txt; set it when two campaigns share a build).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -75,7 +76,7 @@ if ! cmake --build "$BUILD" --target "${TARGETS[@]}" -j "$JOBS"; then
 fi
 
 mkdir -p "$BUILD/fuzz-artifacts"
-SUMMARY="$BUILD/fuzz-campaign.txt"
+SUMMARY=${AINET_FUZZ_SUMMARY:-$BUILD/fuzz-campaign.txt}
 declare -a ROWS=()
 FAILED=0
 for t in "${TARGETS[@]}"; do

@@ -12,12 +12,25 @@ OPS_ENDPOINT_METRICS_PORT=9549  # ain-endpoint
 # _ops_network CARRIER HOOK: e2e_ant_network with a HOOK (a function name, or
 # "") run between the config generation and the start of the daemons, so a
 # test can add [metrics], [process] or endpoint keys to the generated files.
+# OPS_AIND_WRAP[N] (a command prefix) starts ainN under it.
+declare -a OPS_AIND_WRAP=()
 _ops_network() {
   local carrier=$1 hook=$2 n
   e2e_routes_ant || return 1
   e2e_ant_gen "$carrier" 4 1 || { e2e_log "config generation failed"; return 1; }
   if [ -n "$hook" ]; then "$hook" || { e2e_log "config hook $hook failed"; return 1; }; fi
-  for n in 1 2 3 4; do e2e_aind_start "$n" || return 1; done
+  for n in 1 2 3 4; do
+    if [ -n "${OPS_AIND_WRAP[$n]:-}" ]; then
+      local -a wrap
+      read -r -a wrap <<<"${OPS_AIND_WRAP[$n]}"
+      rm -f "$E2E_DIR/conf/ain$n/aind.sock"
+      e2e_bg "ain$n" "aind-ain$n-$(date +%s%N)" "${wrap[@]}" "$E2E_AIND" --config "$E2E_DIR/conf/ain$n/aind.toml"
+      E2E_AIND_PIDS[$n]=$E2E_LAST_PID
+      e2e_wait_for 10 test -S "$E2E_DIR/conf/ain$n/aind.sock" || { e2e_log "aind ain$n did not open its socket"; return 1; }
+    else
+      e2e_aind_start "$n" || return 1
+    fi
+  done
   for n in 1 2 3 4; do e2e_pvts_up "$n" 15 || { e2e_log "ain$n: PVTs not up"; e2e_ainctl "ain$n" pvts >&2; return 1; }; done
   e2e_wait_for 10 e2e_nsx ain3 ip link show dev ain0 || { e2e_log "ain3 has no TUN ain0"; return 1; }
   e2e_nsx ain3 ip link set dev ain0 up
@@ -312,5 +325,34 @@ test_ops_endpoint_flows_age_out() {
   e2e_check_ping "$E2E_RESPONDER4" 2 || f=$((f + 1))
   _ops_endpoint_json 'any(x["dst"] == "'"$E2E_RESPONDER4"'" for x in r["flows"])' >/dev/null ||
     { e2e_log "  FAIL the pair did not come back with the next ping"; f=$((f + 1)); }
+  [ $f -eq 0 ]
+}
+
+# The environment aind@.service gives aind, as far as it can be made without
+# systemd: the bounding set CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE,
+# no inheritable capabilities and no_new_privs (setpriv). ain2 starts so,
+# opens its raw sockets, drops what it holds (it cannot clear a bounding set
+# without CAP_SETPCAP, and says so), and relays an ANT pinned through it.
+test_ops_runs_in_the_units_capability_set() {
+  e2e_need_aind
+  command -v setpriv >/dev/null || { echo "SKIP: no setpriv (util-linux)"; exit 77; }
+  e2e_init
+  e2e_topology || return 1
+  OPS_AIND_WRAP[2]="setpriv --bounding-set=-all,+net_admin,+net_raw,+net_bind_service --inh-caps=-all --no-new-privs"
+  _ops_network ip "" || return 1
+  e2e_apps_start 0 || return 1
+  local f=0 pid=${E2E_AIND_PIDS[2]} st
+  st=$(awk '/^(CapEff|CapPrm|CapBnd|NoNewPrivs):/ { printf "%s%s ", $1, $2 }' "/proc/$pid/status")
+  # CAP_NET_BIND_SERVICE 10, CAP_NET_ADMIN 12, CAP_NET_RAW 13: 0x3400.
+  [ "$st" = "CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000003400 NoNewPrivs:1 " ] &&
+    e2e_log "  ok   ain2 under the unit's bounding set: $st" || { e2e_log "  FAIL ain2: $st"; f=$((f + 1)); }
+  grep -q "privileges dropped: no capabilities (bounding set left to the service manager), uid 0" "$E2E_DIR"/log/aind-ain2-*.log ||
+    { e2e_log "  FAIL ain2's log: $(grep -h privileges "$E2E_DIR"/log/aind-ain2-*.log)"; f=$((f + 1)); }
+  e2e_ainctl ain1 ant create --customer 10 --src "$GEN_INNER4" --dst "$E2E_RESPONDER4" --route 1,2,3 >/dev/null ||
+    { e2e_log "  FAIL ainctl ant create --route 1,2,3"; f=$((f + 1)); }
+  e2e_wait_for 10 e2e_ainctl_json ain1 ants 'any(a["up"] and a["route"] == [1, 2, 3] for a in r["ants"])' >/dev/null ||
+    { e2e_log "  FAIL no ANT over ain2 came up"; f=$((f + 1)); }
+  e2e_check_ping "$E2E_RESPONDER4" 5 || f=$((f + 1))
+  e2e_check_http "$E2E_RESPONDER4" index.html || f=$((f + 1))
   [ $f -eq 0 ]
 }
