@@ -46,9 +46,6 @@ e2e_log() { echo "[e2e $(date +%H:%M:%S)] $*" >&2; }
 # creates the namespaces (a subshell has its own trap).
 e2e_init() {
   local run=${AINET_E2E_RUN:-ainet}
-  # Files the run writes are for root alone: aind refuses key files that
-  # group or others can read (the onion/identity keys gen_configs.py writes).
-  umask 077
   E2E_PREFIX="${run}-${BASHPID}-"
   E2E_DIR=$(mktemp -d "/tmp/${E2E_PREFIX}XXXX")
   mkdir -p "$E2E_DIR/log"
