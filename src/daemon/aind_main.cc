@@ -8,6 +8,7 @@
 //
 //   aind [--config /etc/ainet/aind.toml] [--check]
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -170,7 +171,7 @@ int run(const std::string& config_path, bool check_only) {
             dropped->bounding_cleared ? ", empty bounding set" : " (bounding set left to the service manager)",
             dropped->user ? fmt::format(", running as {} (uid {}, gid {})", dropped->user->name, dropped->user->uid,
                                         dropped->user->gid)
-                          : std::string(", uid 0"));
+                          : ", uid " + std::to_string(::getuid()));
   if (metrics) {
     if (auto st = metrics->start(loop, [&node] { return node.metrics_text(); }); !st) {
       log->critical("metrics: {}", st.err.message());

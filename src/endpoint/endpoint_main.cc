@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -325,7 +326,7 @@ int run(const std::string& path, bool check_only) {
   log_line(std::string("privileges dropped: no capabilities") +
            (dropped->bounding_cleared ? ", empty bounding set" : " (bounding set left to the service manager)") +
            (dropped->user ? ", running as " + dropped->user->name + " (uid " + std::to_string(dropped->user->uid) + ")"
-                          : std::string(", uid 0")));
+                          : ", uid " + std::to_string(::getuid())));
   if (metrics) {
     if (auto st = metrics->start(ev, [&node] { return node.metrics_text(); }); !st) {
       log_line("metrics: " + st.err.message());
@@ -337,8 +338,9 @@ int run(const std::string& path, bool check_only) {
     log_line("SIGHUP: nothing to reload; counters follow");
     node.report();
   };
-  // Flow aging: a sweep every quarter of the idle timeout (at least 1 s,
-  // at most 30 s), so a pair goes at most 25% after its time.
+  // Flow aging: a sweep every quarter of the idle timeout, at least every
+  // 30 s and at most every second, so a pair goes at most max(25% of the
+  // timeout, 1 s) after its time.
   const Duration sweep{std::clamp<int64_t>(cfg.flow_idle_timeout.ns / 4, Duration::s(1).ns, Duration::s(30).ns)};
   ev.on_timer([&] {
     const Time now = io::monotonic_now();
