@@ -3,17 +3,21 @@
 # is the short CI run). Every tests/fuzz/fuzz_*.cc target, or the ones named,
 # runs for a number of executions in the clang build with libFuzzer +
 # AddressSanitizer + UndefinedBehaviorSanitizer (-DAINET_FUZZ=ON, see the
-# top-level CMakeLists.txt), one target after the other. Afterwards the inputs
-# it found that add coverage are merged into the committed corpus
-# tests/fuzz/corpus/<target>/ (libFuzzer -merge=1: only new coverage is added,
-# so the corpus stays minimal), which fuzz-smoke.sh reads as its seeds.
+# top-level CMakeLists.txt), one target after the other. Afterwards the
+# committed corpus tests/fuzz/corpus/<target>/ (which fuzz-smoke.sh reads as
+# its seeds) becomes the minimised union of itself and what the campaign
+# found: libFuzzer -set_cover_merge=1 over edge coverage (-use_counters=0)
+# keeps the smallest set of inputs it finds that reaches every edge any of
+# them reaches, plus the hand-made seeds (seed*.bin, tests/fuzz/make_seeds.py).
 #
 #   scripts/fuzz.sh [--runs N] [--max-time S] [--no-merge] [target...]
+#   scripts/fuzz.sh --minimise [target...]
 #
 #   --runs N      executions per target (default 10000000)
 #   --max-time S  bound per target in seconds (default 14400); a target that
 #                 hits it before N executions is reported SHORT (exit 1)
 #   --no-merge    leave tests/fuzz/corpus/ alone
+#   --minimise    only minimise the committed corpora (no fuzzing)
 #
 # Run it at low priority on a shared machine: nice -n 19 scripts/fuzz.sh
 # Any crash, leak, sanitizer report, timeout (>10 s per input) or
@@ -31,12 +35,14 @@ ROOT=$(pwd)
 RUNS=10000000
 MAXT=14400
 MERGE=1
+MINIMISE_ONLY=0
 TARGETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=${2:-}; shift 2 ;;
     --max-time) MAXT=${2:-}; shift 2 ;;
     --no-merge) MERGE=0; shift ;;
+    --minimise) MINIMISE_ONLY=1; shift ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) TARGETS+=("$1"); shift ;;
@@ -75,7 +81,44 @@ if ! cmake --build "$BUILD" --target "${TARGETS[@]}" -j "$JOBS"; then
   exit 1
 fi
 
+# minimise BIN SEEDS [MORE_DIRS...]: SEEDS becomes the set-cover minimum
+# (by edges) of SEEDS and MORE_DIRS, plus every hand-made seed. libFuzzer
+# names the files it writes by the SHA-1 of their content (40 hex digits);
+# any other name is a hand-made seed (tests/fuzz/make_seeds.py) and stays,
+# and a found file with a hand-made seed's content is not kept twice.
+minimise() {
+  local bin=$1 seeds=$2 t min f
+  shift 2
+  t=$(basename "$seeds")
+  min="$BUILD/fuzz-campaign/$t.min"
+  rm -rf "$min" && mkdir -p "$min"
+  "$bin" -set_cover_merge=1 -use_counters=0 -rss_limit_mb=2048 -timeout=10 -max_len=4096 \
+    "$min" "$seeds" "$@" >"$BUILD/fuzz-artifacts/$t-minimise.log" 2>&1 || return 1
+  for f in "$seeds"/*; do
+    [ -f "$f" ] || continue
+    [[ $(basename "$f") =~ ^[0-9a-f]{40}$ ]] && continue
+    cp "$f" "$min"/
+    rm -f "$min/$(sha1sum <"$f" | cut -d' ' -f1)"
+  done
+  find "$seeds" -type f -delete && cp "$min"/* "$seeds"/ && rm -rf "$min"
+}
+
 mkdir -p "$BUILD/fuzz-artifacts"
+if [ "$MINIMISE_ONLY" = 1 ]; then
+  rc=0
+  for t in "${TARGETS[@]}"; do
+    seeds="$ROOT/tests/fuzz/corpus/$t"
+    [ -d "$seeds" ] || continue
+    before="$(find "$seeds" -type f | wc -l) files, $(du -sb "$seeds" | cut -f1) bytes"
+    if minimise "$BUILD/tests/fuzz/$t" "$seeds"; then
+      echo "$t: $before -> $(find "$seeds" -type f | wc -l) files, $(du -sb "$seeds" | cut -f1) bytes"
+    else
+      echo "$t: minimising FAILED (log: $BUILD/fuzz-artifacts/$t-minimise.log)"
+      rc=1
+    fi
+  done
+  exit $rc
+fi
 SUMMARY=${AINET_FUZZ_SUMMARY:-$BUILD/fuzz-campaign.txt}
 declare -a ROWS=()
 FAILED=0
@@ -104,21 +147,17 @@ for t in "${TARGETS[@]}"; do
     status="SHORT (time bound)"
     FAILED=1
   fi
-  added=0
+  before=$(find "$seeds" -type f | wc -l)
   if [ "$MERGE" = 1 ] && [ $rc -eq 0 ]; then
-    before=$(find "$seeds" -type f | wc -l)
-    # -merge=1: inputs of $work that add coverage to $seeds are copied there.
-    "$bin" -merge=1 -rss_limit_mb=2048 -timeout=10 -max_len=4096 "$seeds" "$work" \
-      >"$BUILD/fuzz-artifacts/$t-merge.log" 2>&1 || {
-      status="$status, merge FAILED"
+    minimise "$bin" "$seeds" "$work" || {
+      status="$status, minimise FAILED"
       FAILED=1
     }
-    added=$(($(find "$seeds" -type f | wc -l) - before))
   fi
   files=$(find "$seeds" -type f | wc -l)
-  kib=$(du -sk "$seeds" | cut -f1)
-  ROWS+=("$(printf '%-20s %-28s %12s %7ss %9s/s  corpus %4s files (+%s), %5s KiB' "$t" "$status" "$execs" \
-    "$secs" "$((execs / (secs > 0 ? secs : 1)))" "$files" "$added" "$kib")")
+  bytes=$(du -sb "$seeds" | cut -f1)
+  ROWS+=("$(printf '%-20s %-28s %12s %7ss %9s/s  corpus %4s -> %4s files, %7s bytes' "$t" "$status" "$execs" \
+    "$secs" "$((execs / (secs > 0 ? secs : 1)))" "$before" "$files" "$bytes")")
 done
 
 {
