@@ -15,7 +15,7 @@
 # Environment: AINET_BUILD_DIR (default build), AINET_SKIP_DEPS=1,
 # AINET_DEMO_CARRIER (ip|udp, default ip), AINET_PCAP_DIR.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/need-root.sh
 source scripts/need-root.sh
 ainet_need_root "$0" "$@"

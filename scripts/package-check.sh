@@ -16,7 +16,7 @@
 #
 #   scripts/package-check.sh [DEB]     (default: build-deb/ainet_*.deb)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 DEB=${1:-$(ls build-deb/ainet_*.deb 2>/dev/null | grep -v dbgsym | head -n 1)}
 [ -n "$DEB" ] && [ -f "$DEB" ] || { echo "package-check: no .deb (run scripts/package.sh first)" >&2; exit 1; }
 VERSION=$(dpkg-deb -f "$DEB" Version)

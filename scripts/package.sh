@@ -13,7 +13,7 @@
 #
 # Environment: AINET_JOBS (parallel build jobs, default 2).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 OUT=build-deb
 while [ $# -gt 0 ]; do
