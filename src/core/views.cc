@@ -48,6 +48,8 @@ std::vector<AntInfo> Engine::ants() const {
 EngineStats Engine::stats() const {
   EngineStats s = stats_;
   s.drops = drops_;
+  s.ants_by_role = ants_.role_counts();
+  s.ant_totals = ants_.totals();
   return s;
 }
 

@@ -10,11 +10,13 @@
 // Array indices in messages count from 0 (pvt[0] is the first [[pvt]]).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/engine_api.h"
 #include "crypto/kex.h"
+#include "io/socket_address.h"
 
 namespace ainet::daemon {
 
@@ -42,6 +44,12 @@ struct AindConfig {
   // only: anyone with the socket can then decrypt captures of this AIN.
   bool export_keys = false;
   LogLevel log_level = LogLevel::info;
+  // [metrics] listen: where GET /metrics is served (Prometheus text format,
+  // docs/metrics.md); unset = no metrics endpoint.
+  std::optional<io::SocketAddress> metrics_listen;
+  // [process] user: switch to this user once the sockets and TUN are open
+  // (io/privileges.h); "" = stay root, still without any capability.
+  std::string run_as_user;
 };
 
 struct ConfigLoad {
