@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# The single test command (.ci/run calls exactly this).
+# The single test command (the README's second command; .ci/run runs
+# exactly `./scripts/test.sh`).
 #
 #   1. installs the Debian dependencies          (scripts/install-deps.sh)
 #   2. release build (RelWithDebInfo, Ninja) + ctest
-#   3. ASan+UBSan build (-DAINET_SANITIZE=ON) + ctest
-#   4. short bounded fuzz run of every target      (scripts/fuzz-smoke.sh, if present)
-#   5. end-to-end tests in network namespaces      (tests/e2e/run.sh, if present)
+#   3. Debian package: debhelper build + lintian (scripts/package.sh), then
+#      its install check: dpkg --root into a scratch root, every path, the
+#      binaries run, man -l of every page without warnings, systemd-analyze
+#      verify of both units (scripts/package-check.sh)
+#   4. ASan+UBSan build (-DAINET_SANITIZE=ON) + ctest
+#   5. short bounded fuzz run of every target      (scripts/fuzz-smoke.sh, if present)
+#   6. end-to-end tests in network namespaces      (tests/e2e/run.sh, if present;
+#      cases_ops.sh checks live metrics with promtool)
+#
+# Needs root (packages, namespaces, dpkg --root): as a normal user it says so
+# in one line and runs itself again with sudo when there is one.
 #
 # Every step runs even if an earlier test step failed (a failed build skips
 # only the tests of that build), so one run shows every problem. A summary
@@ -19,6 +28,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# shellcheck source=scripts/need-root.sh
+source scripts/need-root.sh
+ainet_need_root "$0" "$@"
 
 BUILD=${AINET_BUILD_DIR:-build}
 ASAN_BUILD=${AINET_ASAN_BUILD_DIR:-build-asan}
@@ -80,7 +92,17 @@ else
   skip_step "release ctest" "build failed"
 fi
 
-# 3. Sanitizer build and tests. halt_on_error makes any UB report a failure.
+# 3. The Debian package and its install check (scripts/package.sh,
+#    scripts/package-check.sh): lintian errors, a missing or extra path, a
+#    binary that does not run, a man page warning or a systemd-analyze
+#    message each fail.
+if run_step "deb package: build + lintian" bash scripts/package.sh --out build-deb; then
+  run_step "deb package: install check" bash scripts/package-check.sh
+else
+  skip_step "deb package: install check" "package build failed"
+fi
+
+# 4. Sanitizer build and tests. halt_on_error makes any UB report a failure.
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # -O1 -g1 (line tables) instead of RelWithDebInfo's -O2 -g: sanitizer reports
@@ -94,14 +116,14 @@ else
   skip_step "asan+ubsan ctest" "build failed"
 fi
 
-# 4. Fuzz smoke test (owned by the wire layer; bounded in time by that script).
+# 5. Fuzz smoke test (owned by the wire layer; bounded in time by that script).
 if [ -x scripts/fuzz-smoke.sh ] || [ -f scripts/fuzz-smoke.sh ]; then
   run_step "fuzz smoke" bash scripts/fuzz-smoke.sh
 else
   skip_step "fuzz smoke" "scripts/fuzz-smoke.sh not present"
 fi
 
-# 5. ----- End-to-end tests (network namespaces; added by the daemon work) -----
+# 6. ----- End-to-end tests (network namespaces; added by the daemon work) -----
 #    tests/e2e/run.sh gets the release build directory as AINET_BUILD_DIR.
 if [ -f tests/e2e/run.sh ]; then
   run_step "e2e" env AINET_BUILD_DIR="$ROOT/$BUILD" bash tests/e2e/run.sh

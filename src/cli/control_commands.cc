@@ -38,6 +38,15 @@ std::string hex_spi(const json& j, const char* key) {
   return s.str();
 }
 
+// udp carrier: the port packets to the peer go to, "(learned)" when it came
+// from the peer's authenticated packets (a NAT mapping, RFC 3948 §3) rather
+// than the configuration; "-" on the ip carrier.
+std::string udp_port(const json& j) {
+  auto it = j.find("udp_port");
+  if (it == j.end() || !it->is_number_integer()) return "-";
+  return it->dump() + (j.value("udp_port_learned", false) ? " (learned)" : "");
+}
+
 // Prints rows under a header, each column as wide as its widest cell.
 void table(std::ostream& out, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> w(header.size());
@@ -90,15 +99,26 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
     print_status(r, out);
   } else if (cmd == "list_pvts") {
     for (const json& p : r.value("pvts", json::array()))
-      rows.push_back({text(p, "peer"), text(p, "address"), text(p, "up"), hex_spi(p, "esp_spi_in"),
+      rows.push_back({text(p, "peer"), text(p, "address"), udp_port(p), text(p, "up"), hex_spi(p, "esp_spi_in"),
                       hex_spi(p, "esp_spi_out"), text(p, "packets_in"), text(p, "packets_out"),
                       p.value("last_seen_ms", int64_t{-1}) < 0 ? "never" : text(p, "last_seen_ms")});
-    table(out, {"PEER", "ADDRESS", "UP", "ESP-IN", "ESP-OUT", "PKTS-IN", "PKTS-OUT", "LAST-SEEN-MS"}, rows);
+    table(out, {"PEER", "ADDRESS", "UDP-PORT", "UP", "ESP-IN", "ESP-OUT", "PKTS-IN", "PKTS-OUT", "LAST-SEEN-MS"},
+          rows);
   } else if (cmd == "list_tvts") {
-    for (const json& t : r.value("tvts", json::array()))
-      rows.push_back({text(t, "ant"), text(t, "peer"), text(t, "direction"), hex_spi(t, "spi_in"),
-                      hex_spi(t, "spi_out"), text(t, "packets"), text(t, "bytes")});
-    table(out, {"ANT", "PEER", "DIR", "SPI-IN", "SPI-OUT", "PACKETS", "BYTES"}, rows);
+    // One row per link of an ANT; each SPI says which cells it carries, so a
+    // relay's row for the link back to the entrance reads "in fwd" (forward
+    // cells arrive there) and "out bwd".
+    for (const json& t : r.value("tvts", json::array())) {
+      const std::string link = text(t, "link");
+      rows.push_back({text(t, "ant"),
+                      (link == "next" ? "next ain" : link == "prev" ? "prev ain" : link + " ain") + text(t, "peer") +
+                          (link == "next" ? " (exit side)" : link == "prev" ? " (entrance side)" : ""),
+                      text(t, "spi_in_cells") + " " + hex_spi(t, "spi_in"),
+                      text(t, "spi_out_cells") + " " + hex_spi(t, "spi_out"), text(t, "packets_in"),
+                      text(t, "packets_out"), text(t, "bytes_in"), text(t, "bytes_out")});
+    }
+    table(out, {"ANT", "LINK", "SPI-IN (CELLS)", "SPI-OUT (CELLS)", "CELLS-IN", "CELLS-OUT", "BYTES-IN", "BYTES-OUT"},
+          rows);
   } else if (cmd == "list_ants") {
     for (const json& a : r.value("ants", json::array())) {
       // Shaping (docs/protocol.md "Shaping"): this end's rate, the cells it
@@ -116,11 +136,11 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
           rows);
   } else if (cmd == "list_customers") {
     for (const json& c : r.value("customers", json::array()))
-      rows.push_back({text(c, "id"), text(c, "name"), text(c, "role"), text(c, "tunnel_address"),
+      rows.push_back({text(c, "id"), text(c, "name"), text(c, "role"), text(c, "tunnel_address"), udp_port(c),
                       text(c, "serves"), text(c, "packets_in"), text(c, "packets_out"), text(c, "shaping"),
                       text(c, "cells_real") + "/" + text(c, "cells_dummy"), text(c, "dummies_in")});
-    table(out, {"ID", "NAME", "ROLE", "TUNNEL", "SERVES", "PKTS-IN", "PKTS-OUT", "SHAPING", "REAL/DUMMY-OUT",
-                "DUMMIES-IN"},
+    table(out, {"ID", "NAME", "ROLE", "TUNNEL", "UDP-PORT", "SERVES", "PKTS-IN", "PKTS-OUT", "SHAPING",
+                "REAL/DUMMY-OUT", "DUMMIES-IN"},
           rows);
   } else if (cmd == "list_sas") {
     for (const json& s : r.value("sas", json::array())) {

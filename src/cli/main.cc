@@ -34,11 +34,12 @@ KeyType key_type_of(const std::string& s) {
 
 int main(int argc, char** argv) {
   CLI::App app{"ainctl: keys, directory and control of the ainet daemon (aind)"};
-  app.require_subcommand(1);
+  app.require_subcommand(1);  // --version excepted: CLI11 handles it first
   std::string socket_path = ainet::daemon::kDefaultControlSocket;
   bool as_json = false;
   app.add_option("--socket", socket_path, "aind control socket")->capture_default_str();
   app.add_flag("--json", as_json, "print control results as JSON");
+  app.set_version_flag("--version", std::string("ainctl ") + AINET_VERSION);
 
   std::string key_type = "x25519";
   const auto key_types = CLI::IsMember({"x25519", "ed25519"});

@@ -196,7 +196,7 @@ void Engine::entrance_up(Time now, Ant& a, Effects& fx) {
   timers_.cancel(a.t_setup);
   a.up = true;
   ++stats_.ants_created;
-  fx.on_event({EventKind::ant_up, a.handle, 0, 0});
+  fx.on_event({EventKind::ant_up, a.handle, 0, 0, now - a.created});
   shaping_start(now, a, a.shaping);
   for (size_t i = 0; i < a.pending.size(); ++i) send_forward(now, a, a.pending.at(i), fx);
   // Only ANTs under construction hold queue storage: max_ants live ANTs do

@@ -14,6 +14,23 @@ size_t ExitKeyHash::operator()(const ExitKey& k) const {
   return mix(mix(k.target, ha(k.local_side)), ha(k.remote_side));
 }
 
+namespace {
+void add_totals(AntTotals& t, const Ant& a) {
+  t.cells_fwd += a.packets_fwd;
+  t.cells_bwd += a.packets_bwd;
+  t.cell_bytes_fwd += a.bytes_fwd;
+  t.cell_bytes_bwd += a.bytes_bwd;
+  t.datagram_bytes_fwd += a.datagram_bytes_fwd;
+  t.datagram_bytes_bwd += a.datagram_bytes_bwd;
+}
+}  // namespace
+
+AntTotals AntTable::totals() const {
+  AntTotals t = retired_;
+  for (const auto& [h, a] : ants_) add_totals(t, *a);
+  return t;
+}
+
 Ant* AntTable::find(uint64_t handle) {
   auto it = ants_.find(handle);
   return it == ants_.end() ? nullptr : it->second.get();
@@ -24,6 +41,7 @@ Ant& AntTable::add(AntInfo::Role role, Time now) {
   a->handle = next_handle_++;
   a->role = role;
   a->created = a->last_active = now;
+  ++roles_[static_cast<size_t>(role)];
   Ant& ref = *a;
   ants_.emplace(ref.handle, std::move(a));
   return ref;
@@ -34,6 +52,8 @@ std::unique_ptr<Ant> AntTable::erase(uint64_t handle) {
   if (it == ants_.end()) return nullptr;
   std::unique_ptr<Ant> a = std::move(it->second);
   ants_.erase(it);
+  --roles_[static_cast<size_t>(a->role)];
+  add_totals(retired_, *a);
   release_spi_in_fwd(*a);
   release_spi_in_bwd(*a);
   if (a->has_entrance_key) {

@@ -128,6 +128,13 @@ struct Ant {
 class AntTable {
  public:
   Ant* find(uint64_t handle);
+  // Live ANTs by role (AntInfo::Role as index), kept on add/erase: a metrics
+  // scrape reads it without walking the table.
+  const std::array<size_t, 3>& role_counts() const { return roles_; }
+  // Cells and datagram bytes of every ANT this AIN ever carried, live ones
+  // included (monotonic totals for metrics; the ANTs' own counters go when
+  // they are erased, so erase() adds them to retired_ first).
+  AntTotals totals() const;
   const std::unordered_map<uint64_t, std::unique_ptr<Ant>>& all() const { return ants_; }
   size_t size() const { return ants_.size(); }
   // A new, empty ANT with a fresh handle (never reused).
@@ -166,6 +173,8 @@ class AntTable {
   std::unordered_map<ExitKey, uint64_t, ExitKeyHash> exit_;
   std::unordered_map<IpAddress, uint64_t> pool_;
   uint64_t next_handle_ = 1;
+  std::array<size_t, 3> roles_{};
+  AntTotals retired_;
 };
 
 }  // namespace ainet::core

@@ -5,6 +5,7 @@
 //   outputs: calls on the Effects the caller passes in.
 // No clocks, no sockets, no globals: `now` and the Rng come from outside.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -146,6 +147,9 @@ struct EngineEvent {
   uint64_t ant = 0;      // local ANT handle (0 if n/a)
   NodeId peer = 0;       // for PVT events
   uint8_t reason = 0;    // docs/protocol.md reason codes
+  // ant_up at the entrance only: from the first CREATE attempt to CREATED
+  // (every retry included), for the set-up latency histogram; -1 elsewhere.
+  Duration setup{-1};
 };
 
 struct AntInfo {
@@ -196,6 +200,13 @@ struct TvtSaInfo {
   std::optional<Secret<32>> key;  // only when asked for (key export)
 };
 
+// Cells of all ANTs at this AIN, counted as AntInfo counts them (each cell
+// once per direction), live and gone ones together: monotonic.
+struct AntTotals {
+  uint64_t cells_fwd = 0, cells_bwd = 0, cell_bytes_fwd = 0, cell_bytes_bwd = 0;
+  uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;  // entrance/exit only
+};
+
 struct EngineStats {
   uint64_t packets_in = 0, packets_out = 0, delivered_local = 0;
   uint64_t ants_created = 0, ants_destroyed = 0, create_failures = 0;
@@ -218,6 +229,8 @@ struct EngineStats {
   TicketStats tickets;
   TicketIssuerStats tickets_issued;
   uint64_t cells_over_quota = 0;    // customer datagrams beyond quota_cells (over_quota)
+  std::array<size_t, 3> ants_by_role{};  // live ANTs, indexed by AntInfo::Role
+  AntTotals ant_totals;
 };
 
 // ainctl views.

@@ -60,6 +60,8 @@ EngineStats Engine::stats() const {
   s.drops = drops_;
   if (verifier_) s.tickets = verifier_->stats();
   if (issuer_) s.tickets_issued = issuer_->stats();
+  s.ants_by_role = ants_.role_counts();
+  s.ant_totals = ants_.totals();
   return s;
 }
 

@@ -165,6 +165,7 @@ void AinNode::deliver_local(ByteSpan datagram) {
 }
 
 void AinNode::on_event(const core::EngineEvent& ev) {
+  counters_.record(ev);  // metrics count every event; only the log is rate limited
   uint64_t suppressed = 0;
   if (!event_log_.allow(now_, suppressed)) return;
   if (suppressed) log_.info("{} engine events not logged (rate limit)", suppressed);
@@ -258,6 +259,12 @@ std::vector<PvtRow> AinNode::list_pvts() {
     r.bytes_in = p.bytes_in;
     r.bytes_out = p.bytes_out;
     if (p.last_heard) r.last_seen_ms = (io::monotonic_now() - *p.last_heard).ns / 1'000'000;
+    // udp carrier: where packets to this peer go (RFC 3948 §3): the port its
+    // last authenticated packet came from (a NAT's mapping), else udp_port.
+    if (cfg_.engine.carrier == core::Carrier::udp) {
+      r.udp_port = carrier_->peer_port(p.address);
+      r.udp_port_learned = carrier_->peer_ports().learned(p.address);
+    }
     for (const core::PvtConfig& pc : cfg_.engine.pvts) {
       if (pc.peer != p.peer) continue;
       r.esp_spi_in = pc.in.esp_spi;
@@ -282,12 +289,46 @@ const char* role_name(core::AntInfo::Role r) {
 }  // namespace
 
 std::vector<TvtRow> AinNode::list_tvts() {
-  // Each ANT has a TVT towards its next AIN (forward) and/or its previous AIN
-  // (backward); 0 means the customer or local side, which has no TVT.
+  // One row per TVT, i.e. per link of an ANT: towards the next AIN (the exit
+  // side) and/or the previous AIN (the entrance side); the customer or local
+  // side has none. Each SPI is labelled with the cells it carries: on the
+  // link to the next AIN this AIN sends forward cells and receives backward
+  // ones; on the link to the previous AIN it receives forward cells and sends
+  // backward ones (paper §4.3).
   std::vector<TvtRow> rows;
   for (const core::AntInfo& a : engine_->ants()) {
-    if (a.next) rows.push_back({a.handle, a.next, "fwd", a.spi_in_bwd, a.spi_out_fwd, a.packets_fwd, a.bytes_fwd});
-    if (a.prev) rows.push_back({a.handle, a.prev, "bwd", a.spi_in_fwd, a.spi_out_bwd, a.packets_bwd, a.bytes_bwd});
+    if (a.next) {
+      TvtRow r;
+      r.ant = a.handle;
+      r.peer = a.next;
+      r.link = "next";
+      r.direction = "fwd";
+      r.spi_in = a.spi_in_bwd;
+      r.spi_in_cells = "bwd";
+      r.spi_out = a.spi_out_fwd;
+      r.spi_out_cells = "fwd";
+      r.packets_in = a.packets_bwd;
+      r.bytes_in = a.bytes_bwd;
+      r.packets_out = a.packets_fwd;
+      r.bytes_out = a.bytes_fwd;
+      rows.push_back(std::move(r));
+    }
+    if (a.prev) {
+      TvtRow r;
+      r.ant = a.handle;
+      r.peer = a.prev;
+      r.link = "prev";
+      r.direction = "bwd";
+      r.spi_in = a.spi_in_fwd;
+      r.spi_in_cells = "fwd";
+      r.spi_out = a.spi_out_bwd;
+      r.spi_out_cells = "bwd";
+      r.packets_in = a.packets_fwd;
+      r.bytes_in = a.bytes_fwd;
+      r.packets_out = a.packets_bwd;
+      r.bytes_out = a.bytes_bwd;
+      rows.push_back(std::move(r));
+    }
   }
   return rows;
 }
@@ -343,6 +384,10 @@ std::vector<CustomerRow> AinNode::list_customers() {
     r.cells_dummy = c.cells_dummy;
     r.queue_drops = c.queue_drops;
     r.dummies_in = c.dummies_in;
+    if (cfg_.engine.carrier == core::Carrier::udp) {
+      r.udp_port = carrier_->peer_port(c.tunnel_address);
+      r.udp_port_learned = carrier_->peer_ports().learned(c.tunnel_address);
+    }
     r.role = "initiator";
     for (const core::CustomerConfig& cc : cfg_.engine.customers) {
       if (cc.id != c.id || cc.serves.empty()) continue;

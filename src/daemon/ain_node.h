@@ -11,6 +11,7 @@
 #include "core/directory.h"
 #include "core/engine.h"
 #include "crypto/rng.h"
+#include "daemon/aind_metrics.h"
 #include "daemon/carrier_io.h"
 #include "daemon/config.h"
 #include "daemon/control_handler.h"
@@ -71,6 +72,9 @@ class AinNode final : public core::Effects, public ControlHandler {
   ControlOutcome<Done> destroy_ant(uint64_t handle) override;
   ControlOutcome<DirectoryInfo> reload_directory() override;
 
+  // GET /metrics ([metrics] listen): the Prometheus text (aind_metrics.cc).
+  std::string metrics_text();
+
  private:
   void flush();
   void log_io_errors(Time now);
@@ -92,6 +96,7 @@ class AinNode final : public core::Effects, public ControlHandler {
   uint16_t current_port_ = 0;
   LogLimiter io_log_{5, Duration::s(10)};
   LogLimiter event_log_{20, Duration::s(1)};
+  AindMetricsCounters counters_;
 };
 
 }  // namespace ainet::daemon

@@ -8,6 +8,7 @@
 //
 //   aind [--config /etc/ainet/aind.toml] [--check]
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -25,6 +26,8 @@
 #include "daemon/control_server.h"
 #include "io/clock.h"
 #include "io/event_loop.h"
+#include "io/metrics_http_server.h"
+#include "io/privileges.h"
 #include "io/tun_device.h"
 
 namespace {
@@ -116,6 +119,17 @@ int run(const std::string& config_path, bool check_only) {
   }
   std::signal(SIGPIPE, SIG_IGN);  // a vanished ainctl must not kill the daemon
 
+  // The user to switch to is looked up while /etc/passwd is surely readable.
+  std::optional<io::RunAsUser> run_as;
+  if (!cfg.run_as_user.empty()) {
+    auto u = io::lookup_user(cfg.run_as_user);
+    if (!u) {
+      log->critical("{}: process.user: {}", config_path, u.error().message());
+      return 1;
+    }
+    run_as = *u;
+  }
+
   std::vector<std::string> warnings;
   auto carrier = daemon::CarrierIo::open(cfg.engine.carrier, cfg.udp_port, warnings);
   for (const std::string& w : warnings) log->warn("{}", w);
@@ -145,6 +159,38 @@ int run(const std::string& config_path, bool check_only) {
   if (auto st = control.listen(cfg.control_socket); !st) {
     log->critical("control socket: {}", st.err.message());
     return 1;
+  }
+
+  // Bound now (a port below 1024 needs CAP_NET_BIND_SERVICE), served by its
+  // own thread only after the privileges are gone (they are per thread).
+  std::unique_ptr<io::MetricsHttpServer> metrics;
+  if (cfg.metrics_listen) {
+    auto m = io::MetricsHttpServer::bind(*cfg.metrics_listen);
+    if (!m) {
+      log->critical("metrics: {}", m.error().message());
+      return 1;
+    }
+    metrics = std::move(m).value();
+  }
+
+  // Everything that needed root is open: from here on aind holds no
+  // capability at all (io/privileges.h explains why none is needed later).
+  auto dropped = io::drop_privileges(run_as);
+  if (!dropped) {
+    log->critical("dropping privileges: {}", dropped.error().message());
+    return 1;
+  }
+  log->info("privileges dropped: no capabilities{}{}",
+            dropped->bounding_cleared ? ", empty bounding set" : " (bounding set left to the service manager)",
+            dropped->user ? fmt::format(", running as {} (uid {}, gid {})", dropped->user->name, dropped->user->uid,
+                                        dropped->user->gid)
+                          : ", uid " + std::to_string(::getuid()));
+  if (metrics) {
+    if (auto st = metrics->start(loop, [&node] { return node.metrics_text(); }); !st) {
+      log->critical("metrics: {}", st.err.message());
+      return 1;
+    }
+    log->info("metrics on http://{}/metrics", metrics->address().to_string());
   }
 
   for (int fd : carrier_fds) {

@@ -101,6 +101,7 @@ void CarrierIo::flush(Endpoint& e) {
   auto r = e.raw ? e.raw->send(*e.out) : e.udp->send(*e.out);
   if (r) {
     counters_.sent += r->done;
+    counters_.bytes_sent += r->bytes;
     counters_.send_dropped += r->dropped;
   } else {
     counters_.send_dropped += e.out->size();

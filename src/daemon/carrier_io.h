@@ -31,6 +31,7 @@ namespace ainet::daemon {
 struct CarrierCounters {
   uint64_t received = 0, recv_dropped = 0;  // recv_dropped: truncated / unusable
   uint64_t sent = 0, send_dropped = 0;      // send_dropped: refused, congested, wrong family
+  uint64_t bytes_received = 0, bytes_sent = 0;  // of `received` / `sent` (UDP payloads or whole IP packets)
 };
 
 class CarrierIo {
@@ -110,6 +111,7 @@ size_t CarrierIo::receive(int fd, Sink&& sink) {
   }
   counters_.recv_dropped += r->dropped;
   counters_.received += r->done;
+  counters_.bytes_received += r->bytes;
   constexpr bool kWantsPort =
       std::is_invocable_v<Sink&, const std::optional<wire::IpAddress>&, uint16_t, ByteSpan>;
   auto deliver = [&](const std::optional<wire::IpAddress>& src, uint16_t port, ByteSpan pkt) {

@@ -13,7 +13,10 @@
 
 #include "core/link_sizes.h"
 #include "daemon/shaping_config.h"
+#include "daemon/config_values.h"
+#include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
+#include "util/secret.h"
 #include "util/bytes.h"
 #include "wire/ip_address.h"
 #include "wire/signaling.h"
@@ -39,44 +42,17 @@ using core::BundleKeys;
 using wire::IpAddress;
 using wire::IpPrefix;
 
-std::string trim(std::string s) {
-  const char* ws = " \t\r\n";
-  const size_t a = s.find_first_not_of(ws);
-  if (a == std::string::npos) return {};
-  return s.substr(a, s.find_last_not_of(ws) - a + 1);
-}
+std::string resolve(const std::string& base_dir, const std::string& p) { return resolve_path(base_dir, p); }
 
-std::string resolve(const std::string& base_dir, const std::string& p) {
-  if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
-  return base_dir + "/" + p;
-}
-
-// A 32-byte private key given inline (`key = "hex"`) or in a file
-// (`key_file = "path"`, the file holding the hex, as `ainctl genkey` writes).
-// Exactly one of the two. Returns false when neither is present.
+// A 32-byte private key given inline (`key = "hex"`) or in a key file
+// (`key_file = "path"`, daemon/secret_file.h). Exactly one of the two.
+// Returns false when neither is present.
 bool private_key(const Section& s, std::string_view key, const std::string& base_dir, std::string_view what,
                  crypto::PrivateKey& out) {
-  const std::string file_key = std::string(key) + "_file";
-  const toml::node* inline_node = s.get(key);
-  const toml::node* file_node = s.get(file_key);
-  if (inline_node && file_node)
-    fail(line_of(*file_node), s.field(file_key),
-         "conflicts with " + s.field(key) + " (line " + std::to_string(line_of(*inline_node)) + "); give one");
-  Bytes k;
-  if (inline_node) {
-    k = hex_key(s.string_at(*inline_node, key), 32, what, line_of(*inline_node), s.field(key));
-  } else if (file_node) {
-    const std::string path = resolve(base_dir, s.string_at(*file_node, file_key));
-    std::ifstream f(path);
-    if (!f) fail(line_of(*file_node), s.field(file_key), "cannot read \"" + path + "\": " + std::strerror(errno));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    k = hex_key(trim(ss.str()), 32, what, line_of(*file_node), s.field(file_key), "\"" + path + "\"");
-  } else {
-    return false;
-  }
-  out.assign(k);
-  secure_zero(k.data(), k.size());
+  std::optional<Bytes> k = secret_hex(s, key, base_dir, 32, what);
+  if (!k) return false;
+  out.assign(*k);
+  secure_zero(k->data(), k->size());
   return true;
 }
 
@@ -133,8 +109,8 @@ class ConfigReader {
   AindConfig read(const toml::table& root) {
     AindConfig c;
     Section top(root, "",
-                {"node", "directory", "network", "ant", "shaping", "control", "log", "pvt", "customer", "responder",
-                 "remote_responder", "tickets"});
+                {"node", "directory", "network", "ant", "shaping", "control", "log", "metrics", "process",
+                 "pvt", "customer", "responder", "remote_responder", "tickets"});
     read_node(top, c);
     read_directory(top, c);
     read_network(top, c);
@@ -160,6 +136,18 @@ class ConfigReader {
                "expected \"trace\", \"debug\", \"info\", \"warn\", \"error\" or \"off\", got \"" + lv + "\"");
         c.log_level = it->second;
       }
+    }
+    if (const toml::table* t = top.table("metrics", false)) {
+      // Off unless given: the endpoint tells who runs which ANTs to anyone who
+      // can reach it, so it belongs on loopback or a management network.
+      Section s(*t, "metrics", {"listen"});
+      c.metrics_listen = listen_address(s, "listen");
+    }
+    if (const toml::table* t = top.table("process", false)) {
+      Section s(*t, "process", {"user"});
+      c.run_as_user = s.string_or("user", "");
+      if (s.has("user") && c.run_as_user.empty())
+        fail(line_of(*s.get("user")), s.field("user"), "expected a user name, got \"\"");
     }
     read_pvts(top, c);
     read_customers(top, "customer", c);
@@ -280,17 +268,15 @@ class ConfigReader {
 
   BundleKeys bundle(const Section& parent, std::string_view dir) {
     const toml::table* t = parent.table(dir, true);
-    Section s(*t, parent.field(dir), {"esp_spi", "esp_key", "ah_spi", "ah_key"});
+    Section s(*t, parent.field(dir), {"esp_spi", "esp_key", "esp_key_file", "ah_spi", "ah_key", "ah_key_file"});
     BundleKeys k;
     // RFC 4303 §2.1 / RFC 4302 §2.4: SPI 0 is reserved, 1..255 are reserved by IANA.
     k.esp_spi = static_cast<uint32_t>(s.integer("esp_spi", 256, std::numeric_limits<uint32_t>::max()));
     k.ah_spi = static_cast<uint32_t>(s.integer("ah_spi", 256, std::numeric_limits<uint32_t>::max()));
-    const toml::node& ek = s.require("esp_key");
     // RFC 4106 §8.1: AES-256-GCM KEYMAT is the 32-byte key then the 4-byte salt.
-    k.esp_key = hex_key(s.string_at(ek, "esp_key"), 36, "AES-256-GCM key + salt", line_of(ek), s.field("esp_key"));
-    const toml::node& ak = s.require("ah_key");
+    k.esp_key = required_secret_hex(s, "esp_key", base_dir_, 36, "AES-256-GCM key + salt");
     // RFC 4868 §2.1.1: HMAC-SHA-256-128 uses a 256-bit key.
-    k.ah_key = hex_key(s.string_at(ak, "ah_key"), 32, "HMAC-SHA-256 key", line_of(ak), s.field("ah_key"));
+    k.ah_key = required_secret_hex(s, "ah_key", base_dir_, 32, "HMAC-SHA-256 key");
     if (dir == "in") {
       note_inbound_spi(k.esp_spi, line_of(*s.get("esp_spi")), s.field("esp_spi"));
       note_inbound_spi(k.ah_spi, line_of(*s.get("ah_spi")), s.field("ah_spi"));
@@ -323,7 +309,7 @@ class ConfigReader {
     std::map<core::NodeId, int64_t> seen;
     size_t i = 0;
     for (const toml::node& n : *arr) {
-      Section s(*n.as_table(), "pvt[" + std::to_string(i++) + "]", {"peer", "tvt_secret", "out", "in"});
+      Section s(*n.as_table(), "pvt[" + std::to_string(i++) + "]", {"peer", "tvt_secret", "tvt_secret_file", "out", "in"});
       core::PvtConfig p;
       const toml::node& peer = s.require("peer");
       p.peer = static_cast<core::NodeId>(s.integer_at(peer, "peer", 1, std::numeric_limits<uint32_t>::max()));
@@ -331,9 +317,7 @@ class ConfigReader {
       if (auto [it, fresh] = seen.emplace(p.peer, line_of(peer)); !fresh)
         fail(line_of(peer), s.field("peer"),
              "duplicate PVT to AIN " + std::to_string(p.peer) + " (also at line " + std::to_string(it->second) + ")");
-      const toml::node& ts = s.require("tvt_secret");
-      p.tvt_secret = hex_key(s.string_at(ts, "tvt_secret"), 32, "TVT key-derivation secret", line_of(ts),
-                             s.field("tvt_secret"));
+      p.tvt_secret = required_secret_hex(s, "tvt_secret", base_dir_, 32, "TVT key-derivation secret");
       p.out = bundle(s, "out");
       p.in = bundle(s, "in");
       c.engine.pvts.push_back(std::move(p));

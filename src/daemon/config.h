@@ -10,12 +10,14 @@
 // Array indices in messages count from 0 (pvt[0] is the first [[pvt]]).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/engine_api.h"
 #include "crypto/kex.h"
 #include "daemon/ticket_config.h"
+#include "io/socket_address.h"
 
 namespace ainet::daemon {
 
@@ -46,6 +48,12 @@ struct AindConfig {
 
   // [tickets]: time-slice tickets (daemon/ticket_config.h).
   TicketSettings tickets;
+  // [metrics] listen: where GET /metrics is served (Prometheus text format,
+  // docs/metrics.md); unset = no metrics endpoint.
+  std::optional<io::SocketAddress> metrics_listen;
+  // [process] user: switch to this user once the sockets and TUN are open
+  // (io/privileges.h); "" = stay root, still without any capability.
+  std::string run_as_user;
 };
 
 struct ConfigLoad {

@@ -42,14 +42,24 @@ struct PvtRow {
   uint32_t esp_spi_in = 0, esp_spi_out = 0, ah_spi_in = 0, ah_spi_out = 0;
   uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
   int64_t last_seen_ms = -1;  // ms since the last valid packet; -1 = never
+  // udp carrier only (0 = ip carrier): the UDP port packets to this peer go
+  // to; learned = taken from its last authenticated packet (a NAT mapping,
+  // RFC 3948 §3) rather than the configured udp_port.
+  uint16_t udp_port = 0;
+  bool udp_port_learned = false;
 };
 
+// One TVT of an ANT: its link to one neighbour AIN.
 struct TvtRow {
   uint64_t ant = 0;
-  uint32_t peer = 0;       // neighbour AIN
-  std::string direction;   // "fwd" | "bwd" (paper §4.3: towards the exit / the entrance)
+  uint32_t peer = 0;           // neighbour AIN at the other end of the link
+  std::string link;            // "next" (towards the exit) | "prev" (towards the entrance)
+  std::string direction;       // the link's direction: "fwd" for next, "bwd" for prev (paper §4.3)
   uint32_t spi_in = 0, spi_out = 0;
-  uint64_t packets = 0, bytes = 0;
+  // Which cells each SPI carries: "fwd" (towards the exit) or "bwd". On a
+  // next link in = bwd, out = fwd; on a prev link in = fwd, out = bwd.
+  std::string spi_in_cells, spi_out_cells;
+  uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;  // cells on this link
 };
 
 struct AntRow {
@@ -85,6 +95,8 @@ struct CustomerRow {
   // the customer sent.
   std::string shaping = "off";
   uint64_t cells_real = 0, cells_dummy = 0, queue_drops = 0, dummies_in = 0;
+  uint16_t udp_port = 0;          // as PvtRow
+  bool udp_port_learned = false;
 };
 
 // One SA as a line of sa.txt (docs/pcap.md): text fields named as there.

@@ -6,6 +6,14 @@ namespace ainet::daemon {
 
 using nlohmann::json;
 
+namespace {
+// udp carrier: "udp_port" and "udp_port_learned"; ip carrier: both null.
+void udp_port_fields(json& j, uint16_t port, bool learned) {
+  j["udp_port"] = port ? json(port) : json(nullptr);
+  j["udp_port_learned"] = port ? json(learned) : json(nullptr);
+}
+}  // namespace
+
 void to_json(json& j, const StatusInfo& v) {
   j = json{{"node_id", v.node_id},
            {"node_name", v.node_name},
@@ -40,12 +48,22 @@ void to_json(json& j, const PvtRow& v) {
            {"bytes_in", v.bytes_in},
            {"bytes_out", v.bytes_out},
            {"last_seen_ms", v.last_seen_ms}};
+  udp_port_fields(j, v.udp_port, v.udp_port_learned);
 }
 
 void to_json(json& j, const TvtRow& v) {
-  j = json{{"ant", v.ant},         {"peer", v.peer},       {"direction", v.direction},
-           {"spi_in", v.spi_in},   {"spi_out", v.spi_out}, {"packets", v.packets},
-           {"bytes", v.bytes}};
+  j = json{{"ant", v.ant},
+           {"peer", v.peer},
+           {"link", v.link},
+           {"direction", v.direction},
+           {"spi_in", v.spi_in},
+           {"spi_in_cells", v.spi_in_cells},
+           {"spi_out", v.spi_out},
+           {"spi_out_cells", v.spi_out_cells},
+           {"packets_in", v.packets_in},
+           {"packets_out", v.packets_out},
+           {"bytes_in", v.bytes_in},
+           {"bytes_out", v.bytes_out}};
 }
 
 void to_json(json& j, const AntRow& v) {
@@ -91,6 +109,7 @@ void to_json(json& j, const CustomerRow& v) {
            {"cells_dummy", v.cells_dummy},
            {"queue_drops", v.queue_drops},
            {"dummies_in", v.dummies_in}};
+  udp_port_fields(j, v.udp_port, v.udp_port_learned);
 }
 
 void to_json(json& j, const SaRow& v) {

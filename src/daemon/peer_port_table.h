@@ -58,6 +58,10 @@ class PeerPortTable {
     return it == ports_.end() ? default_port_ : it->second.port;
   }
 
+  // Whether `addr`'s port was learned (an authenticated packet came from
+  // it), as opposed to the default; for ainctl, not the packet path.
+  bool learned(const wire::IpAddress& addr) const { return ports_.count(addr) != 0; }
+
   size_t size() const { return ports_.size(); }
   size_t capacity() const { return capacity_; }
   uint16_t default_port() const { return default_port_; }

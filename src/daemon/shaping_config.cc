@@ -1,5 +1,7 @@
 #include "daemon/shaping_config.h"
 
+#include "daemon/config_values.h"
+
 #include <string>
 #include <vector>
 

@@ -16,7 +16,6 @@
 #include <string_view>
 
 #include "util/bytes.h"
-#include "util/time.h"
 #include "wire/ip_address.h"
 
 namespace ainet::config_toml {
@@ -197,39 +196,6 @@ std::string parse_and_read(std::string_view text, const std::string& name, F&& r
     return name + ":" + std::to_string(e.line) + ": " + e.field + ": " + e.what;
   }
   return {};
-}
-
-// "90", 90, "90s", "500ms", "2m", "1h" -> Duration. `lo` bounds it from below.
-inline Duration duration(const Section& s, std::string_view key, Duration def, Duration lo) {
-  const toml::node* n = s.get(key);
-  if (!n) return def;
-  const std::string f = s.field(key);
-  constexpr int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;  // ten years: far beyond any sane timeout
-  Duration d{};
-  if (n->is_integer()) {
-    const int64_t v = n->as_integer()->get();
-    if (v < 0 || v > kMaxSeconds) fail(line_of(*n), f, "expected 0.." + std::to_string(kMaxSeconds) + " seconds, got " + std::to_string(v));
-    d = Duration::s(v);
-  } else if (n->is_string()) {
-    const std::string text = n->as_string()->get();
-    size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    const std::string unit = text.substr(digits);
-    int64_t scale_ms = -1;
-    if (unit == "ms") scale_ms = 1;
-    else if (unit == "s" || unit.empty()) scale_ms = 1000;
-    else if (unit == "m") scale_ms = 60'000;
-    else if (unit == "h") scale_ms = 3'600'000;
-    if (digits == 0 || digits > 12 || scale_ms < 0)
-      fail(line_of(*n), f, "expected a duration such as 90, \"90s\", \"500ms\", \"2m\" or \"1h\", got \"" + text + "\"");
-    const int64_t v = std::stoll(text.substr(0, digits));
-    if (v * scale_ms / 1000 > kMaxSeconds) fail(line_of(*n), f, "duration \"" + text + "\" is longer than ten years");
-    d = Duration::ms(v * scale_ms);
-  } else {
-    fail(line_of(*n), f, "expected a duration (integer seconds or a string such as \"90s\"), got " + type_name(*n));
-  }
-  if (d < lo) fail(line_of(*n), f, "must be at least " + std::to_string(lo.ns / 1'000'000) + " ms");
-  return d;
 }
 
 }  // namespace ainet::config_toml

@@ -5,6 +5,8 @@
 #include <toml++/toml.h>
 
 #include "daemon/shaping_config.h"
+#include "daemon/config_values.h"
+#include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
 #include "util/bytes.h"
 
@@ -16,32 +18,30 @@ using namespace config_toml;
 using wire::IpAddress;
 using wire::IpPrefix;
 
-Bytes hex_key(const Section& s, std::string_view key, size_t bytes, std::string_view what) {
-  const toml::node& n = s.require(key);
-  return config_toml::hex_key(s.string_at(n, key), bytes, what, line_of(n), s.field(key));
-}
-
-core::BundleKeys bundle_keys(const toml::table& t, const std::string& path) {
-  Section s(t, path, {"esp_spi", "esp_key", "ah_spi", "ah_key"});
+// Keys inline (esp_key = "hex") or in key files (esp_key_file = "path",
+// relative to the config's directory, chmod 600; daemon/secret_file.h).
+core::BundleKeys bundle_keys(const toml::table& t, const std::string& path, const std::string& base_dir) {
+  Section s(t, path, {"esp_spi", "esp_key", "esp_key_file", "ah_spi", "ah_key", "ah_key_file"});
   core::BundleKeys k;
   // RFC 4303 §2.1 / RFC 4302 §2.4: SPIs 1..255 are reserved by IANA, 0 is local.
   k.esp_spi = static_cast<uint32_t>(s.integer("esp_spi", 256, 0xFFFFFFFF));
-  k.esp_key = hex_key(s, "esp_key", 36, "AES-256-GCM key + salt, RFC 4106 §8.1");
+  k.esp_key = required_secret_hex(s, "esp_key", base_dir, 36, "AES-256-GCM key + salt, RFC 4106 §8.1");
   k.ah_spi = static_cast<uint32_t>(s.integer("ah_spi", 256, 0xFFFFFFFF));
-  k.ah_key = hex_key(s, "ah_key", 32, "HMAC-SHA-256 key, RFC 4868");
+  k.ah_key = required_secret_hex(s, "ah_key", base_dir, 32, "HMAC-SHA-256 key, RFC 4868");
   return k;
 }
 
-EndpointConfig read(const toml::table& root) {
+EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   for (auto&& [k, v] : root)
-    if (k.str() != "endpoint" && k.str() != "control" && k.str() != "shaping")
+    if (k.str() != "endpoint" && k.str() != "control" && k.str() != "metrics" && k.str() != "process" &&
+        k.str() != "shaping")
       fail(line_of(v), std::string(k.str()), "unknown key");
   const toml::node* ep = root.get("endpoint");
   if (!ep) fail(1, "endpoint", "missing (required)");
   if (!ep->is_table()) fail(line_of(*ep), "endpoint", "expected a table, got " + type_name(*ep));
   Section e(*ep->as_table(), "endpoint",
             {"name", "role", "anonymity_option", "ain_address", "tunnel_address", "carrier", "udp_port",
-             "tun_name", "tun_mtu", "inner_addresses", "routes", "out", "in"});
+             "tun_name", "tun_mtu", "inner_addresses", "routes", "flow_idle_timeout", "out", "in"});
   EndpointConfig c;
   c.name = e.string_or("name", "endpoint");
   const std::string role = e.string_or("role", "initiator");
@@ -91,8 +91,11 @@ EndpointConfig read(const toml::table& root) {
     }
     c.routes.push_back(*p);
   });
-  c.out = bundle_keys(e.table_ref("out"), "endpoint.out");
-  c.in = bundle_keys(e.table_ref("in"), "endpoint.in");
+  // Like aind's inactivity_timeout: the AIN ends an ANT idle that long, so
+  // the endpoint forgets the pair then too.
+  c.flow_idle_timeout = duration(e, "flow_idle_timeout", c.flow_idle_timeout, Duration::s(1));
+  c.out = bundle_keys(e.table_ref("out"), "endpoint.out", base_dir);
+  c.in = bundle_keys(e.table_ref("in"), "endpoint.in", base_dir);
   // The SPIs this host receives on must differ (the AIN's outbound SPIs).
   if (c.carrier == core::Carrier::ip && c.in.esp_spi == c.in.ah_spi)
     fail(line_of(*e.table_ref("in").get("ah_spi")), "endpoint.in.ah_spi", "equals endpoint.in.esp_spi");
@@ -114,16 +117,29 @@ EndpointConfig read(const toml::table& root) {
            "needs endpoint.tun_mtu <= 1900 (padded packets are tun_mtu bytes of ESP payload), got " +
                std::to_string(c.tun_mtu));
   }
+  if (const toml::node* m = root.get("metrics")) {
+    if (!m->is_table()) fail(line_of(*m), "metrics", "expected a table, got " + type_name(*m));
+    Section s(*m->as_table(), "metrics", {"listen"});
+    c.metrics_listen = listen_address(s, "listen");
+  }
+  if (const toml::node* p = root.get("process")) {
+    if (!p->is_table()) fail(line_of(*p), "process", "expected a table, got " + type_name(*p));
+    Section s(*p->as_table(), "process", {"user"});
+    c.run_as_user = s.string_or("user", "");
+    if (s.has("user") && c.run_as_user.empty())
+      fail(line_of(*s.get("user")), s.field("user"), "expected a user name, got \"\"");
+  }
   return c;
 }
 
 }  // namespace
 
-EndpointConfigLoad parse_endpoint_config(std::string_view text, std::string_view file_name) {
+EndpointConfigLoad parse_endpoint_config(std::string_view text, std::string_view file_name,
+                                         const std::string& base_dir) {
   EndpointConfigLoad out;
   const std::string name(file_name);
   out.error = config_toml::parse_and_read(text, name, [&](const toml::table& root) {
-    out.config = read(root);
+    out.config = read(root, base_dir);
   });
   out.ok = out.error.empty();
   return out;
@@ -136,7 +152,9 @@ EndpointConfigLoad load_endpoint_config(const std::string& path) {
     out.error = err;
     return out;
   }
-  return parse_endpoint_config(text, path);
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
+  return parse_endpoint_config(text, path, dir);
 }
 
 }  // namespace ainet::endpoint

@@ -4,11 +4,16 @@
 //
 //   [endpoint]  name, role ("initiator" | "responder"), anonymity_option (1 | 2),
 //               ain_address, tunnel_address, carrier ("ip" | "udp"), udp_port,
-//               tun_name, tun_mtu, inner_addresses (list), routes (list)
-//   [endpoint.out] / [endpoint.in]  esp_spi, esp_key, ah_spi, ah_key
+//               tun_name, tun_mtu, inner_addresses (list), routes (list),
+//               flow_idle_timeout (duration, default "120s")
+//   [endpoint.out] / [endpoint.in]  esp_spi, esp_key | esp_key_file,
+//               ah_spi, ah_key | ah_key_file (key files: chmod 600)
 //   [control]   socket
 //   [shaping]   profile ("off" | "constant" | "adaptive"), rate, levels,
 //               interval, pad, queue (docs/protocol.md "Shaping")
+//   [metrics]   listen ("127.0.0.1:9549"; off when absent)
+//   [process]   user (switch to it after set-up; io/privileges.h)
+// docs/man/endpoint.toml.5.md documents every key.
 //
 // Every refusal is one message naming the file, the line and the field, in
 // the style of aind's loader (src/daemon/config.h), e.g.
@@ -16,11 +21,14 @@
 // Unknown keys are refused, so a typo never silently means "default".
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/engine_api.h"
+#include "io/socket_address.h"
+#include "util/time.h"
 #include "wire/ip_address.h"
 
 namespace ainet::endpoint {
@@ -52,6 +60,9 @@ struct EndpointConfig {
   core::ShapingProfile shaping;
   bool pad = false;
   size_t queue = 64;
+  Duration flow_idle_timeout = Duration::s(120);  // pairs idle this long leave the flow table
+  std::optional<io::SocketAddress> metrics_listen;  // [metrics] listen; unset = off
+  std::string run_as_user;                          // [process] user; "" = stay uid 0 (no capabilities)
 };
 
 struct EndpointConfigLoad {
@@ -60,7 +71,9 @@ struct EndpointConfigLoad {
   EndpointConfig config;
 };
 
-EndpointConfigLoad parse_endpoint_config(std::string_view text, std::string_view file_name);
+// `base_dir` resolves relative key file paths ("" = the current directory).
+EndpointConfigLoad parse_endpoint_config(std::string_view text, std::string_view file_name,
+                                         const std::string& base_dir = "");
 EndpointConfigLoad load_endpoint_config(const std::string& path);
 
 }  // namespace ainet::endpoint

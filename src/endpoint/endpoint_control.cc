@@ -57,6 +57,7 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
                        p.packets_in, p.bytes_in});
   });
   s.flows_overflow = flows.overflow();
+  s.flows_expired = flows.expired();
   return s;
 }
 
@@ -104,7 +105,8 @@ json status_json(const EndpointStatus& s) {
               {"carrier_packets_out", s.carrier_packets_out},
               {"drops", s.drops},
               {"flows", flows_json(s.flows)},
-              {"flows_overflow", s.flows_overflow}};
+              {"flows_overflow", s.flows_overflow},
+              {"flows_expired", s.flows_expired}};
 }
 
 std::string ok_line(const json& id, json result) {
@@ -134,7 +136,9 @@ std::string dispatch_endpoint_control_line(EndpointControlHandler& h, std::strin
   if (cmd == "status") return ok_line(id, status_json(h.status()));
   if (cmd == "list_flows") {
     const EndpointStatus s = h.status();
-    return ok_line(id, {{"flows", flows_json(s.flows)}, {"flows_overflow", s.flows_overflow}});
+    return ok_line(id, {{"flows", flows_json(s.flows)},
+                        {"flows_overflow", s.flows_overflow},
+                        {"flows_expired", s.flows_expired}});
   }
   return daemon::control_error_line(
       id, "unknown_command",

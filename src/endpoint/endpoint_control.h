@@ -25,6 +25,7 @@ struct EndpointIoCounters {
   uint64_t tun_dropped = 0;                             // TUN read/write refused or truncated
   uint64_t carrier_sent = 0, carrier_send_dropped = 0;  // packets to the AIN
   uint64_t carrier_received = 0, carrier_recv_dropped = 0;
+  uint64_t carrier_bytes_sent = 0, carrier_bytes_received = 0;
 };
 
 struct FlowRow {
@@ -51,6 +52,7 @@ struct EndpointStatus {
   std::map<std::string, uint64_t> drops;  // by reason (docs/control.md)
   std::vector<FlowRow> flows;
   uint64_t flows_overflow = 0;  // datagrams whose new pair did not fit: the table was full
+  uint64_t flows_expired = 0;   // pairs aged out after flow_idle_timeout
 };
 
 // Collects the status from the endpoint's state.

@@ -13,14 +13,23 @@
 // Loop: epoll over the TUN and the carrier sockets. TUN -> seal -> AIN;
 // carrier -> open (anything failing is dropped and counted) -> TUN. Batched:
 // TUN datagrams are read up to a batch at a time, carrier packets go out with
-// one sendmmsg per flush and come in with recvmmsg. SIGTERM/SIGINT/SIGHUP end
-// it: a customer control DESTROY goes to the AIN for every inner pair sent,
-// then closing the TUN removes the interface and its routes.
+// one sendmmsg per flush and come in with recvmmsg. SIGTERM/SIGINT end it: a
+// customer control DESTROY goes to the AIN for every inner pair sent, then
+// closing the TUN removes the interface and its routes. SIGHUP (systemctl
+// reload) logs the counters and goes on: there is nothing to reload.
+//
+// A timer ages idle pairs out of the flow table (flow_idle_timeout). After
+// set-up (TUN, `ip` link commands, carrier sockets, control socket, metrics
+// port) every capability is dropped (io/privileges.h); with [metrics] listen
+// a libmicrohttpd thread serves GET /metrics (io/metrics_http_server.h).
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <functional>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -32,10 +41,13 @@
 #include "endpoint/endpoint_config.h"
 #include "endpoint/endpoint_control.h"
 #include "endpoint/endpoint_datapath.h"
+#include "endpoint/endpoint_metrics.h"
 #include "endpoint/flow_table.h"
 #include "endpoint/link_setup.h"
 #include "io/clock.h"
 #include "io/event_loop.h"
+#include "io/metrics_http_server.h"
+#include "io/privileges.h"
 #include "io/packet_batch.h"
 #include "io/tun_device.h"
 
@@ -63,6 +75,7 @@ class EndpointNode : public endpoint::EndpointControlHandler {
         started_(io::monotonic_now()) {}
 
   void on_tun_readable() {
+    const Time now = io::monotonic_now();  // one clock read per wake-up, not per packet
     // Bounded: a busy TUN must not starve the carrier side.
     for (int round = 0; round < 4; ++round) {
       tun_in_.clear();
@@ -76,7 +89,7 @@ class EndpointNode : public endpoint::EndpointControlHandler {
         auto sealed = dp_.outbound(tun_in_.packet(i), rng_);
         if (!sealed) continue;
         carrier_->queue(ain_, *sealed);
-        flows_.record(tun_in_.packet(i));
+        flows_.record(tun_in_.packet(i), now);
       }
       const bool more = tun_in_.full();
       flush();
@@ -85,11 +98,12 @@ class EndpointNode : public endpoint::EndpointControlHandler {
   }
 
   void on_carrier_readable(int fd) {
+    const Time now = io::monotonic_now();
     for (int round = 0; round < 4; ++round) {
       const size_t n = carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, ByteSpan pkt) {
         auto inner = dp_.inbound(src, pkt);
         if (!inner) return;
-        flows_.count_reply(*inner);
+        flows_.count_reply(*inner, now);
         if (tun_out_.full()) write_tun();
         if (!tun_out_.push(*inner, io::SocketAddress{})) ++tun_dropped_;
       });
@@ -125,11 +139,18 @@ class EndpointNode : public endpoint::EndpointControlHandler {
 
   // The control socket's `status` (docs/control.md "ain-endpoint").
   endpoint::EndpointStatus status() override {
-    const auto& c = carrier_->counters();
-    endpoint::EndpointIoCounters io{tun_dropped_, c.sent, c.send_dropped, c.received, c.recv_dropped};
-    return endpoint::endpoint_status(cfg_, dp_.counters(), flows_, io,
+    return endpoint::endpoint_status(cfg_, dp_.counters(), flows_, io_counters(),
                                      (io::monotonic_now() - started_).ns / 1'000'000'000);
   }
+
+  // GET /metrics (endpoint/endpoint_metrics.h).
+  std::string metrics_text() {
+    return endpoint::endpoint_metrics_text(cfg_, dp_.counters(), dp_.sa_drops(), flows_, io_counters(),
+                                           static_cast<double>((io::monotonic_now() - started_).ns / 1'000'000) / 1e3);
+  }
+
+  // Forgets pairs idle for flow_idle_timeout (their ANTs are gone at the AIN).
+  void expire_flows(Time now) { flows_.expire(now, cfg_.flow_idle_timeout); }
 
   int tun_fd() const { return tun_->fd(); }
   std::vector<int> carrier_fds() const { return carrier_->fds(); }
@@ -150,6 +171,14 @@ class EndpointNode : public endpoint::EndpointControlHandler {
 
  private:
   static unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+  endpoint::EndpointIoCounters io_counters() const {
+    const auto& c = carrier_->counters();
+    endpoint::EndpointIoCounters io{tun_dropped_, c.sent, c.send_dropped, c.received, c.recv_dropped};
+    io.carrier_bytes_sent = c.bytes_sent;
+    io.carrier_bytes_received = c.bytes_received;
+    return io;
+  }
 
   void write_tun() {
     if (tun_out_.size() == 0) return;
@@ -207,13 +236,28 @@ int run(const std::string& path, bool check_only) {
     return 1;
   }
   io::EventLoop& ev = **loop;
+  std::function<void()> on_hup;  // set once the node exists
   if (auto st = ev.watch_signals({SIGTERM, SIGINT, SIGHUP}, [&](int sig) {
+        if (sig == SIGHUP) {
+          if (on_hup) on_hup();
+          return;
+        }
         log_line(std::string("signal ") + strsignal(sig) + ", stopping");
         ev.stop();
       });
       !st) {
     log_line("signals: " + st.err.message());
     return 1;
+  }
+
+  std::optional<io::RunAsUser> run_as;
+  if (!cfg.run_as_user.empty()) {
+    auto u = io::lookup_user(cfg.run_as_user);
+    if (!u) {
+      log_line(path + ": process.user: " + u.error().message());
+      return 1;
+    }
+    run_as = *u;
   }
 
   auto tun = io::TunDevice::open(cfg.tun_name);
@@ -264,6 +308,50 @@ int run(const std::string& path, bool check_only) {
       return 1;
     }
   }
+  std::unique_ptr<io::MetricsHttpServer> metrics;
+  if (cfg.metrics_listen) {
+    auto m = io::MetricsHttpServer::bind(*cfg.metrics_listen);
+    if (!m) {
+      log_line("metrics: " + m.error().message());
+      return 1;
+    }
+    metrics = std::move(m).value();
+  }
+  // Set-up is done: no capability is needed from here on (io/privileges.h).
+  auto dropped = io::drop_privileges(run_as);
+  if (!dropped) {
+    log_line("dropping privileges: " + dropped.error().message());
+    return 1;
+  }
+  log_line(std::string("privileges dropped: no capabilities") +
+           (dropped->bounding_cleared ? ", empty bounding set" : " (bounding set left to the service manager)") +
+           (dropped->user ? ", running as " + dropped->user->name + " (uid " + std::to_string(dropped->user->uid) + ")"
+                          : ", uid " + std::to_string(::getuid())));
+  if (metrics) {
+    if (auto st = metrics->start(ev, [&node] { return node.metrics_text(); }); !st) {
+      log_line("metrics: " + st.err.message());
+      return 1;
+    }
+    log_line("metrics on http://" + metrics->address().to_string() + "/metrics");
+  }
+  on_hup = [&node] {
+    log_line("SIGHUP: nothing to reload; counters follow");
+    node.report();
+  };
+  // Flow aging: a sweep every quarter of the idle timeout, at least every
+  // 30 s and at most every second, so a pair goes at most max(25% of the
+  // timeout, 1 s) after its time.
+  const Duration sweep{std::clamp<int64_t>(cfg.flow_idle_timeout.ns / 4, Duration::s(1).ns, Duration::s(30).ns)};
+  ev.on_timer([&] {
+    const Time now = io::monotonic_now();
+    node.expire_flows(now);
+    (void)ev.set_timer(now + sweep);
+  });
+  if (auto st = ev.set_timer(io::monotonic_now() + sweep); !st) {
+    log_line("timer: " + st.err.message());
+    return 1;
+  }
+
   log_line(cfg.tun_name + " <-> " + cfg.ain_address.to_string() + " (" +
            (cfg.carrier == core::Carrier::ip ? "ip" : "udp") + " carrier, anonymity option " +
            std::to_string(cfg.anonymity_option) + ")" +

@@ -42,14 +42,19 @@ std::optional<InnerPair> inner_pair(ByteSpan inner) {
 
 FlowTable::FlowTable(size_t capacity) : slots_(capacity == 0 ? 1 : capacity) {}
 
+size_t FlowTable::home(const wire::IpAddress& src, const wire::IpAddress& dst) const {
+  return static_cast<size_t>(fnv1a(src.bytes(), dst.bytes()) % slots_.size());
+}
+
 FlowTable::Slot* FlowTable::find(const wire::IpAddress& src, const wire::IpAddress& dst,
                                  bool insert) {
   const size_t n = slots_.size();
-  size_t i = static_cast<size_t>(fnv1a(src.bytes(), dst.bytes()) % n);
+  size_t i = home(src, dst);
   for (size_t probe = 0; probe < n; ++probe, i = (i + 1) % n) {
     Slot& slot = slots_[i];
     if (!slot.used) {
-      // Pairs are never removed, so the first free slot ends the probe.
+      // erase_at() keeps every run of used slots gap-free from each entry's
+      // home slot, so the first free slot ends the probe.
       if (!insert) return nullptr;
       slot.used = true;
       slot.src = src;
@@ -62,7 +67,7 @@ FlowTable::Slot* FlowTable::find(const wire::IpAddress& src, const wire::IpAddre
   return nullptr;  // full, and not there
 }
 
-bool FlowTable::record(ByteSpan inner) {
+bool FlowTable::record(ByteSpan inner, Time now) {
   auto p = inner_pair(inner);
   if (!p) return false;
   Slot* s = find(p->src, p->dst, /*insert=*/true);
@@ -72,17 +77,54 @@ bool FlowTable::record(ByteSpan inner) {
   }
   ++s->packets_out;
   s->bytes_out += inner.size();
+  s->last_active = now;
   return true;
 }
 
-bool FlowTable::count_reply(ByteSpan inner) {
+bool FlowTable::count_reply(ByteSpan inner, Time now) {
   auto p = inner_pair(inner);
   if (!p) return false;
   Slot* s = find(p->dst, p->src, /*insert=*/false);
   if (!s) return false;
   ++s->packets_in;
   s->bytes_in += inner.size();
+  s->last_active = now;
   return true;
+}
+
+// Backward-shift deletion for linear probing: every later entry of the run
+// whose home slot is not cyclically in (i, j] moves into the hole, so no
+// entry ever sits behind a free slot on its probe path.
+void FlowTable::erase_at(size_t i) {
+  const size_t n = slots_.size();
+  size_t j = i;
+  for (size_t step = 0; step < n; ++step) {
+    j = (j + 1) % n;
+    if (!slots_[j].used) break;
+    const size_t k = home(slots_[j].src, slots_[j].dst);
+    const bool stays = i < j ? (i < k && k <= j) : (i < k || k <= j);
+    if (stays) continue;
+    slots_[i] = slots_[j];
+    i = j;
+  }
+  slots_[i] = Slot{};
+  --used_;
+}
+
+size_t FlowTable::expire(Time now, Duration idle) {
+  size_t removed = 0;
+  for (size_t i = 0; i < slots_.size();) {
+    // After an erase, slot i may hold an entry shifted back from later in
+    // the run: look at it again before moving on.
+    if (slots_[i].used && now - slots_[i].last_active >= idle) {
+      erase_at(i);
+      ++removed;
+      continue;
+    }
+    ++i;
+  }
+  expired_ += removed;
+  return removed;
 }
 
 }  // namespace ainet::endpoint

@@ -108,6 +108,7 @@ SysResult<BatchCounts> recv_batch(int fd, PacketBatch& batch, size_t headroom) {
     }
     PacketBatch::Slot& s = batch.slot(i);
     s.len = headroom + msgs[i].msg_len;
+    counts.bytes += msgs[i].msg_len;
     read_control(mh, s);
     if (kept != i) batch.swap_slots(kept, i);
     ++kept;
@@ -156,6 +157,7 @@ SysResult<BatchCounts> send_batch(int fd, PacketBatch& batch, size_t skip) {
       continue;
     }
     counts.done += static_cast<size_t>(r);
+    for (size_t i = off; i < off + static_cast<size_t>(r); ++i) counts.bytes += msgs[i].msg_len;
     off += static_cast<size_t>(r);
   }
   return counts;

@@ -11,6 +11,7 @@ namespace ainet::io {
 struct BatchCounts {
   size_t done = 0;     // packets received / sent
   size_t dropped = 0;  // truncated on receive, refused by the kernel on send
+  size_t bytes = 0;    // payload bytes of the `done` packets (metrics)
 };
 
 // Receives up to batch.capacity() datagrams without blocking, each into its

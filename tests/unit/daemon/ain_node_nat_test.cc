@@ -106,17 +106,24 @@ TEST(AinNodeNat, OnlyAuthenticatedPacketsMoveTheReplyPort) {
       return n;
     };
 
+    // ainctl customers: the configured port until a packet authenticates.
+    CHILD_CHECK(node.list_customers().size() == 1);
+    CHILD_CHECK(node.list_customers()[0].udp_port == 4500 && !node.list_customers()[0].udp_port_learned);
+
     // 1. Forged, new port: dropped, replies still go to 4500.
     CHILD_CHECK(forger.send(forged));
     pump(node, now);
     CHILD_CHECK(drops() == 1);
     CHILD_CHECK(node.carrier().peer_port(lo) == 4500);
+    CHILD_CHECK(!node.list_customers()[0].udp_port_learned);
 
     // 2. Genuine, from the NAT-mapped port 40002: replies go there now.
     CHILD_CHECK(customer.send(genuine));
     pump(node, now);
     CHILD_CHECK(drops() == 1);
     CHILD_CHECK(node.carrier().peer_port(lo) == 40002);
+    // ainctl shows the port learned from the NAT.
+    CHILD_CHECK(node.list_customers()[0].udp_port == 40002 && node.list_customers()[0].udp_port_learned);
 
     // 3. The genuine packet replayed from yet another port: the SA's
     //    anti-replay window refuses it (RFC 4303 §3.4.3), nothing moves.
@@ -139,6 +146,16 @@ TEST(AinNodeNat, OnlyAuthenticatedPacketsMoveTheReplyPort) {
     CHILD_CHECK(got && got->size() == sizeof reply);
     CHILD_CHECK(!forger.receive());
     CHILD_CHECK(!replayer.receive());
+
+    // The metrics say the same as ainctl: every drop by reason, the
+    // customer's packets, the carrier's packets and bytes both ways.
+    const std::string m = node.metrics_text();
+    for (const auto& [reason, n] : node.status().drops)
+      CHILD_CHECK(m.find("ainet_drops_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n") != std::string::npos);
+    CHILD_CHECK(m.find("ainet_carrier_packets_total{direction=\"in\"} 4\n") != std::string::npos);
+    CHILD_CHECK(m.find("ainet_carrier_packets_total{direction=\"out\"} 1\n") != std::string::npos);
+    CHILD_CHECK(m.find("ainet_carrier_bytes_total{direction=\"out\"} 16\n") != std::string::npos);
+    CHILD_CHECK(m.find("ainet_customer_packets_total{customer=\"10\",direction=\"in\"} 1\n") != std::string::npos);
     return 0;
   });
 }

@@ -183,8 +183,46 @@ TEST(AinctlPrint, PvtTableHasAlignedColumns) {
   std::ostringstream out;
   print_result("list_pvts", r, out);
   EXPECT_EQ(out.str(),
-            "PEER  ADDRESS   UP   ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
-            "2     10.0.0.2  yes  0x00001001  0x00002001  12       3         40\n");
+            "PEER  ADDRESS   UDP-PORT  UP   ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
+            "2     10.0.0.2  -         yes  0x00001001  0x00002001  12       3         40\n");
+}
+
+// udp carrier: the port packets to the peer go to, marked when it was learned
+// from the peer's authenticated packets (a NAT mapping, RFC 3948 §3).
+TEST(AinctlPrint, PvtShowsTheUdpPortAndWhetherItWasLearned) {
+  nlohmann::json r = {{"pvts",
+                       {{{"peer", 2}, {"address", "10.0.0.2"}, {"udp_port", 40003}, {"udp_port_learned", true},
+                         {"up", true}, {"esp_spi_in", 4097}, {"esp_spi_out", 8193}, {"packets_in", 1},
+                         {"packets_out", 1}, {"last_seen_ms", 5}},
+                        {{"peer", 3}, {"address", "10.0.0.3"}, {"udp_port", 4500}, {"udp_port_learned", false},
+                         {"up", false}, {"esp_spi_in", 4099}, {"esp_spi_out", 8195}, {"packets_in", 0},
+                         {"packets_out", 0}, {"last_seen_ms", -1}}}}};
+  std::ostringstream out;
+  print_result("list_pvts", r, out);
+  EXPECT_EQ(out.str(),
+            "PEER  ADDRESS   UDP-PORT         UP   ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
+            "2     10.0.0.2  40003 (learned)  yes  0x00001001  0x00002001  1        1         5\n"
+            "3     10.0.0.3  4500             no   0x00001003  0x00002003  0        0         never\n");
+}
+
+// A relay's two TVTs of one ANT: each row names the link (next = towards the
+// exit, prev = towards the entrance) and each SPI the cells it carries, so
+// the row for the link back to the entrance reads "in fwd" beside the SPI on
+// which forward cells arrive.
+TEST(AinctlPrint, TvtRowsNameTheLinkAndTheCellsOfEachSpi) {
+  nlohmann::json r = {{"tvts",
+                       {{{"ant", 9}, {"peer", 3}, {"link", "next"}, {"direction", "fwd"}, {"spi_in", 0x1111},
+                         {"spi_in_cells", "bwd"}, {"spi_out", 0x2222}, {"spi_out_cells", "fwd"}, {"packets_in", 4},
+                         {"packets_out", 5}, {"bytes_in", 5600}, {"bytes_out", 7000}},
+                        {{"ant", 9}, {"peer", 1}, {"link", "prev"}, {"direction", "bwd"}, {"spi_in", 0x3333},
+                         {"spi_in_cells", "fwd"}, {"spi_out", 0x4444}, {"spi_out_cells", "bwd"}, {"packets_in", 5},
+                         {"packets_out", 4}, {"bytes_in", 7000}, {"bytes_out", 5600}}}}};
+  std::ostringstream out;
+  print_result("list_tvts", r, out);
+  EXPECT_EQ(out.str(),
+            "ANT  LINK                       SPI-IN (CELLS)  SPI-OUT (CELLS)  CELLS-IN  CELLS-OUT  BYTES-IN  BYTES-OUT\n"
+            "9    next ain3 (exit side)      bwd 0x00001111  fwd 0x00002222   4         5          5600      7000\n"
+            "9    prev ain1 (entrance side)  fwd 0x00003333  bwd 0x00004444   5         4          7000      5600\n");
 }
 
 TEST(AinctlPrint, PvtNeverHeardShowsNever) {

@@ -3,9 +3,12 @@
 #include "daemon/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "crypto/kex.h"
 #include "support/aind_config_text.h"
@@ -200,6 +203,7 @@ TEST(ConfigError, KeyFileUnreadableOrBad) {
   ASSERT_NE(mkdtemp(dir), nullptr);
   const std::string key = std::string(dir) + "/onion.key";
   std::ofstream(key) << "abcd\n";
+  chmod(key.c_str(), 0600);
   t = replace(base_config(), "onion_key = \"" + k64 + "\"", "onion_key_file = \"onion.key\"");
   ConfigLoad r = parse_config(t, "aind.toml", dir);
   EXPECT_EQ(r.error, "aind.toml:3: node.onion_key_file: \"" + key +
@@ -303,6 +307,109 @@ TEST(Config, ExportKeysIsOffByDefaultAndMustBeABoolean) {
   EXPECT_TRUE(r.config.export_keys);
   EXPECT_EQ(error_of(base_config() + "[control]\nexport_keys = \"yes\"\n"),
             "aind.toml:22: control.export_keys: expected true or false, got a string");
+}
+
+// Secrets out of the main file: every key of aind.toml may come from a key
+// file (*_file), which must be chmod 600; group/other access, a directory, a
+// missing file and a wrong length are each one file:line: field message.
+class KeyFiles : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NE(mkdtemp(dir_), nullptr); }
+  void TearDown() override {
+    for (const std::string& f : files_) unlink(f.c_str());
+    rmdir((std::string(dir_) + "/sub").c_str());
+    rmdir(dir_);
+  }
+  std::string write(const std::string& name, const std::string& text, mode_t mode) {
+    const std::string path = std::string(dir_) + "/" + name;
+    std::ofstream(path) << text;
+    chmod(path.c_str(), mode);
+    files_.push_back(path);
+    return path;
+  }
+  ConfigLoad load(const std::string& text) { return parse_config(text, "aind.toml", dir_); }
+  char dir_[32] = "/tmp/ainet-keys-XXXXXX";
+  std::vector<std::string> files_;
+};
+
+TEST_F(KeyFiles, EveryKeyOfAPvtCanComeFromAFile) {
+  write("tvt.key", k64 + "\n", 0600);
+  write("esp.key", k72 + "\n", 0600);
+  write("ah.key", "  " + k64 + "  \n", 0400);  // read-only for the owner is fine too; whitespace is trimmed
+  std::string t = replace(base_config(), "tvt_secret = \"" + k64 + "\"", "tvt_secret_file = \"tvt.key\"");
+  t = replace(t, "esp_key = \"" + k72 + "\"", "esp_key_file = \"esp.key\"");
+  t = replace(t, "ah_key = \"" + k64 + "\"", "ah_key_file = \"" + std::string(dir_) + "/ah.key\"");
+  ConfigLoad r = load(t);
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.config.engine.pvts.size(), 1u);
+  EXPECT_EQ(to_hex(r.config.engine.pvts[0].tvt_secret), k64);
+  EXPECT_EQ(to_hex(r.config.engine.pvts[0].out.esp_key), k72);
+  EXPECT_EQ(to_hex(r.config.engine.pvts[0].out.ah_key), k64);
+}
+
+TEST_F(KeyFiles, AKeyFileOthersCanReadIsRefusedWithFileLineAndField) {
+  const std::string key = write("onion.key", k64 + "\n", 0644);
+  const std::string t = replace(base_config(), "onion_key = \"" + k64 + "\"", "onion_key_file = \"onion.key\"");
+  EXPECT_EQ(load(t).error, "aind.toml:3: node.onion_key_file: \"" + key +
+                               "\" is readable by group or others (mode 0644): chmod 600 it");
+  chmod(key.c_str(), 0640);
+  EXPECT_EQ(load(t).error, "aind.toml:3: node.onion_key_file: \"" + key +
+                               "\" is readable by group or others (mode 0640): chmod 600 it");
+  chmod(key.c_str(), 0602);  // writable by others: someone could swap the key
+  EXPECT_EQ(load(t).error, "aind.toml:3: node.onion_key_file: \"" + key +
+                               "\" is accessible by group or others (mode 0602): chmod 600 it");
+  chmod(key.c_str(), 0600);
+  EXPECT_TRUE(load(t).ok);
+  // The same rule for a bundle key, with its own line and field.
+  write("esp.key", k72, 0604);
+  const std::string u = replace(base_config(), "esp_key = \"" + k72 + "\"", "esp_key_file = \"esp.key\"");
+  EXPECT_EQ(load(u).error, "aind.toml:13: pvt[0].out.esp_key_file: \"" + std::string(dir_) +
+                               "/esp.key\" is readable by group or others (mode 0604): chmod 600 it");
+}
+
+TEST_F(KeyFiles, DirectoriesWrongLengthsAndBothFormsAreRefused) {
+  ASSERT_EQ(mkdir((std::string(dir_) + "/sub").c_str(), 0700), 0);
+  std::string t = replace(base_config(), "tvt_secret = \"" + k64 + "\"", "tvt_secret_file = \"sub\"");
+  EXPECT_EQ(load(t).error, "aind.toml:10: pvt[0].tvt_secret_file: \"" + std::string(dir_) + "/sub\" is not a regular file");
+  write("short.key", k64.substr(2), 0600);
+  t = replace(base_config(), "ah_key = \"" + k64 + "\"", "ah_key_file = \"short.key\"");
+  EXPECT_EQ(load(t).error, "aind.toml:15: pvt[0].out.ah_key_file: \"" + std::string(dir_) +
+                               "/short.key\": expected 64 hex characters (HMAC-SHA-256 key), got 62");
+  t = replace(base_config(), "ah_key = \"" + k64 + "\"", "ah_key = \"" + k64 + "\"\nah_key_file = \"x.key\"");
+  EXPECT_EQ(load(t).error, "aind.toml:16: pvt[0].out.ah_key_file: conflicts with pvt[0].out.ah_key (line 15); give one");
+  t = replace(base_config(), "ah_key = \"" + k64 + "\"\n", "");
+  EXPECT_EQ(load(t).error, "aind.toml:11: pvt[0].out.ah_key: missing (required; or give pvt[0].out.ah_key_file)");
+  write("big.key", std::string(5000, 'a'), 0600);
+  t = replace(base_config(), "tvt_secret = \"" + k64 + "\"", "tvt_secret_file = \"big.key\"");
+  EXPECT_EQ(load(t).error, "aind.toml:10: pvt[0].tvt_secret_file: \"" + std::string(dir_) +
+                               "/big.key\" is 5000 bytes; a key file holds one hex key");
+}
+
+// [metrics] listen: off by default; an address and port, v4 or [v6].
+TEST(Config, MetricsListenIsOffByDefaultAndParsed) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.config.metrics_listen.has_value());
+  r = parse_config(base_config() + "[metrics]\nlisten = \"127.0.0.1:9548\"\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.config.metrics_listen.has_value());
+  EXPECT_EQ(r.config.metrics_listen->to_string(), "127.0.0.1:9548");
+  r = parse_config(base_config() + "[metrics]\nlisten = \"[::1]:9548\"\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.metrics_listen->to_string(), "[::1]:9548");
+  for (const char* bad : {"127.0.0.1", "localhost:9548", "::1:9548", "127.0.0.1:0", "127.0.0.1:70000", "1.2.3.4:x"}) {
+    const std::string e = error_of(base_config() + "[metrics]\nlisten = \"" + bad + "\"\n");
+    EXPECT_EQ(e.rfind("aind.toml:22: metrics.listen: ", 0), 0u) << e;
+  }
+  EXPECT_EQ(error_of(base_config() + "[metrics]\nport = 9548\n"), "aind.toml:22: metrics.port: unknown key");
+}
+
+TEST(Config, ProcessUser) {
+  ConfigLoad r = parse_config(base_config() + "[process]\nuser = \"ainet\"\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.run_as_user, "ainet");
+  EXPECT_EQ(error_of(base_config() + "[process]\nuser = \"\"\n"),
+            "aind.toml:22: process.user: expected a user name, got \"\"");
 }
 
 }  // namespace

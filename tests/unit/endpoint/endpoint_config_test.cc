@@ -2,6 +2,10 @@
 // and every refusal names file, line and field.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <string>
 
 #include "endpoint/endpoint_config.h"
@@ -146,6 +150,47 @@ TEST(EndpointConfig, LoadNamesAnUnreadableFile) {
   auto r = load_endpoint_config("/nonexistent/endpoint.toml");
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error.rfind("/nonexistent/endpoint.toml: cannot read:", 0), 0u) << r.error;
+}
+
+// Issue 11: flow_idle_timeout, key files (chmod 600, file:line refusals),
+// [metrics] listen and [process] user.
+TEST(EndpointConfig, FlowIdleTimeoutMetricsAndUser) {
+  auto r = parse_endpoint_config(kGood, "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.flow_idle_timeout.ns, Duration::s(120).ns);
+  EXPECT_FALSE(r.config.metrics_listen.has_value());
+  EXPECT_EQ(r.config.run_as_user, "");
+  r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\nflow_idle_timeout = \"30s\"") +
+                                "[metrics]\nlisten = \"[::1]:9549\"\n[process]\nuser = \"nobody\"\n",
+                            "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.flow_idle_timeout.ns, Duration::s(30).ns);
+  ASSERT_TRUE(r.config.metrics_listen.has_value());
+  EXPECT_EQ(r.config.metrics_listen->to_string(), "[::1]:9549");
+  EXPECT_EQ(r.config.run_as_user, "nobody");
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\nflow_idle_timeout = \"500ms\"")),
+            "endpoint.toml:12: endpoint.flow_idle_timeout: must be at least 1000 ms");
+  const std::string e = error_of(kGood + "[metrics]\nlisten = \"9549\"\n");
+  EXPECT_EQ(e.rfind("endpoint.toml:29: metrics.listen: expected", 0), 0u) << e;
+}
+
+TEST(EndpointConfig, KeysFromKeyFilesOnlyWhenPrivate) {
+  char dir[] = "/tmp/ainet-ep-keys-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/out.esp";
+  const std::string k72 = "16f3b675aa587eae39567696ec663c10867226169d26efa2d953b1786cd36991d9d7e90a";
+  std::ofstream(path) << k72 << "\n";
+  chmod(path.c_str(), 0600);
+  const std::string text = edit("  esp_key = \"" + k72 + "\"", "  esp_key_file = \"out.esp\"");
+  auto r = parse_endpoint_config(text, "endpoint.toml", dir);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(to_hex(r.config.out.esp_key), k72);
+  chmod(path.c_str(), 0640);
+  r = parse_endpoint_config(text, "endpoint.toml", dir);
+  EXPECT_EQ(r.error, "endpoint.toml:20: endpoint.out.esp_key_file: \"" + path +
+                         "\" is readable by group or others (mode 0640): chmod 600 it");
+  unlink(path.c_str());
+  rmdir(dir);
 }
 
 }  // namespace

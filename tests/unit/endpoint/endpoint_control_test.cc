@@ -173,7 +173,7 @@ TEST(EndpointControl, StatusCountsPacketsDropsAndFlows) {
        {inner_packet("10.99.0.7", "10.200.4.2", 100), inner_packet("10.99.0.7", "10.200.4.2", 60),
         inner_packet("10.99.0.7", "10.200.4.3", 40)}) {
     ASSERT_TRUE(dp->outbound(p, rng).ok());
-    ASSERT_TRUE(flows.record(p));
+    ASSERT_TRUE(flows.record(p, Time{}));
   }
   std::array<uint8_t, 2048> out{};
   const Bytes answer = inner_packet("10.200.4.2", "10.99.0.7", 80);
@@ -182,7 +182,7 @@ TEST(EndpointControl, StatusCountsPacketsDropsAndFlows) {
   const Bytes wire_packet(sealed->begin(), sealed->end());
   auto got = dp->inbound(std::nullopt, wire_packet);
   ASSERT_TRUE(got.ok());
-  EXPECT_TRUE(flows.count_reply(*got));
+  EXPECT_TRUE(flows.count_reply(*got, Time{}));
   EXPECT_FALSE(dp->inbound(std::nullopt, wire_packet).ok());  // RFC 4303 §3.4.3: replay
 
   EndpointIoCounters io{1, 3, 0, 2, 0};
