@@ -57,6 +57,13 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
                        p.packets_in, p.bytes_in});
   });
   s.flows_overflow = flows.overflow();
+  s.shaping = cfg.shaping.describe();
+  s.padded = cfg.pad;
+  s.shaping_counters = {{"real_sent", io.shaped_sent},
+                        {"dummies_sent", dp.dummies_sent},
+                        {"dummies_received", dp.dummies_received},
+                        {"queue_drops", io.shaping_queue_drops},
+                        {"queued", io.queued}};
   s.flows_expired = flows.expired();
   return s;
 }
@@ -106,7 +113,10 @@ json status_json(const EndpointStatus& s) {
               {"drops", s.drops},
               {"flows", flows_json(s.flows)},
               {"flows_overflow", s.flows_overflow},
-              {"flows_expired", s.flows_expired}};
+              {"flows_expired", s.flows_expired},
+              {"shaping", s.shaping},
+              {"padded", s.padded},
+              {"shaping_counters", s.shaping_counters}};
 }
 
 std::string ok_line(const json& id, json result) {

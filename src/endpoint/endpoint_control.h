@@ -26,6 +26,9 @@ struct EndpointIoCounters {
   uint64_t carrier_sent = 0, carrier_send_dropped = 0;  // packets to the AIN
   uint64_t carrier_received = 0, carrier_recv_dropped = 0;
   uint64_t carrier_bytes_sent = 0, carrier_bytes_received = 0;
+  // [shaping] (docs/protocol.md "Shaping"): datagrams sent in slots, the
+  // queue's refusals and what still waits.
+  uint64_t shaped_sent = 0, shaping_queue_drops = 0, queued = 0;
 };
 
 struct FlowRow {
@@ -53,6 +56,11 @@ struct EndpointStatus {
   std::vector<FlowRow> flows;
   uint64_t flows_overflow = 0;  // datagrams whose new pair did not fit: the table was full
   uint64_t flows_expired = 0;   // pairs aged out after flow_idle_timeout
+  // This host -> AIN shaping: the profile, datagrams sent in slots, dummies
+  // sent and received (next header 59), queue refusals, datagrams waiting.
+  std::string shaping = "off";
+  bool padded = false;
+  std::map<std::string, uint64_t> shaping_counters;
 };
 
 // Collects the status from the endpoint's state.

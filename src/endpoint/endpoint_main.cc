@@ -50,6 +50,8 @@
 #include "io/privileges.h"
 #include "io/packet_batch.h"
 #include "io/tun_device.h"
+#include "core/cell_queue.h"
+#include "core/flow_shaper.h"
 
 namespace {
 
@@ -86,6 +88,17 @@ class EndpointNode : public endpoint::EndpointControlHandler {
       }
       tun_dropped_ += r->dropped;
       for (size_t i = 0; i < tun_in_.size(); ++i) {
+        if (cfg_.shaping.shaped()) {
+          // Shaped (docs/protocol.md "Shaping"): the datagram waits for the
+          // next slot; a full queue refuses it.
+          shaper_.offer();
+          if (queue_.size >= cfg_.queue || !pool_.push(queue_, tun_in_.packet(i))) {
+            ++queue_drops_;
+            continue;
+          }
+          flows_.record(tun_in_.packet(i), now);
+          continue;
+        }
         auto sealed = dp_.outbound(tun_in_.packet(i), rng_);
         if (!sealed) continue;
         carrier_->queue(ain_, *sealed);
@@ -152,6 +165,40 @@ class EndpointNode : public endpoint::EndpointControlHandler {
   // Forgets pairs idle for flow_idle_timeout (their ANTs are gone at the AIN).
   void expire_flows(Time now) { flows_.expire(now, cfg_.flow_idle_timeout); }
 
+  // Shaping: the first slot a random fraction of a period from now.
+  void start_shaping(Time now) {
+    if (!cfg_.shaping.shaped()) return;
+    pool_ = core::CellQueuePool(cfg_.queue, endpoint::EndpointDatapath::kMaxPacket);
+    const int64_t per = cfg_.shaping.period(0).ns;
+    shaper_.start(cfg_.shaping, now, Duration{static_cast<int64_t>(rng_.u64() % static_cast<uint64_t>(per))});
+  }
+  // Sends every slot due at `now`: the oldest waiting datagram, else a dummy
+  // (RFC 4303 §2.6). Bounded: each slot moves the next one a period on, and
+  // FlowShaper re-anchors after a long stall. Returns the next slot.
+  Time run_slots(Time now) {
+    if (!cfg_.shaping.shaped()) return Time::max();
+    while (shaper_.next <= now) {
+      bool sent = false;
+      // A queued datagram the datapath refuses (e.g. link-scoped) does not
+      // spend the slot; at most a few are tried before a dummy goes.
+      for (int tries = 0; tries < 4 && !queue_.empty() && !sent; ++tries) {
+        auto sealed = dp_.outbound(pool_.front(queue_), rng_);
+        pool_.pop(queue_);
+        if (!sealed) continue;
+        carrier_->queue(ain_, *sealed);
+        ++shaper_.real_sent;
+        sent = true;
+      }
+      if (!sent) {
+        if (auto d = dp_.dummy(rng_)) carrier_->queue(ain_, *d);
+        ++shaper_.dummy_sent;
+      }
+      shaper_.advance(cfg_.shaping, now, queue_.size);
+    }
+    flush();
+    return shaper_.next;
+  }
+
   int tun_fd() const { return tun_->fd(); }
   std::vector<int> carrier_fds() const { return carrier_->fds(); }
 
@@ -177,6 +224,9 @@ class EndpointNode : public endpoint::EndpointControlHandler {
     endpoint::EndpointIoCounters io{tun_dropped_, c.sent, c.send_dropped, c.received, c.recv_dropped};
     io.carrier_bytes_sent = c.bytes_sent;
     io.carrier_bytes_received = c.bytes_received;
+    io.shaped_sent = shaper_.real_sent;
+    io.shaping_queue_drops = queue_drops_;
+    io.queued = queue_.size;
     return io;
   }
 
@@ -209,6 +259,11 @@ class EndpointNode : public endpoint::EndpointControlHandler {
   io::PacketBatch tun_in_, tun_out_;
   endpoint::FlowTable flows_;
   uint64_t tun_dropped_ = 0, errors_ = 0;
+  // [shaping]: datagrams waiting for their slot, and the slot clock.
+  core::CellQueuePool pool_;
+  core::CellQueuePool::Fifo queue_;
+  core::FlowShaper shaper_;
+  uint64_t queue_drops_ = 0;
 };
 
 int run(const std::string& path, bool check_only) {
@@ -341,13 +396,19 @@ int run(const std::string& path, bool check_only) {
   // Flow aging: a sweep every quarter of the idle timeout, at least every
   // 30 s and at most every second, so a pair goes at most max(25% of the
   // timeout, 1 s) after its time.
+  // The one timer also carries the shaping slots ([shaping]).
   const Duration sweep{std::clamp<int64_t>(cfg.flow_idle_timeout.ns / 4, Duration::s(1).ns, Duration::s(30).ns)};
+  Time next_sweep = io::monotonic_now() + sweep;
+  node.start_shaping(io::monotonic_now());
   ev.on_timer([&] {
     const Time now = io::monotonic_now();
-    node.expire_flows(now);
-    (void)ev.set_timer(now + sweep);
+    if (now >= next_sweep) {
+      node.expire_flows(now);
+      next_sweep = now + sweep;
+    }
+    (void)ev.set_timer(std::min(next_sweep, node.run_slots(now)));
   });
-  if (auto st = ev.set_timer(io::monotonic_now() + sweep); !st) {
+  if (auto st = ev.set_timer(std::min(next_sweep, node.run_slots(io::monotonic_now()))); !st) {
     log_line("timer: " + st.err.message());
     return 1;
   }

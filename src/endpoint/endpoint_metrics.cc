@@ -52,13 +52,18 @@ std::string endpoint_metrics_text(const EndpointConfig& cfg, const DatapathCount
                                                     {"not_from_ain", dp.not_from_ain},
                                                     {"not_esp", dp.not_esp},
                                                     {"too_big", dp.too_big},
-                                                    {"not_ip", dp.not_ip}};
+                                                    {"not_ip", dp.not_ip},
+                                                    {"shaping_queue", io.shaping_queue_drops}};
   for (const auto& [reason, n] : fixed)
     m.sample("ainet_endpoint_drops_total", {{"reason", reason}}, n);
   for (size_t e = 1; e < dp.open_failed_by.size(); ++e) {
     const std::string reason = "open_" + std::string(to_string(static_cast<Errc>(e)));
     m.sample("ainet_endpoint_drops_total", {{"reason", reason}}, dp.open_failed_by[e]);
   }
+  m.family("ainet_endpoint_dummies_total", MetricType::counter,
+           "ESP dummy packets (next header 59, shaping), by direction.");
+  m.sample("ainet_endpoint_dummies_total", {{"direction", "out"}}, dp.dummies_sent);
+  m.sample("ainet_endpoint_dummies_total", {{"direction", "in"}}, dp.dummies_received);
   m.counter("ainet_endpoint_sa_drops_total",
             "Packets the tunnel's SAs refused (ICV, replay, SPI); included in the open_* drops.",
             sa_drops);
