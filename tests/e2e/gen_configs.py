@@ -115,7 +115,10 @@ def write_endpoint(out, name, what, role, option, ain, outer, a, inner, routes, 
                 f'inner_addresses = ["{inner[0]}", "{inner[1]}"]\n'
                 f'routes = [{", ".join(chr(34) + r + chr(34) for r in routes)}]\n\n'
                 f'[control]\nsocket = "{d}/endpoint.sock"\n\n'
-                + bundle_toml("endpoint.out", from_c) + bundle_toml("endpoint.in", to_c))
+                + bundle_toml("endpoint.out", from_c) + bundle_toml("endpoint.in", to_c)
+                # docs/protocol.md "Shaping": constant rate and padding to the AIN too.
+                + (f'\n[shaping]\nprofile = "constant"\nrate = {a.shaping_rate}\npad = true\n'
+                   if a.shaping_rate else ""))
 
 
 def main():
@@ -128,6 +131,9 @@ def main():
                    help="anonymity option (paper §4.4): 1 random private source, 2 real address")
     p.add_argument("--cell-size", type=int, default=1400)
     p.add_argument("--keepalive", default="1s")
+    p.add_argument("--shaping-rate", type=int, default=0,
+                   help="cells/s: constant shaping on every ANT and customer link, both ways, and "
+                        "padded customer tunnels (docs/protocol.md \"Shaping\"); 0 = off")
     p.add_argument("--log-level", default="info")
     p.add_argument("--registered-responder", action="store_true",
                    help="the responder is a registered responder customer of ain3 (ain-endpoint, role "
@@ -219,6 +225,10 @@ def main():
              # export_keys: a test bed; the e2e checks read every TVT key
              # (ainctl sas --keys, tests/e2e/sa_tool.py dump; docs/pcap.md).
              f'[control]\nsocket = "{d}/aind.sock"\nexport_keys = true\n\n[log]\nlevel = "{a.log_level}"\n']
+        if a.shaping_rate:
+            t.append(f'\n[shaping]\npad_customer = true\n'
+                     f'[shaping.ant]\nprofile = "constant"\nrate = {a.shaping_rate}\n'
+                     f'[shaping.customer]\nprofile = "constant"\nrate = {a.shaping_rate}\n')
         for peer, secret, o, i in node[n]["pvts"]:
             t.append(f'\n[[pvt]]\npeer = {peer}\ntvt_secret = "{secret}"\n' + bundle_toml("pvt.out", o)
                      + bundle_toml("pvt.in", i))
