@@ -275,6 +275,9 @@ test_ops_pvts_show_learned_nat_port() {
   _ops_network udp "" || return 1
   local f=0 port out
   e2e_wait_for 10 e2e_ainctl_json ain1 pvts 'next(p for p in r["pvts"] if p["peer"] == 2)["udp_port"] != 4500' >/dev/null
+  # A port counts as learned once an authenticated packet came from it: wait
+  # for ain4's first keepalive too (PVTs start up before anything is heard).
+  e2e_wait_for 10 e2e_ainctl_json ain1 pvts 'next(p for p in r["pvts"] if p["peer"] == 4)["udp_port_learned"] is True' >/dev/null
   port=$(e2e_ainctl_json ain1 pvts 'next(p for p in r["pvts"] if p["peer"] == 2)["udp_port"]')
   out=$(e2e_ainctl ain1 pvts)
   echo "$out" >&2
