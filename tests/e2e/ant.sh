@@ -88,10 +88,14 @@ e2e_ant_gen() {
 }
 
 # e2e_aind_start N: aind for ainN in its namespace; waits for its socket.
+# E2E_AIND_WRAP[N] (a command prefix, e.g. setpriv ...) starts it under that.
+declare -a E2E_AIND_WRAP=()
 e2e_aind_start() {
   local n=$1
+  local -a wrap=()
+  [ -n "${E2E_AIND_WRAP[$n]:-}" ] && read -r -a wrap <<<"${E2E_AIND_WRAP[$n]}"
   rm -f "$E2E_DIR/conf/ain$n/aind.sock"
-  e2e_bg "ain$n" "aind-ain$n-$(date +%s%N)" "$E2E_AIND" --config "$E2E_DIR/conf/ain$n/aind.toml"
+  e2e_bg "ain$n" "aind-ain$n-$(date +%s%N)" "${wrap[@]}" "$E2E_AIND" --config "$E2E_DIR/conf/ain$n/aind.toml"
   E2E_AIND_PIDS[$n]=$E2E_LAST_PID
   e2e_wait_for 10 test -S "$E2E_DIR/conf/ain$n/aind.sock" || { e2e_log "aind ain$n did not open its socket"; return 1; }
 }

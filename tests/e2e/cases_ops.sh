@@ -12,30 +12,15 @@ OPS_ENDPOINT_METRICS_PORT=9549  # ain-endpoint
 # _ops_network CARRIER HOOK: e2e_ant_network with a HOOK (a function name, or
 # "") run between the config generation and the start of the daemons, so a
 # test can add [metrics], [process] or endpoint keys to the generated files.
-# OPS_AIND_WRAP[N] (a command prefix) starts ainN under it.
+# OPS_AIND_WRAP[N] (a command prefix) starts ainN under it (E2E_AIND_WRAP).
 declare -a OPS_AIND_WRAP=()
 _ops_network() {
   local carrier=$1 hook=$2 n
   e2e_routes_ant || return 1
   e2e_ant_gen "$carrier" 4 1 || { e2e_log "config generation failed"; return 1; }
   if [ -n "$hook" ]; then "$hook" || { e2e_log "config hook $hook failed"; return 1; }; fi
-  for n in 1 2 3 4; do
-    if [ -n "${OPS_AIND_WRAP[$n]:-}" ]; then
-      local -a wrap
-      read -r -a wrap <<<"${OPS_AIND_WRAP[$n]}"
-      rm -f "$E2E_DIR/conf/ain$n/aind.sock"
-      e2e_bg "ain$n" "aind-ain$n-$(date +%s%N)" "${wrap[@]}" "$E2E_AIND" --config "$E2E_DIR/conf/ain$n/aind.toml"
-      E2E_AIND_PIDS[$n]=$E2E_LAST_PID
-      e2e_wait_for 10 test -S "$E2E_DIR/conf/ain$n/aind.sock" || { e2e_log "aind ain$n did not open its socket"; return 1; }
-    else
-      e2e_aind_start "$n" || return 1
-    fi
-  done
-  for n in 1 2 3 4; do e2e_pvts_up "$n" 15 || { e2e_log "ain$n: PVTs not up"; e2e_ainctl "ain$n" pvts >&2; return 1; }; done
-  e2e_wait_for 10 e2e_nsx ain3 ip link show dev ain0 || { e2e_log "ain3 has no TUN ain0"; return 1; }
-  e2e_nsx ain3 ip link set dev ain0 up
-  e2e_nsx ain3 ip route replace 100.64.3.0/24 dev ain0
-  e2e_nsx ain3 ip -6 route replace fd00:64:3::/96 dev ain0
+  for n in "${!OPS_AIND_WRAP[@]}"; do E2E_AIND_WRAP[$n]=${OPS_AIND_WRAP[$n]}; done
+  e2e_ant_start_ains || return 1
   e2e_endpoint_start || return 1
 }
 
