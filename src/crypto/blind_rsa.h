@@ -113,6 +113,7 @@ class BlindRsaPrivateKey {
 
  private:
   friend class BlindRsaSigner;
+  static Result<BlindRsaPrivateKey> adopt(std::shared_ptr<detail::RsaPrivate> priv);
   std::shared_ptr<const detail::RsaPrivate> k_;
   BlindRsaPublicKey pub_;
 };

@@ -178,22 +178,28 @@ Errc BlindRsaPublicKey::verify(BlindRsaVariant v, ByteSpan input_msg, ByteSpan s
   return ok ? Errc::ok : Errc::bad_signature;
 }
 
+// One place that turns an owned RSA key pair into the shared private key
+// and its public half (which takes its own reference to the same object).
+Result<BlindRsaPrivateKey> BlindRsaPrivateKey::adopt(std::shared_ptr<detail::RsaPrivate> priv) {
+  PkeyPtr pub_ref(priv->pkey.get());
+  EVP_PKEY_up_ref(priv->pkey.get());
+  auto pub = make_public(std::move(pub_ref));
+  if (!pub) return pub.error();
+  BlindRsaPrivateKey out;
+  out.k_ = std::move(priv);
+  out.pub_.k_ = std::move(*pub);
+  return out;
+}
+
 Result<BlindRsaPrivateKey> BlindRsaPrivateKey::generate(size_t modulus_bits) {
   if (modulus_bits < kBlindRsaMinModulusBits || modulus_bits > kBlindRsaMaxModulusBits)
     return Errc::invalid_argument;
   // e = 65537 is OpenSSL's default for RSA key generation.
   PkeyPtr pk(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", modulus_bits));
   if (!pk) return fail<Result<BlindRsaPrivateKey>>(Errc::crypto_error);
-  PkeyPtr pub_ref(pk.get());
-  EVP_PKEY_up_ref(pk.get());
-  auto pub = make_public(std::move(pub_ref));
-  if (!pub) return pub.error();
-  BlindRsaPrivateKey out;
   auto priv = std::make_shared<detail::RsaPrivate>();
   priv->pkey = std::move(pk);
-  out.k_ = std::move(priv);
-  out.pub_.k_ = std::move(*pub);
-  return out;
+  return adopt(std::move(priv));
 }
 
 Result<BlindRsaPrivateKey> BlindRsaPrivateKey::from_pem(std::string_view pem) {
@@ -209,16 +215,9 @@ Result<BlindRsaPrivateKey> BlindRsaPrivateKey::from_pem(std::string_view pem) {
   PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pk.get(), nullptr));
   if (!check || EVP_PKEY_pairwise_check(check.get()) != 1)
     return fail<Result<BlindRsaPrivateKey>>(Errc::malformed);
-  PkeyPtr pub_ref(pk.get());
-  EVP_PKEY_up_ref(pk.get());
-  auto pub = make_public(std::move(pub_ref));
-  if (!pub) return pub.error();
-  BlindRsaPrivateKey out;
   auto priv = std::make_shared<detail::RsaPrivate>();
   priv->pkey = std::move(pk);
-  out.k_ = std::move(priv);
-  out.pub_.k_ = std::move(*pub);
-  return out;
+  return adopt(std::move(priv));
 }
 
 Result<BlindRsaPrivateKey> BlindRsaPrivateKey::from_components(ByteSpan n_b, ByteSpan e_b,
@@ -252,16 +251,9 @@ Result<BlindRsaPrivateKey> BlindRsaPrivateKey::from_components(ByteSpan n_b, Byt
            OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv.get()) == 1;
   });
   if (!pk) return fail<Result<BlindRsaPrivateKey>>(Errc::invalid_argument);
-  PkeyPtr pub_ref(pk.get());
-  EVP_PKEY_up_ref(pk.get());
-  auto pub = make_public(std::move(pub_ref));
-  if (!pub) return pub.error();
-  BlindRsaPrivateKey out;
   auto priv = std::make_shared<detail::RsaPrivate>();
   priv->pkey = std::move(pk);
-  out.k_ = std::move(priv);
-  out.pub_.k_ = std::move(*pub);
-  return out;
+  return adopt(std::move(priv));
 }
 
 Result<std::string> BlindRsaPrivateKey::to_pem() const {

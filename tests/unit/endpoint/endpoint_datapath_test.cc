@@ -12,21 +12,14 @@
 #include "util/bytes.h"
 #include "wire/constants.h"
 #include "wire/ipv4.h"
+#include "support/endpoint_test_config.h"
 
 namespace ainet::endpoint {
 namespace {
 
 Bytes key(size_t n, uint8_t fill) { return Bytes(n, fill); }
 
-EndpointConfig config(core::Carrier carrier) {
-  EndpointConfig c;
-  c.carrier = carrier;
-  c.ain_address = *wire::IpAddress::parse("10.200.0.1");
-  c.tunnel_address = *wire::IpAddress::parse("10.200.1.1");
-  c.out = core::BundleKeys{0x640101, key(36, 0x11), 0x640102, key(32, 0x22)};
-  c.in = core::BundleKeys{0x16401, key(36, 0x33), 0x16402, key(32, 0x44)};
-  return c;
-}
+EndpointConfig config(core::Carrier carrier) { return test::endpoint_test_config(carrier); }
 
 // The AIN's end of the same tunnel (src/core: customers use TunnelBundle).
 core::TunnelBundle ain_side(const EndpointConfig& c) {

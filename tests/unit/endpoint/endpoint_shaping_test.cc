@@ -12,17 +12,13 @@
 #include "endpoint/endpoint_datapath.h"
 #include "wire/constants.h"
 #include "wire/ipv4.h"
+#include "support/endpoint_test_config.h"
 
 namespace ainet::endpoint {
 namespace {
 
 EndpointConfig config(core::Carrier carrier, bool pad) {
-  EndpointConfig c;
-  c.carrier = carrier;
-  c.ain_address = *wire::IpAddress::parse("10.200.0.1");
-  c.tunnel_address = *wire::IpAddress::parse("10.200.1.1");
-  c.out = core::BundleKeys{0x640101, Bytes(36, 0x11), 0x640102, Bytes(32, 0x22)};
-  c.in = core::BundleKeys{0x16401, Bytes(36, 0x33), 0x16402, Bytes(32, 0x44)};
+  EndpointConfig c = test::endpoint_test_config(carrier);
   c.tun_mtu = 1365;
   c.pad = pad;
   return c;
