@@ -9,6 +9,7 @@ PKGS=(
   python3 python3-scapy python3-cryptography
   iproute2 nftables iperf3 curl iputils-ping tshark wireguard-go wireguard-tools
   dnsutils openssl procps psmisc
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
 )
 missing=()
 for p in "${PKGS[@]}"; do
