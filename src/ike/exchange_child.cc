@@ -157,6 +157,7 @@ void IkeEngine::Impl::install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32
   up.outbound.spi = spi_out;
   up.outbound.keymat.assign(key_out);
   fx.child_sa_up(up);
+  reschedule(sa);
 }
 
 void IkeEngine::Impl::remove_child(IkeSa& sa, uint32_t spi_in, ChildDownReason reason, Effects& fx) {
@@ -375,11 +376,11 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
     // §2.8.1: the SA made by the exchange holding the lowest of the four
     // nonces is redundant; its creator deletes it, and the creator of the
     // surviving SA deletes the old one.
-    const ByteSpan ours = min_nonce(o.nonce, *p.nonce);
-    const ByteSpan theirs = min_nonce(collision->their_ni, collision->our_nr);
+    const bool ours_lowest = nonce_less(min_nonce(o.nonce, *p.nonce),
+                                        min_nonce(collision->their_ni, collision->our_nr));
     sa.child_collisions.erase(collision);
     old->state = ChildSa::State::rekeyed;
-    if (nonce_less(ours, theirs)) {
+    if (ours_lowest) {
       sa.queue.push_back({Task::delete_child, 0, {o.new_spi_in}});
     } else {
       sa.queue.push_back({Task::delete_child, 0, {o.old_spi_in}});

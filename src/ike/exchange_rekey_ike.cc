@@ -83,6 +83,7 @@ void IkeEngine::Impl::move_children(IkeSa& from, IkeSa& to) {
     if (t.task == Task::rekey_child || t.task == Task::delete_child || t.task == Task::create_child)
       to.queue.push_back(t);
   from.queue.clear();
+  reschedule(to);
 }
 
 void IkeEngine::Impl::retire_old(Time now, IkeSa& old, IkeSa& successor, bool we_delete, Effects& fx) {
@@ -197,10 +198,10 @@ void IkeEngine::Impl::on_rekey_ike_response(Time now, IkeSa& sa, const Incoming&
   if (theirs != nullptr) {
     // §2.8.2: the new IKE SA from the exchange with the lowest nonce is
     // redundant; its creator deletes it, the other side deletes the old.
-    const ByteSpan a = min_nonce(o.nonce, *p.nonce);
-    const ByteSpan b = min_nonce(sa.ike_collision->their_ni, sa.ike_collision->our_nr);
+    const bool ours_lowest = nonce_less(min_nonce(o.nonce, *p.nonce),
+                                        min_nonce(sa.ike_collision->their_ni, sa.ike_collision->our_nr));
     sa.ike_collision.reset();
-    if (nonce_less(a, b)) {
+    if (ours_lowest) {
       move_children(sa, *theirs);
       ours->successor = theirs->handle;
       enqueue(now, *ours, {Task::delete_ike, 0, {}}, fx);

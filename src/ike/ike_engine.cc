@@ -177,6 +177,7 @@ void IkeEngine::Impl::establish(Time now, IkeSa& sa, Effects& fx) {
   e.virtual_ip4 = sa.vip4;
   e.virtual_ip6 = sa.vip6;
   fx.ike_sa_up(e);
+  reschedule(sa);
 }
 
 void IkeEngine::Impl::report_deadline(Effects& fx) {
