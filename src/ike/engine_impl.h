@@ -256,7 +256,9 @@ struct IkeEngine::Impl {
   void on_rekey_ike_response(Time now, IkeSa& sa, const Incoming& in, Outstanding& o, Effects& fx);
   IkeSa* make_rekeyed_sa(Time now, IkeSa& old, bool we_initiated, uint64_t spi_i, uint64_t spi_r,
                          uint16_t key_bits, const IkeSaKeys& keys, Effects& fx);
-  void move_children(IkeSa& from, IkeSa& to);
+  // Moves the children, their collision records, address leases and queued
+  // child work to `to`, and starts that work there.
+  void move_children(Time now, IkeSa& from, IkeSa& to, Effects& fx);
   void retire_old(Time now, IkeSa& old, IkeSa& successor, bool we_delete, Effects& fx);
   // A failed or refused rekey is tried again after a short random delay
   // (§2.25: TEMPORARY_FAILURE means "retry later").

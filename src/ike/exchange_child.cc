@@ -167,7 +167,9 @@ void IkeEngine::Impl::remove_child(IkeSa& sa, uint32_t spi_in, ChildDownReason r
   const ChildSaDown down{sa.handle, it->spi_in, it->spi_out, it->replaced ? ChildDownReason::rekeyed : reason};
   child_index.erase(spi_in);
   sa.children.erase(it);
-  std::erase_if(sa.child_collisions, [spi_in](const ChildCollision& c) { return c.old_spi_in == spi_in; });
+  // A collision record about this child stays until our own rekey of it is
+  // answered: the §2.8.1 decision about the redundant new child still has
+  // to be made even when the peer already deleted the old one.
   fx.child_sa_down(down);
 }
 
@@ -313,11 +315,11 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
   auto failed = [&](bool peer_installed) {
     ++counters.child_sas_failed;
     if (peer_installed) sa.queue.push_back({Task::delete_child, 0, {o.new_spi_in}});
+    if (collided) sa.child_collisions.erase(collision);
     ChildSa* old = rekey ? sa.child_by_in(o.old_spi_in) : nullptr;
     if (old == nullptr) return;
     if (collided) {
       old->state = ChildSa::State::rekeyed;
-      sa.child_collisions.erase(collision);
     } else {
       old->state = ChildSa::State::installed;
       old->rekey_at = std::min(retry_time(now), old->expire_at);
@@ -371,22 +373,22 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
                 keys->i_to_r.span(), *p.tsi, *p.tsr, rekey ? o.old_spi_in : 0, fx);
   if (!rekey) return;
   ChildSa* old = sa.child_by_in(o.old_spi_in);
-  if (old == nullptr) return;  // deleted meanwhile
   if (collided) {
     // §2.8.1: the SA made by the exchange holding the lowest of the four
     // nonces is redundant; its creator deletes it, and the creator of the
-    // surviving SA deletes the old one.
+    // surviving SA deletes the old one (unless the peer already did).
     const bool ours_lowest = nonce_less(min_nonce(o.nonce, *p.nonce),
                                         min_nonce(collision->their_ni, collision->our_nr));
     sa.child_collisions.erase(collision);
-    old->state = ChildSa::State::rekeyed;
+    if (old != nullptr) old->state = ChildSa::State::rekeyed;
     if (ours_lowest) {
       sa.queue.push_back({Task::delete_child, 0, {o.new_spi_in}});
-    } else {
+    } else if (old != nullptr) {
       sa.queue.push_back({Task::delete_child, 0, {o.old_spi_in}});
     }
     return;
   }
+  if (old == nullptr) return;  // deleted meanwhile
   old->state = ChildSa::State::rekeyed;
   sa.queue.push_back({Task::delete_child, 0, {o.old_spi_in}});  // §2.8
 }

@@ -68,6 +68,16 @@ void IkeEngine::Impl::on_informational_request(Time now, IkeSa& sa, const Incomi
   // liveness check's.
   send_response(sa, in, w.first_type(), inner, fx);
   if (delete_ike) {
+    // §2.8.2: a peer whose rekey of this IKE SA crossed ours (and whose
+    // exchange completed first, or ours was lost) deletes the old SA; the
+    // children live on in the IKE SA its exchange created.
+    if (sa.ike_collision) {
+      if (IkeSa* theirs = find(sa.ike_collision->their_new_handle)) {
+        move_children(now, sa, *theirs, fx);
+        sa.successor = theirs->handle;
+      }
+      sa.ike_collision.reset();
+    }
     remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_by_peer, fx);
   } else if (auth_failed && sa.state != IkeState::rekeyed) {
     // §2.21.2: the initiator did not accept our IKE_AUTH answer.

@@ -65,7 +65,7 @@ IkeSa* IkeEngine::Impl::make_rekeyed_sa(Time now, IkeSa& old, bool we_initiated,
   return &sa;
 }
 
-void IkeEngine::Impl::move_children(IkeSa& from, IkeSa& to) {
+void IkeEngine::Impl::move_children(Time now, IkeSa& from, IkeSa& to, Effects& fx) {
   for (ChildSa& c : from.children) {
     child_index[c.spi_in] = to.handle;
     to.children.push_back(std::move(c));
@@ -83,7 +83,7 @@ void IkeEngine::Impl::move_children(IkeSa& from, IkeSa& to) {
     if (t.task == Task::rekey_child || t.task == Task::delete_child || t.task == Task::create_child)
       to.queue.push_back(t);
   from.queue.clear();
-  reschedule(to);
+  kick(now, to, fx);
 }
 
 void IkeEngine::Impl::retire_old(Time now, IkeSa& old, IkeSa& successor, bool we_delete, Effects& fx) {
@@ -151,7 +151,7 @@ void IkeEngine::Impl::on_rekey_ike_request(Time now, IkeSa& sa, const Incoming& 
     sa.ike_collision = IkeCollision{fresh->handle, Bytes(p.nonce->begin(), p.nonce->end()), nr};
     return;
   }
-  move_children(sa, *fresh);
+  move_children(now, sa, *fresh, fx);
   retire_old(now, sa, *fresh, false, fx);
 }
 
@@ -165,7 +165,7 @@ void IkeEngine::Impl::on_rekey_ike_response(Time now, IkeSa& sa, const Incoming&
     if (theirs != nullptr) {
       // Their rekey stands; they delete the old IKE SA.
       sa.ike_collision.reset();
-      move_children(sa, *theirs);
+      move_children(now, sa, *theirs, fx);
       retire_old(now, sa, *theirs, false, fx);
       return;
     }
@@ -202,18 +202,18 @@ void IkeEngine::Impl::on_rekey_ike_response(Time now, IkeSa& sa, const Incoming&
                                         min_nonce(sa.ike_collision->their_ni, sa.ike_collision->our_nr));
     sa.ike_collision.reset();
     if (ours_lowest) {
-      move_children(sa, *theirs);
+      move_children(now, sa, *theirs, fx);
       ours->successor = theirs->handle;
       enqueue(now, *ours, {Task::delete_ike, 0, {}}, fx);
       retire_old(now, sa, *theirs, false, fx);
     } else {
       theirs->successor = ours->handle;
-      move_children(sa, *ours);
+      move_children(now, sa, *ours, fx);
       retire_old(now, sa, *ours, true, fx);
     }
     return;
   }
-  move_children(sa, *ours);
+  move_children(now, sa, *ours, fx);
   retire_old(now, sa, *ours, true, fx);
 }
 

@@ -35,7 +35,7 @@ class IkeSimNet;
 class IkeNode : public Effects {
  public:
   IkeNode(IkeSimNet& net, std::string name, wire::IpAddress addr, IkeConfig cfg, uint64_t seed)
-      : net_(net), name_(std::move(name)), addr_(addr), rng_(seed),
+      : net_(net), name_(std::move(name)), addr_(addr), cfg_(cfg), rng_(seed),
         engine_(std::make_unique<IkeEngine>(std::move(cfg), rng_)) {}
 
   const std::string& name() const { return name_; }
@@ -44,6 +44,15 @@ class IkeNode : public Effects {
   bool crashed() const { return crashed_; }
   // A crashed node neither receives nor runs timers (its state is frozen).
   void crash() { crashed_ = true; }
+  // Comes back with a fresh engine: every SA forgotten (a reboot).
+  void restart() {
+    engine_ = std::make_unique<IkeEngine>(cfg_, rng_);
+    crashed_ = false;
+    child_ups.clear();
+    child_downs.clear();
+    ike_ups.clear();
+    ike_downs.clear();
+  }
 
   void send_datagram(const UdpEndpoint& local, const UdpEndpoint& remote, ByteSpan payload) override;
   void child_sa_up(const ChildSaUp& u) override { child_ups.push_back(u); }
@@ -70,6 +79,7 @@ class IkeNode : public Effects {
   IkeSimNet& net_;
   std::string name_;
   wire::IpAddress addr_;
+  IkeConfig cfg_;
   crypto::DeterministicRng rng_;
   std::unique_ptr<IkeEngine> engine_;
   bool crashed_ = false;
