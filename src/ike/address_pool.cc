@@ -39,7 +39,9 @@ std::optional<wire::IpAddress> AddressPool::lease(uint64_t owner) {
   return std::nullopt;
 }
 
-void AddressPool::release(const wire::IpAddress& a) { leases_.erase(a); }
+void AddressPool::release(const wire::IpAddress& a) {
+  leases_.erase(a);
+}
 
 void AddressPool::transfer(uint64_t from, uint64_t to) {
   for (auto& [addr, owner] : leases_)

@@ -11,7 +11,7 @@ namespace ainet::ike {
 // §3.1: the fixed IKE header is 28 bytes; the generic payload header (§3.2) 4.
 inline constexpr size_t kIkeHeaderLen = 28;
 inline constexpr size_t kGenericHeaderLen = 4;
-inline constexpr size_t kIkeSpiLen = 8;  // §3.1: SPIs are 8 octets
+inline constexpr size_t kIkeSpiLen = 8;      // §3.1: SPIs are 8 octets
 inline constexpr uint8_t kMajorVersion = 2;  // §3.1 / §2.5
 inline constexpr uint8_t kMinorVersion = 0;
 // §3.1 flags octet.
@@ -37,23 +37,23 @@ enum class ExchangeType : uint8_t {
 // §3.2 Next Payload / payload type values.
 enum class PayloadType : uint8_t {
   none = 0,
-  sa = 33,       // §3.3
-  ke = 34,       // §3.4
-  idi = 35,      // §3.5
-  idr = 36,      // §3.5
-  cert = 37,     // §3.6 (not supported: ignored unless critical)
-  certreq = 38,  // §3.7 (ignored)
-  auth = 39,     // §3.8
-  nonce = 40,    // §3.9
-  notify = 41,   // §3.10
-  del = 42,      // §3.11 (Delete)
+  sa = 33,         // §3.3
+  ke = 34,         // §3.4
+  idi = 35,        // §3.5
+  idr = 36,        // §3.5
+  cert = 37,       // §3.6 (not supported: ignored unless critical)
+  certreq = 38,    // §3.7 (ignored)
+  auth = 39,       // §3.8
+  nonce = 40,      // §3.9
+  notify = 41,     // §3.10
+  del = 42,        // §3.11 (Delete)
   vendor_id = 43,  // §3.12 (ignored)
-  tsi = 44,      // §3.13
-  tsr = 45,      // §3.13
-  sk = 46,       // §3.14 Encrypted and Authenticated
-  cp = 47,       // §3.15 Configuration
-  eap = 48,      // §3.16 (not supported)
-  skf = 53,      // RFC 7383 Encrypted Fragment (not supported: not negotiated)
+  tsi = 44,        // §3.13
+  tsr = 45,        // §3.13
+  sk = 46,         // §3.14 Encrypted and Authenticated
+  cp = 47,         // §3.15 Configuration
+  eap = 48,        // §3.16 (not supported)
+  skf = 53,        // RFC 7383 Encrypted Fragment (not supported: not negotiated)
 };
 // §3.2: the critical bit is the top bit of the octet after Next Payload.
 inline constexpr uint8_t kCriticalBit = 0x80;
@@ -64,12 +64,12 @@ enum class ProtocolId : uint8_t { ike = 1, ah = 2, esp = 3 };
 // §3.3.2 Transform Type.
 enum class TransformType : uint8_t { encr = 1, prf = 2, integ = 3, dh = 4, esn = 5 };
 // §3.3.2 Transform IDs this implementation accepts (IANA registry values).
-inline constexpr uint16_t kEncrAesGcm16 = 20;      // RFC 5282 §7 (16-octet ICV)
-inline constexpr uint16_t kPrfHmacSha2_256 = 5;    // RFC 4868 §4
-inline constexpr uint16_t kIntegNone = 0;          // §3.3.2: NONE, allowed with AEAD
+inline constexpr uint16_t kEncrAesGcm16 = 20;    // RFC 5282 §7 (16-octet ICV)
+inline constexpr uint16_t kPrfHmacSha2_256 = 5;  // RFC 4868 §4
+inline constexpr uint16_t kIntegNone = 0;        // §3.3.2: NONE, allowed with AEAD
 inline constexpr uint16_t kDhNone = 0;
-inline constexpr uint16_t kDhCurve25519 = 31;      // RFC 8031 §2
-inline constexpr uint16_t kEsnNo = 0;              // §3.3.2 Extended Sequence Numbers
+inline constexpr uint16_t kDhCurve25519 = 31;  // RFC 8031 §2
+inline constexpr uint16_t kEsnNo = 0;          // §3.3.2 Extended Sequence Numbers
 inline constexpr uint16_t kEsnYes = 1;
 // §3.3.5 Transform attribute types (only Key Length is defined; TV format).
 inline constexpr uint16_t kAttrKeyLength = 14;
@@ -96,7 +96,7 @@ enum class IdType : uint8_t {
 // §3.8 Auth Method (and RFC 7427 §3).
 enum class AuthMethod : uint8_t {
   rsa_sig = 1,
-  shared_key_mic = 2,      // §2.15 PSK
+  shared_key_mic = 2,  // §2.15 PSK
   dss_sig = 3,
   digital_signature = 14,  // RFC 7427 §3 (carries an AlgorithmIdentifier)
 };
@@ -146,7 +146,9 @@ enum class NotifyType : uint16_t {
   signature_hash_algorithms = 16431,      // RFC 7427 §4
 };
 inline constexpr uint16_t kFirstStatusNotify = 16384;
-inline constexpr bool is_error_notify(uint16_t t) { return t < kFirstStatusNotify; }
+inline constexpr bool is_error_notify(uint16_t t) {
+  return t < kFirstStatusNotify;
+}
 // §2.6: a cookie is 1..64 octets.
 inline constexpr size_t kMaxCookieLen = 64;
 // §2.23: the NAT detection data is a SHA-1 digest.

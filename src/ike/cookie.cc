@@ -48,7 +48,8 @@ bool CookieJar::check(ByteSpan cookie, ByteSpan ni, const wire::IpAddress& ip_i,
   } else {
     return false;
   }
-  return want.size() == cookie.size() && CRYPTO_memcmp(want.data(), cookie.data(), want.size()) == 0;
+  return want.size() == cookie.size() &&
+         CRYPTO_memcmp(want.data(), cookie.data(), want.size()) == 0;
 }
 
 }  // namespace ainet::ike

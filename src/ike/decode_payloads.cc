@@ -33,15 +33,33 @@ Result<DecodedPayloads> decode_payloads(const PayloadChain& chain) {
   for (const RawPayload& p : chain) {
     Status s = Errc::ok;
     switch (static_cast<PayloadType>(p.type)) {
-      case PayloadType::sa: s = set_once(d.sa, parse_sa(p.body)); break;
-      case PayloadType::ke: s = set_once(d.ke, parse_ke(p.body)); break;
-      case PayloadType::nonce: s = set_once(d.nonce, parse_nonce(p.body)); break;
-      case PayloadType::idi: s = set_once(d.idi, parse_id(p.body)); break;
-      case PayloadType::idr: s = set_once(d.idr, parse_id(p.body)); break;
-      case PayloadType::auth: s = set_once(d.auth, parse_auth(p.body)); break;
-      case PayloadType::tsi: s = set_once(d.tsi, parse_ts(p.body)); break;
-      case PayloadType::tsr: s = set_once(d.tsr, parse_ts(p.body)); break;
-      case PayloadType::cp: s = set_once(d.cp, parse_cp(p.body)); break;
+      case PayloadType::sa:
+        s = set_once(d.sa, parse_sa(p.body));
+        break;
+      case PayloadType::ke:
+        s = set_once(d.ke, parse_ke(p.body));
+        break;
+      case PayloadType::nonce:
+        s = set_once(d.nonce, parse_nonce(p.body));
+        break;
+      case PayloadType::idi:
+        s = set_once(d.idi, parse_id(p.body));
+        break;
+      case PayloadType::idr:
+        s = set_once(d.idr, parse_id(p.body));
+        break;
+      case PayloadType::auth:
+        s = set_once(d.auth, parse_auth(p.body));
+        break;
+      case PayloadType::tsi:
+        s = set_once(d.tsi, parse_ts(p.body));
+        break;
+      case PayloadType::tsr:
+        s = set_once(d.tsr, parse_ts(p.body));
+        break;
+      case PayloadType::cp:
+        s = set_once(d.cp, parse_cp(p.body));
+        break;
       case PayloadType::notify: {
         auto n = parse_notify(p.body);
         if (!n) return n.error();
@@ -56,10 +74,18 @@ Result<DecodedPayloads> decode_payloads(const PayloadChain& chain) {
       }
       // §3.12 Vendor ID, §3.7 CERTREQ, §3.6 CERT: accepted and ignored (we
       // authenticate with PSK or raw Ed25519 keys only).
-      case PayloadType::vendor_id: ++d.vendor_ids; break;
-      case PayloadType::certreq: ++d.certreqs; break;
-      case PayloadType::cert: ++d.certs; break;
-      case PayloadType::sk: d.has_sk = true; break;
+      case PayloadType::vendor_id:
+        ++d.vendor_ids;
+        break;
+      case PayloadType::certreq:
+        ++d.certreqs;
+        break;
+      case PayloadType::cert:
+        ++d.certs;
+        break;
+      case PayloadType::sk:
+        d.has_sk = true;
+        break;
       default:
         // §2.5: an unknown payload with the critical bit makes the whole
         // message unacceptable; without it, the payload is skipped. EAP

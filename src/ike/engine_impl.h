@@ -64,21 +64,21 @@ struct Outstanding {
   Duration interval{};
   Time next_send{};
   // Exchange context.
-  Bytes nonce;                                // our Ni (CREATE_CHILD_SA)
-  std::optional<crypto::X25519KeyPair> dh;    // our KE (CREATE_CHILD_SA with PFS / IKE rekey)
+  Bytes nonce;                              // our Ni (CREATE_CHILD_SA)
+  std::optional<crypto::X25519KeyPair> dh;  // our KE (CREATE_CHILD_SA with PFS / IKE rekey)
   Proposal offered;
-  uint32_t new_spi_in = 0;                    // child SA being created
-  uint32_t old_spi_in = 0;                    // child SA being rekeyed
-  uint64_t new_ike_spi = 0;                   // IKE SA rekey: our new SPIi
-  std::vector<uint32_t> delete_spis;          // our inbound SPIs being deleted
-  std::vector<TrafficSelector> ts_i, ts_r;    // proposed
+  uint32_t new_spi_in = 0;                  // child SA being created
+  uint32_t old_spi_in = 0;                  // child SA being rekeyed
+  uint64_t new_ike_spi = 0;                 // IKE SA rekey: our new SPIi
+  std::vector<uint32_t> delete_spis;        // our inbound SPIs being deleted
+  std::vector<TrafficSelector> ts_i, ts_r;  // proposed
   bool pfs_retry_done = false;
 };
 
 struct QueuedTask {
   Task task{};
-  uint32_t spi_in = 0;             // rekey_child / delete_child
-  std::vector<uint32_t> spis;      // delete_child
+  uint32_t spi_in = 0;         // rekey_child / delete_child
+  std::vector<uint32_t> spis;  // delete_child
   bool operator==(const QueuedTask&) const = default;
 };
 inline constexpr size_t kMaxQueuedTasks = 16;
@@ -163,11 +163,12 @@ struct IkeEngine::Impl {
   CookieJar cookies;
   AddressPool pool4, pool6;
   IkeCounters counters;
-  std::map<uint64_t, std::unique_ptr<IkeSa>> sas;        // by handle
-  std::unordered_map<uint64_t, uint64_t> by_spi;         // our IKE SPI -> handle
-  std::map<std::pair<uint64_t, std::pair<wire::IpAddress, uint16_t>>, uint64_t> init_index;  // (SPIi, remote) -> handle
-  std::unordered_map<uint32_t, uint64_t> child_index;    // child spi_in -> handle
-  std::set<std::pair<Time, uint64_t>> timers;            // (deadline, handle)
+  std::map<uint64_t, std::unique_ptr<IkeSa>> sas;  // by handle
+  std::unordered_map<uint64_t, uint64_t> by_spi;   // our IKE SPI -> handle
+  std::map<std::pair<uint64_t, std::pair<wire::IpAddress, uint16_t>>, uint64_t>
+      init_index;                                      // (SPIi, remote) -> handle
+  std::unordered_map<uint32_t, uint64_t> child_index;  // child spi_in -> handle
+  std::set<std::pair<Time, uint64_t>> timers;          // (deadline, handle)
   uint64_t next_handle = 1;
   size_t half_open = 0;
   Time cookie_rotate_at = Time::max();
@@ -198,12 +199,15 @@ struct IkeEngine::Impl {
   void send_error_response(IkeSa& sa, const Incoming& in, NotifyType t, ByteSpan data, Effects& fx);
   void kick(Time now, IkeSa& sa, Effects& fx);  // start the next queued task
   void enqueue(Time now, IkeSa& sa, QueuedTask t, Effects& fx);
+  // Queues without starting (the caller kicks later); bounded by
+  // kMaxQueuedTasks, duplicates ignored.
+  static void queue_task(IkeSa& sa, QueuedTask t);
 
   // ---- dispatch (ike_engine.cc) ----
   void on_datagram(Time now, const UdpEndpoint& local, const UdpEndpoint& remote, ByteSpan payload,
                    Effects& fx);
   void on_protected(Time now, IkeSa& sa, const ParsedMessage& m, const UdpEndpoint& local,
-                    const UdpEndpoint& remote, ByteSpan raw, Effects& fx);
+                    const UdpEndpoint& remote, Effects& fx);
   void drop(DropReason r) { ++counters.drops[static_cast<size_t>(r)]; }
   void set_state(IkeSa& sa, IkeState s);
   // An established IKE SA: emit ike_sa_up, arm lifetimes, liveness, keepalives.

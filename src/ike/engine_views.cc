@@ -7,31 +7,50 @@ namespace ainet::ike {
 
 std::string_view to_string(DropReason r) {
   switch (r) {
-    case DropReason::parse: return "parse";
-    case DropReason::version: return "version";
-    case DropReason::not_ike: return "not_ike";
-    case DropReason::unknown_spi: return "unknown_spi";
-    case DropReason::message_id: return "message_id";
-    case DropReason::integrity: return "integrity";
-    case DropReason::syntax: return "syntax";
-    case DropReason::unexpected: return "unexpected";
-    case DropReason::half_open_limit: return "half_open_limit";
-    case DropReason::cookie: return "cookie";
-    case DropReason::init_mismatch: return "init_mismatch";
-    case DropReason::peer_error: return "peer_error";
-    case DropReason::count_: break;
+    case DropReason::parse:
+      return "parse";
+    case DropReason::version:
+      return "version";
+    case DropReason::not_ike:
+      return "not_ike";
+    case DropReason::unknown_spi:
+      return "unknown_spi";
+    case DropReason::message_id:
+      return "message_id";
+    case DropReason::integrity:
+      return "integrity";
+    case DropReason::syntax:
+      return "syntax";
+    case DropReason::unexpected:
+      return "unexpected";
+    case DropReason::half_open_limit:
+      return "half_open_limit";
+    case DropReason::cookie:
+      return "cookie";
+    case DropReason::init_mismatch:
+      return "init_mismatch";
+    case DropReason::peer_error:
+      return "peer_error";
+    case DropReason::count_:
+      break;
   }
   return "unknown";
 }
 
 std::string_view to_string(IkeState s) {
   switch (s) {
-    case IkeState::init_sent: return "init_sent";
-    case IkeState::auth_sent: return "auth_sent";
-    case IkeState::half_open: return "half_open";
-    case IkeState::established: return "established";
-    case IkeState::rekeyed: return "rekeyed";
-    case IkeState::deleting: return "deleting";
+    case IkeState::init_sent:
+      return "init_sent";
+    case IkeState::auth_sent:
+      return "auth_sent";
+    case IkeState::half_open:
+      return "half_open";
+    case IkeState::established:
+      return "established";
+    case IkeState::rekeyed:
+      return "rekeyed";
+    case IkeState::deleting:
+      return "deleting";
   }
   return "unknown";
 }
@@ -60,8 +79,10 @@ bool is_child_error(uint16_t t) {
     case NotifyType::invalid_selectors:
     case NotifyType::temporary_failure:
     case NotifyType::child_sa_not_found:
-    case NotifyType::invalid_ke_payload: return true;
-    default: return false;
+    case NotifyType::invalid_ke_payload:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -73,7 +94,9 @@ bool nonce_less(ByteSpan a, ByteSpan b) {
   return a.size() < b.size();
 }
 
-ByteSpan min_nonce(ByteSpan a, ByteSpan b) { return nonce_less(b, a) ? b : a; }
+ByteSpan min_nonce(ByteSpan a, ByteSpan b) {
+  return nonce_less(b, a) ? b : a;
+}
 
 sa::Transform esp_transform(uint16_t key_bits) {
   return key_bits == 128 ? sa::Transform::esp_aes128_gcm : sa::Transform::esp_aes256_gcm;

@@ -56,8 +56,9 @@ void IkeEngine::Impl::send_auth_request(Time now, IkeSa& sa, Effects& fx) {
   w.end_payload(at);
   if (pc.request_address) {
     // §3.15.1: an empty INTERNAL_IP4_ADDRESS asks for any address.
-    std::vector<CfgAttributeOut> attrs = {{static_cast<uint16_t>(CfgAttr::internal_ip4_address), {}},
-                                          {static_cast<uint16_t>(CfgAttr::internal_ip4_dns), {}}};
+    std::vector<CfgAttributeOut> attrs = {
+        {static_cast<uint16_t>(CfgAttr::internal_ip4_address), {}},
+        {static_cast<uint16_t>(CfgAttr::internal_ip4_dns), {}}};
     if (wants_v6(pc.local_ts)) {
       attrs.push_back({static_cast<uint16_t>(CfgAttr::internal_ip6_address), {}});
       attrs.push_back({static_cast<uint16_t>(CfgAttr::internal_ip6_dns), {}});
@@ -186,17 +187,20 @@ void IkeEngine::Impl::on_auth_response(Time now, IkeSa& sa, const Incoming& in, 
     drop(DropReason::peer_error);
     return;
   }
-  auto suite = p.sa ? accept_esp_response(*p.sa, sa.auth_child_offer) : Result<EspSuite>(Errc::not_found);
-  const bool ts_ok = p.tsi && p.tsr && all_within(*p.tsi, sa.auth_ts_i) && all_within(*p.tsr, sa.auth_ts_r);
+  auto suite =
+      p.sa ? accept_esp_response(*p.sa, sa.auth_child_offer) : Result<EspSuite>(Errc::not_found);
+  const bool ts_ok =
+      p.tsi && p.tsr && all_within(*p.tsi, sa.auth_ts_i) && all_within(*p.tsr, sa.auth_ts_r);
   if (!suite || !ts_ok || suite->dh_group != kDhNone) {
     // Not what we asked for (§2.9: the initiator deletes a child whose
     // selectors it does not accept).
     ++counters.child_sas_failed;
     drop(DropReason::syntax);
-    sa.queue.push_back({Task::delete_child, 0, {sa.auth_child_spi_in}});
+    queue_task(sa, {Task::delete_child, 0, {sa.auth_child_spi_in}});
     return;
   }
-  auto keys = derive_child_sa_keys(sa.keys.sk_d.span(), {}, sa.ni, sa.nr, esp_keymat_len(suite->key_bits));
+  auto keys =
+      derive_child_sa_keys(sa.keys.sk_d.span(), {}, sa.ni, sa.nr, esp_keymat_len(suite->key_bits));
   if (!keys) return;
   install_child(now, sa, sa.auth_child_spi_in, suite->spi, suite->key_bits, suite->esn,
                 keys->r_to_i.span(), keys->i_to_r.span(), *p.tsi, *p.tsr, 0, fx);

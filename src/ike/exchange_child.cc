@@ -65,7 +65,8 @@ uint32_t IkeEngine::Impl::answer_child(Time now, IkeSa& sa, const DecodedPayload
     release();
     return refuse(NotifyType::ts_unacceptable);  // §2.9
   }
-  auto keys = derive_child_sa_keys(sa.keys.sk_d.span(), shared, ni, nr, esp_keymat_len(suite->key_bits));
+  auto keys =
+      derive_child_sa_keys(sa.keys.sk_d.span(), shared, ni, nr, esp_keymat_len(suite->key_bits));
   if (!keys) {
     release();
     return refuse(NotifyType::no_proposal_chosen);
@@ -85,9 +86,9 @@ uint32_t IkeEngine::Impl::answer_child(Time now, IkeSa& sa, const DecodedPayload
       attrs.push_back({static_cast<uint16_t>(CfgAttr::internal_ip6_address), v});
     }
     for (const wire::IpAddress& d : pc.dns) {
-      attrs.push_back({static_cast<uint16_t>(d.is_v4() ? CfgAttr::internal_ip4_dns
-                                                       : CfgAttr::internal_ip6_dns),
-                       Bytes(d.bytes().begin(), d.bytes().end())});
+      attrs.push_back(
+          {static_cast<uint16_t>(d.is_v4() ? CfgAttr::internal_ip4_dns : CfgAttr::internal_ip6_dns),
+           Bytes(d.bytes().begin(), d.bytes().end())});
     }
     const size_t at = w.begin_payload(PayloadType::cp);
     write_cp(inner, static_cast<uint8_t>(CfgType::reply), attrs);
@@ -160,11 +161,13 @@ void IkeEngine::Impl::install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32
   reschedule(sa);
 }
 
-void IkeEngine::Impl::remove_child(IkeSa& sa, uint32_t spi_in, ChildDownReason reason, Effects& fx) {
+void IkeEngine::Impl::remove_child(IkeSa& sa, uint32_t spi_in, ChildDownReason reason,
+                                   Effects& fx) {
   auto it = std::find_if(sa.children.begin(), sa.children.end(),
                          [spi_in](const ChildSa& c) { return c.spi_in == spi_in; });
   if (it == sa.children.end()) return;
-  const ChildSaDown down{sa.handle, it->spi_in, it->spi_out, it->replaced ? ChildDownReason::rekeyed : reason};
+  const ChildSaDown down{sa.handle, it->spi_in, it->spi_out,
+                         it->replaced ? ChildDownReason::rekeyed : reason};
   child_index.erase(spi_in);
   sa.children.erase(it);
   // A collision record about this child stays until our own rekey of it is
@@ -227,7 +230,8 @@ void IkeEngine::Impl::start_create_child(Time now, IkeSa& sa, uint32_t rekey_spi
   }
 }
 
-void IkeEngine::Impl::on_create_child_request(Time now, IkeSa& sa, const Incoming& in, Effects& fx) {
+void IkeEngine::Impl::on_create_child_request(Time now, IkeSa& sa, const Incoming& in,
+                                              Effects& fx) {
   const DecodedPayloads& p = in.p;
   auto refuse = [&](NotifyType t, ByteSpan data = {}) {
     ++counters.errors_sent[static_cast<uint16_t>(t) & 63];
@@ -307,14 +311,15 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
   const DecodedPayloads& p = in.p;
   child_index.erase(o.new_spi_in);  // the reservation ends; install_child re-adds it
   const bool rekey = o.task == Task::rekey_child;
-  auto collision = std::find_if(sa.child_collisions.begin(), sa.child_collisions.end(),
-                                [&](const ChildCollision& c) { return c.old_spi_in == o.old_spi_in; });
+  auto collision =
+      std::find_if(sa.child_collisions.begin(), sa.child_collisions.end(),
+                   [&](const ChildCollision& c) { return c.old_spi_in == o.old_spi_in; });
   const bool collided = rekey && collision != sa.child_collisions.end();
   // Our exchange failed: with a collision the peer's new child stands and
   // the peer deletes the old one; otherwise try again later.
   auto failed = [&](bool peer_installed) {
     ++counters.child_sas_failed;
-    if (peer_installed) sa.queue.push_back({Task::delete_child, 0, {o.new_spi_in}});
+    if (peer_installed) queue_task(sa, {Task::delete_child, 0, {o.new_spi_in}});
     if (collided) sa.child_collisions.erase(collision);
     ChildSa* old = rekey ? sa.child_by_in(o.old_spi_in) : nullptr;
     if (old == nullptr) return;
@@ -377,20 +382,20 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
     // §2.8.1: the SA made by the exchange holding the lowest of the four
     // nonces is redundant; its creator deletes it, and the creator of the
     // surviving SA deletes the old one (unless the peer already did).
-    const bool ours_lowest = nonce_less(min_nonce(o.nonce, *p.nonce),
-                                        min_nonce(collision->their_ni, collision->our_nr));
+    const bool ours_lowest =
+        nonce_less(min_nonce(o.nonce, *p.nonce), min_nonce(collision->their_ni, collision->our_nr));
     sa.child_collisions.erase(collision);
     if (old != nullptr) old->state = ChildSa::State::rekeyed;
     if (ours_lowest) {
-      sa.queue.push_back({Task::delete_child, 0, {o.new_spi_in}});
+      queue_task(sa, {Task::delete_child, 0, {o.new_spi_in}});
     } else if (old != nullptr) {
-      sa.queue.push_back({Task::delete_child, 0, {o.old_spi_in}});
+      queue_task(sa, {Task::delete_child, 0, {o.old_spi_in}});
     }
     return;
   }
   if (old == nullptr) return;  // deleted meanwhile
   old->state = ChildSa::State::rekeyed;
-  sa.queue.push_back({Task::delete_child, 0, {o.old_spi_in}});  // §2.8
+  queue_task(sa, {Task::delete_child, 0, {o.old_spi_in}});  // §2.8
 }
 
 }  // namespace ainet::ike

@@ -92,12 +92,15 @@ void IkeEngine::Impl::on_informational_response(Time now, IkeSa& sa, const Incom
   switch (o.task) {
     case Task::delete_child:
       // §1.4.1: whatever the answer names, our half is gone now.
-      for (uint32_t spi : o.delete_spis) remove_child(sa, spi, ChildDownReason::deleted_locally, fx);
+      for (uint32_t spi : o.delete_spis)
+        remove_child(sa, spi, ChildDownReason::deleted_locally, fx);
       break;
     case Task::delete_ike:
-      remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_locally, fx);
+      remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_locally,
+                fx);
       break;
-    default: break;  // dpd: the peer lives (last_heard was updated)
+    default:
+      break;  // dpd: the peer lives (last_heard was updated)
   }
 }
 
@@ -120,7 +123,8 @@ void IkeEngine::Impl::send_notify_oneshot(IkeSa& sa, NotifyType t, Effects& fx) 
   Bytes inner;
   PayloadChainWriter w(inner, SIZE_MAX);
   add_notify(w, inner, t);
-  if (is_error_notify(static_cast<uint16_t>(t))) ++counters.errors_sent[static_cast<uint16_t>(t) & 63];
+  if (is_error_notify(static_cast<uint16_t>(t)))
+    ++counters.errors_sent[static_cast<uint16_t>(t) & 63];
   Bytes msg;
   seal_oneshot(sa, w.first_type(), inner, msg);
   if (!msg.empty()) send_raw(sa.local, sa.remote, msg, fx);

@@ -137,7 +137,8 @@ void IkeEngine::Impl::send_init_notify(const IkeHeader& req, const UdpEndpoint& 
   PayloadChainWriter w(msg, 16);
   add_notify(w, msg, t, data);
   (void)finish_message(msg);
-  if (is_error_notify(static_cast<uint16_t>(t))) ++counters.errors_sent[static_cast<uint16_t>(t) & 63];
+  if (is_error_notify(static_cast<uint16_t>(t)))
+    ++counters.errors_sent[static_cast<uint16_t>(t) & 63];
   send_raw(local, remote, msg, fx);
 }
 
@@ -174,7 +175,8 @@ void IkeEngine::Impl::on_init_request(Time now, const ParsedMessage& m, const Ud
     // §2.5: refuse the message, naming the payload type.
     const uint8_t t = *d->unsupported_critical;
     drop(DropReason::syntax);
-    send_init_notify(h, local, remote, NotifyType::unsupported_critical_payload, ByteSpan(&t, 1), fx);
+    send_init_notify(h, local, remote, NotifyType::unsupported_critical_payload, ByteSpan(&t, 1),
+                     fx);
     return;
   }
   if (!d->sa || !d->ke || !d->nonce) {
@@ -254,7 +256,8 @@ void IkeEngine::Impl::on_init_request(Time now, const ParsedMessage& m, const Ud
   w.add(PayloadType::nonce, sa.nr);
   // §2.23: answer NAT detection only if the initiator asked for it.
   if (natd)
-    add_nat_detection(w, msg, sa.spi_i, sa.spi_r, local, remote, config.force_encap ? &rng : nullptr);
+    add_nat_detection(w, msg, sa.spi_i, sa.spi_r, local, remote,
+                      config.force_encap ? &rng : nullptr);
   add_notify(w, msg, NotifyType::signature_hash_algorithms, signature_hash_algorithms_data());
   (void)finish_message(msg);
 
@@ -286,7 +289,8 @@ void IkeEngine::Impl::on_init_response(Time now, IkeSa& sa, const ParsedMessage&
   }
   if (const NotifyPayload* c = d->find_notify(NotifyType::cookie)) {
     // §2.6: retry with the cookie, every other payload unchanged.
-    if (c->data.empty() || c->data.size() > kMaxCookieLen || sa.cookie_retries >= kMaxCookieRetries) {
+    if (c->data.empty() || c->data.size() > kMaxCookieLen ||
+        sa.cookie_retries >= kMaxCookieRetries) {
       drop(DropReason::syntax);
       return;
     }

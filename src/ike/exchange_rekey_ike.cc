@@ -81,12 +81,13 @@ void IkeEngine::Impl::move_children(Time now, IkeSa& from, IkeSa& to, Effects& f
   // Child work queued on the old SA continues on the new one.
   for (const QueuedTask& t : from.queue)
     if (t.task == Task::rekey_child || t.task == Task::delete_child || t.task == Task::create_child)
-      to.queue.push_back(t);
+      queue_task(to, t);
   from.queue.clear();
   kick(now, to, fx);
 }
 
-void IkeEngine::Impl::retire_old(Time now, IkeSa& old, IkeSa& successor, bool we_delete, Effects& fx) {
+void IkeEngine::Impl::retire_old(Time now, IkeSa& old, IkeSa& successor, bool we_delete,
+                                 Effects& fx) {
   old.successor = successor.handle;
   old.expire_at = Time::max();
   old.rekey_at = Time::max();
@@ -124,7 +125,8 @@ void IkeEngine::Impl::on_rekey_ike_request(Time now, IkeSa& sa, const Incoming& 
   }
   const crypto::X25519KeyPair dh = crypto::x25519_generate(rng);
   uint8_t shared[kCurve25519KeLen];
-  if (p.ke->data.size() != kCurve25519KeLen || !ok(crypto::x25519(dh.priv.span(), p.ke->data, shared)))
+  if (p.ke->data.size() != kCurve25519KeLen ||
+      !ok(crypto::x25519(dh.priv.span(), p.ke->data, shared)))
     return refuse(NotifyType::invalid_syntax);
   Bytes nr(kNonceLen);
   rng.fill(nr);
@@ -132,8 +134,9 @@ void IkeEngine::Impl::on_rekey_ike_request(Time now, IkeSa& sa, const Incoming& 
   auto keys = derive_rekeyed_ike_sa_keys(sa.keys.sk_d.span(), ByteSpan(shared, sizeof shared),
                                          *p.nonce, nr, suite->spi, our_spi, suite->key_bits / 8);
   secure_zero(shared, sizeof shared);
-  IkeSa* fresh = keys ? make_rekeyed_sa(now, sa, false, suite->spi, our_spi, suite->key_bits, *keys, fx)
-                      : nullptr;
+  IkeSa* fresh =
+      keys ? make_rekeyed_sa(now, sa, false, suite->spi, our_spi, suite->key_bits, *keys, fx)
+           : nullptr;
   if (fresh == nullptr) return refuse(NotifyType::no_proposal_chosen);
   Bytes inner;
   PayloadChainWriter w(inner, SIZE_MAX);
@@ -186,11 +189,13 @@ void IkeEngine::Impl::on_rekey_ike_response(Time now, IkeSa& sa, const Incoming&
     failed();
     return;
   }
-  auto keys = derive_rekeyed_ike_sa_keys(sa.keys.sk_d.span(), ByteSpan(shared, sizeof shared), o.nonce,
-                                         *p.nonce, o.new_ike_spi, suite->spi, suite->key_bits / 8);
+  auto keys =
+      derive_rekeyed_ike_sa_keys(sa.keys.sk_d.span(), ByteSpan(shared, sizeof shared), o.nonce,
+                                 *p.nonce, o.new_ike_spi, suite->spi, suite->key_bits / 8);
   secure_zero(shared, sizeof shared);
-  IkeSa* ours = keys ? make_rekeyed_sa(now, sa, true, o.new_ike_spi, suite->spi, suite->key_bits, *keys, fx)
-                     : nullptr;
+  IkeSa* ours =
+      keys ? make_rekeyed_sa(now, sa, true, o.new_ike_spi, suite->spi, suite->key_bits, *keys, fx)
+           : nullptr;
   if (ours == nullptr) {
     failed();
     return;
@@ -198,8 +203,9 @@ void IkeEngine::Impl::on_rekey_ike_response(Time now, IkeSa& sa, const Incoming&
   if (theirs != nullptr) {
     // §2.8.2: the new IKE SA from the exchange with the lowest nonce is
     // redundant; its creator deletes it, the other side deletes the old.
-    const bool ours_lowest = nonce_less(min_nonce(o.nonce, *p.nonce),
-                                        min_nonce(sa.ike_collision->their_ni, sa.ike_collision->our_nr));
+    const bool ours_lowest =
+        nonce_less(min_nonce(o.nonce, *p.nonce),
+                   min_nonce(sa.ike_collision->their_ni, sa.ike_collision->our_nr));
     sa.ike_collision.reset();
     if (ours_lowest) {
       move_children(now, sa, *theirs, fx);

@@ -28,13 +28,13 @@ enum class AuthKind : uint8_t { psk, ed25519 };
 
 struct LocalAuth {
   AuthKind kind = AuthKind::psk;
-  Bytes psk;                     // kind == psk
-  crypto::PrivateKey ed25519;    // kind == ed25519: the RFC 8032 seed
+  Bytes psk;                   // kind == psk
+  crypto::PrivateKey ed25519;  // kind == ed25519: the RFC 8032 seed
 };
 struct RemoteAuth {
   AuthKind kind = AuthKind::psk;
-  Bytes psk;                     // kind == psk (the same secret as the peer's)
-  crypto::PublicKey ed25519{};   // kind == ed25519: the peer's raw public key
+  Bytes psk;                    // kind == psk (the same secret as the peer's)
+  crypto::PublicKey ed25519{};  // kind == ed25519: the peer's raw public key
 };
 
 // Lifetimes (RFC 7296 §2.8: rekeying is a local policy). The soft time
@@ -99,8 +99,8 @@ struct IkeConfig {
   // §2.6: once this many half-open IKE SAs exist, new IKE_SA_INIT requests
   // must carry a valid cookie. 0 = always require cookies.
   size_t cookie_threshold = 64;
-  size_t max_half_open = 1024;     // hard bound: beyond it requests are dropped
-  size_t max_ike_sas = 4096;       // established + half-open + being set up
+  size_t max_half_open = 1024;  // hard bound: beyond it requests are dropped
+  size_t max_ike_sas = 4096;    // established + half-open + being set up
   size_t max_children_per_ike = 16;
   Duration half_open_timeout = Duration::s(30);
   Duration cookie_rotation = Duration::s(300);

@@ -254,10 +254,14 @@ void IkeEngine::Impl::send_error_response(IkeSa& sa, const Incoming& in, NotifyT
   send_response(sa, in, w.first_type(), inner, fx);
 }
 
-void IkeEngine::Impl::enqueue(Time now, IkeSa& sa, QueuedTask t, Effects& fx) {
+void IkeEngine::Impl::queue_task(IkeSa& sa, QueuedTask t) {
   if (std::find(sa.queue.begin(), sa.queue.end(), t) == sa.queue.end() &&
       sa.queue.size() < kMaxQueuedTasks)
     sa.queue.push_back(std::move(t));
+}
+
+void IkeEngine::Impl::enqueue(Time now, IkeSa& sa, QueuedTask t, Effects& fx) {
+  queue_task(sa, std::move(t));
   kick(now, sa, fx);
 }
 
@@ -275,18 +279,26 @@ void IkeEngine::Impl::kick(Time now, IkeSa& sa, Effects& fx) {
     }
     sa.queue.pop_front();
     switch (t.task) {
-      case Task::create_child: start_create_child(now, sa, 0, fx); break;
+      case Task::create_child:
+        start_create_child(now, sa, 0, fx);
+        break;
       case Task::rekey_child: {
         ChildSa* c = sa.child_by_in(t.spi_in);
-        if (c != nullptr && c->state == ChildSa::State::installed) start_create_child(now, sa, t.spi_in, fx);
+        if (c != nullptr && c->state == ChildSa::State::installed)
+          start_create_child(now, sa, t.spi_in, fx);
         break;
       }
-      case Task::rekey_ike: start_rekey_ike(now, sa, fx); break;
+      case Task::rekey_ike:
+        start_rekey_ike(now, sa, fx);
+        break;
       case Task::delete_child:
       case Task::delete_ike:
-      case Task::dpd: start_informational(now, sa, t, fx); break;
+      case Task::dpd:
+        start_informational(now, sa, t, fx);
+        break;
       case Task::ike_init:
-      case Task::ike_auth: break;  // never queued
+      case Task::ike_auth:
+        break;  // never queued
     }
     if (find(sa.handle) == nullptr) return;
   }
@@ -302,7 +314,8 @@ void IkeEngine::Impl::fire(Time now, IkeSa& sa, Effects& fx) {
       // §2.4: no answer after every retransmission: the peer is gone. Keep
       // nothing (no message is sent on a dead SA).
       if (o.task == Task::delete_ike) {
-        remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_locally, fx);
+        remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_locally,
+                  fx);
       } else {
         ++counters.dead_peers;
         remove_sa(sa, IkeDownReason::peer_dead, fx);
@@ -351,15 +364,15 @@ void IkeEngine::Impl::fire(Time now, IkeSa& sa, Effects& fx) {
         expired.push_back(c.spi_in);
       } else if (c.rekey_at <= now) {
         c.rekey_at = Time::max();
-        if (c.state == ChildSa::State::installed) sa.queue.push_back({Task::rekey_child, c.spi_in, {}});
+        if (c.state == ChildSa::State::installed) queue_task(sa, {Task::rekey_child, c.spi_in, {}});
       }
     }
     for (uint32_t spi : expired) remove_child(sa, spi, ChildDownReason::expired, fx);
-    if (!expired.empty()) sa.queue.push_back({Task::delete_child, 0, expired});
+    if (!expired.empty()) queue_task(sa, {Task::delete_child, 0, expired});
     if (config.dpd_delay.ns > 0 && !sa.out && sa.queue.empty() &&
         sa.last_heard + config.dpd_delay <= now) {
       ++counters.dpd_sent;
-      sa.queue.push_back({Task::dpd, 0, {}});
+      queue_task(sa, {Task::dpd, 0, {}});
     }
   }
   kick(now, sa, fx);
@@ -411,7 +424,7 @@ void IkeEngine::Impl::on_datagram(Time now, const UdpEndpoint& local, const UdpE
     return;
   }
   const uint64_t handle = sa->handle;
-  on_protected(now, *sa, *pm, local, remote, raw, fx);
+  on_protected(now, *sa, *pm, local, remote, fx);
   if (IkeSa* s = find(handle)) {
     kick(now, *s, fx);
   }
@@ -419,7 +432,7 @@ void IkeEngine::Impl::on_datagram(Time now, const UdpEndpoint& local, const UdpE
 
 void IkeEngine::Impl::on_protected(Time now, IkeSa& sa, const ParsedMessage& m,
                                    const UdpEndpoint& local, const UdpEndpoint& remote,
-                                   ByteSpan /*raw*/, Effects& fx) {
+                                   Effects& fx) {
   const IkeHeader& h = m.header;
   // §3.14: after IKE_SA_INIT everything travels inside the SK payload.
   if (!m.sk || m.payloads.count != 1) {
@@ -503,7 +516,8 @@ void IkeEngine::Impl::on_protected(Time now, IkeSa& sa, const ParsedMessage& m,
       case ExchangeType::informational:
         on_informational_request(now, sa, in, fx);
         return;
-      default: break;
+      default:
+        break;
     }
     drop(DropReason::unexpected);
     send_error_response(sa, in, NotifyType::invalid_syntax, {}, fx);
@@ -513,139 +527,25 @@ void IkeEngine::Impl::on_protected(Time now, IkeSa& sa, const ParsedMessage& m,
   Outstanding o = std::move(*sa.out);
   sa.out.reset();
   switch (o.task) {
-    case Task::ike_auth: on_auth_response(now, sa, in, fx); return;
+    case Task::ike_auth:
+      on_auth_response(now, sa, in, fx);
+      return;
     case Task::create_child:
-    case Task::rekey_child: on_create_child_response(now, sa, in, o, fx); return;
-    case Task::rekey_ike: on_rekey_ike_response(now, sa, in, o, fx); return;
+    case Task::rekey_child:
+      on_create_child_response(now, sa, in, o, fx);
+      return;
+    case Task::rekey_ike:
+      on_rekey_ike_response(now, sa, in, o, fx);
+      return;
     case Task::delete_child:
     case Task::delete_ike:
-    case Task::dpd: on_informational_response(now, sa, in, o, fx); return;
-    case Task::ike_init: break;
+    case Task::dpd:
+      on_informational_response(now, sa, in, o, fx);
+      return;
+    case Task::ike_init:
+      break;
   }
   drop(DropReason::unexpected);
 }
-
-// ---- public interface --------------------------------------------------------
-
-IkeEngine::IkeEngine(IkeConfig config, crypto::Rng& rng)
-    : impl_(std::make_unique<Impl>(std::move(config), rng)) {}
-IkeEngine::~IkeEngine() = default;
-
-void IkeEngine::handle_datagram(Time now, const UdpEndpoint& local, const UdpEndpoint& remote,
-                                ByteSpan payload, Effects& fx) {
-  impl_->on_datagram(now, local, remote, payload, fx);
-  impl_->report_deadline(fx);
-}
-
-void IkeEngine::handle_timers(Time now, Effects& fx) {
-  Impl& m = *impl_;
-  if (m.cookie_rotate_at <= now) {
-    m.cookies.rotate(m.rng);
-    m.cookie_rotate_at = now + m.config.cookie_rotation;
-  }
-  // Each SA's fire() moves its deadline past now or removes the SA; the
-  // bound only guards against a bug turning this into an endless loop.
-  size_t budget = 4 * m.sas.size() + 64;
-  while (!m.timers.empty() && m.timers.begin()->first <= now && budget-- > 0) {
-    const uint64_t handle = m.timers.begin()->second;
-    IkeSa* sa = m.find(handle);
-    if (sa == nullptr) {
-      m.timers.erase(m.timers.begin());
-      continue;
-    }
-    m.fire(now, *sa, fx);
-    if (IkeSa* s = m.find(handle)) {
-      m.reschedule(*s);
-      // A deadline that did not move would spin: push it to `now + 1 ns`.
-      if (s->scheduled <= now) {
-        m.timers.erase({s->scheduled, handle});
-        s->scheduled = Time{now.ns + 1};
-        m.timers.insert({s->scheduled, handle});
-      }
-    }
-  }
-  m.report_deadline(fx);
-}
-
-Time IkeEngine::next_deadline() const {
-  Time t = impl_->timers.empty() ? Time::max() : impl_->timers.begin()->first;
-  return std::min(t, impl_->cookie_rotate_at);
-}
-
-Result<uint64_t> IkeEngine::initiate(Time now, std::string_view peer, Effects& fx) {
-  Impl& m = *impl_;
-  int index = -1;
-  for (size_t i = 0; i < m.config.peers.size(); ++i)
-    if (m.config.peers[i].name == peer) index = static_cast<int>(i);
-  if (index < 0) return Errc::not_found;
-  if (m.sas.size() >= m.config.max_ike_sas) return Errc::limit;
-  IkeSa& sa = m.create_sa(now, true);
-  sa.peer = index;
-  const uint64_t handle = sa.handle;
-  if (Status s = m.start_initiator(now, sa, fx); !ok(s)) {
-    m.remove_sa(sa, IkeDownReason::negotiation_failed, fx);
-    m.report_deadline(fx);
-    return s;
-  }
-  m.report_deadline(fx);
-  return handle;
-}
-
-Status IkeEngine::create_child(Time now, uint64_t ike_sa, Effects& fx) {
-  IkeSa* sa = impl_->find(ike_sa);
-  if (sa == nullptr || sa->state != IkeState::established) return Errc::not_found;
-  impl_->enqueue(now, *sa, {Task::create_child, 0, {}}, fx);
-  impl_->report_deadline(fx);
-  return Errc::ok;
-}
-
-Status IkeEngine::rekey_ike(Time now, uint64_t ike_sa, Effects& fx) {
-  IkeSa* sa = impl_->find(ike_sa);
-  if (sa == nullptr || sa->state != IkeState::established) return Errc::not_found;
-  impl_->enqueue(now, *sa, {Task::rekey_ike, 0, {}}, fx);
-  impl_->report_deadline(fx);
-  return Errc::ok;
-}
-
-Status IkeEngine::rekey_child(Time now, uint32_t spi_in, Effects& fx) {
-  auto it = impl_->child_index.find(spi_in);
-  IkeSa* sa = it == impl_->child_index.end() ? nullptr : impl_->find(it->second);
-  if (sa == nullptr) return Errc::not_found;
-  impl_->enqueue(now, *sa, {Task::rekey_child, spi_in, {}}, fx);
-  impl_->report_deadline(fx);
-  return Errc::ok;
-}
-
-Status IkeEngine::terminate_ike(Time now, uint64_t ike_sa, Effects& fx) {
-  IkeSa* sa = impl_->find(ike_sa);
-  if (sa == nullptr) return Errc::not_found;
-  if (sa->state == IkeState::established) {
-    sa->queue.clear();
-    impl_->enqueue(now, *sa, {Task::delete_ike, 0, {}}, fx);
-  } else if (sa->state != IkeState::deleting) {
-    // Not (or no longer) authenticated: nothing to tell the peer.
-    impl_->remove_sa(*sa, IkeDownReason::deleted_locally, fx);
-  }
-  impl_->report_deadline(fx);
-  return Errc::ok;
-}
-
-Status IkeEngine::terminate_child(Time now, uint32_t spi_in, Effects& fx) {
-  auto it = impl_->child_index.find(spi_in);
-  IkeSa* sa = it == impl_->child_index.end() ? nullptr : impl_->find(it->second);
-  if (sa == nullptr) return Errc::not_found;
-  impl_->enqueue(now, *sa, {Task::delete_child, 0, {spi_in}}, fx);
-  impl_->report_deadline(fx);
-  return Errc::ok;
-}
-
-void IkeEngine::peer_alive(Time now, uint64_t ike_sa) {
-  if (IkeSa* sa = impl_->find(ike_sa)) {
-    sa->last_heard = std::max(sa->last_heard, now);
-    impl_->reschedule(*sa);
-  }
-}
-
-const IkeCounters& IkeEngine::counters() const { return impl_->counters; }
 
 }  // namespace ainet::ike

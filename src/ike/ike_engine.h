@@ -62,14 +62,14 @@ struct ChildSaDown {
 
 enum class IkeDownReason : uint8_t {
   deleted_by_peer,
-  deleted_locally,   // terminate_ike()
-  peer_dead,         // retransmissions of a request gave up (§2.4), incl. liveness checks
-  auth_failed,       // AUTHENTICATION_FAILED sent or received (§2.21.2)
-  no_proposal,       // NO_PROPOSAL_CHOSEN for the IKE SA
+  deleted_locally,     // terminate_ike()
+  peer_dead,           // retransmissions of a request gave up (§2.4), incl. liveness checks
+  auth_failed,         // AUTHENTICATION_FAILED sent or received (§2.21.2)
+  no_proposal,         // NO_PROPOSAL_CHOSEN for the IKE SA
   negotiation_failed,  // any other error during IKE_SA_INIT/IKE_AUTH
   half_open_timeout,   // responder: no IKE_AUTH in time
-  expired,           // hard lifetime reached without a successful rekey
-  rekeyed,           // replaced by a new IKE SA (IkeSaEvent::new_handle)
+  expired,             // hard lifetime reached without a successful rekey
+  rekeyed,             // replaced by a new IKE SA (IkeSaEvent::new_handle)
 };
 
 struct IkeSaEvent {
@@ -77,8 +77,8 @@ struct IkeSaEvent {
   uint64_t new_handle = 0;  // rekeyed: the IKE SA that took over (children moved there)
   std::string peer;         // config name ("" while a responder does not know it)
   UdpEndpoint local, remote;
-  bool initiator = false;   // we were the original initiator of this IKE SA
-  IkeDownReason reason{};   // down only
+  bool initiator = false;  // we were the original initiator of this IKE SA
+  IkeDownReason reason{};  // down only
   std::optional<wire::IpAddress> virtual_ip4, virtual_ip6;
 };
 
@@ -174,7 +174,9 @@ struct IkeSaInfo {
 struct IkeStateCounts {
   size_t ike_sas = 0, half_open = 0, children = 0, leases = 0, timers = 0, init_index = 0,
          spi_index = 0;
-  size_t total() const { return ike_sas + half_open + children + leases + timers + init_index + spi_index; }
+  size_t total() const {
+    return ike_sas + half_open + children + leases + timers + init_index + spi_index;
+  }
   bool operator==(const IkeStateCounts&) const = default;
 };
 
@@ -203,7 +205,8 @@ class IkeEngine {
   // CREATE_CHILD_SA for another child SA with the same policy.
   Status create_child(Time now, uint64_t ike_sa, Effects& fx);
   Status rekey_ike(Time now, uint64_t ike_sa, Effects& fx);
-  Status rekey_child(Time now, uint32_t spi_in, Effects& fx);  // e.g. sequence numbers near exhaustion
+  Status rekey_child(Time now, uint32_t spi_in,
+                     Effects& fx);  // e.g. sequence numbers near exhaustion
   Status terminate_ike(Time now, uint64_t ike_sa, Effects& fx);
   Status terminate_child(Time now, uint32_t spi_in, Effects& fx);
   // ESP traffic arrived on a child SA of this IKE SA: the peer is alive, so

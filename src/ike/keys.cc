@@ -10,7 +10,9 @@
 namespace ainet::ike {
 namespace {
 
-void put_spi(uint8_t* p, uint64_t spi) { store_be64(p, spi); }
+void put_spi(uint8_t* p, uint64_t spi) {
+  store_be64(p, spi);
+}
 
 // Splits prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) into the seven keys (§2.14).
 Result<IkeSaKeys> expand_ike_keys(ByteSpan skeyseed, ByteSpan ni, ByteSpan nr, uint64_t spi_i,
@@ -92,9 +94,9 @@ Result<IkeSaKeys> derive_ike_sa_keys(ByteSpan ni, ByteSpan nr, ByteSpan shared_s
   return k;
 }
 
-Result<IkeSaKeys> derive_rekeyed_ike_sa_keys(ByteSpan old_sk_d, ByteSpan shared_secret,
-                                             ByteSpan ni, ByteSpan nr, uint64_t spi_i,
-                                             uint64_t spi_r, size_t aes_key_len) {
+Result<IkeSaKeys> derive_rekeyed_ike_sa_keys(ByteSpan old_sk_d, ByteSpan shared_secret, ByteSpan ni,
+                                             ByteSpan nr, uint64_t spi_i, uint64_t spi_r,
+                                             size_t aes_key_len) {
   uint8_t skeyseed[kPrfLen];
   if (Status s = prf(old_sk_d, {shared_secret, ni, nr}, skeyseed); !ok(s)) return s;
   auto k = expand_ike_keys(skeyseed, ni, nr, spi_i, spi_r, aes_key_len);

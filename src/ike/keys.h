@@ -39,9 +39,9 @@ Result<IkeSaKeys> derive_ike_sa_keys(ByteSpan ni, ByteSpan nr, ByteSpan shared_s
 
 // §2.18 (rekeying the IKE SA): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr),
 // then the same prf+ with the new SPIs and the new exchange's nonces.
-Result<IkeSaKeys> derive_rekeyed_ike_sa_keys(ByteSpan old_sk_d, ByteSpan shared_secret,
-                                             ByteSpan ni, ByteSpan nr, uint64_t spi_i,
-                                             uint64_t spi_r, size_t aes_key_len);
+Result<IkeSaKeys> derive_rekeyed_ike_sa_keys(ByteSpan old_sk_d, ByteSpan shared_secret, ByteSpan ni,
+                                             ByteSpan nr, uint64_t spi_i, uint64_t spi_r,
+                                             size_t aes_key_len);
 
 // §2.17: KEYMAT = prf+(SK_d, Ni | Nr), or prf+(SK_d, g^ir (new) | Ni | Nr)
 // with a CREATE_CHILD_SA key exchange. The keys for the initiator-to-

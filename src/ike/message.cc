@@ -26,7 +26,8 @@ Result<IkeHeader> parse_ike_header(ByteSpan msg) {
   if (h.length > msg.size()) return Errc::truncated;
   if (h.length < msg.size()) return Errc::malformed;
   // §2.5 / §1.5: a higher major version is answered (or dropped) by the caller.
-  if (h.major != kMajorVersion) return h.major > kMajorVersion ? Errc::unsupported : Errc::malformed;
+  if (h.major != kMajorVersion)
+    return h.major > kMajorVersion ? Errc::unsupported : Errc::malformed;
   // §3.1: the initiator's SPI is never zero.
   if (h.spi_i == 0) return Errc::malformed;
   return h;
@@ -91,7 +92,8 @@ Result<ParsedMessage> parse_message(ByteSpan msg) {
 
 bool is_known_payload_type(uint8_t type) {
   // §2.5: the types defined by RFC 7296 itself (33..48).
-  return type >= static_cast<uint8_t>(PayloadType::sa) && type <= static_cast<uint8_t>(PayloadType::eap);
+  return type >= static_cast<uint8_t>(PayloadType::sa) &&
+         type <= static_cast<uint8_t>(PayloadType::eap);
 }
 
 std::optional<uint8_t> find_unsupported_critical(const PayloadChain& chain) {

@@ -49,8 +49,10 @@ Result<Identity> parse_id(ByteSpan body) {
   const ByteSpan data = r.rest();
   if (data.empty()) return Errc::malformed;
   // §3.5: address identities have a fixed size.
-  if (id.type == static_cast<uint8_t>(IdType::ipv4_addr) && data.size() != 4) return Errc::malformed;
-  if (id.type == static_cast<uint8_t>(IdType::ipv6_addr) && data.size() != 16) return Errc::malformed;
+  if (id.type == static_cast<uint8_t>(IdType::ipv4_addr) && data.size() != 4)
+    return Errc::malformed;
+  if (id.type == static_cast<uint8_t>(IdType::ipv6_addr) && data.size() != 16)
+    return Errc::malformed;
   id.data.assign(data.begin(), data.end());
   return id;
 }

@@ -46,7 +46,8 @@ Proposal make_ike_proposal(const ProposalPolicy& pol, uint64_t spi, uint8_t spi_
   p.protocol = static_cast<uint8_t>(ProtocolId::ike);
   p.spi_size = spi_size;
   p.spi = spi;
-  for (uint16_t bits : pol.ike_key_bits) p.transforms.push_back({TransformType::encr, kEncrAesGcm16, bits});
+  for (uint16_t bits : pol.ike_key_bits)
+    p.transforms.push_back({TransformType::encr, kEncrAesGcm16, bits});
   p.transforms.push_back({TransformType::prf, kPrfHmacSha2_256, 0});
   p.transforms.push_back({TransformType::dh, kDhCurve25519, 0});
   return p;
@@ -58,14 +59,15 @@ Proposal make_esp_proposal(const ProposalPolicy& pol, uint32_t spi, bool pfs) {
   p.protocol = static_cast<uint8_t>(ProtocolId::esp);
   p.spi_size = kEspSpiLen;
   p.spi = spi;
-  for (uint16_t bits : pol.esp_key_bits) p.transforms.push_back({TransformType::encr, kEncrAesGcm16, bits});
+  for (uint16_t bits : pol.esp_key_bits)
+    p.transforms.push_back({TransformType::encr, kEncrAesGcm16, bits});
   if (pfs) p.transforms.push_back({TransformType::dh, kDhCurve25519, 0});
   for (uint16_t e : pol.esp_esn) p.transforms.push_back({TransformType::esn, e, 0});
   return p;
 }
 
-Result<IkeSuite> select_ike_proposal(const std::vector<Proposal>& offered, const ProposalPolicy& pol,
-                                     bool rekey) {
+Result<IkeSuite> select_ike_proposal(const std::vector<Proposal>& offered,
+                                     const ProposalPolicy& pol, bool rekey) {
   for (const Proposal& p : offered) {
     if (p.protocol != static_cast<uint8_t>(ProtocolId::ike)) continue;
     // §3.3.1: no SPI in IKE_SA_INIT, an 8-octet SPI when rekeying (§1.3.2).
@@ -87,8 +89,8 @@ Result<IkeSuite> select_ike_proposal(const std::vector<Proposal>& offered, const
   return Errc::not_found;
 }
 
-Result<EspSuite> select_esp_proposal(const std::vector<Proposal>& offered, const ProposalPolicy& pol,
-                                     bool in_ike_auth, bool want_pfs) {
+Result<EspSuite> select_esp_proposal(const std::vector<Proposal>& offered,
+                                     const ProposalPolicy& pol, bool in_ike_auth, bool want_pfs) {
   for (const Proposal& p : offered) {
     if (p.protocol != static_cast<uint8_t>(ProtocolId::esp)) continue;
     if (p.spi_size != kEspSpiLen || p.spi < 256) continue;  // RFC 4303 §2.1: SPIs 1..255 reserved
@@ -116,9 +118,8 @@ Result<EspSuite> select_esp_proposal(const std::vector<Proposal>& offered, const
     if (!in_ike_auth) {
       const bool dh_present = has_type(p, TransformType::dh);
       if (want_pfs) {
-        if (first_ok(p, TransformType::dh, [](const TransformSpec& s) {
-              return s.id == kDhCurve25519;
-            }) == nullptr)
+        if (first_ok(p, TransformType::dh,
+                     [](const TransformSpec& s) { return s.id == kDhCurve25519; }) == nullptr)
           continue;
         group = kDhCurve25519;
       } else if (dh_present && first_ok(p, TransformType::dh, [](const TransformSpec& s) {
@@ -127,7 +128,11 @@ Result<EspSuite> select_esp_proposal(const std::vector<Proposal>& offered, const
         continue;  // the proposal insists on a key exchange the request did not carry
       }
     }
-    return EspSuite{p.number, enc->key_length, esn, group, static_cast<uint32_t>(p.spi),
+    return EspSuite{p.number,
+                    enc->key_length,
+                    esn,
+                    group,
+                    static_cast<uint32_t>(p.spi),
                     has_type(p, TransformType::esn)};
   }
   return Errc::not_found;

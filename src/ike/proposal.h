@@ -36,8 +36,8 @@ struct EspSuite {
   uint16_t key_bits = 0;
   bool esn = false;
   uint16_t dh_group = kDhNone;  // kDhCurve25519 when the exchange runs a PFS key exchange
-  uint32_t spi = 0;              // the peer's SPI from the chosen proposal
-  bool esn_offered = false;      // the chosen proposal had an ESN transform
+  uint32_t spi = 0;             // the peer's SPI from the chosen proposal
+  bool esn_offered = false;     // the chosen proposal had an ESN transform
 };
 
 // Our single IKE proposal (number 1): every allowed key size as alternative

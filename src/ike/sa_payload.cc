@@ -67,9 +67,8 @@ Result<Proposal> parse_proposal(ByteSpan body, bool& last) {
   // §3.3.1: Last Substruc is 0 for the last proposal, 2 otherwise.
   if (more != kLastSubstruc && more != kMoreProposals) return Errc::malformed;
   last = more == kLastSubstruc;
-  if (len < kProposalHeaderLen || len > body.size()) return len < kProposalHeaderLen
-                                                                ? Errc::malformed
-                                                                : Errc::truncated;
+  if (len < kProposalHeaderLen || len > body.size())
+    return len < kProposalHeaderLen ? Errc::malformed : Errc::truncated;
   // §3.3.1: the SPI is 0 octets (IKE_SA_INIT), 8 (IKE SA rekey) or 4 (AH/ESP).
   if (p.spi_size != 0 && p.spi_size != kEspSpiLen && p.spi_size != kIkeSpiLen)
     return Errc::malformed;

@@ -142,7 +142,8 @@ Result<ConfigPayload> parse_cp(ByteSpan body) {
       case CfgAttr::internal_ip6_dns:
         if (len != 0 && len != 16) return Errc::malformed;
         break;
-      default: break;  // other attributes are ignored by policy, whatever their length
+      default:
+        break;  // other attributes are ignored by policy, whatever their length
     }
     cp.attributes.push_back({type, value});
   }

@@ -40,7 +40,8 @@ bool contains(const TrafficSelector& outer, const TrafficSelector& inner) {
   return r && *r == inner;
 }
 
-bool all_within(const std::vector<TrafficSelector>& got, const std::vector<TrafficSelector>& offered) {
+bool all_within(const std::vector<TrafficSelector>& got,
+                const std::vector<TrafficSelector>& offered) {
   if (got.empty()) return false;
   return std::all_of(got.begin(), got.end(), [&](const TrafficSelector& g) {
     return std::any_of(offered.begin(), offered.end(),

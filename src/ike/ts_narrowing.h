@@ -20,6 +20,7 @@ std::optional<TrafficSelector> intersect(const TrafficSelector& a, const Traffic
 std::vector<TrafficSelector> narrow(const std::vector<TrafficSelector>& proposed,
                                     const std::vector<TrafficSelector>& allowed);
 bool contains(const TrafficSelector& outer, const TrafficSelector& inner);
-bool all_within(const std::vector<TrafficSelector>& got, const std::vector<TrafficSelector>& offered);
+bool all_within(const std::vector<TrafficSelector>& got,
+                const std::vector<TrafficSelector>& offered);
 
 }  // namespace ainet::ike

@@ -26,13 +26,15 @@ struct Msg {
 class Sink : public Effects {
  public:
   std::deque<Msg>* queue = nullptr;
-  void send_datagram(const UdpEndpoint& local, const UdpEndpoint& remote, ByteSpan payload) override {
-    if (queue->size() < 64) queue->push_back({local, remote, Bytes(payload.begin(), payload.end())});
+  void send_datagram(const UdpEndpoint& local, const UdpEndpoint& remote,
+                     ByteSpan payload) override {
+    if (queue->size() < 64)
+      queue->push_back({local, remote, Bytes(payload.begin(), payload.end())});
   }
 };
 
-PeerConfig peer(const char* name, const wire::IpAddress& l, const wire::IpAddress& r, const char* lid,
-                const char* rid) {
+PeerConfig peer(const char* name, const wire::IpAddress& l, const wire::IpAddress& r,
+                const char* lid, const char* rid) {
   PeerConfig p;
   p.name = name;
   p.local = {l, 500};
@@ -102,20 +104,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Msg m = std::move(queue.front());
       queue.pop_front();
       switch (op % 8) {
-        case 0: case 1: case 2: break;                                   // deliver
-        case 3: continue;                                                // drop
-        case 4: queue.push_back(m); break;                               // duplicate later
-        case 5: if (!m.data.empty()) m.data[in.u16() % m.data.size()] ^= static_cast<uint8_t>(1 << (op % 7)); break;
-        case 6: m.data.resize(in.u16() % (m.data.size() + 1)); break;    // truncate
-        case 7: { ByteSpan r = in.bytes(in.u8() * 2u); m.data.assign(r.begin(), r.end()); break; }
+        case 0:
+        case 1:
+        case 2:
+          break;  // deliver
+        case 3:
+          continue;  // drop
+        case 4:
+          queue.push_back(m);
+          break;  // duplicate later
+        case 5:
+          if (!m.data.empty())
+            m.data[in.u16() % m.data.size()] ^= static_cast<uint8_t>(1 << (op % 7));
+          break;
+        case 6:
+          m.data.resize(in.u16() % (m.data.size() + 1));
+          break;  // truncate
+        case 7: {
+          ByteSpan r = in.bytes(in.u8() * 2u);
+          m.data.assign(r.begin(), r.end());
+          break;
+        }
       }
       IkeEngine& dst = m.to.addr == ka ? a : b;
-      dst.handle_datagram(now, m.to, m.from, m.data, m.to.addr == ka ? static_cast<Effects&>(sa) : sb);
+      dst.handle_datagram(now, m.to, m.from, m.data,
+                          m.to.addr == ka ? static_cast<Effects&>(sa) : sb);
       continue;
     }
     switch (op % 8) {
-      case 0: now = now + Duration::ms(100 * (1 + in.u8())); break;
-      case 1: (void)a.initiate(now, "to-b", sa); break;
+      case 0:
+        now = now + Duration::ms(100 * (1 + in.u8()));
+        break;
+      case 1:
+        (void)a.initiate(now, "to-b", sa);
+        break;
       case 2:
         for (const auto& s : a.list_ike_sas()) (void)a.rekey_ike(now, s.handle, sa);
         break;

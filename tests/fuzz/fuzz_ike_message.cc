@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(covered == size);
   if (m->sk) {
-    FUZZ_CHECK(m->payloads.items[m->payloads.count - 1].type == static_cast<uint8_t>(PayloadType::sk));
+    FUZZ_CHECK(m->payloads.items[m->payloads.count - 1].type ==
+               static_cast<uint8_t>(PayloadType::sk));
     FUZZ_CHECK(m->sk_aad.data() == data && m->sk_aad.size() + m->sk->body.size() == size);
     // The inner chain of a decrypted SK payload is parsed by the same code:
     // run it over the (here unencrypted) body as if it were plaintext.

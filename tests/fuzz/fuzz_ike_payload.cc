@@ -104,7 +104,8 @@ void fuzz_cp(ByteSpan b) {
   auto c = parse_cp(b);
   if (!c) return;
   std::vector<CfgAttributeOut> attrs;
-  for (const CfgAttribute& a : c->attributes) attrs.push_back({a.type, Bytes(a.value.begin(), a.value.end())});
+  for (const CfgAttribute& a : c->attributes)
+    attrs.push_back({a.type, Bytes(a.value.begin(), a.value.end())});
   Bytes out;
   write_cp(out, c->cfg_type, attrs);
   auto again = parse_cp(out);
@@ -123,15 +124,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const ByteSpan body(data + 1, size - 1);
   switch (data[0] % 9) {
-    case 0: fuzz_sa(body); break;
-    case 1: fuzz_ke(body); break;
-    case 2: fuzz_id(body); break;
-    case 3: fuzz_auth(body); break;
-    case 4: fuzz_nonce(body); break;
-    case 5: fuzz_notify(body); break;
-    case 6: fuzz_delete(body); break;
-    case 7: fuzz_ts(body); break;
-    case 8: fuzz_cp(body); break;
+    case 0:
+      fuzz_sa(body);
+      break;
+    case 1:
+      fuzz_ke(body);
+      break;
+    case 2:
+      fuzz_id(body);
+      break;
+    case 3:
+      fuzz_auth(body);
+      break;
+    case 4:
+      fuzz_nonce(body);
+      break;
+    case 5:
+      fuzz_notify(body);
+      break;
+    case 6:
+      fuzz_delete(body);
+      break;
+    case 7:
+      fuzz_ts(body);
+      break;
+    case 8:
+      fuzz_cp(body);
+      break;
   }
   return 0;
 }

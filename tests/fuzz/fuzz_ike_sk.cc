@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(m.ok() && m->sk.has_value());
       Bytes plain;
       const Errc e = rx.value()->open(*m, plain);
-      FUZZ_CHECK(e == Errc::truncated || e == Errc::auth_failed || e == Errc::ok || e == Errc::malformed);
+      FUZZ_CHECK(e == Errc::truncated || e == Errc::auth_failed || e == Errc::ok ||
+                 e == Errc::malformed);
       if (e != Errc::ok) FUZZ_CHECK(plain.empty());
     }
   }

@@ -35,7 +35,11 @@ class IkeSimNet;
 class IkeNode : public Effects {
  public:
   IkeNode(IkeSimNet& net, std::string name, wire::IpAddress addr, IkeConfig cfg, uint64_t seed)
-      : net_(net), name_(std::move(name)), addr_(addr), cfg_(cfg), rng_(seed),
+      : net_(net),
+        name_(std::move(name)),
+        addr_(addr),
+        cfg_(cfg),
+        rng_(seed),
         engine_(std::make_unique<IkeEngine>(std::move(cfg), rng_)) {}
 
   const std::string& name() const { return name_; }
@@ -54,7 +58,8 @@ class IkeNode : public Effects {
     ike_downs.clear();
   }
 
-  void send_datagram(const UdpEndpoint& local, const UdpEndpoint& remote, ByteSpan payload) override;
+  void send_datagram(const UdpEndpoint& local, const UdpEndpoint& remote,
+                     ByteSpan payload) override;
   void child_sa_up(const ChildSaUp& u) override { child_ups.push_back(u); }
   void child_sa_down(const ChildSaDown& d) override { child_downs.push_back(d); }
   void ike_sa_up(const IkeSaEvent& e) override { ike_ups.push_back(e); }
@@ -97,8 +102,8 @@ class IkeSimNet {
   explicit IkeSimNet(uint64_t seed) : rng_(seed) {}
 
   IkeNode& add_node(std::string name, const wire::IpAddress& addr, IkeConfig cfg) {
-    nodes_.push_back(std::make_unique<IkeNode>(*this, std::move(name), addr, std::move(cfg),
-                                               rng_.u64()));
+    nodes_.push_back(
+        std::make_unique<IkeNode>(*this, std::move(name), addr, std::move(cfg), rng_.u64()));
     return *nodes_.back();
   }
 
@@ -115,7 +120,8 @@ class IkeSimNet {
   std::function<bool(Datagram&)> filter;
   std::vector<Datagram> wire_log;  // every datagram handed to the network, as sent
 
-  void send(const UdpEndpoint& from, const UdpEndpoint& to, ByteSpan payload, bool injected = false) {
+  void send(const UdpEndpoint& from, const UdpEndpoint& to, ByteSpan payload,
+            bool injected = false) {
     Datagram d{from, to, Bytes(payload.begin(), payload.end()), injected};
     translate_out(d);
     wire_log.push_back(d);
@@ -279,7 +285,8 @@ inline ::testing::AssertionResult child_pair_works(const ChildSaUp& u, const Chi
                   v.inbound.keymat.span().begin(), v.inbound.keymat.span().end()))
     return ::testing::AssertionFailure() << "keys do not cross over";
   crypto::DeterministicRng rng(7);
-  for (const auto& [tx_cfg, rx_cfg] : {std::pair{&u.outbound, &v.inbound}, std::pair{&v.outbound, &u.inbound}}) {
+  for (const auto& [tx_cfg, rx_cfg] :
+       {std::pair{&u.outbound, &v.inbound}, std::pair{&v.outbound, &u.inbound}}) {
     sa::SaConfig t = *tx_cfg, r = *rx_cfg;
     t.framing = r.framing = sa::Framing::udp;  // no outer IP header needed for the check
     auto tx = sa::SecurityAssociation::create(t);
@@ -291,7 +298,8 @@ inline ::testing::AssertionResult child_pair_works(const ChildSaUp& u, const Chi
     if (!n) return ::testing::AssertionFailure() << "seal failed";
     out.resize(*n);
     auto opened = rx.value()->open(out);
-    if (!opened) return ::testing::AssertionFailure() << "open failed: " << to_string(opened.error());
+    if (!opened)
+      return ::testing::AssertionFailure() << "open failed: " << to_string(opened.error());
     if (!std::equal(opened->payload.begin(), opened->payload.end(), inner.begin(), inner.end()))
       return ::testing::AssertionFailure() << "payload differs";
   }

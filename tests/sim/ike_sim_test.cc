@@ -2,12 +2,13 @@
 // over a lossy, duplicating, reordering network on a virtual clock. Issue 9
 // asks for a lost-message case, simultaneous rekeying (RFC 7296 §2.8.1), a
 // crashed peer, cookies under a half-open flood, and no state left behind.
+#include "sim/ike_sim.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "crypto/hmac.h"
-#include "sim/ike_sim.h"
 #include "wire/constants.h"
 
 namespace ainet::ike {
@@ -77,8 +78,9 @@ struct World {
   auto ca = a.live_children(), cb = b.live_children();
   if (ca.empty() || ca.size() != cb.size() || ca.size() != sa[0].children.size() ||
       cb.size() != sb[0].children.size())
-    return ::testing::AssertionFailure() << "children " << ca.size() << "/" << cb.size() << " engine "
-                                         << sa[0].children.size() << "/" << sb[0].children.size();
+    return ::testing::AssertionFailure()
+           << "children " << ca.size() << "/" << cb.size() << " engine " << sa[0].children.size()
+           << "/" << sb[0].children.size();
   for (const auto& [spi, u] : ca) {
     auto it = cb.find(u.spi_out);
     if (it == cb.end()) return ::testing::AssertionFailure() << "child without twin";
@@ -103,7 +105,8 @@ TEST(IkeSim, LossDuplicationReorderingWithShortLifetimes) {
     EXPECT_GT(ca.child_rekeys + w.b->engine().counters().child_rekeys, 20u) << "seed " << seed;
     EXPECT_GT(ca.ike_rekeys, 2u) << "seed " << seed;
     // Duplicates of requests are answered from the cache, never processed twice.
-    EXPECT_GT(ca.responses_resent + w.b->engine().counters().responses_resent, 0u) << "seed " << seed;
+    EXPECT_GT(ca.responses_resent + w.b->engine().counters().responses_resent, 0u)
+        << "seed " << seed;
     // Nothing unauthenticated got in: no integrity failures on a clean network.
     EXPECT_EQ(ca.drop(DropReason::integrity), 0u);
     EXPECT_EQ(w.b->engine().counters().drop(DropReason::integrity), 0u);
@@ -127,7 +130,8 @@ TEST(IkeSim, SimultaneousRekeysEveryTime) {
           if (round % 5 == 0) {
             (void)n->engine().rekey_ike(w.net.now(), s.handle, *n);
           } else {
-            for (const auto& c : s.children) (void)n->engine().rekey_child(w.net.now(), c.spi_in, *n);
+            for (const auto& c : s.children)
+              (void)n->engine().rekey_child(w.net.now(), c.spi_in, *n);
           }
         }
       }
@@ -222,7 +226,8 @@ TEST(IkeSim, CookiesUnderAHalfOpenFlood) {
   net.run_for(Duration::ms(50));  // the last injected requests arrive
   // 16 flood SAs, plus the real initiator's once it came back with a cookie.
   EXPECT_EQ(max_half_open, 17u);
-  EXPECT_EQ(b.engine().counters().cookies_sent, 4000u - 16u + 1u);  // +1: the real initiator's first try
+  EXPECT_EQ(b.engine().counters().cookies_sent,
+            4000u - 16u + 1u);                         // +1: the real initiator's first try
   EXPECT_EQ(b.engine().counters().total_drops(), 0u);  // refused with COOKIE, not dropped
   // The real initiator got through with its cookie (§2.6).
   ASSERT_EQ(a.ike_ups.size(), 1u);

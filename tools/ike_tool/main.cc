@@ -51,7 +51,9 @@ using namespace ainet;
 using nlohmann::json;
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 Time monotonic_now() {
   timespec ts{};
@@ -110,11 +112,13 @@ ike::UdpEndpoint from_sockaddr(const sockaddr_storage& ss) {
   ike::UdpEndpoint e;
   if (ss.ss_family == AF_INET) {
     const auto* s = reinterpret_cast<const sockaddr_in*>(&ss);
-    e.addr = *wire::IpAddress::from_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(&s->sin_addr), 4));
+    e.addr =
+        *wire::IpAddress::from_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(&s->sin_addr), 4));
     e.port = ntohs(s->sin_port);
   } else {
     const auto* s = reinterpret_cast<const sockaddr_in6*>(&ss);
-    e.addr = *wire::IpAddress::from_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(&s->sin6_addr), 16));
+    e.addr =
+        *wire::IpAddress::from_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(&s->sin6_addr), 16));
     e.port = ntohs(s->sin6_port);
   }
   return e;
@@ -171,19 +175,27 @@ class Tool : public ike::Effects {
     }
   }
   void child_sa_down(const ike::ChildSaDown& d) override {
-    emit({{"event", "child_down"}, {"ike_sa", d.ike_sa}, {"spi_in", d.spi_in}, {"spi_out", d.spi_out},
+    emit({{"event", "child_down"},
+          {"ike_sa", d.ike_sa},
+          {"spi_in", d.spi_in},
+          {"spi_out", d.spi_out},
           {"reason", static_cast<int>(d.reason)}});
     inbound.erase(d.spi_in);
     outbound.erase(d.spi_out);
   }
   void ike_sa_up(const ike::IkeSaEvent& e) override {
-    json j = {{"event", "ike_up"}, {"ike_sa", e.handle}, {"peer", e.peer},
-              {"local", e.local.to_string()}, {"remote", e.remote.to_string()},
+    json j = {{"event", "ike_up"},
+              {"ike_sa", e.handle},
+              {"peer", e.peer},
+              {"local", e.local.to_string()},
+              {"remote", e.remote.to_string()},
               {"initiator", e.initiator}};
     emit(j);
   }
   void ike_sa_down(const ike::IkeSaEvent& e) override {
-    emit({{"event", "ike_down"}, {"ike_sa", e.handle}, {"reason", static_cast<int>(e.reason)},
+    emit({{"event", "ike_down"},
+          {"ike_sa", e.handle},
+          {"reason", static_cast<int>(e.reason)},
           {"new_handle", e.new_handle}});
   }
 
@@ -199,13 +211,20 @@ class Tool : public ike::Effects {
     auto opened = it->second->open(esp);
     if (!opened) {
       ++esp_bad;
-      emit({{"event", "esp_in"}, {"spi", spi}, {"ok", false}, {"error", std::string(to_string(opened.error()))}});
+      emit({{"event", "esp_in"},
+            {"spi", spi},
+            {"ok", false},
+            {"error", std::string(to_string(opened.error()))}});
       return;
     }
     ++esp_ok;
     MutByteSpan ip = opened->payload;
-    json j = {{"event", "esp_in"}, {"spi", spi}, {"ok", true}, {"seq", opened->seq},
-              {"next_header", opened->next_header}, {"length", ip.size()}};
+    json j = {{"event", "esp_in"},
+              {"spi", spi},
+              {"ok", true},
+              {"seq", opened->seq},
+              {"next_header", opened->next_header},
+              {"length", ip.size()}};
     const bool v4_icmp = ip.size() >= 28 && (ip[0] >> 4) == 4 && ip[9] == wire::kProtoIcmp;
     if (v4_icmp) {
       const size_t ihl = size_t{ip[0] & 0x0fu} * 4;
@@ -231,7 +250,8 @@ class Tool : public ike::Effects {
             sockaddr_storage ss;
             socklen_t len;
             to_sockaddr(remote, ss, len);
-            (void)sendto(fd4500, sealed.data(), sealed.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+            (void)sendto(fd4500, sealed.data(), sealed.size(), 0, reinterpret_cast<sockaddr*>(&ss),
+                         len);
             ++echo_replies;
           }
         }
@@ -262,7 +282,8 @@ int main(int argc, char** argv) {
   app.add_flag("--request-address", request_address, "initiator: ask for an inner address (CP)");
   app.add_flag("--force-encap", force_encap, "pretend to be behind a NAT (UDP-encapsulated ESP)");
   app.add_flag("--pfs", pfs, "CREATE_CHILD_SA with a Curve25519 key exchange (PFS)");
-  app.add_option("--rekey-child-after", rekey_child_after, "rekey the first child SA after N seconds");
+  app.add_option("--rekey-child-after", rekey_child_after,
+                 "rekey the first child SA after N seconds");
   app.add_option("--rekey-ike-after", rekey_ike_after, "rekey the IKE SA after N seconds");
   CLI11_PARSE(app, argc, argv);
 
@@ -355,7 +376,9 @@ int main(int argc, char** argv) {
     }
     const Time deadline = std::min(engine.next_deadline(), end);
     int timeout_ms = 200;
-    if (deadline != Time::max()) timeout_ms = static_cast<int>(std::clamp<int64_t>((deadline - now).ns / 1'000'000 + 1, 0, 200));
+    if (deadline != Time::max())
+      timeout_ms =
+          static_cast<int>(std::clamp<int64_t>((deadline - now).ns / 1'000'000 + 1, 0, 200));
     pollfd fds[2] = {{tool.fd500, POLLIN, 0}, {tool.fd4500, POLLIN, 0}};
     (void)poll(fds, 2, timeout_ms);
     for (int i = 0; i < 2; ++i) {
@@ -363,7 +386,8 @@ int main(int argc, char** argv) {
       for (int n = 0; n < 64; ++n) {
         sockaddr_storage from{};
         socklen_t flen = sizeof from;
-        const ssize_t got = recvfrom(fds[i].fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &flen);
+        const ssize_t got = recvfrom(fds[i].fd, buf.data(), buf.size(), 0,
+                                     reinterpret_cast<sockaddr*>(&from), &flen);
         if (got <= 0) break;
         const ike::UdpEndpoint remote = from_sockaddr(from);
         const ike::UdpEndpoint local_ep{*local, i == 0 ? wire::kIkePort : wire::kUdpEncapPort};
@@ -385,11 +409,18 @@ int main(int argc, char** argv) {
   const ike::IkeCounters& c = engine.counters();
   json drops = json::object();
   for (size_t i = 0; i < ike::kDropReasonCount; ++i)
-    if (c.drops[i] != 0) drops[std::string(ike::to_string(static_cast<ike::DropReason>(i)))] = c.drops[i];
-  emit({{"event", "counters"}, {"ike_sas_up", c.ike_sas_up}, {"child_sas_up", c.child_sas_up},
-        {"child_rekeys", c.child_rekeys}, {"ike_rekeys", c.ike_rekeys},
-        {"retransmissions", c.retransmissions}, {"esp_ok", tool.esp_ok}, {"esp_bad", tool.esp_bad},
-        {"echo_replies", tool.echo_replies}, {"drops", drops},
+    if (c.drops[i] != 0)
+      drops[std::string(ike::to_string(static_cast<ike::DropReason>(i)))] = c.drops[i];
+  emit({{"event", "counters"},
+        {"ike_sas_up", c.ike_sas_up},
+        {"child_sas_up", c.child_sas_up},
+        {"child_rekeys", c.child_rekeys},
+        {"ike_rekeys", c.ike_rekeys},
+        {"retransmissions", c.retransmissions},
+        {"esp_ok", tool.esp_ok},
+        {"esp_bad", tool.esp_bad},
+        {"echo_replies", tool.echo_replies},
+        {"drops", drops},
         {"live_ike_sas", engine.list_ike_sas().size()}});
   close(tool.fd500);
   close(tool.fd4500);

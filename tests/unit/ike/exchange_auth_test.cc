@@ -103,7 +103,8 @@ TEST(IkeAuthExchange, NatDetectedFloatsTo4500AndEncapsulates) {
   PeerConfig pa = sim::psk_peer("to-b", inside, kB, "a.example", "b.example");
   IkeSimNet net(3);
   IkeNode& a = net.add_node("a", inside, with_peer(pa));
-  IkeNode& b = net.add_node("b", kB, with_peer(sim::psk_peer("to-a", kB, pub, "b.example", "a.example")));
+  IkeNode& b =
+      net.add_node("b", kB, with_peer(sim::psk_peer("to-a", kB, pub, "b.example", "a.example")));
   net.add_nat(inside, pub);
   ASSERT_TRUE(a.engine().initiate(net.now(), "to-b", a).ok());
   net.run_for(Duration::s(2));

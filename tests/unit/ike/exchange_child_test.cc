@@ -28,8 +28,9 @@ struct Pair {
     a = &net.add_node("a", kA, std::move(ca));
     b = &net.add_node("b", kB, std::move(cb));
   }
-  Pair() : Pair(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
-                with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"))) {}
+  Pair()
+      : Pair(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
+             with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"))) {}
   uint64_t up() {
     auto h = a->engine().initiate(net.now(), "to-b", *a);
     EXPECT_TRUE(h.ok());
@@ -44,8 +45,8 @@ struct Pair {
 ::testing::AssertionResult children_match(IkeNode& x, IkeNode& y, size_t expected) {
   auto cx = x.live_children(), cy = y.live_children();
   if (cx.size() != expected || cy.size() != expected)
-    return ::testing::AssertionFailure() << "live children " << cx.size() << "/" << cy.size()
-                                         << ", expected " << expected;
+    return ::testing::AssertionFailure()
+           << "live children " << cx.size() << "/" << cy.size() << ", expected " << expected;
   for (const auto& [spi, u] : cx) {
     auto it = cy.find(u.spi_out);
     if (it == cy.end()) return ::testing::AssertionFailure() << "no twin for SPI " << spi;
@@ -207,7 +208,8 @@ TEST(IkeChildExchange, LostResponseIsAnsweredFromTheCache) {
   int lost = 0;
   p.net.filter = [&](sim::Datagram& d) {
     auto m = parse_message(d.data);
-    if (m && m->header.exchange_type() == ExchangeType::ike_auth && m->header.is_response() && lost == 0) {
+    if (m && m->header.exchange_type() == ExchangeType::ike_auth && m->header.is_response() &&
+        lost == 0) {
       ++lost;
       return false;
     }
@@ -289,9 +291,11 @@ TEST(IkeChildExchange, SimultaneousChildRekeyLeavesOnePair) {
     // The loser deletes the redundant child it created (deleted_locally);
     // the winner sees that one deleted by its peer.
     bool a_lost = false;
-    for (const auto& d : p.a->child_downs) a_lost = a_lost || d.reason == ChildDownReason::deleted_locally;
+    for (const auto& d : p.a->child_downs)
+      a_lost = a_lost || d.reason == ChildDownReason::deleted_locally;
     bool b_lost = false;
-    for (const auto& d : p.b->child_downs) b_lost = b_lost || d.reason == ChildDownReason::deleted_locally;
+    for (const auto& d : p.b->child_downs)
+      b_lost = b_lost || d.reason == ChildDownReason::deleted_locally;
     EXPECT_NE(a_lost, b_lost) << "seed " << seed;
     const bool a_created = !a_lost;
     (a_created ? a_won : b_won)++;

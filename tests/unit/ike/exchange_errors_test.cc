@@ -30,8 +30,9 @@ struct Pair {
     a = &net.add_node("a", kA, std::move(ca));
     b = &net.add_node("b", kB, std::move(cb));
   }
-  Pair() : Pair(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
-                with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"))) {}
+  Pair()
+      : Pair(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
+             with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"))) {}
   void start() { ASSERT_TRUE(a->engine().initiate(net.now(), "to-b", *a).ok()); }
   // Datagrams the network carried to `to` (in order).
   std::vector<Bytes> sent_to(const UdpEndpoint& to) const {
@@ -44,9 +45,10 @@ struct Pair {
 
 void expect_empty(IkeEngine& e) {
   const IkeStateCounts c = e.state_counts();
-  EXPECT_EQ(c.total(), 0u) << "ike_sas " << c.ike_sas << " half_open " << c.half_open << " children "
-                           << c.children << " leases " << c.leases << " timers " << c.timers
-                           << " init_index " << c.init_index << " spi_index " << c.spi_index;
+  EXPECT_EQ(c.total(), 0u) << "ike_sas " << c.ike_sas << " half_open " << c.half_open
+                           << " children " << c.children << " leases " << c.leases << " timers "
+                           << c.timers << " init_index " << c.init_index << " spi_index "
+                           << c.spi_index;
 }
 
 TEST(IkeErrors, WrongPskIsAuthenticationFailedAndNothingRemains) {
@@ -116,8 +118,10 @@ TEST(IkeErrors, ForeignProposalsAreRefused) {
   Proposal old;
   old.number = 1;
   old.protocol = static_cast<uint8_t>(ProtocolId::ike);
-  old.transforms = {{TransformType::encr, 12, 256}, {TransformType::prf, 2, 0},
-                    {TransformType::integ, 2, 0}, {TransformType::dh, 14, 0}};
+  old.transforms = {{TransformType::encr, 12, 256},
+                    {TransformType::prf, 2, 0},
+                    {TransformType::integ, 2, 0},
+                    {TransformType::dh, 14, 0}};
   s.proposals = {old};
   s.ke_group = 14;
   s.ke = Bytes(256, 7);
@@ -251,7 +255,8 @@ TEST(IkeErrors, TamperedTruncatedAndReplayedMessages) {
   std::vector<Bytes> auth;
   for (const auto& d : p.net.wire_log) {
     auto m = parse_message(d.data);
-    if (d.to == b_ep && m && m->header.exchange_type() == ExchangeType::ike_auth) auth.push_back(d.data);
+    if (d.to == b_ep && m && m->header.exchange_type() == ExchangeType::ike_auth)
+      auth.push_back(d.data);
   }
   ASSERT_GE(auth.size(), 2u);
   const uint64_t resent = p.b->engine().counters().responses_resent;

@@ -14,9 +14,9 @@ struct InitSpec {
   uint64_t spi_i = 0x0123456789abcdefULL;
   std::vector<Proposal> proposals = {make_ike_proposal(ProposalPolicy{}, 0, 0)};
   uint16_t ke_group = kDhCurve25519;
-  Bytes ke;          // empty: a fresh X25519 public value
+  Bytes ke;  // empty: a fresh X25519 public value
   Bytes nonce = Bytes(32, 0x5a);
-  Bytes cookie;      // sent as the first payload when not empty
+  Bytes cookie;  // sent as the first payload when not empty
   uint8_t major = 2;
   bool unknown_critical = false;
 };

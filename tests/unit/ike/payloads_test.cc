@@ -45,10 +45,10 @@ TEST(SaPayload, RoundTripWithSpiAndKeyLength) {
 
 TEST(SaPayload, ParsesAStrongSwanStyleProposal) {
   // SA payload body as strongSwan sends for aes256gcm16-prfsha256-x25519.
-  const Bytes body = hex(
-      "00000024010100030300000c01000014800e0100"
-      "03000008020000050000000804000"
-      "01f");
+  const Bytes body =
+      hex("00000024010100030300000c01000014800e0100"
+          "03000008020000050000000804000"
+          "01f");
   auto p = parse_sa(body);
   ASSERT_TRUE(p.ok()) << to_string(p.error());
   ASSERT_EQ(p->size(), 1u);
@@ -80,7 +80,12 @@ TEST(SaPayload, Refusals) {
 
 TEST(SaPayload, UnknownAttributeMarksTransformNotMessage) {
   // §3.3.6: an unrecognised attribute makes the transform unacceptable.
-  Bytes body = hex("00000014" "01010001" "0000000c" "01000014" "80ff0001");
+  Bytes body =
+      hex("00000014"
+          "01010001"
+          "0000000c"
+          "01000014"
+          "80ff0001");
   auto p = parse_sa(body);
   ASSERT_TRUE(p.ok()) << to_string(p.error());
   EXPECT_TRUE((*p)[0].transforms[0].unknown_attribute);
@@ -106,10 +111,10 @@ TEST(KePayload, RoundTripAndEmpty) {
 }
 
 TEST(IdPayload, RoundTripAndAddressSizes) {
-  for (const Identity& id : {Identity::fqdn("gw.example"), Identity::rfc822("a@b.example"),
-                             Identity::address(IpAddress::v4(0x0a000001)),
-                             Identity::address(*IpAddress::parse("2001:db8::5")),
-                             Identity::key_id(hex("0102"))}) {
+  for (const Identity& id :
+       {Identity::fqdn("gw.example"), Identity::rfc822("a@b.example"),
+        Identity::address(IpAddress::v4(0x0a000001)),
+        Identity::address(*IpAddress::parse("2001:db8::5")), Identity::key_id(hex("0102"))}) {
     Bytes body;
     write_id(body, id);
     auto p = parse_id(body);
@@ -186,7 +191,9 @@ TEST(TsPayload, RoundTripV4V6AndUnknownType) {
   EXPECT_EQ(pre.start.to_string(), "10.1.0.0");
   EXPECT_EQ(pre.end.to_string(), "10.1.255.255");
   // An unknown TS type (9, FC-style) is skipped by its Selector Length.
-  Bytes unk = hex("02000000" "0900000c00000000aabbccdd");
+  Bytes unk =
+      hex("02000000"
+          "0900000c00000000aabbccdd");
   Bytes one;
   write_ts(one, {TrafficSelector::any_v4()});
   unk.insert(unk.end(), one.begin() + 4, one.end());
