@@ -24,6 +24,13 @@ Cases:
      tunnel to our inner address works before and after.
   D  negative: a wrong PSK (strongSwan reports AUTHENTICATION_FAILED), an
      unsupported proposal (NO_PROPOSAL_CHOSEN); our tool keeps no IKE SA.
+  E  ESN: strongSwan offers ESP with ESN only; we agree (ESN transform 1),
+     but Debian's kernel-libipsec cannot install it ("ESN not supported"),
+     so strongSwan deletes the child SA and we remove it. This is why
+     ainet's ESP policy prefers no-ESN (ProposalPolicy::esp_esn).
+  F  liveness (§1.4): strongSwan's DPD (1 s) is answered by us; when our
+     side dies, strongSwan gives the IKE SA up; and the other way round, our
+     liveness check finds a dead charon and deletes the IKE SA (peer_dead).
 """
 import argparse
 import json
@@ -189,9 +196,10 @@ class Tool:
 
 
 def initiator_conf(auth_local, auth_remote, proposals="aes256gcm16-prfsha256-x25519", secret=PSK,
-                   esp="aes256gcm16"):
+                   esp="aes256gcm16", extra=""):
     return f"""connections {{
   ainet {{
+    {extra}
     remote_addrs = {OURS}
     local_addrs = {SW}
     version = 2
@@ -390,10 +398,72 @@ def case_d(tool, net, work):
            counters.get("ike_sas_up") == 0 and counters.get("live_ike_sas") == 0, json.dumps(counters))
 
 
+def case_e(tool, net, work):
+    t = Tool(tool, net, work, "e", "--local-id", "gw.example", "--remote-id", "client.example",
+             "--psk", PSK, "--pool", "10.9.0.0/24", "--seconds", "20")
+    c = Charon(net, work, "e", initiator_conf("auth = psk", "auth = psk", esp="aes256gcm16-esn"))
+    try:
+        c.swanctl("--initiate", "--child", "net", "--timeout", "10", check=False)
+        time.sleep(0.5)
+        log = open(c.log).read()
+        ups, downs = t.of("child_up"), t.of("child_down")
+        record("E: ESN-only child SA: we accept ESN, kernel-libipsec refuses it, the Delete removes it",
+               len(ups) == 1 and ups[0]["esn"] and "ESN not supported" in log and len(downs) == 1 and
+               downs[0]["reason"] == 1 and len(t.of("ike_up")) == 1)
+    finally:
+        c.stop()
+        t.stop()
+
+
+def case_f(tool, net, work):
+    t = Tool(tool, net, work, "f", "--local-id", "gw.example", "--remote-id", "client.example",
+             "--psk", PSK, "--pool", "10.9.0.0/24", "--seconds", "60", "--dpd", "0")
+    c = Charon(net, work, "f", initiator_conf("auth = psk", "auth = psk", extra="dpd_delay = 1s"))
+    try:
+        c.swanctl("--initiate", "--child", "net", "--timeout", "10", check=False)
+        time.sleep(3.5)
+        log = open(c.log).read()
+        answered = len(re.findall(r"parsed INFORMATIONAL response \d+ \[ \]", log))
+        record("F: strongSwan's liveness checks are answered", answered >= 2, f"{answered} answered")
+        t.proc.kill()  # our side dies without a word
+        t.proc.wait(5)
+        gone = False
+        for _ in range(30):
+            time.sleep(0.5)
+            if "ESTABLISHED" not in c.swanctl("--list-sas").stdout:
+                gone = True
+                break
+        record("F: strongSwan gives up the IKE SA of a dead peer", gone)
+    finally:
+        c.stop()
+        t.stop()
+    c = Charon(net, work, "f2", initiator_conf("auth = psk", "auth = psk"))
+    t = Tool(tool, net, work, "f2", "--local-id", "gw.example", "--remote-id", "client.example",
+             "--psk", PSK, "--pool", "10.9.0.0/24", "--seconds", "40", "--dpd", "2",
+             "--retransmit-tries", "2")
+    try:
+        c.swanctl("--initiate", "--child", "net", "--timeout", "10", check=False)
+        time.sleep(3)
+        ok_before = len(t.of("ike_down")) == 0 and len(t.of("ike_up")) == 1
+    finally:
+        # charon dies without a word (SIGTERM would make it send Deletes).
+        c.proc.kill()
+        c.proc.wait(5)
+    for _ in range(40):
+        time.sleep(0.5)
+        if t.of("ike_down"):
+            break
+    downs = t.of("ike_down")
+    record("F: our liveness check finds the dead charon and deletes the IKE SA",
+           ok_before and len(downs) == 1 and downs[0]["reason"] == 2,
+           json.dumps(downs))
+    t.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tool", required=True)
-    ap.add_argument("--cases", default="ABCD")
+    ap.add_argument("--cases", default="ABCDEF")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root (network namespaces)")
@@ -408,7 +478,7 @@ def main():
     try:
         net = Net(f"aike{os.getpid() % 100000}")
         for case in a.cases:
-            {"A": case_a, "B": case_b, "C": case_c, "D": case_d}[case](os.path.abspath(a.tool), net, work)
+            {"A": case_a, "B": case_b, "C": case_c, "D": case_d, "E": case_e, "F": case_f}[case](os.path.abspath(a.tool), net, work)
     except Exception as e:  # a harness failure is a test failure
         record("harness", False, repr(e))
     finally:

@@ -7,7 +7,7 @@
 //       [--initiate --remote 10.77.0.2]    (default: responder only)
 //       [--ed25519-seed HEX --remote-pubkey HEX]  (instead of --psk)
 //       [--request-address] [--force-encap] [--pfs]
-//       [--rekey-child-after S] [--rekey-ike-after S]
+//       [--rekey-child-after S] [--rekey-ike-after S] [--dpd S] [--retransmit-tries N]
 //
 // It binds UDP <local>:500 and <local>:4500 and prints one JSON object per
 // line on stdout for every event: ike_up / ike_down, child_up (SPIs and the
@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
   std::string local_s, remote_s, local_id, remote_id, psk, seed_hex, pubkey_hex, pool;
   int seconds = 30;
   bool initiate = false, request_address = false, force_encap = false, pfs = false;
-  int rekey_child_after = 0, rekey_ike_after = 0;
+  int rekey_child_after = 0, rekey_ike_after = 0, dpd = 30, retransmit_tries = 5;
   app.add_option("--local", local_s, "local address (binds :500 and :4500)")->required();
   app.add_option("--remote", remote_s, "peer address (initiator mode)");
   app.add_option("--local-id", local_id, "our identity (FQDN)")->required();
@@ -285,6 +285,8 @@ int main(int argc, char** argv) {
   app.add_option("--rekey-child-after", rekey_child_after,
                  "rekey the first child SA after N seconds");
   app.add_option("--rekey-ike-after", rekey_ike_after, "rekey the IKE SA after N seconds");
+  app.add_option("--dpd", dpd, "liveness check after this many idle seconds (0 = off)");
+  app.add_option("--retransmit-tries", retransmit_tries, "retransmissions before giving up");
   CLI11_PARSE(app, argc, argv);
 
   auto local = wire::IpAddress::parse(local_s);
@@ -294,6 +296,8 @@ int main(int argc, char** argv) {
   }
   ike::IkeConfig cfg;
   cfg.retransmit.initial = Duration::s(1);
+  cfg.retransmit.tries = retransmit_tries;
+  cfg.dpd_delay = Duration::s(dpd);
   cfg.force_encap = force_encap;
   if (!pool.empty()) {
     auto p = wire::IpPrefix::parse(pool);
