@@ -22,6 +22,10 @@ inline constexpr uint8_t kFlagInitiator = 0x08;  // I: sent by the original init
 // node MUST accept messages up to 1280 octets and SHOULD up to 3000; bigger
 // ones are bounded by the length field and by the datagram.
 inline constexpr size_t kMaxMessageLen = 65535;
+// An IKE_SA_INIT request is kept (for AUTH, §2.15) by every half-open SA, so
+// it is bounded harder: 4 KiB is above §2's "SHOULD accept 3000 octets" and
+// several times what strongSwan sends; larger ones are dropped.
+inline constexpr size_t kMaxInitRequestLen = 4096;
 // Most payloads one message may carry; more is refused as malformed so that a
 // message of many tiny payloads cannot make the parser loop for long.
 inline constexpr size_t kMaxPayloads = 64;

@@ -147,7 +147,8 @@ void IkeEngine::Impl::on_init_request(Time now, const ParsedMessage& m, const Ud
   const IkeHeader& h = m.header;
   // §1.2/§3.1: the first request has SPIr 0, Message ID 0, the I flag, and
   // travels in the clear.
-  if (h.spi_r != 0 || h.message_id != 0 || !h.from_original_initiator() || m.sk) {
+  if (h.spi_r != 0 || h.message_id != 0 || !h.from_original_initiator() || m.sk ||
+      raw.size() > kMaxInitRequestLen) {
     drop(DropReason::parse);
     return;
   }

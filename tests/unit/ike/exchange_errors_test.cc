@@ -211,6 +211,37 @@ TEST(IkeErrors, UnknownCriticalPayloadInInit) {
   expect_empty(p.b->engine());
 }
 
+TEST(IkeErrors, OversizedInitRequestIsDropped) {
+  // A half-open SA keeps its IKE_SA_INIT request (§2.15), so those are
+  // bounded to kMaxInitRequestLen; a big vendor ID pushes one over.
+  Pair p;
+  crypto::DeterministicRng rng(8);
+  test::InitSpec s;
+  Bytes m = test::build_init_request(s, rng);
+  auto with_vid = [&](size_t vid_len) {
+    Bytes x = m;
+    x[16] = static_cast<uint8_t>(PayloadType::vendor_id);  // first payload: the vendor ID
+    Bytes v(4 + vid_len, 0);
+    v[0] = static_cast<uint8_t>(PayloadType::sa);
+    store_be16(&v[2], static_cast<uint16_t>(v.size()));
+    x.insert(x.begin() + kIkeHeaderLen, v.begin(), v.end());
+    store_be32(&x[24], static_cast<uint32_t>(x.size()));
+    return x;
+  };
+  const UdpEndpoint evil{kEvil, 500};
+  const Bytes big = with_vid(kMaxInitRequestLen - m.size());
+  ASSERT_EQ(big.size(), kMaxInitRequestLen + 4);
+  p.net.inject(evil, {kB, 500}, big);
+  p.net.run_for(Duration::s(1));
+  EXPECT_TRUE(p.sent_to(evil).empty());
+  EXPECT_EQ(p.b->engine().counters().drop(DropReason::parse), 1u);
+  // Just within the bound: accepted (the vendor ID is ignored, §3.12).
+  p.net.inject(evil, {kB, 500}, with_vid(kMaxInitRequestLen - m.size() - 4));
+  p.net.run_for(Duration::s(1));
+  EXPECT_EQ(p.sent_to(evil).size(), 1u);
+  EXPECT_EQ(p.b->engine().state_counts().half_open, 1u);
+}
+
 TEST(IkeErrors, HigherMajorVersionAndGarbageAreDroppedSilently) {
   Pair p;
   crypto::DeterministicRng rng(6);
