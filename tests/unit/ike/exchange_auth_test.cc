@@ -135,6 +135,34 @@ TEST(IkeAuthExchange, NatDetectedFloatsTo4500AndEncapsulates) {
   EXPECT_EQ(b.engine().counters().drop(DropReason::not_ike), a.engine().counters().nat_keepalives);
 }
 
+TEST(IkeAuthExchange, Ipv6OuterAndInnerAddresses) {
+  const IpAddress a6 = *IpAddress::parse("2001:db8::1"), b6 = *IpAddress::parse("2001:db8::2");
+  PeerConfig pa = sim::psk_peer("to-b", a6, b6, "a.example", "b.example");
+  pa.request_address = true;
+  pa.local_ts = {TrafficSelector::any_v4(), TrafficSelector::any_v6()};
+  pa.remote_ts = {TrafficSelector::any_v6()};
+  PeerConfig pb = sim::psk_peer("to-a", b6, a6, "b.example", "a.example");
+  pb.assign_address = true;
+  pb.local_ts = {TrafficSelector::any_v6()};
+  pb.dns = {*IpAddress::parse("fd00:9::53")};
+  IkeConfig cb = with_peer(pb);
+  cb.pool_v6 = *wire::IpPrefix::parse("fd00:9::/112");
+  IkeSimNet net(4);
+  IkeNode& a = net.add_node("a", a6, with_peer(pa));
+  IkeNode& b = net.add_node("b", b6, cb);
+  ASSERT_TRUE(a.engine().initiate(net.now(), "to-b", a).ok());
+  net.run_for(Duration::s(2));
+  ASSERT_EQ(a.child_ups.size(), 1u);
+  ASSERT_EQ(b.child_ups.size(), 1u);
+  EXPECT_TRUE(sim::child_pair_works(a.child_ups[0], b.child_ups[0]));
+  ASSERT_TRUE(a.child_ups[0].virtual_ip6.has_value());
+  EXPECT_EQ(a.child_ups[0].virtual_ip6->to_string(), "fd00:9::1");
+  EXPECT_FALSE(a.child_ups[0].virtual_ip4.has_value());  // no IPv4 pool at b
+  EXPECT_EQ(b.child_ups[0].ts_remote,
+            std::vector<TrafficSelector>{TrafficSelector::host(*a.child_ups[0].virtual_ip6)});
+  EXPECT_TRUE(a.child_ups[0].inbound.remote.is_v6());
+}
+
 TEST(IkeAuthExchange, ForcedEncapWithoutNat) {
   IkeConfig ca = with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example"));
   ca.force_encap = true;
