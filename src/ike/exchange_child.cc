@@ -56,11 +56,16 @@ uint32_t IkeEngine::Impl::answer_child(Time now, IkeSa& sa, const DecodedPayload
     release();
     return refuse(NotifyType::no_proposal_chosen);
   }
-  const bool has_vip = new4 || new6 || sa.vip4 || sa.vip6;
-  const std::vector<TrafficSelector> remote_allowed =
-      has_vip ? hosts(new4 ? new4 : sa.vip4, new6 ? new6 : sa.vip6) : pc.remote_ts;
+  // An inner address from CP pins its owner's side of every child SA: the
+  // peer's (TSi) when we assigned it, ours (TSr) when we were given it.
+  std::vector<TrafficSelector> remote_allowed = pc.remote_ts, local_allowed = pc.local_ts;
+  if (new4 || new6) {
+    remote_allowed = hosts(new4, new6);
+  } else if (sa.vip4 || sa.vip6) {
+    (pc.assign_address ? remote_allowed : local_allowed) = hosts(sa.vip4, sa.vip6);
+  }
   std::vector<TrafficSelector> tsi = narrow(*p.tsi, remote_allowed);
-  std::vector<TrafficSelector> tsr = narrow(*p.tsr, pc.local_ts);
+  std::vector<TrafficSelector> tsr = narrow(*p.tsr, local_allowed);
   if (tsi.empty() || tsr.empty()) {
     release();
     return refuse(NotifyType::ts_unacceptable);  // §2.9
@@ -200,7 +205,8 @@ void IkeEngine::Impl::start_create_child(Time now, IkeSa& sa, uint32_t rekey_spi
     o.ts_r = old->ts_remote;
   } else {
     o.ts_i = pc.local_ts;
-    o.ts_r = (pc.assign_address && (sa.vip4 || sa.vip6)) ? hosts(sa.vip4, sa.vip6) : pc.remote_ts;
+    o.ts_r = pc.remote_ts;
+    if (sa.vip4 || sa.vip6) (pc.assign_address ? o.ts_r : o.ts_i) = hosts(sa.vip4, sa.vip6);
   }
   Bytes inner;
   PayloadChainWriter w(inner, SIZE_MAX);

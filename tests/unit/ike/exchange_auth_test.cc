@@ -95,6 +95,18 @@ TEST(IkeAuthExchange, CpAssignsInnerAddressAndNarrowsTsi) {
   EXPECT_EQ(p.b->child_ups[0].ts_remote[0], TrafficSelector::host(*p.a->child_ups[0].virtual_ip4));
   EXPECT_EQ(p.a->child_ups[0].ts_local, p.b->child_ups[0].ts_remote);
   EXPECT_EQ(p.b->engine().state_counts().leases, 1u);
+  // Later children keep the assigned address on the initiator's side,
+  // whichever end creates them.
+  ASSERT_EQ(p.a->engine().create_child(p.net.now(), p.a->ike_ups[0].handle, *p.a), Errc::ok);
+  p.net.run_for(Duration::s(1));
+  ASSERT_EQ(p.b->engine().create_child(p.net.now(), p.b->ike_ups[0].handle, *p.b), Errc::ok);
+  p.net.run_for(Duration::s(1));
+  ASSERT_EQ(p.a->child_ups.size(), 3u);
+  ASSERT_EQ(p.b->child_ups.size(), 3u);
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(p.a->child_ups[i].ts_local, p.a->child_ups[0].ts_local) << i;
+    EXPECT_EQ(p.b->child_ups[i].ts_remote, p.b->child_ups[0].ts_remote) << i;
+  }
 }
 
 TEST(IkeAuthExchange, NatDetectedFloatsTo4500AndEncapsulates) {
