@@ -129,6 +129,10 @@ struct IkeSa {
   std::vector<ChildCollision> child_collisions;
   std::optional<IkeCollision> ike_collision;
   uint64_t successor = 0;  // the IKE SA that replaced this one (rekeyed)
+  // §2.8.2: made by the peer's rekey while ours was outstanding: it may turn
+  // out redundant (then it never gets the children); `redundant` once known.
+  bool collision_candidate = false;
+  bool redundant = false;
 
   Time created{}, established_at{}, last_heard{};
   Time rekey_at = Time::max(), expire_at = Time::max(), half_open_until = Time::max();
@@ -182,6 +186,9 @@ struct IkeEngine::Impl {
   uint32_t fresh_child_spi();
   void reschedule(IkeSa& sa);
   void remove_sa(IkeSa& sa, IkeDownReason reason, Effects& fx);
+  // The reason an IKE SA that is being deleted goes down with: redundant,
+  // rekeyed (it has a successor), or `otherwise`.
+  static IkeDownReason gone(const IkeSa& sa, IkeDownReason otherwise);
   void fire(Time now, IkeSa& sa, Effects& fx);
   void report_deadline(Effects& fx);
   Time jittered(Time base, Duration soft);

@@ -30,7 +30,7 @@ void IkeEngine::Impl::start_informational(Time now, IkeSa& sa, const QueuedTask&
   // Task::dpd: an empty INFORMATIONAL request (§1.4).
   if (!ok(send_request(now, sa, std::move(o), w.first_type(), inner, fx)) &&
       t.task == Task::delete_ike) {
-    remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_locally, fx);
+    remove_sa(sa, gone(sa, IkeDownReason::deleted_locally), fx);
   }
 }
 
@@ -75,10 +75,11 @@ void IkeEngine::Impl::on_informational_request(Time now, IkeSa& sa, const Incomi
       if (IkeSa* theirs = find(sa.ike_collision->their_new_handle)) {
         move_children(now, sa, *theirs, fx);
         sa.successor = theirs->handle;
+        theirs->collision_candidate = false;
       }
       sa.ike_collision.reset();
     }
-    remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_by_peer, fx);
+    remove_sa(sa, gone(sa, IkeDownReason::deleted_by_peer), fx);
   } else if (auth_failed && sa.state != IkeState::rekeyed) {
     // §2.21.2: the initiator did not accept our IKE_AUTH answer.
     remove_sa(sa, IkeDownReason::auth_failed, fx);
@@ -96,8 +97,7 @@ void IkeEngine::Impl::on_informational_response(Time now, IkeSa& sa, const Incom
         remove_child(sa, spi, ChildDownReason::deleted_locally, fx);
       break;
     case Task::delete_ike:
-      remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_locally,
-                fx);
+      remove_sa(sa, gone(sa, IkeDownReason::deleted_locally), fx);
       break;
     default:
       break;  // dpd: the peer lives (last_heard was updated)

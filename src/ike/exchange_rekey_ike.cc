@@ -152,6 +152,7 @@ void IkeEngine::Impl::on_rekey_ike_request(Time now, IkeSa& sa, const Incoming& 
     // §2.8.2: both ends rekey the IKE SA; decide when our answer comes.
     ++counters.rekey_collisions;
     sa.ike_collision = IkeCollision{fresh->handle, Bytes(p.nonce->begin(), p.nonce->end()), nr};
+    fresh->collision_candidate = true;
     return;
   }
   move_children(now, sa, *fresh, fx);
@@ -168,6 +169,7 @@ void IkeEngine::Impl::on_rekey_ike_response(Time now, IkeSa& sa, const Incoming&
     if (theirs != nullptr) {
       // Their rekey stands; they delete the old IKE SA.
       sa.ike_collision.reset();
+      theirs->collision_candidate = false;
       move_children(now, sa, *theirs, fx);
       retire_old(now, sa, *theirs, false, fx);
       return;
@@ -207,13 +209,16 @@ void IkeEngine::Impl::on_rekey_ike_response(Time now, IkeSa& sa, const Incoming&
         nonce_less(min_nonce(o.nonce, *p.nonce),
                    min_nonce(sa.ike_collision->their_ni, sa.ike_collision->our_nr));
     sa.ike_collision.reset();
+    theirs->collision_candidate = false;
     if (ours_lowest) {
       move_children(now, sa, *theirs, fx);
       ours->successor = theirs->handle;
+      ours->redundant = true;
       enqueue(now, *ours, {Task::delete_ike, 0, {}}, fx);
       retire_old(now, sa, *theirs, false, fx);
     } else {
       theirs->successor = ours->handle;
+      theirs->redundant = true;
       move_children(now, sa, *ours, fx);
       retire_old(now, sa, *ours, true, fx);
     }

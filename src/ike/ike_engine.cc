@@ -76,6 +76,12 @@ IkeSa& IkeEngine::Impl::create_sa(Time now, bool initiator, uint64_t our_spi) {
   return ref;
 }
 
+IkeDownReason IkeEngine::Impl::gone(const IkeSa& sa, IkeDownReason otherwise) {
+  if (sa.redundant || (sa.collision_candidate && sa.children.empty()))
+    return IkeDownReason::redundant;
+  return sa.successor != 0 ? IkeDownReason::rekeyed : otherwise;
+}
+
 void IkeEngine::Impl::set_state(IkeSa& sa, IkeState s) {
   if (sa.state == IkeState::half_open && s != IkeState::half_open) --half_open;
   if (sa.state != IkeState::half_open && s == IkeState::half_open) ++half_open;
@@ -314,8 +320,7 @@ void IkeEngine::Impl::fire(Time now, IkeSa& sa, Effects& fx) {
       // §2.4: no answer after every retransmission: the peer is gone. Keep
       // nothing (no message is sent on a dead SA).
       if (o.task == Task::delete_ike) {
-        remove_sa(sa, sa.successor != 0 ? IkeDownReason::rekeyed : IkeDownReason::deleted_locally,
-                  fx);
+        remove_sa(sa, gone(sa, IkeDownReason::deleted_locally), fx);
       } else {
         ++counters.dead_peers;
         remove_sa(sa, IkeDownReason::peer_dead, fx);
@@ -520,6 +525,13 @@ void IkeEngine::Impl::on_protected(Time now, IkeSa& sa, const ParsedMessage& m,
         break;
     }
     drop(DropReason::unexpected);
+    if (sa.state == IkeState::init_sent || sa.state == IkeState::auth_sent) {
+      // The responder is ahead of us (our IKE_AUTH answer is still on its
+      // way): leave the request unanswered, its retransmission will find
+      // us established.
+      return;
+    }
+    ++counters.errors_sent[static_cast<uint16_t>(NotifyType::invalid_syntax)];
     send_error_response(sa, in, NotifyType::invalid_syntax, {}, fx);
     if (is_half_open) remove_sa(sa, IkeDownReason::negotiation_failed, fx);
     return;

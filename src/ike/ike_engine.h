@@ -70,6 +70,7 @@ enum class IkeDownReason : uint8_t {
   half_open_timeout,   // responder: no IKE_AUTH in time
   expired,             // hard lifetime reached without a successful rekey
   rekeyed,             // replaced by a new IKE SA (IkeSaEvent::new_handle)
+  redundant,           // a duplicate from a simultaneous IKE SA rekey (§2.8.2), never used
 };
 
 struct IkeSaEvent {

@@ -223,6 +223,29 @@ TEST(IkeChildExchange, LostResponseIsAnsweredFromTheCache) {
   EXPECT_TRUE(children_match(*p.a, *p.b, 1));
 }
 
+TEST(IkeChildExchange, ResponderAheadOfInitiatorIsAnsweredOnceEstablished) {
+  // The IKE_AUTH response is lost and the responder, already established,
+  // starts a CREATE_CHILD_SA at once: the initiator leaves it unanswered
+  // until its own retransmission brings the IKE_AUTH answer, then answers
+  // the retransmitted request.
+  Pair p;
+  int dropped = 0;
+  p.net.filter = [&](sim::Datagram& d) {
+    auto m = parse_message(d.data);
+    if (m && m->header.exchange_type() == ExchangeType::ike_auth && m->header.is_response() &&
+        dropped++ == 0) {
+      EXPECT_EQ(p.b->engine().create_child(p.net.now(), p.b->ike_ups.at(0).handle, *p.b), Errc::ok);
+      return false;
+    }
+    return true;
+  };
+  p.up();
+  p.net.run_for(Duration::s(3));
+  EXPECT_EQ(p.a->engine().counters().drop(DropReason::unexpected), 1u);
+  EXPECT_EQ(p.a->engine().counters().error_sent(NotifyType::invalid_syntax), 0u);
+  EXPECT_TRUE(children_match(*p.a, *p.b, 2));
+}
+
 TEST(IkeChildExchange, LifetimesRekeyOnTheirOwn) {
   Pair p;
   p.up();
