@@ -291,10 +291,8 @@ struct IkeEngine::Impl {
 };
 
 // Small helpers shared by the exchange files.
-Bytes notify_body(ProtocolId proto, NotifyType t, ByteSpan spi, ByteSpan data);
 void add_notify(PayloadChainWriter& w, Bytes& out, NotifyType t, ByteSpan data = {},
                 uint8_t protocol = 0, ByteSpan spi = {});
-bool is_child_error(uint16_t notify_type);
 // Octet-by-octet comparison (§2.8.1: a shorter prefix is lower).
 bool nonce_less(ByteSpan a, ByteSpan b);
 ByteSpan min_nonce(ByteSpan a, ByteSpan b);

@@ -55,35 +55,11 @@ std::string_view to_string(IkeState s) {
   return "unknown";
 }
 
-Bytes notify_body(ProtocolId proto, NotifyType t, ByteSpan spi, ByteSpan data) {
-  Bytes b;
-  write_notify(b, static_cast<uint8_t>(proto), static_cast<uint16_t>(t), spi, data);
-  return b;
-}
-
 void add_notify(PayloadChainWriter& w, Bytes& out, NotifyType t, ByteSpan data, uint8_t protocol,
                 ByteSpan spi) {
   const size_t at = w.begin_payload(PayloadType::notify);
   write_notify(out, protocol, static_cast<uint16_t>(t), spi, data);
   w.end_payload(at);
-}
-
-bool is_child_error(uint16_t t) {
-  switch (static_cast<NotifyType>(t)) {
-    case NotifyType::no_proposal_chosen:
-    case NotifyType::single_pair_required:
-    case NotifyType::no_additional_sas:
-    case NotifyType::internal_address_failure:
-    case NotifyType::failed_cp_required:
-    case NotifyType::ts_unacceptable:
-    case NotifyType::invalid_selectors:
-    case NotifyType::temporary_failure:
-    case NotifyType::child_sa_not_found:
-    case NotifyType::invalid_ke_payload:
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool nonce_less(ByteSpan a, ByteSpan b) {

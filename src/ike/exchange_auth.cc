@@ -180,9 +180,9 @@ void IkeEngine::Impl::on_auth_response(Time now, IkeSa& sa, const Incoming& in, 
     }
   }
   establish(now, sa, fx);
-  // The first child SA, or why there is none (§2.21.3).
-  if (const NotifyPayload* e = p.first_error()) {
-    (void)e;
+  // The first child SA, or why there is none (§2.21.3: NO_PROPOSAL_CHOSEN,
+  // TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE... leave the IKE SA up).
+  if (p.first_error() != nullptr) {
     ++counters.child_sas_failed;
     drop(DropReason::peer_error);
     return;

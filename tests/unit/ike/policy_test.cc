@@ -5,6 +5,7 @@
 #include "crypto/rng.h"
 #include "ike/address_pool.h"
 #include "ike/cookie.h"
+#include "ike/engine_impl.h"
 #include "ike/proposal.h"
 #include "ike/ts_narrowing.h"
 
@@ -189,6 +190,17 @@ TEST(CookieJar, StatelessCheckAndRotation) {
   EXPECT_NE(jar.make(ni, ip, 42), c);
   jar.rotate(rng);
   EXPECT_FALSE(jar.check(c, ni, ip, 42));
+}
+
+TEST(RekeyCollision, NonceOrderIsOctetWise) {
+  // §2.8.1: compare octet by octet; a nonce that ends first is the lower.
+  EXPECT_TRUE(nonce_less(Bytes{1, 2}, Bytes{1, 3}));
+  EXPECT_FALSE(nonce_less(Bytes{1, 3}, Bytes{1, 2}));
+  EXPECT_TRUE(nonce_less(Bytes{0xff}, Bytes{0xff, 0}));           // prefix is lower
+  EXPECT_TRUE(nonce_less(Bytes{0x01, 0xff, 0xff}, Bytes{0x02}));  // not as integers
+  EXPECT_FALSE(nonce_less(Bytes{7, 7}, Bytes{7, 7}));
+  const Bytes a{5, 1}, b{4, 9};
+  EXPECT_EQ(min_nonce(a, b).data(), b.data());
 }
 
 }  // namespace
