@@ -254,7 +254,7 @@ struct IkeEngine::Impl {
   // key_in/key_out: KEYMAT for our inbound/outbound direction (§2.17:
   // i_to_r is inbound at the responder, outbound at the initiator).
   void install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32_t spi_out, uint16_t key_bits,
-                     bool esn, ByteSpan key_in, ByteSpan key_out,
+                     bool esn, ByteSpan key_in, ByteSpan key_out, ByteSpan extra,
                      std::vector<TrafficSelector> ts_local, std::vector<TrafficSelector> ts_remote,
                      uint32_t replaces, Effects& fx);
   void remove_child(IkeSa& sa, uint32_t spi_in, ChildDownReason reason, Effects& fx);

@@ -110,13 +110,13 @@ uint32_t IkeEngine::Impl::answer_child(Time now, IkeSa& sa, const DecodedPayload
   w.end_payload(at);
   // We are the responder: i_to_r is what we receive (§2.17).
   install_child(now, sa, spi_in, suite->spi, suite->key_bits, suite->esn, keys->i_to_r.span(),
-                keys->r_to_i.span(), std::move(tsr), std::move(tsi), replaces, fx);
+                keys->r_to_i.span(), keys->extra.span(), std::move(tsr), std::move(tsi), replaces, fx);
   return spi_in;
 }
 
 void IkeEngine::Impl::install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32_t spi_out,
                                     uint16_t key_bits, bool esn, ByteSpan key_in, ByteSpan key_out,
-                                    std::vector<TrafficSelector> ts_local,
+                                    ByteSpan extra, std::vector<TrafficSelector> ts_local,
                                     std::vector<TrafficSelector> ts_remote, uint32_t replaces,
                                     Effects& fx) {
   ChildSa c;
@@ -162,6 +162,7 @@ void IkeEngine::Impl::install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32
   up.inbound.keymat.assign(key_in);
   up.outbound.spi = spi_out;
   up.outbound.keymat.assign(key_out);
+  up.extra_keymat.assign(extra);
   fx.child_sa_up(up);
   reschedule(sa);
 }
@@ -381,7 +382,7 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
     return;
   }
   install_child(now, sa, o.new_spi_in, suite->spi, suite->key_bits, suite->esn, keys->r_to_i.span(),
-                keys->i_to_r.span(), *p.tsi, *p.tsr, rekey ? o.old_spi_in : 0, fx);
+                keys->i_to_r.span(), keys->extra.span(), *p.tsi, *p.tsr, rekey ? o.old_spi_in : 0, fx);
   if (!rekey) return;
   ChildSa* old = sa.child_by_in(o.old_spi_in);
   if (collided) {

@@ -39,6 +39,11 @@ struct ChildSaUp {
   // one until its ChildSaDown.
   uint32_t replaces_spi_in = 0;
   sa::SaConfig inbound, outbound;  // framing udp when udp_encap, else ip
+  // 32 octets of this child's KEYMAT after both directions' keys (§2.17:
+  // prf+ is read as far as needed; IPsec takes only the keys at its start).
+  // Both ends get the same value, independent of the ESP keys; ainet uses
+  // it as a PVT's tvt_secret (docs/ike.md "Phase 2").
+  Secret<32> extra_keymat;
   bool udp_encap = false;          // RFC 3948: a NAT was detected (or forced)
   UdpEndpoint local, remote;       // the IKE SA's current endpoints (ESP goes there)
   std::vector<TrafficSelector> ts_local, ts_remote;

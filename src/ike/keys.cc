@@ -110,12 +110,14 @@ Result<ChildSaKeys> derive_child_sa_keys(ByteSpan sk_d, ByteSpan shared_secret_o
   Bytes seed(shared_secret_or_empty.begin(), shared_secret_or_empty.end());
   seed.insert(seed.end(), ni.begin(), ni.end());
   seed.insert(seed.end(), nr.begin(), nr.end());
-  uint8_t km[2 * kMaxChildKeymat];
-  if (Status s = prf_plus(sk_d, seed, MutByteSpan(km, 2 * per_direction)); !ok(s)) return s;
+  uint8_t km[2 * kMaxChildKeymat + kChildExtraLen];
+  if (Status s = prf_plus(sk_d, seed, MutByteSpan(km, 2 * per_direction + kChildExtraLen)); !ok(s))
+    return s;
   OPENSSL_cleanse(seed.data(), seed.size());
   ChildSaKeys k;
   k.i_to_r.assign(ByteSpan(km, per_direction));
   k.r_to_i.assign(ByteSpan(km + per_direction, per_direction));
+  k.extra.assign(ByteSpan(km + 2 * per_direction, kChildExtraLen));
   OPENSSL_cleanse(km, sizeof km);
   return k;
 }

@@ -48,9 +48,15 @@ Result<IkeSaKeys> derive_rekeyed_ike_sa_keys(ByteSpan old_sk_d, ByteSpan shared_
 // responder direction come first, then responder-to-initiator; each is
 // `per_direction` octets (36 for AES-256-GCM: key || salt, RFC 4106 §8.1).
 inline constexpr size_t kMaxChildKeymat = 64;
+// `extra` is the next kChildExtraLen octets of the same KEYMAT stream, after
+// both directions' keys: IPsec does not use them (§2.17 takes the keys from
+// the start of KEYMAT), so they are a secret both ends share per child SA and
+// independent of its ESP keys (ainet: a PVT's tvt_secret, docs/ike.md).
+inline constexpr size_t kChildExtraLen = 32;
 struct ChildSaKeys {
   Secret<kMaxChildKeymat> i_to_r;
   Secret<kMaxChildKeymat> r_to_i;
+  Secret<kChildExtraLen> extra;
 };
 Result<ChildSaKeys> derive_child_sa_keys(ByteSpan sk_d, ByteSpan shared_secret_or_empty,
                                          ByteSpan ni, ByteSpan nr, size_t per_direction);

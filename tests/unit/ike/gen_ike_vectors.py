@@ -101,12 +101,15 @@ for k, v in ike_keys(skeyseed2, ni2, nr2, spi_i2, spi_r2, 32).items():
     emit(f"REKEY_{k}", v)
 
 # §2.17 child SA KEYMAT, AES-256-GCM: 36 octets per direction, i->r first.
-km = prf_plus(k256["SK_D"], ni + nr, 72)
+# The 32 octets after both keys are ChildSaKeys::extra (ainet's PVT tvt_secret).
+km = prf_plus(k256["SK_D"], ni + nr, 104)
 emit("CHILD_I2R", km[:36])
-emit("CHILD_R2I", km[36:])
-km = prf_plus(k256["SK_D"], gir2 + ni2 + nr2, 72)
+emit("CHILD_R2I", km[36:72])
+emit("CHILD_EXTRA", km[72:])
+km = prf_plus(k256["SK_D"], gir2 + ni2 + nr2, 104)
 emit("CHILD_PFS_I2R", km[:36])
-emit("CHILD_PFS_R2I", km[36:])
+emit("CHILD_PFS_R2I", km[36:72])
+emit("CHILD_PFS_EXTRA", km[72:])
 
 # §2.15 AUTH. The "first message" is any byte string for the formula.
 msg1 = label("message-1", 300)

@@ -76,10 +76,12 @@ TEST(IkeKat, ChildSaKeymatWithAndWithoutPfs) {
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(to_hex(k->i_to_r.span()), v::kChildI2r);
   EXPECT_EQ(to_hex(k->r_to_i.span()), v::kChildR2i);
+  EXPECT_EQ(to_hex(k->extra.span()), v::kChildExtra);
   auto p = derive_child_sa_keys(hex(v::kSkD256), hex(v::kGir2), hex(v::kNi2), hex(v::kNr2), 36);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(to_hex(p->i_to_r.span()), v::kChildPfsI2r);
   EXPECT_EQ(to_hex(p->r_to_i.span()), v::kChildPfsR2i);
+  EXPECT_EQ(to_hex(p->extra.span()), v::kChildPfsExtra);
 }
 
 TEST(IkeKat, PskAndEd25519Auth) {

@@ -72,10 +72,14 @@ inline constexpr const char* kChildI2r =
     "5701f26771cff38f80bd20329d8fae2efa37742c4135b71fd606a86c92aead37dcd74b60";
 inline constexpr const char* kChildR2i =
     "1757c79f3290b8b7d4acae8ba5b5ed6ead97ba14d984893c2102f9f544645e0f8d11689d";
+inline constexpr const char* kChildExtra =
+    "6a1ca39cdf92472820f004f14a97b88331bcd4dd5687cbf14fc25ef6b7f6aa7f";
 inline constexpr const char* kChildPfsI2r =
     "b75392189c93605240791445ed1126fc6d98c08ba2aa844bb2608d8859b8a6a264c9e769";
 inline constexpr const char* kChildPfsR2i =
     "c7c32f386cff254c174a6d7eff9c0f4f10d1d240e2dedce6825945c79db1e7ccdf8a0a3d";
+inline constexpr const char* kChildPfsExtra =
+    "3e8f6f87f8e451b7d14718815df0c8cb4325e50740fb404db23d42a96ffa6ef8";
 inline constexpr const char* kMsg1 =
     "0c6790c7a21249b6bf5fc7e53afb16e910f9794fbd63fe9e7879b690106d9479b0b66e9ed2072222"
     "2370b51e0602aeb59f3e93779e1f8e12d8028bedc22719d2d25d1d0fdab59a53762bf4fd3788b1eb"
