@@ -15,7 +15,13 @@ void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutBy
   Customer& c = customers_[ci];
   // Paper §4.4 step 2: the entrance accepts only its registered customers,
   // authenticated by their tunnel SAs and their real address.
-  auto o = open_tunnel(c.bundle, c.cfg.tunnel_address, src, pkt, c.drops);
+  // An IKE customer mid-rekey: the replaced SA is still accepted (RFC 7296
+  // §2.8). The udp carrier's packet starts with the ESP SPI (RFC 3948 §2.1).
+  TunnelBundle& b = c.previous.keyed() && pkt.size() >= 4 &&
+                            load_be32(pkt.data()) == c.previous.inbound_spi()
+                        ? c.previous
+                        : c.bundle;
+  auto o = open_tunnel(b, c.cfg.tunnel_address, src, pkt, c.drops);
   if (!o) return;
   ++c.packets_in;
   fx.peer_authenticated(src);
