@@ -18,7 +18,7 @@ int Engine::customer_index(uint32_t id) const {
 }
 
 Status Engine::customer_sa_up(uint32_t id, const IpAddress& remote, const sa::SaConfig& out,
-                              const sa::SaConfig& in) {
+                              const sa::SaConfig& in, std::vector<IpAddress> inner) {
   const int ci = customer_index(id);
   if (ci < 0 || !customers_[static_cast<size_t>(ci)].cfg.ike) return Errc::not_found;
   Customer& c = customers_[static_cast<size_t>(ci)];
@@ -35,6 +35,7 @@ Status Engine::customer_sa_up(uint32_t id, const IpAddress& remote, const sa::Sa
   // The IKE SA authenticated this address (after a NAT float it is the
   // newest one, RFC 7296 §2.23); ESP from anywhere else is refused.
   c.cfg.tunnel_address = remote;
+  c.ike_inner = std::move(inner);
   return Errc::ok;
 }
 

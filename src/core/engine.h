@@ -84,8 +84,10 @@ class Engine {
   // sent on at once, the one it replaces stays accepted until
   // customer_sa_down names it. not_found: no such IKE customer;
   // exists: the inbound SPI is taken here (the caller deletes the child).
+  // `inner`: the addresses assigned to it by CP, the only inner sources its
+  // datagrams may carry (empty: not checked).
   Status customer_sa_up(uint32_t id, const IpAddress& remote, const sa::SaConfig& out,
-                        const sa::SaConfig& in);
+                        const sa::SaConfig& in, std::vector<IpAddress> inner = {});
   // The child SA with inbound SPI spi_in is gone (deleted, expired, rekeyed).
   Status customer_sa_down(uint32_t id, uint32_t spi_in);
 
@@ -117,6 +119,10 @@ class Engine {
     // IKE customers (customer_sa.cc): the child SA a rekey replaced, still
     // accepted until its ChildSaDown (RFC 7296 §2.8); never sent on.
     TunnelBundle previous;
+    // IKE customers: the inner addresses assigned by CP (RFC 7296 §3.15);
+    // the child SA's TSi is narrowed to them, so (RFC 4301 §5.2) a datagram
+    // from any other inner source is dropped. Empty: no check.
+    std::vector<IpAddress> ike_inner;
     uint64_t packets_in = 0, packets_out = 0, drops = 0;
     // This AIN -> customer shaping (shaping.cc), when [shaping.customer] is on.
     FlowShaper shaper;

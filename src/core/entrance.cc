@@ -2,6 +2,8 @@
 // customer tunnels, datagrams wrapped in every onion layer onto the ANT's
 // first TVT, customer DESTROY requests, and cells coming back, unwrapped and
 // sent to the customer.
+#include <algorithm>
+
 #include "core/address_rewrite.h"
 #include "core/engine.h"
 #include "core/onion.h"
@@ -63,6 +65,14 @@ void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& 
   dgram = dgram.first(info->total_len);
   // Sizes beyond one cell are refused (every cell is the same size).
   if (dgram.size() > max_datagram_) return drop(Errc::limit);
+  // RFC 4301 §5.2: an IKE customer's SA was negotiated for its CP address
+  // only (TSi narrowed to it); any other inner source is refused.
+  if (const auto& allowed = customers_[ci].ike_inner;
+      !allowed.empty() && std::find(allowed.begin(), allowed.end(), info->src) == allowed.end()) {
+    ++customers_[ci].drops;
+    ++stats_.source_mismatch;
+    return drop(Errc::auth_failed);
+  }
   // Link-scoped traffic of the customer's host (router solicitations, MLD,
   // mDNS, broadcasts) has no business on another network: no ANT for it.
   if (!info->src.is_routable_unicast() || !info->dst.is_routable_unicast()) {

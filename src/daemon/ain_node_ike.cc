@@ -27,7 +27,10 @@ void AinNode::ike_child_up(uint32_t customer, const ike::ChildSaUp& up) {
     ike_->defer_terminate_child(up.spi_in);
     return;
   }
-  Status st = engine_->customer_sa_up(customer, up.remote.addr, up.outbound, up.inbound);
+  std::vector<wire::IpAddress> inner;
+  if (up.virtual_ip4) inner.push_back(*up.virtual_ip4);
+  if (up.virtual_ip6) inner.push_back(*up.virtual_ip6);
+  Status st = engine_->customer_sa_up(customer, up.remote.addr, up.outbound, up.inbound, std::move(inner));
   if (!ok(st)) {
     log_.warn("IKE child SA 0x{:08x} of customer {} not installed ({}): deleted", up.spi_in, customer,
               to_string(st));

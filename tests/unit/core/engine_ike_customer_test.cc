@@ -125,6 +125,22 @@ TEST(EngineIkeCustomer, RekeyKeepsTheOldInboundSaUntilItsDeletion) {
   EXPECT_EQ(new_host.received.size(), got);
 }
 
+TEST(EngineIkeCustomer, OnlyTheCpAddressMayBeTheInnerSource) {
+  Net net(with_ike_customer(), Carrier::udp);
+  const Child c = child(net, 0xc0000001, 0xa0000001);
+  const size_t h = net.hosts.size();
+  add_host(net, c);
+  ASSERT_EQ(net.ain(1).customer_sa_up(kIkeId, addr(kHost), c.ain_out, c.ain_in, {addr("10.98.0.7")}), Errc::ok);
+  EXPECT_TRUE(client_forward(net, h));  // from 10.98.0.7
+  const uint64_t mismatch = net.ain(1).stats().source_mismatch;
+  const size_t before = net.fx_of(3).local.size();
+  net.customer_send(udp_datagram(addr("10.98.0.8"), addr("198.51.100.7"), Bytes(20, 7)), 4, h);
+  net.run();
+  EXPECT_EQ(net.fx_of(3).local.size(), before);
+  EXPECT_EQ(net.ain(1).stats().source_mismatch, mismatch + 1);
+  EXPECT_EQ(net.ain(1).ants().size(), 1u);  // no ANT for the spoofed source
+}
+
 TEST(EngineIkeCustomer, RefusesWhatIsNotAnIkeCustomerOrATakenSpi) {
   Net net(with_ike_customer(), Carrier::udp);
   const Child c = child(net, 0xc0000001, 0xa0000001);
