@@ -57,7 +57,7 @@ std::optional<ike::Identity> parse_identity(const std::string& text) {
 void read_ike_customer(const Section& customer, uint32_t id, const std::string& name,
                        const std::string& base_dir, IkeSettings& out) {
   const toml::table* t = customer.table("ike", true);
-  Section s(*t, customer.field("ike"), {"id", "auth", "psk", "psk_file", "public_key", "dns"});
+  Section s(*t, customer.field("ike"), {"id", "auth", "psk", "psk_file", "public_key", "dns", "pfs"});
   if (out.first_customer_line == 0) out.first_customer_line = s.line();
   ike::PeerConfig p;
   p.name = name;
@@ -112,6 +112,12 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
       p.dns.push_back(*a);
     }
   }
+  // §1.3.1: a Diffie-Hellman exchange in the CREATE_CHILD_SAs this AIN starts
+  // (child rekeys). It must match the client's esp_proposals: strongSwan
+  // with `aes256gcm16` (no DH group) refuses a rekey with KE with
+  // NO_PROPOSAL_CHOSEN, with `aes256gcm16-x25519` it needs one. Off by
+  // default, as strongSwan's default esp_proposals carry no DH group.
+  p.child_pfs = s.boolean_or("pfs", false);
   // RFC 7296 §3.15: the customer's inner address comes from [ike] pool_v4 /
   // pool_v6 and its TSi is narrowed to it; it may reach anything (TSr any).
   p.assign_address = true;

@@ -111,9 +111,12 @@ _ike_up() {
 test_ike_strongswan_customer() {
   _ike_up || return 1
   _ike_charon_start "$GEN_IKE_PSK" || return 1
-  local out vip
+  local out vip t0
+  t0=$(date +%s%N)
   out=$(_ike_swanctl --initiate --child net --timeout 15 2>&1) ||
     { e2e_log "swanctl --initiate failed: $(tail -n 20 <<<"$out")"; tail -n 30 "$E2E_DIR"/log/aind-ain1-*.log >&2; return 1; }
+  e2e_log "  swanctl --initiate (IKE_SA_INIT + IKE_AUTH with ain1, child installed) took $((($(date +%s%N) - t0) / 1000000)) ms"
+
   out=$(_ike_swanctl --list-sas 2>&1)
   echo "$out" >&2
   vip=$(grep -oE 'remote .*|local .*' <<<"$out" | grep -oE '10\.98\.0\.[0-9]+' | head -1)

@@ -74,6 +74,7 @@ TEST(IkeSettings, PskCustomerMapsOntoThePeerConfig) {
   EXPECT_EQ(std::string(p.remote_auth.psk.begin(), p.remote_auth.psk.end()), "0123456789abcdef-secret");
   EXPECT_EQ(p.local_auth.psk, p.remote_auth.psk);
   EXPECT_TRUE(p.assign_address);
+  EXPECT_FALSE(p.child_pfs);  // strongSwan's esp_proposals without a DH group refuse PFS rekeys
   ASSERT_TRUE(s.engine.pool_v4.has_value());
   EXPECT_EQ(s.engine.pool_v4->to_string(), "10.98.0.0/24");
   EXPECT_TRUE(s.engine.force_encap);  // the udp carrier cannot take bare ESP
