@@ -32,11 +32,24 @@ _ike_swanctl() {
   STRONGSWAN_CONF="$E2E_DIR/charon/strongswan.conf" timeout 30 nsenter -t "$E2E_CHARON_PID" -m -n swanctl "$@"
 }
 
-# _ike_charon_start PSK: charon in the initiator's namespace with a private
-# /run, its connection "ainet" to ain1 loaded (not started).
+# _ike_charon_start PSK|ed25519: charon in the initiator's namespace with a
+# private /run, its connection "ainet" to ain1 loaded (not started): with a
+# PSK as customer GEN_IKE_ID, or with "ed25519" as customer GEN_IKE_ED_ID
+# (raw Ed25519 public keys both ways, RFC 8420; keys from gen_configs.py).
 _ike_charon_start() {
-  local psk=$1 d="$E2E_DIR/charon"
+  local psk=$1 d="$E2E_DIR/charon" id=$GEN_IKE_CLIENT_ID lauth="auth = psk" rauth="auth = psk"
   mkdir -p "$d"
+  if [ "$psk" = ed25519 ]; then
+    id=$GEN_IKE_ED_CLIENT_ID
+    mkdir -p "$d/private" "$d/pubkey"
+    cp "$E2E_DIR/conf/initiator/ike-ed.key.pem" "$d/private/"
+    cp "$E2E_DIR/conf/initiator/ain1.pub.pem" "$E2E_DIR/conf/initiator/ike-ed.pub.pem" "$d/pubkey/"
+    # charon finds its private key through the public key named here.
+    lauth="auth = pubkey
+            pubkeys = ike-ed.pub.pem"
+    rauth="auth = pubkey
+             pubkeys = ain1.pub.pem"
+  fi
   cat >"$d/strongswan.conf" <<EOF
 charon {
   load = $E2E_CHARON_PLUGINS
@@ -63,9 +76,9 @@ connections {
     proposals = aes256gcm16-prfsha256-x25519
     encap = yes
     vips = 0.0.0.0
-    local { auth = psk
-            id = $GEN_IKE_CLIENT_ID }
-    remote { auth = psk
+    local { $lauth
+            id = $id }
+    remote { $rauth
              id = $GEN_IKE_GATEWAY_ID }
     children {
       net { remote_ts = 10.200.4.0/24
@@ -75,7 +88,7 @@ connections {
   }
 }
 secrets {
-  ike-1 { id-1 = $GEN_IKE_CLIENT_ID
+  ike-1 { id-1 = $id
           id-2 = $GEN_IKE_GATEWAY_ID
           secret = "$psk" }
 }
@@ -229,4 +242,24 @@ EOF
     { e2e_log "the counters do not show two child rekeys and one IKE rekey: $(e2e_ainctl ain1 --json ike 2>&1 | tr '\n' ' ')"; return 1; }
   e2e_check_ping "$E2E_RESPONDER4" 3 || return 1
   e2e_log "  ok   iperf3 ran through two child SA rekeys (ain1, charon) and an IKE SA rekey: $(_ike_json "{k: r['counters'][k] for k in ('child_rekeys', 'ike_rekeys', 'rekey_collisions')}")"
+}
+
+# Ed25519 raw public keys both ways (RFC 7427 auth method 14, RFC 8420):
+# customer 13's key in ain1's [customer.ike] public_key, ain1 signs with its
+# node identity key; ping through the ANT, ain1 lists the IKE SA as customer 13's.
+test_ike_strongswan_ed25519() {
+  _ike_up || return 1
+  _ike_charon_start ed25519 || return 1
+  local out
+  out=$(_ike_swanctl --initiate --child net --timeout 15 2>&1) ||
+    { e2e_log "swanctl --initiate (Ed25519) failed: $(tail -n 20 <<<"$out")"; tail -n 30 "$E2E_DIR"/log/aind-ain1-*.log >&2; return 1; }
+  grep -q "authentication of '$GEN_IKE_GATEWAY_ID' with ED25519 successful" "$E2E_DIR/charon/charon.log" ||
+    { e2e_log "charon did not verify ain1's Ed25519 signature: $(grep -i authentication "$E2E_DIR/charon/charon.log" | tail -n 5)"; return 1; }
+  e2e_check_ping "$E2E_RESPONDER4" 5 || return 1
+  e2e_ainctl ain1 ike >&2
+  _ike_json "len(r['ike_sas']) == 1 and r['ike_sas'][0]['customer'] == $GEN_IKE_ED_ID and r['ike_sas'][0]['state'] == 'established'" ||
+    { e2e_log "ain1 does not list customer $GEN_IKE_ED_ID's IKE SA"; return 1; }
+  e2e_ainctl_json ain1 customers "next(c for c in r['customers'] if c['id'] == $GEN_IKE_ED_ID)['packets_in'] >= 5" >/dev/null ||
+    { e2e_log "ain1 did not count customer $GEN_IKE_ED_ID's packets"; return 1; }
+  e2e_log "  ok   Ed25519 both ways: charon verified ain1's signature, ain1 customer $GEN_IKE_ED_ID's; ping through the ANT"
 }

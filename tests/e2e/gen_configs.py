@@ -17,6 +17,7 @@ env.sh is sourced by the shell harness: node addresses, inner addresses, the
 initiator's customer id.
 """
 import argparse
+import base64
 import ipaddress
 import os
 import random
@@ -51,6 +52,11 @@ IKE_ID = 12
 IKE_CLIENT_ID = "client@ainet.test"
 IKE_GATEWAY_ID = "ain1.ainet.test"
 IKE_POOL4 = "10.98.0.0/24"
+# ... and customer IKE_ED_ID, identity IKE_ED_CLIENT_ID, authenticates with
+# Ed25519 raw public keys (RFC 8420) both ways: its key pair (PEM) and ain1's
+# public key (PEM, from ain1's identity key) in initiator/.
+IKE_ED_ID = 13
+IKE_ED_CLIENT_ID = "ed-client.ainet.test"
 
 
 class Keys:
@@ -229,6 +235,21 @@ def main():
         ike_psk = secrets.token_hex(16)
         with open(os.path.join(out, "ain1", "ike-client.psk"), "w") as f:
             f.write(ike_psk + "\n")
+        ini = os.path.join(out, "initiator")
+        os.makedirs(ini, exist_ok=True)
+        key_pem = os.path.join(ini, "ike-ed.key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key_pem], check=True,
+                       capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", key_pem, "-pubout", "-out", os.path.join(ini, "ike-ed.pub.pem")],
+                       check=True, capture_output=True)
+        ed_pub = subprocess.run(["openssl", "pkey", "-in", key_pem, "-pubout", "-outform", "DER"], check=True,
+                                capture_output=True).stdout[-32:].hex()
+        # RFC 8410 SubjectPublicKeyInfo of ain1's identity key, for charon's pubkeys.
+        der = bytes.fromhex("302a300506032b6570032100" + node[1]["ident_pub"])
+        with open(os.path.join(ini, "ain1.pub.pem"), "w") as f:
+            f.write("-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PUBLIC KEY-----\n")
+        node[1]["customers"] += (f'\n[[customer]]\nid = {IKE_ED_ID}\nname = "ike-ed"\n'
+                                 f'[customer.ike]\nid = "{IKE_ED_CLIENT_ID}"\nauth = "ed25519"\npublic_key = "{ed_pub}"\n')
         node[1]["customers"] += (f'\n[[customer]]\nid = {IKE_ID}\nname = "ike-client"\n'
                                  f'[customer.ike]\nid = "{IKE_CLIENT_ID}"\nauth = "psk"\npsk_file = "ike-client.psk"\n'
                                  f'\n[ike]\nport = 500\nlocal_id = "{IKE_GATEWAY_ID}"\npool_v4 = "{IKE_POOL4}"\n')
@@ -289,7 +310,8 @@ def main():
                 f"GEN_AUTHORITY={auth_pub}\n"
                 + (f"GEN_RESPONDER_ID={RESPONDER_ID}\n" if a.registered_responder else "")
                 + (f"GEN_IKE_ID={IKE_ID}\nGEN_IKE_CLIENT_ID={IKE_CLIENT_ID}\nGEN_IKE_GATEWAY_ID={IKE_GATEWAY_ID}\n"
-                   f"GEN_IKE_PSK={ike_psk}\nGEN_IKE_POOL4={IKE_POOL4}\n" if a.ike_customer else "")
+                   f"GEN_IKE_PSK={ike_psk}\nGEN_IKE_POOL4={IKE_POOL4}\n"
+                   f"GEN_IKE_ED_ID={IKE_ED_ID}\nGEN_IKE_ED_CLIENT_ID={IKE_ED_CLIENT_ID}\n" if a.ike_customer else "")
                 + (f"GEN_CUSTOMER2={SECOND_ID}\nGEN_INITIATOR2_OUTER={init2_outer}\n" if a.second_initiator else ""))
 
 
