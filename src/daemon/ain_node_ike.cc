@@ -1,9 +1,8 @@
 // AinNode as the IkeNode's host: IKEv2 child SAs become customer tunnels in
 // the core engine (docs/ike.md "Customer tunnels").
-#include "daemon/ain_node.h"
-
 #include <spdlog/fmt/fmt.h>
 
+#include "daemon/ain_node.h"
 #include "io/clock.h"
 
 namespace ainet::daemon {
@@ -23,17 +22,19 @@ void AinNode::ike_child_up(uint32_t customer, const ike::ChildSaUp& up) {
   if (!up.udp_encap) {
     // Cannot happen with force_encap (ike_settings.cc); the udp carrier
     // could not receive bare ESP anyway.
-    log_.warn("IKE child SA 0x{:08x} of customer {} is not UDP-encapsulated: deleted", up.spi_in, customer);
+    log_.warn("IKE child SA 0x{:08x} of customer {} is not UDP-encapsulated: deleted", up.spi_in,
+              customer);
     ike_->defer_terminate_child(up.spi_in);
     return;
   }
   std::vector<wire::IpAddress> inner;
   if (up.virtual_ip4) inner.push_back(*up.virtual_ip4);
   if (up.virtual_ip6) inner.push_back(*up.virtual_ip6);
-  Status st = engine_->customer_sa_up(customer, up.remote.addr, up.outbound, up.inbound, std::move(inner));
+  Status st =
+      engine_->customer_sa_up(customer, up.remote.addr, up.outbound, up.inbound, std::move(inner));
   if (!ok(st)) {
-    log_.warn("IKE child SA 0x{:08x} of customer {} not installed ({}): deleted", up.spi_in, customer,
-              to_string(st));
+    log_.warn("IKE child SA 0x{:08x} of customer {} not installed ({}): deleted", up.spi_in,
+              customer, to_string(st));
     ike_->defer_terminate_child(up.spi_in);
     return;
   }
@@ -57,9 +58,13 @@ int64_t seconds_until(Time now, Time t) {
   if (t.ns == 0 || t == Time::max()) return -1;
   return (t.ns - now.ns) / 1'000'000'000;
 }
-int64_t seconds_since(Time now, Time t) { return t.ns == 0 ? -1 : (now.ns - t.ns) / 1'000'000'000; }
+int64_t seconds_since(Time now, Time t) {
+  return t.ns == 0 ? -1 : (now.ns - t.ns) / 1'000'000'000;
+}
 
-std::string hex_spi(uint32_t spi) { return fmt::format("0x{:08x}", spi); }
+std::string hex_spi(uint32_t spi) {
+  return fmt::format("0x{:08x}", spi);
+}
 
 std::vector<std::string> selectors(const std::vector<ike::TrafficSelector>& ts) {
   std::vector<std::string> out;
@@ -92,8 +97,10 @@ ControlOutcome<IkeListing> AinNode::list_ike() {
     r.expire_in_s = seconds_until(now, i.expire_at);
     r.last_heard_s = seconds_since(now, i.last_heard);
     r.rekeys = i.rekeys;
-    if (i.virtual_ip4) r.virtual_ip = i.virtual_ip4->to_string();
-    else if (i.virtual_ip6) r.virtual_ip = i.virtual_ip6->to_string();
+    if (i.virtual_ip4)
+      r.virtual_ip = i.virtual_ip4->to_string();
+    else if (i.virtual_ip6)
+      r.virtual_ip = i.virtual_ip6->to_string();
     for (const ike::ChildSaInfo& c : i.children) {
       IkeChildRow cr;
       cr.spi_in = hex_spi(c.spi_in);
@@ -113,12 +120,18 @@ ControlOutcome<IkeListing> AinNode::list_ike() {
     l.sas.push_back(std::move(r));
   }
   const ike::IkeCounters& c = ike_->engine().counters();
-  l.counters = {{"datagrams_in", c.datagrams_in},     {"datagrams_out", c.datagrams_out},
-                {"retransmissions", c.retransmissions}, {"ike_sas_up", c.ike_sas_up},
-                {"ike_sas_failed", c.ike_sas_failed}, {"ike_rekeys", c.ike_rekeys},
-                {"child_sas_up", c.child_sas_up},     {"child_rekeys", c.child_rekeys},
-                {"child_sas_failed", c.child_sas_failed}, {"cookies_sent", c.cookies_sent},
-                {"dpd_sent", c.dpd_sent},             {"dead_peers", c.dead_peers},
+  l.counters = {{"datagrams_in", c.datagrams_in},
+                {"datagrams_out", c.datagrams_out},
+                {"retransmissions", c.retransmissions},
+                {"ike_sas_up", c.ike_sas_up},
+                {"ike_sas_failed", c.ike_sas_failed},
+                {"ike_rekeys", c.ike_rekeys},
+                {"child_sas_up", c.child_sas_up},
+                {"child_rekeys", c.child_rekeys},
+                {"child_sas_failed", c.child_sas_failed},
+                {"cookies_sent", c.cookies_sent},
+                {"dpd_sent", c.dpd_sent},
+                {"dead_peers", c.dead_peers},
                 {"rekey_collisions", c.rekey_collisions},
                 {"auth_failed_sent", c.error_sent(ike::NotifyType::authentication_failed)},
                 {"no_proposal_sent", c.error_sent(ike::NotifyType::no_proposal_chosen)}};
@@ -141,8 +154,9 @@ ControlOutcome<Done> AinNode::ike_rekey(uint64_t id, bool child) {
   flush();
   if (ok(st)) return ControlOutcome<Done>::ok({});
   if (st == Errc::not_found)
-    return ControlOutcome<Done>::fail("not_found", child ? "no child SA with inbound SPI " + hex_spi(static_cast<uint32_t>(id))
-                                                         : "no IKE SA " + std::to_string(id));
+    return ControlOutcome<Done>::fail(
+        "not_found", child ? "no child SA with inbound SPI " + hex_spi(static_cast<uint32_t>(id))
+                           : "no IKE SA " + std::to_string(id));
   return ControlOutcome<Done>::fail("failed", "rekey: " + std::string(to_string(st)));
 }
 
@@ -155,8 +169,9 @@ ControlOutcome<Done> AinNode::ike_terminate(uint64_t id, bool child) {
   flush();
   if (ok(st)) return ControlOutcome<Done>::ok({});
   if (st == Errc::not_found)
-    return ControlOutcome<Done>::fail("not_found", child ? "no child SA with inbound SPI " + hex_spi(static_cast<uint32_t>(id))
-                                                         : "no IKE SA " + std::to_string(id));
+    return ControlOutcome<Done>::fail(
+        "not_found", child ? "no child SA with inbound SPI " + hex_spi(static_cast<uint32_t>(id))
+                           : "no IKE SA " + std::to_string(id));
   return ControlOutcome<Done>::fail("failed", "terminate: " + std::string(to_string(st)));
 }
 

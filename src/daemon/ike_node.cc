@@ -57,8 +57,8 @@ void IkeNode::on_readable(int fd, Time now) {
       wire::IpAddress local = self_;
       if (!in_.local(i).empty())
         if (auto l = wire::IpAddress::from_bytes(in_.local(i).ip_bytes())) local = *l;
-      engine_->handle_datagram(now, {local, settings_.port},
-                               {*src, in_.peer(i).port()}, in_.packet(i), *this);
+      engine_->handle_datagram(now, {local, settings_.port}, {*src, in_.peer(i).port()},
+                               in_.packet(i), *this);
     }
     drain(now);
     return;
@@ -94,8 +94,10 @@ void IkeNode::send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoin
     if (s.family() != family) continue;
     out_.clear();
     io::SocketAddress from;
-    if (local.addr.family() == remote.addr.family()) from = io::SocketAddress::from_ip(local.addr.bytes(), 0);
-    if (!out_.push(payload, io::SocketAddress::from_ip(remote.addr.bytes(), remote.port), from)) return;
+    if (local.addr.family() == remote.addr.family())
+      from = io::SocketAddress::from_ip(local.addr.bytes(), 0);
+    if (!out_.push(payload, io::SocketAddress::from_ip(remote.addr.bytes(), remote.port), from))
+      return;
     (void)s.send(out_);
     return;
   }
@@ -103,8 +105,9 @@ void IkeNode::send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoin
 
 void IkeNode::child_sa_up(const ike::ChildSaUp& up) {
   const uint32_t cust = customer_of(up.peer);
-  log_.info("IKE child SA up: customer {} ({}), SPIs in 0x{:08x} out 0x{:08x}{}, peer {}{}", cust, up.peer,
-            up.spi_in, up.spi_out, up.replaces_spi_in ? fmt::format(" (rekeys 0x{:08x})", up.replaces_spi_in) : "",
+  log_.info("IKE child SA up: customer {} ({}), SPIs in 0x{:08x} out 0x{:08x}{}, peer {}{}", cust,
+            up.peer, up.spi_in, up.spi_out,
+            up.replaces_spi_in ? fmt::format(" (rekeys 0x{:08x})", up.replaces_spi_in) : "",
             up.remote.to_string(), up.virtual_ip4 ? ", inner " + up.virtual_ip4->to_string() : "");
   if (!cust || !host_) return;
   customer_of_spi_[up.spi_in] = cust;
@@ -127,7 +130,8 @@ void IkeNode::ike_sa_up(const ike::IkeSaEvent& ev) {
 
 void IkeNode::ike_sa_down(const ike::IkeSaEvent& ev) {
   log_.info("IKE SA {} down: {} (reason {}{})", ev.handle, ev.peer.empty() ? "?" : ev.peer,
-            static_cast<int>(ev.reason), ev.new_handle ? fmt::format(", now IKE SA {}", ev.new_handle) : "");
+            static_cast<int>(ev.reason),
+            ev.new_handle ? fmt::format(", now IKE SA {}", ev.new_handle) : "");
 }
 
 }  // namespace ainet::daemon

@@ -42,7 +42,8 @@ class IkeNode final : public ike::Effects {
   // kernel does not say where a datagram arrived.
   static io::SysResult<std::unique_ptr<IkeNode>> open(const IkeSettings& s, uint16_t udp_port,
                                                       const wire::IpAddress& self, crypto::Rng& rng,
-                                                      spdlog::logger& log, std::vector<std::string>& warnings);
+                                                      spdlog::logger& log,
+                                                      std::vector<std::string>& warnings);
   void set_host(Host* h) { host_ = h; }
   // The host could not use a child SA: it is deleted once the engine call
   // that announced it has returned (Effects must not re-enter the engine).

@@ -20,12 +20,12 @@ struct IkeChildRow {
 
 struct IkeSaRow {
   uint64_t handle = 0;
-  std::string peer;       // the customer's name ("" while half-open)
-  uint32_t customer = 0;  // its id (0 while half-open)
-  std::string state;      // init_sent | auth_sent | half_open | established | rekeyed | deleting
-  std::string role;       // "initiator" | "responder" (of this IKE SA)
+  std::string peer;          // the customer's name ("" while half-open)
+  uint32_t customer = 0;     // its id (0 while half-open)
+  std::string state;         // init_sent | auth_sent | half_open | established | rekeyed | deleting
+  std::string role;          // "initiator" | "responder" (of this IKE SA)
   std::string spi_i, spi_r;  // 16 hex digits each
-  std::string local, remote; // "addr:port"
+  std::string local, remote;  // "addr:port"
   bool nat_local = false, nat_remote = false;
   uint32_t key_bits = 0;
   int64_t age_s = 0, rekey_in_s = -1, expire_in_s = -1, last_heard_s = -1;  // -1: not applicable

@@ -22,7 +22,9 @@ ike::Identity identity(const Section& s, std::string_view key) {
   const toml::node& n = s.require(key);
   const std::string text = s.string_at(n, key);
   auto id = parse_identity(text);
-  if (!id) fail(line_of(n), s.field(key), "expected an identity (\"name.example\", \"user@host\" or an address), got \"\"");
+  if (!id)
+    fail(line_of(n), s.field(key),
+         "expected an identity (\"name.example\", \"user@host\" or an address), got \"\"");
   return *id;
 }
 
@@ -57,7 +59,8 @@ std::optional<ike::Identity> parse_identity(const std::string& text) {
 void read_ike_customer(const Section& customer, uint32_t id, const std::string& name,
                        const std::string& base_dir, IkeSettings& out) {
   const toml::table* t = customer.table("ike", true);
-  Section s(*t, customer.field("ike"), {"id", "auth", "psk", "psk_file", "public_key", "dns", "pfs"});
+  Section s(*t, customer.field("ike"),
+            {"id", "auth", "psk", "psk_file", "public_key", "dns", "pfs"});
   if (out.first_customer_line == 0) out.first_customer_line = s.line();
   ike::PeerConfig p;
   p.name = name;
@@ -82,8 +85,8 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
     if (psk.size() < kMinPskLength) {
       const std::string f = s.has("psk") ? "psk" : "psk_file";
       fail(line_of(*s.get(f)), s.field(f),
-           "a pre-shared key of " + std::to_string(psk.size()) + " characters is guessable; use at least " +
-               std::to_string(kMinPskLength));
+           "a pre-shared key of " + std::to_string(psk.size()) +
+               " characters is guessable; use at least " + std::to_string(kMinPskLength));
     }
     p.remote_auth.kind = p.local_auth.kind = ike::AuthKind::psk;
     p.remote_auth.psk.assign(psk.begin(), psk.end());
@@ -91,24 +94,30 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
     secure_zero(psk.data(), psk.size());
   } else if (auth == "ed25519") {
     if (s.has("psk") || s.has("psk_file"))
-      fail(line_of(*s.get(s.has("psk") ? "psk" : "psk_file")), s.field(s.has("psk") ? "psk" : "psk_file"),
-           "only for auth = \"psk\"");
+      fail(line_of(*s.get(s.has("psk") ? "psk" : "psk_file")),
+           s.field(s.has("psk") ? "psk" : "psk_file"), "only for auth = \"psk\"");
     const toml::node& n = s.require("public_key");
-    Bytes k = hex_key(s.string_at(n, "public_key"), 32, "Ed25519 public key", line_of(n), s.field("public_key"));
+    Bytes k = hex_key(s.string_at(n, "public_key"), 32, "Ed25519 public key", line_of(n),
+                      s.field("public_key"));
     p.remote_auth.kind = p.local_auth.kind = ike::AuthKind::ed25519;
     std::memcpy(p.remote_auth.ed25519.data(), k.data(), 32);
     // local_auth.ed25519 (this AIN's identity key) is set by read_ike_section.
   } else {
-    fail(line_of(*s.get("auth")), s.field("auth"), "expected \"psk\" or \"ed25519\", got \"" + auth + "\"");
+    fail(line_of(*s.get("auth")), s.field("auth"),
+         "expected \"psk\" or \"ed25519\", got \"" + auth + "\"");
   }
   if (const toml::node* d = s.get("dns")) {
-    if (!d->is_array()) fail(line_of(*d), s.field("dns"), "expected an array of addresses, got " + type_name(*d));
+    if (!d->is_array())
+      fail(line_of(*d), s.field("dns"), "expected an array of addresses, got " + type_name(*d));
     size_t i = 0;
     for (const toml::node& e : *d->as_array()) {
       const std::string f = s.field("dns") + "[" + std::to_string(i++) + "]";
-      if (!e.is_string()) fail(line_of(e), f, "expected an IPv4 or IPv6 address string, got " + type_name(e));
+      if (!e.is_string())
+        fail(line_of(e), f, "expected an IPv4 or IPv6 address string, got " + type_name(e));
       auto a = wire::IpAddress::parse(e.as_string()->get());
-      if (!a) fail(line_of(e), f, "expected an IPv4 or IPv6 address, got \"" + e.as_string()->get() + "\"");
+      if (!a)
+        fail(line_of(e), f,
+             "expected an IPv4 or IPv6 address, got \"" + e.as_string()->get() + "\"");
       p.dns.push_back(*a);
     }
   }
@@ -132,7 +141,8 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
   const toml::table* t = top.table("ike", false);
   if (!t) {
     if (!out.engine.peers.empty())
-      fail(out.first_customer_line, "ike", "missing: customers with an `ike` table need an [ike] section");
+      fail(out.first_customer_line, "ike",
+           "missing: customers with an `ike` table need an [ike] section");
     return;
   }
   Section s(*t, "ike",
@@ -140,14 +150,17 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
              "cookie_threshold", "max_half_open", "max_ike_sas", "half_open_timeout"});
   out.enabled = true;
   if (!udp_carrier)
-    fail(s.line(), "ike", "needs [network] carrier = \"udp\" (IKE customers' ESP arrives UDP-encapsulated on udp_port, RFC 3948)");
+    fail(s.line(), "ike",
+         "needs [network] carrier = \"udp\" (IKE customers' ESP arrives UDP-encapsulated on "
+         "udp_port, RFC 3948)");
   out.port = static_cast<uint16_t>(s.integer_or("port", out.port, 1, 65535));
   ike::IkeConfig& c = out.engine;
   const ike::Identity local = identity(s, "local_id");
   c.pool_v4 = pool(s, "pool_v4", true);
   c.pool_v6 = pool(s, "pool_v6", false);
   if (!out.engine.peers.empty() && !c.pool_v4 && !c.pool_v6)
-    fail(s.line(), s.field("pool_v4"), "missing: IKE customers get their inner address from pool_v4 and/or pool_v6");
+    fail(s.line(), s.field("pool_v4"),
+         "missing: IKE customers get their inner address from pool_v4 and/or pool_v6");
   // Soft lifetimes; the hard ones follow 10 % later (RFC 7296 §2.8: local policy).
   c.lifetimes.ike_soft = duration(s, "ike_rekey", c.lifetimes.ike_soft, Duration::s(60));
   c.lifetimes.ike_hard = Duration{c.lifetimes.ike_soft.ns + c.lifetimes.ike_soft.ns / 10};
@@ -156,11 +169,12 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
   c.lifetimes.jitter = Duration{std::min(c.lifetimes.jitter.ns, c.lifetimes.child_soft.ns / 10)};
   c.dpd_delay = duration(s, "dpd_delay", c.dpd_delay, Duration{});
   c.half_open_timeout = duration(s, "half_open_timeout", c.half_open_timeout, Duration::s(1));
-  c.cookie_threshold =
-      static_cast<size_t>(s.integer_or("cookie_threshold", static_cast<int64_t>(c.cookie_threshold), 0, 1'000'000));
-  c.max_half_open =
-      static_cast<size_t>(s.integer_or("max_half_open", static_cast<int64_t>(c.max_half_open), 1, 1'000'000));
-  c.max_ike_sas = static_cast<size_t>(s.integer_or("max_ike_sas", static_cast<int64_t>(c.max_ike_sas), 1, 1'000'000));
+  c.cookie_threshold = static_cast<size_t>(
+      s.integer_or("cookie_threshold", static_cast<int64_t>(c.cookie_threshold), 0, 1'000'000));
+  c.max_half_open = static_cast<size_t>(
+      s.integer_or("max_half_open", static_cast<int64_t>(c.max_half_open), 1, 1'000'000));
+  c.max_ike_sas = static_cast<size_t>(
+      s.integer_or("max_ike_sas", static_cast<int64_t>(c.max_ike_sas), 1, 1'000'000));
   // The udp carrier cannot receive bare ESP (IP protocol 50): every child SA
   // must be UDP-encapsulated, so we claim a NAT (§2.23, like strongSwan's
   // encap = yes) and the client floats to udp_port.
@@ -170,7 +184,8 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
     if (p.local_auth.kind == ike::AuthKind::ed25519) {
       if (identity_seed.empty())
         fail(s.line(), "node.identity_key",
-             "missing: customer \"" + p.name + "\" authenticates with Ed25519, and this AIN signs with its identity key");
+             "missing: customer \"" + p.name +
+                 "\" authenticates with Ed25519, and this AIN signs with its identity key");
       p.local_auth.ed25519 = identity_seed;
     }
   }

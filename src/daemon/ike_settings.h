@@ -20,9 +20,9 @@ class Section;
 namespace ainet::daemon {
 
 struct IkeSettings {
-  bool enabled = false;     // an [ike] section is present
-  uint16_t port = 500;      // IKE_SA_INIT arrives here; the float goes to [network] udp_port
-  ike::IkeConfig engine;    // peers: one per IKE customer, named by the customer
+  bool enabled = false;   // an [ike] section is present
+  uint16_t port = 500;    // IKE_SA_INIT arrives here; the float goes to [network] udp_port
+  ike::IkeConfig engine;  // peers: one per IKE customer, named by the customer
   std::map<std::string, uint32_t> customer_of_peer;  // PeerConfig::name -> customer id
   int64_t first_customer_line = 0;  // where the first `ike` customer table is (for messages)
 };

@@ -134,8 +134,9 @@ test_ike_strongswan_customer() {
   echo "$out" >&2
   vip=$(grep -oE 'remote .*|local .*' <<<"$out" | grep -oE '10\.98\.0\.[0-9]+' | head -1)
   [ -n "$vip" ] || { e2e_log "charon has no virtual IP from 10.98.0.0/24"; return 1; }
-  grep -q "ESTABLISHED" <<<"$out" && grep -q "INSTALLED" <<<"$out" ||
-    { e2e_log "IKE SA or child SA not up at charon"; return 1; }
+  if ! grep -q "ESTABLISHED" <<<"$out" || ! grep -q "INSTALLED" <<<"$out"; then
+    e2e_log "IKE SA or child SA not up at charon"; return 1
+  fi
   e2e_log "  ok   charon's IKE SA and child SA are up, virtual IP $vip (CP from ain1's pool)"
   e2e_check_ping "$E2E_RESPONDER4" 5 || return 1
   e2e_check_http "$E2E_RESPONDER4" 1m.bin || return 1

@@ -31,7 +31,8 @@ struct Child {
 };
 Child child(Net& net, uint32_t spi_to_host, uint32_t spi_to_ain) {
   const Bytes k1 = fill(net.rng(), 36), k2 = fill(net.rng(), 36);
-  return {esp_udp(spi_to_host, k1), esp_udp(spi_to_ain, k2), esp_udp(spi_to_ain, k2), esp_udp(spi_to_host, k1)};
+  return {esp_udp(spi_to_host, k1), esp_udp(spi_to_ain, k2), esp_udp(spi_to_ain, k2),
+          esp_udp(spi_to_host, k1)};
 }
 
 Net::Topology with_ike_customer() {
@@ -87,7 +88,8 @@ TEST(EngineIkeCustomer, NoTrafficBeforeTheChildSaThenThroughAnAnt) {
   EXPECT_TRUE(client_forward(net, h));
   EXPECT_TRUE(reply_reaches_client(net, host));
   const auto custs = net.ain(1).customers();
-  auto it = std::find_if(custs.begin(), custs.end(), [](const CustomerInfo& i) { return i.id == kIkeId; });
+  auto it = std::find_if(custs.begin(), custs.end(),
+                         [](const CustomerInfo& i) { return i.id == kIkeId; });
   ASSERT_NE(it, custs.end());
   EXPECT_EQ(it->packets_in, 1u);
   EXPECT_EQ(it->packets_out, 1u);
@@ -130,7 +132,9 @@ TEST(EngineIkeCustomer, OnlyTheCpAddressMayBeTheInnerSource) {
   const Child c = child(net, 0xc0000001, 0xa0000001);
   const size_t h = net.hosts.size();
   add_host(net, c);
-  ASSERT_EQ(net.ain(1).customer_sa_up(kIkeId, addr(kHost), c.ain_out, c.ain_in, {addr("10.98.0.7")}), Errc::ok);
+  ASSERT_EQ(
+      net.ain(1).customer_sa_up(kIkeId, addr(kHost), c.ain_out, c.ain_in, {addr("10.98.0.7")}),
+      Errc::ok);
   EXPECT_TRUE(client_forward(net, h));  // from 10.98.0.7
   const uint64_t mismatch = net.ain(1).stats().source_mismatch;
   const size_t before = net.fx_of(3).local.size();
@@ -149,12 +153,15 @@ TEST(EngineIkeCustomer, RefusesWhatIsNotAnIkeCustomerOrATakenSpi) {
   EXPECT_EQ(net.ain(1).customer_sa_up(99, addr(kHost), c.ain_out, c.ain_in), Errc::not_found);
   // Customer 100's inbound ESP SPI (0x2002 in engine_test_net.h) is taken.
   const Child taken = child(net, 0xc0000003, 0x2002);
-  EXPECT_EQ(net.ain(1).customer_sa_up(kIkeId, addr(kHost), taken.ain_out, taken.ain_in), Errc::exists);
+  EXPECT_EQ(net.ain(1).customer_sa_up(kIkeId, addr(kHost), taken.ain_out, taken.ain_in),
+            Errc::exists);
   // ESP not in UDP cannot arrive on the udp carrier.
   Child bare = c;
   bare.ain_in.framing = sa::Framing::ip;
-  EXPECT_EQ(net.ain(1).customer_sa_up(kIkeId, addr(kHost), bare.ain_out, bare.ain_in), Errc::invalid_argument);
-  EXPECT_EQ(net.ain(1).customer_sa_up(kIkeId, addr("fd00::1"), c.ain_out, c.ain_in), Errc::invalid_argument);
+  EXPECT_EQ(net.ain(1).customer_sa_up(kIkeId, addr(kHost), bare.ain_out, bare.ain_in),
+            Errc::invalid_argument);
+  EXPECT_EQ(net.ain(1).customer_sa_up(kIkeId, addr("fd00::1"), c.ain_out, c.ain_in),
+            Errc::invalid_argument);
 }
 
 TEST(EngineIkeCustomer, NeedsTheUdpCarrier) {

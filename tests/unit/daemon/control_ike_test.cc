@@ -18,10 +18,16 @@ class NoIke : public ControlHandler {
   std::vector<TvtRow> list_tvts() override { return {}; }
   std::vector<AntRow> list_ants() override { return {}; }
   std::vector<CustomerRow> list_customers() override { return {}; }
-  ControlOutcome<std::vector<SaRow>> list_sas(bool) override { return ControlOutcome<std::vector<SaRow>>::ok({}); }
-  ControlOutcome<uint64_t> create_ant(const CreateAntRequest&) override { return ControlOutcome<uint64_t>::ok(1); }
+  ControlOutcome<std::vector<SaRow>> list_sas(bool) override {
+    return ControlOutcome<std::vector<SaRow>>::ok({});
+  }
+  ControlOutcome<uint64_t> create_ant(const CreateAntRequest&) override {
+    return ControlOutcome<uint64_t>::ok(1);
+  }
   ControlOutcome<Done> destroy_ant(uint64_t) override { return ControlOutcome<Done>::ok({}); }
-  ControlOutcome<DirectoryInfo> reload_directory() override { return ControlOutcome<DirectoryInfo>::ok({}); }
+  ControlOutcome<DirectoryInfo> reload_directory() override {
+    return ControlOutcome<DirectoryInfo>::ok({});
+  }
 };
 
 class WithIke : public NoIke {
@@ -44,17 +50,21 @@ class WithIke : public NoIke {
   }
   ControlOutcome<Done> ike_rekey(uint64_t id, bool child) override {
     last = {id, child};
-    return id == 3 || child ? ControlOutcome<Done>::ok({}) : ControlOutcome<Done>::fail("not_found", "no IKE SA");
+    return id == 3 || child ? ControlOutcome<Done>::ok({})
+                            : ControlOutcome<Done>::fail("not_found", "no IKE SA");
   }
   std::pair<uint64_t, bool> last{0, false};
 };
 
-json call(ControlHandler& h, const std::string& line) { return json::parse(dispatch_control_line(h, line)); }
+json call(ControlHandler& h, const std::string& line) {
+  return json::parse(dispatch_control_line(h, line));
+}
 
 TEST(ControlIke, WithoutIkeTheCommandsAreUnavailable) {
   NoIke h;
-  for (const char* line : {R"({"id":1,"cmd":"list_ike"})", R"({"id":1,"cmd":"ike_rekey","args":{"id":3}})",
-                           R"({"id":1,"cmd":"ike_terminate","args":{"id":3,"child":true}})"}) {
+  for (const char* line :
+       {R"({"id":1,"cmd":"list_ike"})", R"({"id":1,"cmd":"ike_rekey","args":{"id":3}})",
+        R"({"id":1,"cmd":"ike_terminate","args":{"id":3,"child":true}})"}) {
     json r = call(h, line);
     EXPECT_FALSE(r["ok"].get<bool>()) << line;
     EXPECT_EQ(r["error"]["code"], "unavailable") << line;
@@ -76,14 +86,17 @@ TEST(ControlIke, ListAndRekeyInTheDocumentedShape) {
 
   EXPECT_TRUE(call(h, R"({"id":2,"cmd":"ike_rekey","args":{"id":3}})")["ok"].get<bool>());
   EXPECT_EQ(h.last, std::make_pair(uint64_t{3}, false));
-  EXPECT_TRUE(call(h, R"({"id":2,"cmd":"ike_rekey","args":{"id":3253773491,"child":true}})")["ok"].get<bool>());
+  EXPECT_TRUE(call(h, R"({"id":2,"cmd":"ike_rekey","args":{"id":3253773491,"child":true}})")["ok"]
+                  .get<bool>());
   EXPECT_EQ(h.last, std::make_pair(uint64_t{3253773491}, true));
   EXPECT_EQ(call(h, R"({"id":2,"cmd":"ike_rekey","args":{"id":4}})")["error"]["code"], "not_found");
   // Malformed arguments never reach the handler.
   h.last = {0, false};
   EXPECT_EQ(call(h, R"({"id":3,"cmd":"ike_rekey","args":{}})")["error"]["code"], "bad_request");
-  EXPECT_EQ(call(h, R"({"id":3,"cmd":"ike_rekey","args":{"id":"x"}})")["error"]["code"], "bad_request");
-  EXPECT_EQ(call(h, R"({"id":3,"cmd":"ike_rekey","args":{"id":3,"child":1}})")["error"]["code"], "bad_request");
+  EXPECT_EQ(call(h, R"({"id":3,"cmd":"ike_rekey","args":{"id":"x"}})")["error"]["code"],
+            "bad_request");
+  EXPECT_EQ(call(h, R"({"id":3,"cmd":"ike_rekey","args":{"id":3,"child":1}})")["error"]["code"],
+            "bad_request");
   EXPECT_EQ(h.last, std::make_pair(uint64_t{0}, false));
 }
 
