@@ -15,6 +15,9 @@ PKGS=(
   # systemd-analyze (package systemd; no running systemd needed), promtool
   # (package prometheus) for the metrics checks in tests/e2e/cases_ops.sh.
   debhelper dpkg-dev fakeroot lintian pandoc man-db groff-base systemd prometheus
+  # IKEv2 interop with stock strongSwan (tests/interop/test_strongswan_ike.py):
+  # charon with kernel-libipsec, swanctl, and the openssl/x25519/gcm plugins.
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -151,6 +151,34 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
                       text(s, "enc_key") != "-" || text(s, "auth_key") != "-" ? "yes" : "no"});
     }
     table(out, {"KIND", "PEER", "PROTO", "SRC -> DST", "SPI", "ALGORITHM", "ANT/DIR", "SEQ", "KEYS"}, rows);
+  } else if (cmd == "list_ike") {
+    // One row per IKE SA, then one indented row per child SA (docs/ike.md).
+    auto secs = [](const json& o, const char* k) {
+      const int64_t v = o.value(k, int64_t{-1});
+      return v < 0 ? std::string("-") : std::to_string(v) + "s";
+    };
+    for (const json& a : r.value("ike_sas", json::array())) {
+      rows.push_back({text(a, "handle"), text(a, "peer"), text(a, "state"), text(a, "remote"),
+                      text(a, "virtual_ip").empty() ? "-" : text(a, "virtual_ip"), secs(a, "age_s"),
+                      secs(a, "rekey_in_s"), secs(a, "expire_in_s"), text(a, "rekeys"),
+                      text(a, "spi_i") + "/" + text(a, "spi_r")});
+      for (const json& c : a.value("children", json::array()))
+        rows.push_back({"", "  child", c.value("rekeying", false) ? "rekeying" : "installed",
+                        c.value("udp_encap", false) ? "esp-in-udp" : "esp", "aes" + text(c, "key_bits") + "gcm16",
+                        secs(c, "age_s"), secs(c, "rekey_in_s"), secs(c, "expire_in_s"), text(c, "rekeys"),
+                        text(c, "spi_in") + "/" + text(c, "spi_out")});
+    }
+    table(out, {"HANDLE", "PEER", "STATE", "REMOTE", "INNER", "AGE", "REKEY-IN", "EXPIRES-IN", "REKEYS", "SPIS (I/R, IN/OUT)"},
+          rows);
+    const json c = r.value("counters", json::object());
+    out << "counters:";
+    for (const auto& [k, v] : c.items())
+      if (v.is_number() && v.get<uint64_t>() != 0) out << ' ' << k << '=' << v.get<uint64_t>();
+    out << '\n';
+  } else if (cmd == "ike_rekey") {
+    out << "rekey started\n";
+  } else if (cmd == "ike_terminate") {
+    out << "terminated\n";
   } else if (cmd == "create_ant") {
     out << "ANT " << text(r, "ant") << " is being created\n";
   } else if (cmd == "destroy_ant") {

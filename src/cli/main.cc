@@ -5,6 +5,7 @@
 //   ainctl directory sign --key authority.key body.toml > directory.toml
 //   ainctl directory verify --authority <64 hex> directory.toml
 //   ainctl [--socket PATH] [--json] status|pvts|tvts|ants|customers|reload
+//   ainctl [--socket PATH] [--json] ike [rekey|terminate ID [--child]]
 //   ainctl [--socket PATH] [--json] sas [--keys] [--sa-txt]
 //   ainctl ant create --customer ID --src ADDR --dst ADDR [--route 1,4,6]
 //   ainctl ant destroy HANDLE
@@ -93,6 +94,18 @@ int main(int argc, char** argv) {
   auto* destroy = ant->add_subcommand("destroy", "tear an ANT down");
   destroy->add_option("handle", handle, "ANT handle")->required();
 
+  // docs/ike.md: IKE SAs of the [ike] responder, and operator rekey/delete.
+  auto* ike = app.add_subcommand("ike", "list IKE SAs (state, lifetimes, rekeys); rekey or terminate one");
+  uint64_t ike_id = 0;
+  bool ike_child = false;
+  auto* ike_rekey = ike->add_subcommand("rekey", "rekey an IKE SA (or with --child a child SA) now");
+  auto* ike_term = ike->add_subcommand("terminate", "delete an IKE SA and its child SAs (or with --child one child SA)");
+  for (CLI::App* sub : {ike_rekey, ike_term}) {
+    sub->add_option("id", ike_id, "IKE SA handle (HANDLE column), or a child's inbound SPI with --child (0x... or decimal)")
+        ->required();
+    sub->add_flag("--child", ike_child, "the id is a child SA's inbound SPI");
+  }
+
   CLI11_PARSE(app, argc, argv);
 
   if (*genkey) {
@@ -114,6 +127,12 @@ int main(int argc, char** argv) {
     if (*sub) return ainet::cli::control_command(*client, cmd, nullptr, as_json, std::cout, std::cerr);
   if (*sas)
     return ainet::cli::sas_command(*client, sa_keys, sa_txt, as_json, std::cout, std::cerr);
+  if (*ike) {
+    if (*ike_rekey || *ike_term)
+      return ainet::cli::control_command(*client, *ike_rekey ? "ike_rekey" : "ike_terminate",
+                                         {{"id", ike_id}, {"child", ike_child}}, as_json, std::cout, std::cerr);
+    return ainet::cli::control_command(*client, "list_ike", nullptr, as_json, std::cout, std::cerr);
+  }
   if (*create) {
     nlohmann::json args{{"customer", customer}, {"src", src}, {"dst", dst}};
     if (!route.empty()) args["route"] = route;

@@ -103,11 +103,18 @@ Status Engine::init(Time now) {
 
   customers_.reserve(cfg_.customers.size());
   for (const auto& cc : cfg_.customers) {
-    if (cc.tunnel_address.family() != self_addr_.family()) return Errc::invalid_argument;
     for (const auto& other : customers_)
       if (other.cfg.id == cc.id) return Errc::invalid_argument;
     Customer c;
     c.cfg = cc;
+    if (cc.ike) {
+      // Keyed later by customer_sa_up; UDP-encapsulated ESP arrives on the
+      // udp carrier's socket only (docs/ike.md "Customer tunnels").
+      if (cfg_.carrier != Carrier::udp) return Errc::unsupported;
+      customers_.push_back(std::move(c));
+      continue;
+    }
+    if (cc.tunnel_address.family() != self_addr_.family()) return Errc::invalid_argument;
     auto b = TunnelBundle::create(cfg_.carrier, cc.out, cc.in, self_addr_, cc.tunnel_address,
                                   cfg_.replay_window);
     if (!b) return b.error();

@@ -77,6 +77,20 @@ class Engine {
   // been stepped; until then unix time is taken to be 0 + now.
   void set_wall_clock(Time now, uint64_t unix_seconds);
 
+  // IKE customers (CustomerConfig::ike; customer_sa.cc, docs/ike.md
+  // "Customer tunnels"): an IKEv2 child SA of customer `id` is up; its
+  // datagrams enter ANTs like a manually keyed customer's. `remote` is the
+  // customer's outer address; out/in have Framing::udp. A rekey's new SA is
+  // sent on at once, the one it replaces stays accepted until
+  // customer_sa_down names it. not_found: no such IKE customer;
+  // exists: the inbound SPI is taken here (the caller deletes the child).
+  // `inner`: the addresses assigned to it by CP, the only inner sources its
+  // datagrams may carry (empty: not checked).
+  Status customer_sa_up(uint32_t id, const IpAddress& remote, const sa::SaConfig& out,
+                        const sa::SaConfig& in, std::vector<IpAddress> inner = {});
+  // The child SA with inbound SPI spi_in is gone (deleted, expired, rekeyed).
+  Status customer_sa_down(uint32_t id, uint32_t spi_in);
+
   std::vector<AntInfo> ants() const;
   EngineStats stats() const;
   std::vector<PvtInfo> pvts() const;
@@ -102,6 +116,13 @@ class Engine {
   struct Customer {
     CustomerConfig cfg;
     TunnelBundle bundle;
+    // IKE customers (customer_sa.cc): the child SA a rekey replaced, still
+    // accepted until its ChildSaDown (RFC 7296 §2.8); never sent on.
+    TunnelBundle previous;
+    // IKE customers: the inner addresses assigned by CP (RFC 7296 §3.15);
+    // the child SA's TSi is narrowed to them, so (RFC 4301 §5.2) a datagram
+    // from any other inner source is dropped. Empty: no check.
+    std::vector<IpAddress> ike_inner;
     uint64_t packets_in = 0, packets_out = 0, drops = 0;
     // This AIN -> customer shaping (shaping.cc), when [shaping.customer] is on.
     FlowShaper shaper;
@@ -167,6 +188,7 @@ class Engine {
   void on_customer_packet(Time now, size_t cust, const IpAddress& src, MutByteSpan pkt,
                           Effects& fx);
   void customer_datagram(Time now, size_t cust, MutByteSpan dgram, Effects& fx);
+  int customer_index(uint32_t id) const;
   void customer_control(Time now, size_t cust, ByteSpan msg, Effects& fx);
   void send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx);
   void entrance_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx);

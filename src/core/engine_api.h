@@ -59,6 +59,9 @@ struct CustomerConfig {
   BundleKeys out;               // AIN -> customer
   BundleKeys in;                // customer -> AIN
   std::vector<IpPrefix> serves; // responder: inner destination prefixes it serves
+  // Keyed at run time by IKEv2 (docs/ike.md "Customer tunnels"): no manual
+  // keys, no tunnel_address until Engine::customer_sa_up installs a child SA.
+  bool ike = false;
 };
 
 // A registered responder behind another AIN's exit (paper §4.4, §5.3). The

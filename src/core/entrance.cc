@@ -2,6 +2,8 @@
 // customer tunnels, datagrams wrapped in every onion layer onto the ANT's
 // first TVT, customer DESTROY requests, and cells coming back, unwrapped and
 // sent to the customer.
+#include <algorithm>
+
 #include "core/address_rewrite.h"
 #include "core/engine.h"
 #include "core/onion.h"
@@ -15,7 +17,13 @@ void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutBy
   Customer& c = customers_[ci];
   // Paper §4.4 step 2: the entrance accepts only its registered customers,
   // authenticated by their tunnel SAs and their real address.
-  auto o = open_tunnel(c.bundle, c.cfg.tunnel_address, src, pkt, c.drops);
+  // An IKE customer mid-rekey: the replaced SA is still accepted (RFC 7296
+  // §2.8). The udp carrier's packet starts with the ESP SPI (RFC 3948 §2.1).
+  TunnelBundle& b = c.previous.keyed() && pkt.size() >= 4 &&
+                            load_be32(pkt.data()) == c.previous.inbound_spi()
+                        ? c.previous
+                        : c.bundle;
+  auto o = open_tunnel(b, c.cfg.tunnel_address, src, pkt, c.drops);
   if (!o) return;
   ++c.packets_in;
   fx.peer_authenticated(src);
@@ -57,6 +65,14 @@ void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& 
   dgram = dgram.first(info->total_len);
   // Sizes beyond one cell are refused (every cell is the same size).
   if (dgram.size() > max_datagram_) return drop(Errc::limit);
+  // RFC 4301 §5.2: an IKE customer's SA was negotiated for its CP address
+  // only (TSi narrowed to it); any other inner source is refused.
+  if (const auto& allowed = customers_[ci].ike_inner;
+      !allowed.empty() && std::find(allowed.begin(), allowed.end(), info->src) == allowed.end()) {
+    ++customers_[ci].drops;
+    ++stats_.source_mismatch;
+    return drop(Errc::auth_failed);
+  }
   // Link-scoped traffic of the customer's host (router solicitations, MLD,
   // mDNS, broadcasts) has no business on another network: no ANT for it.
   if (!info->src.is_routable_unicast() || !info->dst.is_routable_unicast()) {

@@ -132,6 +132,12 @@ void Engine::seal_to_customer(Customer& c, ByteSpan payload, uint8_t nh, Effects
     std::memset(pad_.data() + payload.size(), 0, pad_.size() - payload.size());
     payload = pad_;
   }
+  if (!c.bundle.keyed()) {
+    // An IKE customer without a child SA yet (or any more): nothing can
+    // reach it; a dummy for it is simply not sent.
+    if (nh != wire::kProtoNoNext) drop(Errc::not_found);
+    return;
+  }
   auto out = c.bundle.seal(payload, nh, tx_, rng_);
   if (!out) return drop(out.error());
   ++c.packets_out;

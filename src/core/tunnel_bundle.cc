@@ -62,6 +62,20 @@ Result<TunnelBundle> TunnelBundle::create(Carrier carrier, const BundleKeys& out
   return b;
 }
 
+Result<TunnelBundle> TunnelBundle::create_esp(const sa::SaConfig& out, const sa::SaConfig& in) {
+  if (out.framing != sa::Framing::udp || in.framing != sa::Framing::udp)
+    return Errc::invalid_argument;
+  auto eo = sa::SecurityAssociation::create(out);
+  if (!eo) return eo.error();
+  auto ei = sa::SecurityAssociation::create(in);
+  if (!ei) return ei.error();
+  TunnelBundle b;
+  b.carrier_ = Carrier::udp;  // ESP alone in seal/open, as on the udp carrier
+  b.esp_out_ = std::move(*eo);
+  b.esp_in_ = std::move(*ei);
+  return b;
+}
+
 uint32_t TunnelBundle::inbound_spi() const {
   return carrier_ == Carrier::ip ? ah_in_->spi() : esp_in_->spi();
 }

@@ -24,7 +24,13 @@ class TunnelBundle {
   static Result<TunnelBundle> create(Carrier carrier, const BundleKeys& out, const BundleKeys& in,
                                      const IpAddress& local, const IpAddress& remote,
                                      uint32_t replay_window);
+  // An IKEv2 child SA (docs/ike.md "Customer tunnels"): ESP alone, UDP
+  // encapsulated (RFC 3948), whatever the carrier; `out`/`in` come from
+  // ike::ChildSaUp and must have Framing::udp.
+  static Result<TunnelBundle> create_esp(const sa::SaConfig& out, const sa::SaConfig& in);
   TunnelBundle() = default;
+  // False for a default-constructed bundle (an IKE customer not yet keyed).
+  bool keyed() const { return esp_in_ != nullptr; }
 
   // The SPI the first inbound header carries (AH for ip, ESP for udp), by
   // which the engine finds this bundle.

@@ -40,4 +40,10 @@ class Hmac {
 // (else Errc::invalid_argument). Allocates an EVP_MD_CTX: not for per-packet use.
 [[nodiscard]] Errc sha256(std::initializer_list<ByteSpan> parts, MutByteSpan out32);
 
+// One-shot SHA-1. Only for RFC 7296 §2.23 NAT detection, whose hash the RFC
+// fixes to SHA-1 (it is a fingerprint of addresses, not a security
+// primitive). out20 must be 20 bytes (else Errc::invalid_argument).
+constexpr size_t kSha1Size = 20;
+[[nodiscard]] Errc sha1(std::initializer_list<ByteSpan> parts, MutByteSpan out20);
+
 }  // namespace ainet::crypto

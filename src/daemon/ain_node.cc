@@ -8,9 +8,18 @@
 #include <sstream>
 
 #include "daemon/sa_listing.h"
+#include "wire/udp_encap.h"
 #include "io/clock.h"
 
 namespace ainet::daemon {
+
+namespace {
+// RFC 3948 §2.2: an IKE message on udp_port starts with the non-ESP marker.
+bool is_ike(ByteSpan pkt) {
+  auto u = wire::classify_udp_encap(pkt);
+  return u && u->kind == wire::UdpEncapKind::ike;
+}
+}  // namespace
 
 DirectoryResult load_directory_file(const AindConfig& cfg, int64_t now_unix) {
   DirectoryResult r;
@@ -80,7 +89,10 @@ void AinNode::on_carrier_readable(int fd, Time now) {
   for (int round = 0; round < 4; ++round) {
     const size_t n =
         carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, uint16_t port, ByteSpan pkt) {
-          if (src) {
+          if (src && ike_ && is_ike(pkt)) {
+            // RFC 3948 §2.2: the non-ESP marker; IKE after the float (§2.23).
+            ike_->on_encap(now, *src, port, pkt);
+          } else if (src) {
             // Remembered for peer_authenticated only; the engine decides
             // whether this packet is genuine.
             current_port_ = port;
@@ -113,6 +125,7 @@ void AinNode::on_timer(Time now) {
   // the engine learns where it is on every timer tick (a cheap vDSO read).
   engine_->set_wall_clock(now, static_cast<uint64_t>(io::unix_seconds_now()));
   engine_->handle_timers(now, *this);
+  if (ike_) ike_->on_timer(now);
   flush();
   log_io_errors(now);
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -15,6 +16,7 @@
 #include "daemon/carrier_io.h"
 #include "daemon/config.h"
 #include "daemon/control_handler.h"
+#include "daemon/ike_node.h"
 #include "daemon/log_limiter.h"
 #include "io/packet_batch.h"
 #include "io/tun_device.h"
@@ -34,7 +36,7 @@ DirectoryResult load_directory_file(const AindConfig& cfg, int64_t now_unix);
 // message naming the entry and the directory file.
 std::string check_remote_responders(const AindConfig& cfg, const core::Directory& dir);
 
-class AinNode final : public core::Effects, public ControlHandler {
+class AinNode final : public core::Effects, public ControlHandler, public IkeNode::Host {
  public:
   AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shared_ptr<const core::Directory> dir,
           std::unique_ptr<CarrierIo> carrier, std::optional<io::TunDevice> tun, spdlog::logger& log, Time started);
@@ -43,13 +45,19 @@ class AinNode final : public core::Effects, public ControlHandler {
   void on_carrier_readable(int fd, Time now);
   void on_tun_readable(Time now);
   void on_timer(Time now);
+  // [ike]: the IKEv2 responder for customer tunnels (ain_node_ike.cc).
+  void attach_ike(std::unique_ptr<IkeNode> ike);
+  IkeNode* ike() { return ike_.get(); }
+  void on_ike_readable(int fd, Time now);
   // SIGHUP / ainctl reload.
   ControlOutcome<DirectoryInfo> reload(int64_t now_unix);
   // SIGTERM: DESTROY every ANT, send it all.
   void shutdown(Time now);
 
   // When the engine next needs handle_timers().
-  Time next_deadline() const { return engine_->next_deadline(); }
+  Time next_deadline() const {
+    return ike_ ? std::min(engine_->next_deadline(), ike_->next_deadline()) : engine_->next_deadline();
+  }
   const CarrierIo& carrier() const { return *carrier_; }
   const io::TunDevice* tun() const { return tun_ ? &*tun_ : nullptr; }
 
@@ -61,6 +69,11 @@ class AinNode final : public core::Effects, public ControlHandler {
   // and an SA accepted it, so replies go to that port (RFC 3948 §3).
   void peer_authenticated(const wire::IpAddress& src) override;
 
+  // IkeNode::Host (ain_node_ike.cc)
+  void ike_child_up(uint32_t customer, const ike::ChildSaUp& up) override;
+  void ike_child_down(uint32_t customer, uint32_t spi_in) override;
+  void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
+
   // ControlHandler
   StatusInfo status() override;
   std::vector<PvtRow> list_pvts() override;
@@ -71,6 +84,10 @@ class AinNode final : public core::Effects, public ControlHandler {
   ControlOutcome<uint64_t> create_ant(const CreateAntRequest& req) override;
   ControlOutcome<Done> destroy_ant(uint64_t handle) override;
   ControlOutcome<DirectoryInfo> reload_directory() override;
+  // ain_node_ike.cc
+  ControlOutcome<IkeListing> list_ike() override;
+  ControlOutcome<Done> ike_rekey(uint64_t id, bool child) override;
+  ControlOutcome<Done> ike_terminate(uint64_t id, bool child) override;
 
   // GET /metrics ([metrics] listen): the Prometheus text (aind_metrics.cc).
   std::string metrics_text();
@@ -97,6 +114,7 @@ class AinNode final : public core::Effects, public ControlHandler {
   LogLimiter io_log_{5, Duration::s(10)};
   LogLimiter event_log_{20, Duration::s(1)};
   AindMetricsCounters counters_;
+  std::unique_ptr<IkeNode> ike_;
 };
 
 }  // namespace ainet::daemon

@@ -22,6 +22,7 @@
 #include "crypto/rng.h"
 #include "daemon/ain_node.h"
 #include "daemon/carrier_io.h"
+#include "daemon/ike_node.h"
 #include "daemon/config.h"
 #include "daemon/control_server.h"
 #include "io/clock.h"
@@ -150,9 +151,26 @@ int run(const std::string& config_path, bool check_only) {
     tun.emplace(std::move(t).value());
   }
 
+  // [ike]: IKEv2 for customer tunnels on [ike] port; after the float, IKE
+  // shares the carrier's udp_port (daemon/ike_node.h).
+  std::unique_ptr<daemon::IkeNode> ike;
+  if (cfg.ike.enabled) {
+    auto n = daemon::IkeNode::open(cfg.ike, cfg.udp_port, dir.directory->find(cfg.engine.self)->address, rng, *log,
+                                   warnings);
+    for (const std::string& w : warnings) log->warn("{}", w);
+    warnings.clear();
+    if (!n) {
+      log->critical("cannot open the IKE sockets (port {}): {}", cfg.ike.port, n.error().message());
+      return 1;
+    }
+    ike = std::move(n).value();
+  }
+  const std::vector<int> ike_fds = ike ? ike->fds() : std::vector<int>{};
+
   std::vector<int> carrier_fds = (*carrier)->fds();
   daemon::AinNode node(cfg, std::move(engine).value(), dir.directory, std::move(carrier).value(), std::move(tun),
                        *log, started);
+  node.attach_ike(std::move(ike));
 
   daemon::ControlServer control(loop, node);
   make_parent_dir(cfg.control_socket);
@@ -195,6 +213,13 @@ int run(const std::string& config_path, bool check_only) {
 
   for (int fd : carrier_fds) {
     if (auto st = loop.add(fd, EPOLLIN, [&node, fd](uint32_t) { node.on_carrier_readable(fd, io::monotonic_now()); });
+        !st) {
+      log->critical("{}", st.err.message());
+      return 1;
+    }
+  }
+  for (int fd : ike_fds) {
+    if (auto st = loop.add(fd, EPOLLIN, [&node, fd](uint32_t) { node.on_ike_readable(fd, io::monotonic_now()); });
         !st) {
       log->critical("{}", st.err.message());
       return 1;

@@ -96,6 +96,19 @@ void CarrierIo::queue(const wire::IpAddress& dst, ByteSpan packet) {
   if (!target->out->push(packet, io::SocketAddress::from_ip(dst.bytes(), port))) ++counters_.send_dropped;
 }
 
+bool CarrierIo::queue_to(const wire::IpAddress& dst, uint16_t port, ByteSpan packet) {
+  if (carrier_ != core::Carrier::udp) return false;
+  const int family = dst.is_v4() ? AF_INET : AF_INET6;
+  for (Endpoint& e : endpoints_) {
+    if (!e.out || e.family != family) continue;
+    if (e.out->full()) flush(e);
+    if (!e.out->push(packet, io::SocketAddress::from_ip(dst.bytes(), port))) ++counters_.send_dropped;
+    return true;
+  }
+  ++counters_.send_dropped;
+  return true;
+}
+
 void CarrierIo::flush(Endpoint& e) {
   if (!e.out || e.out->size() == 0) return;
   auto r = e.raw ? e.raw->send(*e.out) : e.udp->send(*e.out);

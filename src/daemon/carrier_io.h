@@ -57,6 +57,9 @@ class CarrierIo {
   // Effects::send_packet: queue for the next flush(). udp: to dst's learned
   // port (learn_peer_port), else to udp_port.
   void queue(const wire::IpAddress& dst, ByteSpan packet);
+  // udp carrier: queue to an explicit port (IKE on udp_port answers the
+  // port a message came from, RFC 7296 §2.11). False on the ip carrier.
+  bool queue_to(const wire::IpAddress& dst, uint16_t port, ByteSpan packet);
 
   // udp carrier, NAT traversal (RFC 3948 §3): `addr` sent a packet that one of
   // our SAs authenticated from UDP port `port`. Call it ONLY for

@@ -110,7 +110,7 @@ class ConfigReader {
     AindConfig c;
     Section top(root, "",
                 {"node", "directory", "network", "ant", "shaping", "control", "log", "metrics", "process",
-                 "pvt", "customer", "responder", "remote_responder", "tickets"});
+                 "pvt", "customer", "responder", "remote_responder", "tickets", "ike"});
     read_node(top, c);
     read_directory(top, c);
     read_network(top, c);
@@ -153,6 +153,7 @@ class ConfigReader {
     read_customers(top, "customer", c);
     read_customers(top, "responder", c);
     read_remote_responders(top, c);
+    read_ike_section(top, c.engine.carrier == core::Carrier::udp, c.identity_seed, c.ike);
     // [tickets] lives in daemon/ticket_config.cc. Initiators ([[customer]],
     // no `serves`) are the ones an entrance issues tickets for.
     const bool initiators = std::any_of(c.engine.customers.begin(), c.engine.customers.end(),
@@ -331,7 +332,7 @@ class ConfigReader {
     size_t i = 0;
     for (const toml::node& n : *arr) {
       Section s(*n.as_table(), std::string(kind) + "[" + std::to_string(i++) + "]",
-                {"id", "name", "tunnel_address", "serves", "out", "in"});
+                {"id", "name", "tunnel_address", "serves", "out", "in", "ike"});
       core::CustomerConfig cu;
       const toml::node& idn = s.require("id");
       cu.id = static_cast<uint32_t>(s.integer_at(idn, "id", 1, std::numeric_limits<uint32_t>::max()));
@@ -340,6 +341,19 @@ class ConfigReader {
              "duplicate id " + std::to_string(cu.id) + " (also " + it->second.field + " at line " +
                  std::to_string(it->second.line) + ")");
       cu.name = s.string_or("name", std::string(kind) + std::to_string(cu.id));
+      if (s.has("ike")) {
+        // Keyed by IKEv2 at run time (daemon/ike_settings.h): no manual keys,
+        // and the outer address is whatever the authenticated client uses.
+        if (responder) fail(line_of(*s.get("ike")), s.field("ike"), "only a [[customer]] (initiator) can use IKE so far");
+        for (std::string_view k : {"tunnel_address", "out", "in"})
+          if (s.has(k)) fail(line_of(*s.get(k)), s.field(k), "not with `ike` (IKEv2 negotiates the tunnel)");
+        for (const auto& other : c.ike.engine.peers)
+          if (other.name == cu.name) fail(line_of(idn), s.field("name"), "another IKE customer is named \"" + cu.name + "\"");
+        read_ike_customer(s, cu.id, cu.name, base_dir_, c.ike);
+        cu.ike = true;
+        c.engine.customers.push_back(std::move(cu));
+        continue;
+      }
       cu.tunnel_address = address(s, "tunnel_address");
       if (responder) {
         cu.serves = prefixes(s, "serves", true);

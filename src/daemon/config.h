@@ -16,6 +16,7 @@
 
 #include "core/engine_api.h"
 #include "crypto/kex.h"
+#include "daemon/ike_settings.h"
 #include "daemon/ticket_config.h"
 #include "io/socket_address.h"
 
@@ -45,6 +46,10 @@ struct AindConfig {
   // only: anyone with the socket can then decrypt captures of this AIN.
   bool export_keys = false;
   LogLevel log_level = LogLevel::info;
+
+  // [ike] and each [[customer]]'s `ike` table: customers that connect with
+  // a stock IKEv2 client (daemon/ike_settings.h, docs/ike.md).
+  IkeSettings ike;
 
   // [tickets]: time-slice tickets (daemon/ticket_config.h).
   TicketSettings tickets;

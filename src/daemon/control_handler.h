@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/ike_rows.h"
+
 namespace ainet::daemon {
 
 inline constexpr int kControlProtocolVersion = 1;
@@ -160,6 +162,17 @@ class ControlHandler {
   virtual ControlOutcome<uint64_t> create_ant(const CreateAntRequest& req) = 0;
   virtual ControlOutcome<Done> destroy_ant(uint64_t handle) = 0;
   virtual ControlOutcome<DirectoryInfo> reload_directory() = 0;
+  // IKEv2 (docs/ike.md): refused with "unavailable" when there is no [ike].
+  virtual ControlOutcome<IkeListing> list_ike() { return no_ike<IkeListing>(); }
+  // Rekey / delete an IKE SA by handle, or (child) a child SA by inbound SPI.
+  virtual ControlOutcome<Done> ike_rekey(uint64_t /*id*/, bool /*child*/) { return no_ike<Done>(); }
+  virtual ControlOutcome<Done> ike_terminate(uint64_t /*id*/, bool /*child*/) { return no_ike<Done>(); }
+
+ protected:
+  template <typename T>
+  static ControlOutcome<T> no_ike() {
+    return ControlOutcome<T>::fail("unavailable", "this node has no [ike] section");
+  }
 };
 
 }  // namespace ainet::daemon

@@ -129,6 +129,28 @@ void to_json(json& j, const SaRow& v) {
 
 void to_json(json& j, const DirectoryInfo& v) { j = json{{"ains", v.ains}, {"expires", v.expires}}; }
 
+void to_json(json& j, const IkeChildRow& v) {
+  j = json{{"spi_in", v.spi_in},       {"spi_out", v.spi_out},       {"key_bits", v.key_bits},
+           {"esn", v.esn},             {"udp_encap", v.udp_encap},   {"rekeying", v.rekeying},
+           {"ts_local", v.ts_local},   {"ts_remote", v.ts_remote},   {"age_s", v.age_s},
+           {"rekey_in_s", v.rekey_in_s}, {"expire_in_s", v.expire_in_s}, {"rekeys", v.rekeys}};
+}
+
+void to_json(json& j, const IkeSaRow& v) {
+  j = json{{"handle", v.handle},         {"peer", v.peer},
+           {"customer", v.customer},     {"state", v.state},
+           {"role", v.role},             {"spi_i", v.spi_i},
+           {"spi_r", v.spi_r},           {"local", v.local},
+           {"remote", v.remote},         {"nat_local", v.nat_local},
+           {"nat_remote", v.nat_remote}, {"key_bits", v.key_bits},
+           {"age_s", v.age_s},           {"rekey_in_s", v.rekey_in_s},
+           {"expire_in_s", v.expire_in_s}, {"last_heard_s", v.last_heard_s},
+           {"rekeys", v.rekeys},         {"virtual_ip", v.virtual_ip},
+           {"children", v.children}};
+}
+
+void to_json(json& j, const IkeListing& v) { j = json{{"ike_sas", v.sas}, {"counters", v.counters}}; }
+
 std::string control_error_line(const json& id, std::string_view code, std::string_view message) {
   json r{{"id", id},
          {"ok", false},
@@ -222,6 +244,22 @@ std::string dispatch_control_line(ControlHandler& h, std::string_view line) {
     if (!get_uint(args, "ant", std::numeric_limits<uint64_t>::max(), ant))
       return control_error_line(id, "bad_request", "destroy_ant: \"ant\" must be an ANT handle");
     auto o = h.destroy_ant(ant);
+    return outcome_line(id, o, json::object());
+  }
+  if (cmd == "list_ike") {
+    auto o = h.list_ike();
+    return outcome_line(id, o, o.value ? json(*o.value) : json());
+  }
+  if (cmd == "ike_rekey" || cmd == "ike_terminate") {
+    uint64_t target = 0;
+    if (!get_uint(args, "id", std::numeric_limits<uint64_t>::max(), target))
+      return control_error_line(id, "bad_request", cmd + ": \"id\" must be an IKE SA handle (or a child SPI)");
+    bool child = false;
+    if (auto it = args.find("child"); it != args.end()) {
+      if (!it->is_boolean()) return control_error_line(id, "bad_request", cmd + ": \"child\" must be true or false");
+      child = it->get<bool>();
+    }
+    auto o = cmd == "ike_rekey" ? h.ike_rekey(target, child) : h.ike_terminate(target, child);
     return outcome_line(id, o, json::object());
   }
   if (cmd == "reload_directory") {

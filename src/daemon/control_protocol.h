@@ -41,5 +41,8 @@ void to_json(nlohmann::json& j, const AntRow& v);
 void to_json(nlohmann::json& j, const CustomerRow& v);
 void to_json(nlohmann::json& j, const SaRow& v);
 void to_json(nlohmann::json& j, const DirectoryInfo& v);
+void to_json(nlohmann::json& j, const IkeChildRow& v);
+void to_json(nlohmann::json& j, const IkeSaRow& v);
+void to_json(nlohmann::json& j, const IkeListing& v);
 
 }  // namespace ainet::daemon

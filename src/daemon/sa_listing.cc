@@ -67,6 +67,8 @@ std::vector<SaRow> list_sa_rows(const AindConfig& cfg, const core::Engine& engin
       bundle_rows(out, cfg, "pvt", ain_name(p.peer), p.peer, pc.in, true, self, other, with_keys);
     }
   for (const core::CustomerConfig& c : cfg.engine.customers) {
+    // IKE customers have no configured keys; `ainctl ike` lists their SAs.
+    if (c.ike) continue;
     const std::string other = c.tunnel_address.to_string();
     bundle_rows(out, cfg, "customer", c.name, c.id, c.out, false, self, other, with_keys);
     bundle_rows(out, cfg, "customer", c.name, c.id, c.in, true, self, other, with_keys);

@@ -17,6 +17,7 @@ env.sh is sourced by the shell harness: node addresses, inner addresses, the
 initiator's customer id.
 """
 import argparse
+import base64
 import ipaddress
 import os
 import random
@@ -43,6 +44,19 @@ INITIATOR_INNER_NETS = ["10.99.0.0/16", "fd00:99::/32"]
 # as the first, so their inner sources collide at the exit.
 SECOND_ID = 11
 SECOND_LINK = 7
+# --ike-customer (tests/e2e/cases_ike.sh, docs/ike.md "Customer tunnels"):
+# customer IKE_ID of ain1 connects with a stock IKEv2 client (strongSwan) on
+# the initiator host, identity IKE_CLIENT_ID, PSK in ain1/ike-client.psk; its
+# inner address comes from IKE_POOL4 (CP). ain1 is IKE_GATEWAY_ID.
+IKE_ID = 12
+IKE_CLIENT_ID = "client@ainet.test"
+IKE_GATEWAY_ID = "ain1.ainet.test"
+IKE_POOL4 = "10.98.0.0/24"
+# ... and customer IKE_ED_ID, identity IKE_ED_CLIENT_ID, authenticates with
+# Ed25519 raw public keys (RFC 8420) both ways: its key pair (PEM) and ain1's
+# public key (PEM, from ain1's identity key) in initiator/.
+IKE_ED_ID = 13
+IKE_ED_CLIENT_ID = "ed-client.ainet.test"
 
 
 class Keys:
@@ -141,7 +155,12 @@ def main():
     p.add_argument("--second-initiator", action="store_true",
                    help="also customer 11 of ain1 (host initiator2, 10.200.7.1) with the first initiator's "
                         "inner addresses (option 1 only): colliding inner sources")
+    p.add_argument("--ike-customer", action="store_true",
+                   help="also customer 12 of ain1, keyed by IKEv2 (PSK) from a stock client on the "
+                        "initiator host; needs --carrier udp")
     a = p.parse_args()
+    if a.ike_customer and a.carrier != "udp":
+        p.error("--ike-customer: IKE customers need the udp carrier")
     if a.second_initiator and a.option != 1:
         p.error("--second-initiator: the inner sources collide only with --option 1")
     keys = Keys(a.ainctl)
@@ -211,6 +230,30 @@ def main():
         node[1]["customers"] += (f'\n[[remote_responder]]\nexit = {EXIT}\nresponder_id = {RESPONDER_ID}\n'
                                  f'serves = ["{RESPONDER_NET4}", "{RESPONDER_NET6}"]\n')
 
+    ike_psk = ""
+    if a.ike_customer:
+        ike_psk = secrets.token_hex(16)
+        with open(os.path.join(out, "ain1", "ike-client.psk"), "w") as f:
+            f.write(ike_psk + "\n")
+        ini = os.path.join(out, "initiator")
+        os.makedirs(ini, exist_ok=True)
+        key_pem = os.path.join(ini, "ike-ed.key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key_pem], check=True,
+                       capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", key_pem, "-pubout", "-out", os.path.join(ini, "ike-ed.pub.pem")],
+                       check=True, capture_output=True)
+        ed_pub = subprocess.run(["openssl", "pkey", "-in", key_pem, "-pubout", "-outform", "DER"], check=True,
+                                capture_output=True).stdout[-32:].hex()
+        # RFC 8410 SubjectPublicKeyInfo of ain1's identity key, for charon's pubkeys.
+        der = bytes.fromhex("302a300506032b6570032100" + node[1]["ident_pub"])
+        with open(os.path.join(ini, "ain1.pub.pem"), "w") as f:
+            f.write("-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PUBLIC KEY-----\n")
+        node[1]["customers"] += (f'\n[[customer]]\nid = {IKE_ED_ID}\nname = "ike-ed"\n'
+                                 f'[customer.ike]\nid = "{IKE_ED_CLIENT_ID}"\nauth = "ed25519"\npublic_key = "{ed_pub}"\n')
+        node[1]["customers"] += (f'\n[[customer]]\nid = {IKE_ID}\nname = "ike-client"\n'
+                                 f'[customer.ike]\nid = "{IKE_CLIENT_ID}"\nauth = "psk"\npsk_file = "ike-client.psk"\n'
+                                 f'\n[ike]\nport = 500\nlocal_id = "{IKE_GATEWAY_ID}"\npool_v4 = "{IKE_POOL4}"\n')
+
     for n in AINS:
         d = os.path.join(out, f"ain{n}")
         pool = '["100.64.3.0/24", "fd00:64:3::/96"]' if n == EXIT else "[]"
@@ -266,6 +309,9 @@ def main():
                 f"GEN_INNER4={inner4}\nGEN_INNER6={inner6}\nGEN_CUSTOMER={CUSTOMER_ID}\n"
                 f"GEN_AUTHORITY={auth_pub}\n"
                 + (f"GEN_RESPONDER_ID={RESPONDER_ID}\n" if a.registered_responder else "")
+                + (f"GEN_IKE_ID={IKE_ID}\nGEN_IKE_CLIENT_ID={IKE_CLIENT_ID}\nGEN_IKE_GATEWAY_ID={IKE_GATEWAY_ID}\n"
+                   f"GEN_IKE_PSK={ike_psk}\nGEN_IKE_POOL4={IKE_POOL4}\n"
+                   f"GEN_IKE_ED_ID={IKE_ED_ID}\nGEN_IKE_ED_CLIENT_ID={IKE_ED_CLIENT_ID}\n" if a.ike_customer else "")
                 + (f"GEN_CUSTOMER2={SECOND_ID}\nGEN_INITIATOR2_OUTER={init2_outer}\n" if a.second_initiator else ""))
 
 

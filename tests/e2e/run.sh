@@ -46,7 +46,7 @@ if [ $# -gt 0 ]; then
   mapfile -t TESTS < <(printf '%s\n' "${TESTS[@]}" | grep -E "$pat")
 fi
 
-watched='aind|ainctl|iperf3|dumpcap|http_server|dns_server|wireguard-go|sleep 300'
+watched='aind|ainctl|iperf3|dumpcap|http_server|dns_server|wireguard-go|ipsec/charon|sleep 300'
 pids_before=$(pgrep -f "$watched" | sort)
 nft_before=$(nft list ruleset 2>/dev/null | md5sum)
 

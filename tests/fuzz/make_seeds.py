@@ -67,6 +67,73 @@ def ticket(issuer, slc, version=1):
     return struct.pack("!B3xIQ", version, issuer, slc) + bytes(range(32)) + bytes((7 * i) & 0xFF for i in range(256))
 
 
+# ---- IKEv2 (RFC 7296 §3) ----
+def ike_payload(body, nxt, critical=False):
+    return struct.pack("!BBH", nxt, 0x80 if critical else 0, 4 + len(body)) + body
+
+
+def ike_chain(payloads):
+    """payloads: list of (type, body); returns (first type, bytes)."""
+    out = b""
+    for i, (t, body) in enumerate(payloads):
+        nxt = payloads[i + 1][0] if i + 1 < len(payloads) else 0
+        out += ike_payload(body, nxt)
+    return (payloads[0][0] if payloads else 0), out
+
+
+def ike_msg(exch, payloads, flags=0x08, mid=0, spi_i=0x0102030405060708, spi_r=0):
+    first, body = ike_chain(payloads)
+    return struct.pack("!QQBBBBII", spi_i, spi_r, first, 0x20, exch, flags, mid, 28 + len(body)) + body
+
+
+def transform(ttype, tid, keylen=None, last=False):
+    attrs = struct.pack("!HH", 0x800E, keylen) if keylen else b""
+    return struct.pack("!BBHBBH", 0 if last else 3, 0, 8 + len(attrs), ttype, 0, tid) + attrs
+
+
+def proposal(num, proto, spi, transforms, last=True):
+    body = spi + b"".join(transforms)
+    return struct.pack("!BBHBBBB", 0 if last else 2, 0, 8 + len(body), num, proto, len(spi), len(transforms)) + body
+
+
+IKE_SA = proposal(1, 1, b"", [transform(1, 20, 256), transform(1, 20, 128), transform(2, 5), transform(4, 31, last=True)])
+ESP_SA = proposal(1, 3, b"\x0c\x0d\x0e\x0f", [transform(1, 20, 256), transform(5, 0), transform(5, 1, last=True)])
+KE = struct.pack("!HH", 31, 0) + bytes(range(32))
+NONCE = bytes(range(100, 132))
+NATD = lambda t: struct.pack("!BBH", 0, 0, t) + bytes(20)
+TS4 = struct.pack("!BBBB", 1, 0, 0, 0) + struct.pack("!BBHHH", 7, 0, 16, 0, 65535) + bytes(4) + b"\xff" * 4
+TS6 = struct.pack("!BBBB", 1, 0, 0, 0) + struct.pack("!BBHHH", 8, 17, 40, 53, 53) + bytes(16) + b"\xff" * 16
+CP_REQ = struct.pack("!BBBB", 1, 0, 0, 0) + struct.pack("!HH", 1, 0) + struct.pack("!HH", 3, 0) + struct.pack("!HH", 8, 0)
+CP_REP = struct.pack("!BBBB", 2, 0, 0, 0) + struct.pack("!HH", 1, 4) + bytes([10, 9, 0, 1])
+IDI = bytes([2, 0, 0, 0]) + b"client.example"
+AUTH = bytes([2, 0, 0, 0]) + bytes(32)
+NOTIFY_REKEY = struct.pack("!BBH", 3, 4, 16393) + b"\x01\x02\x03\x04"
+DEL_ESP = struct.pack("!BBH", 3, 4, 2) + b"\x01\x02\x03\x04\x05\x06\x07\x08"
+DEL_IKE = struct.pack("!BBH", 1, 0, 0)
+ike_init = ike_msg(34, [(33, IKE_SA), (34, KE), (40, NONCE), (41, NATD(16388)), (41, NATD(16389)),
+                        (41, struct.pack("!BBH", 0, 0, 16431) + b"\x00\x05")])
+ike_init_cookie = ike_msg(34, [(41, struct.pack("!BBH", 0, 0, 16390) + bytes(36)), (33, IKE_SA), (34, KE), (40, NONCE)])
+ike_auth_plain = ike_msg(35, [(35, IDI), (39, AUTH), (47, CP_REQ), (33, ESP_SA), (44, TS4), (45, TS6)], mid=1, spi_r=9)
+sk_body = bytes(8) + bytes(range(40)) + bytes(16)
+ike_sk = struct.pack("!QQBBBBII", 1, 9, 46, 0x20, 35, 0x08, 1, 28 + 4 + len(sk_body)) + ike_payload(sk_body, 35)
+ike_unknown = ike_msg(37, [(222, b"\x01\x02"), (43, b"vendor")], mid=2, spi_r=9)
+
+SEEDS_IKE = {
+    "fuzz_ike_message": [ike_init, ike_init_cookie, ike_auth_plain, ike_sk, ike_unknown,
+                         ike_msg(37, [(42, DEL_ESP), (42, DEL_IKE), (41, NOTIFY_REKEY)], mid=3, spi_r=9)],
+    # first byte: parser (0 SA, 1 KE, 2 ID, 3 AUTH, 4 Nonce, 5 Notify, 6 Delete, 7 TS, 8 CP)
+    "fuzz_ike_payload": [b"\x00" + IKE_SA, b"\x00" + ESP_SA, b"\x01" + KE, b"\x02" + IDI,
+                         b"\x02" + bytes([1, 0, 0, 0, 10, 0, 0, 1]), b"\x03" + AUTH, b"\x04" + NONCE,
+                         b"\x05" + NOTIFY_REKEY, b"\x06" + DEL_ESP, b"\x06" + DEL_IKE, b"\x07" + TS4,
+                         b"\x07" + TS6, b"\x08" + CP_REQ, b"\x08" + CP_REP],
+    "fuzz_ike_sk": [sk_body, b"", bytes(range(30)), ike_payload(IDI, 39) + ike_payload(AUTH, 0)],
+    # op bytes: < 0xe0 deliver/drop/dup/flip/truncate/replace the next message,
+    # >= 0xe0 time / commands / stranger datagrams
+    "fuzz_ike_engine": [bytes(40), bytes([0] * 12 + [0xe0, 50] + [0] * 12 + [0xe2] + [0] * 8 + [0xe3] + [0] * 8),
+                        bytes([0, 3, 0, 0, 5, 0, 30, 0, 0, 0xe0, 20, 0, 0, 0, 0]),
+                        bytes([0, 0, 0, 0, 0xe7, 0, 40]) + ike_init[:40] + bytes(10)],
+}
+
 SEEDS = {
     "fuzz_ipv4": [v4_udp, v4_opts, v4_ah, ipv4(4, v4_udp, tos=3)],
     "fuzz_ipv6": [v6_udp, v6_chain, v6_frag, v6_ah, ipv6(41, v6_udp), ipv6(59, b"")],
@@ -85,6 +152,8 @@ SEEDS = {
     "fuzz_ip_packet": [b"\x03" + v4_udp, b"\x01" + v6_chain, b"\x03" + v6_frag,
                        b"\x00" + ipv4(4, v4_udp, tos=2), b"\x03" + ipv6(41, v6_udp, tc=1)],
 }
+
+SEEDS.update(SEEDS_IKE)
 
 for target, seeds in SEEDS.items():
     d = os.path.join(HERE, "corpus", target)

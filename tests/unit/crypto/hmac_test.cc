@@ -77,5 +77,20 @@ TEST(Sha256, WrongOutputSizeIsInvalidArgument) {
   EXPECT_EQ(sha256({}, out), Errc::invalid_argument);
 }
 
+// FIPS 180-2 Appendix A.1 ("abc") and the empty string, split across parts.
+TEST(Sha1, KnownAnswers) {
+  uint8_t out[kSha1Size];
+  const std::string_view a = "a", bc = "bc";
+  ASSERT_EQ(sha1({ByteSpan(reinterpret_cast<const uint8_t*>(a.data()), 1),
+                  ByteSpan(reinterpret_cast<const uint8_t*>(bc.data()), 2)},
+                 out),
+            Errc::ok);
+  EXPECT_EQ(to_hex(out), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  ASSERT_EQ(sha1({}, out), Errc::ok);
+  EXPECT_EQ(to_hex(out), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  uint8_t short_out[19];
+  EXPECT_EQ(sha1({}, short_out), Errc::invalid_argument);
+}
+
 }  // namespace
 }  // namespace ainet::crypto

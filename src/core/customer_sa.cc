@@ -1,0 +1,62 @@
+// IKE-keyed customer tunnels (docs/ike.md "Customer tunnels"). The daemon
+// runs the IKEv2 engine (src/ike) and hands each negotiated child SA here;
+// the core never sees IKE itself. From then on the customer's ESP is opened
+// by on_customer_packet like a manually keyed customer's, so its datagrams
+// enter ANTs the same way (paper §4.4 step 2).
+//
+// Rekeying (RFC 7296 §2.8, §1.3.3): the new child SA is announced before the
+// old one is deleted. We send on the newest at once and keep accepting on
+// the replaced one until its deletion, so no packet in flight is lost.
+#include "core/engine.h"
+
+namespace ainet::core {
+
+int Engine::customer_index(uint32_t id) const {
+  for (size_t i = 0; i < customers_.size(); ++i)
+    if (customers_[i].cfg.id == id) return static_cast<int>(i);
+  return -1;
+}
+
+Status Engine::customer_sa_up(uint32_t id, const IpAddress& remote, const sa::SaConfig& out,
+                              const sa::SaConfig& in, std::vector<IpAddress> inner) {
+  const int ci = customer_index(id);
+  if (ci < 0 || !customers_[static_cast<size_t>(ci)].cfg.ike) return Errc::not_found;
+  Customer& c = customers_[static_cast<size_t>(ci)];
+  if (remote.family() != self_addr_.family()) return Errc::invalid_argument;
+  auto b = TunnelBundle::create_esp(out, in);
+  if (!b) return b.error();
+  if (!ants_.add_spi(b->inbound_spi(), {SpiRef::Kind::customer, static_cast<size_t>(ci)}))
+    return Errc::exists;
+  // At most two generations: one that a third replaces is long since
+  // superseded (its ChildSaDown is late or lost), so it goes now.
+  if (c.previous.keyed()) ants_.remove_spi(c.previous.inbound_spi());
+  c.previous = std::move(c.bundle);
+  c.bundle = std::move(*b);
+  // The IKE SA authenticated this address (after a NAT float it is the
+  // newest one, RFC 7296 §2.23); ESP from anywhere else is refused.
+  c.cfg.tunnel_address = remote;
+  c.ike_inner = std::move(inner);
+  return Errc::ok;
+}
+
+Status Engine::customer_sa_down(uint32_t id, uint32_t spi_in) {
+  const int ci = customer_index(id);
+  if (ci < 0 || !customers_[static_cast<size_t>(ci)].cfg.ike) return Errc::not_found;
+  Customer& c = customers_[static_cast<size_t>(ci)];
+  if (c.previous.keyed() && c.previous.inbound_spi() == spi_in) {
+    ants_.remove_spi(spi_in);
+    c.previous = TunnelBundle();
+    return Errc::ok;
+  }
+  if (c.bundle.keyed() && c.bundle.inbound_spi() == spi_in) {
+    ants_.remove_spi(spi_in);
+    // The current SA deleted first (e.g. by the peer): the older one, if any,
+    // is all that is left to send on until a new one comes up.
+    c.bundle = std::move(c.previous);
+    c.previous = TunnelBundle();
+    return Errc::ok;
+  }
+  return Errc::not_found;
+}
+
+}  // namespace ainet::core

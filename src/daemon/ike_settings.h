@@ -1,0 +1,47 @@
+// aind's IKEv2 settings (docs/ike.md "Customer tunnels", examples/aind.toml):
+// the [ike] section and the `ike` table of each [[customer]] that connects
+// with a stock IKEv2 client instead of manual keys. They map one to one onto
+// ike::IkeConfig (one PeerConfig per IKE customer); config.cc calls in here.
+//
+// Every refusal is the usual "<file>:<line>: <field>: <what>", e.g.
+//   aind.toml:31: customer[0].ike.auth: expected "psk" or "ed25519", got "rsa"
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "crypto/kex.h"
+#include "ike/ike_config.h"
+
+namespace ainet::config_toml {
+class Section;
+}
+
+namespace ainet::daemon {
+
+struct IkeSettings {
+  bool enabled = false;   // an [ike] section is present
+  uint16_t port = 500;    // IKE_SA_INIT arrives here; the float goes to [network] udp_port
+  ike::IkeConfig engine;  // peers: one per IKE customer, named by the customer
+  std::map<std::string, uint32_t> customer_of_peer;  // PeerConfig::name -> customer id
+  int64_t first_customer_line = 0;  // where the first `ike` customer table is (for messages)
+};
+
+// Reads `ike` of one [[customer]] (section `s` = that customer) into a
+// PeerConfig named `name` for customer `id`. Throws ConfigError.
+void read_ike_customer(const config_toml::Section& customer, uint32_t id, const std::string& name,
+                       const std::string& base_dir, IkeSettings& out);
+
+// Reads the optional [ike] section after every customer was read. `udp_carrier`:
+// [network] carrier is "udp" (IKE customers need it: their ESP arrives
+// UDP-encapsulated on udp_port); `identity_seed`: [node] identity key, the
+// Ed25519 key this AIN authenticates with to ed25519 customers (empty if none).
+void read_ike_section(const config_toml::Section& top, bool udp_carrier,
+                      const crypto::PrivateKey& identity_seed, IkeSettings& out);
+
+// strongSwan's spelling of an identity (so one string works in both configs):
+// an IP address is ID_IPV*_ADDR, "@name" is ID_FQDN "name", "user@host" is
+// ID_RFC822_ADDR, anything else ID_FQDN (RFC 7296 §3.5). Empty -> nullopt.
+std::optional<ike::Identity> parse_identity(const std::string& text);
+
+}  // namespace ainet::daemon
