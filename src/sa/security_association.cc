@@ -15,6 +15,24 @@ constexpr size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; 
 
 SecurityAssociation::~SecurityAssociation() = default;
 
+SecurityAssociation::ErrcTables& SecurityAssociation::errc_tables() {
+  if (!errcs_) errcs_ = std::make_unique<ErrcTables>();
+  return *errcs_;
+}
+
+SaCounters SecurityAssociation::counters() const {
+  SaCounters c;
+  c.packets_out = packets_out_;
+  c.bytes_out = bytes_out_;
+  c.packets_in = packets_in_;
+  c.bytes_in = bytes_in_;
+  if (errcs_) {
+    c.drops_in = errcs_->drops_in;
+    c.errors_out = errcs_->errors_out;
+  }
+  return c;
+}
+
 Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const SaConfig& config) {
   const TransformInfo info = transform_info(config.transform);
   if (config.keymat.size() != info.keymat_size) return Errc::invalid_argument;
@@ -40,7 +58,8 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   sa->tunnel_policy_ = config.tunnel_policy;
   sa->last_seq_ = config.initial_seq;
   sa->replay_ = std::move(*replay);
-  if (config.framing == Framing::ip && config.remote.is_v4())
+  sa->inbound_only_ = config.inbound_only;
+  if (config.framing == Framing::ip && config.remote.is_v4() && !config.inbound_only)
     sa->ipv4_ids_ = std::make_unique<Ipv4IdPool>();
 
   const ByteSpan keymat = config.keymat.span();
@@ -150,7 +169,7 @@ Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByte
                                                       crypto::Rng& rng) {
   auto inner = parse_tunnel_inner(inner_ip);
   if (!inner) {
-    ++at(counters_.errors_out, inner.error());
+    ++at(errc_tables().errors_out, inner.error());
     return inner.error();
   }
   // Only the inner packet itself is carried, not any link-layer trailer.
@@ -172,9 +191,10 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
                                                  const wire::OuterHeaderSpec& outer,
                                                  MutByteSpan out, crypto::Rng& rng) {
   auto refuse = [&](Errc e) -> Result<size_t> {
-    ++at(counters_.errors_out, e);
+    ++at(errc_tables().errors_out, e);
     return e;
   };
+  if (inbound_only_) return refuse(Errc::invalid_argument);  // no outbound state
   // Size checks come first so that a refused call burns no sequence number.
   const size_t total = sealed_size(payload.size());
   if (total > wire::kMaxIpPacketLen) return refuse(Errc::limit);
@@ -207,8 +227,8 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
   last_seq_ = seq;
   auto n = seal_at(seq, iv, payload, next_header, spec, out);
   if (!n) return refuse(n.error());
-  ++counters_.packets_out;
-  counters_.bytes_out += payload.size();
+  ++packets_out_;
+  bytes_out_ += payload.size();
   return n;
 }
 
@@ -231,11 +251,11 @@ Result<size_t> SecurityAssociation::seal_at(uint64_t seq, ByteSpan iv, ByteSpan 
 Result<OpenedPacket> SecurityAssociation::open(MutByteSpan packet) {
   auto r = open_uncounted(packet);
   if (!r) {
-    ++at(counters_.drops_in, r.error());
+    ++at(errc_tables().drops_in, r.error());
     return r;
   }
-  ++counters_.packets_in;
-  counters_.bytes_in += r->payload.size();
+  ++packets_in_;
+  bytes_in_ += r->payload.size();
   return r;
 }
 
