@@ -34,6 +34,7 @@ SaCounters SecurityAssociation::counters() const {
 }
 
 Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const SaConfig& config) {
+  if (transform_info_entry(config.transform) == nullptr) return Errc::invalid_argument;
   const TransformInfo info = transform_info(config.transform);
   if (config.keymat.size() != info.keymat_size) return Errc::invalid_argument;
   // RFC 3948 carries ESP only, and AH always covers an IP header (RFC 4302 §3.3.3).
@@ -48,7 +49,7 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   std::unique_ptr<SecurityAssociation> sa(new SecurityAssociation());
   sa->spi_ = config.spi;
   sa->transform_ = config.transform;
-  sa->info_ = info;
+  sa->info_ = transform_info_entry(config.transform);
   sa->framing_ = config.framing;
   sa->esn_ = config.esn;
   sa->local_ = config.local;
@@ -126,24 +127,24 @@ size_t SecurityAssociation::ah_len(wire::IpFamily f) const {
   // RFC 4302 §2.6 / §3.3.3.2.1: the ICV field is padded so the AH header is a
   // multiple of 32 bits for IPv4 and 64 bits for IPv6. RFC 4543 §4 (errata
   // 3643): the GMAC Authentication Data is IV || tag, 4 bytes padding for IPv6.
-  const size_t raw = wire::kAhFixedLen + info_.iv_size + info_.icv_size;
+  const size_t raw = wire::kAhFixedLen + info_->iv_size + info_->icv_size;
   return round_up(raw, f == wire::IpFamily::v6 ? 8 : 4);
 }
 
 size_t SecurityAssociation::esp_len(size_t payload_len) const {
   // RFC 4303 §2.4: payload + padding + the 2 trailer bytes must fill whole
   // cipher blocks (CBC) and end on a 4-byte boundary (all transforms).
-  return wire::kEspHeaderLen + info_.iv_size +
-         round_up(payload_len + wire::kEspTrailerLen, info_.block_size) + info_.icv_size;
+  return wire::kEspHeaderLen + info_->iv_size +
+         round_up(payload_len + wire::kEspTrailerLen, info_->block_size) + info_->icv_size;
 }
 
 size_t SecurityAssociation::headroom() const {
-  if (info_.protocol == Protocol::ah) return outer_len() + ah_len(remote_.family());
-  return outer_len() + wire::kEspHeaderLen + info_.iv_size;
+  if (info_->protocol == Protocol::ah) return outer_len() + ah_len(remote_.family());
+  return outer_len() + wire::kEspHeaderLen + info_->iv_size;
 }
 
 size_t SecurityAssociation::sealed_size(size_t payload_len) const {
-  if (info_.protocol == Protocol::ah) return outer_len() + ah_len(remote_.family()) + payload_len;
+  if (info_->protocol == Protocol::ah) return outer_len() + ah_len(remote_.family()) + payload_len;
   return outer_len() + esp_len(payload_len);
 }
 
@@ -151,7 +152,7 @@ wire::OuterHeaderSpec SecurityAssociation::default_outer() const {
   wire::OuterHeaderSpec spec;
   spec.src = local_;
   spec.dst = remote_;
-  spec.protocol = static_cast<uint8_t>(info_.protocol);
+  spec.protocol = static_cast<uint8_t>(info_->protocol);
   spec.hop_limit = hop_limit_;
   spec.flow_label = flow_label_;
   // RFC 6864 §4.1: the ID of an atomic datagram (DF set) carries no meaning,
@@ -205,12 +206,12 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
 
   uint8_t iv_buf[16];
   ByteSpan iv;
-  if (info_.cbc) {
-    rng.fill(MutByteSpan(iv_buf, info_.iv_size));  // RFC 3602 §3: unpredictable IV
-    iv = ByteSpan(iv_buf, info_.iv_size);
-  } else if (info_.iv_size) {
+  if (info_->cbc) {
+    rng.fill(MutByteSpan(iv_buf, info_->iv_size));  // RFC 3602 §3: unpredictable IV
+    iv = ByteSpan(iv_buf, info_->iv_size);
+  } else if (info_->iv_size) {
     store_be64(iv_buf, seq);  // unique per key: the counter never repeats
-    iv = ByteSpan(iv_buf, info_.iv_size);
+    iv = ByteSpan(iv_buf, info_->iv_size);
   }
   wire::OuterHeaderSpec spec = outer;
   if (framing_ == Framing::ip && remote_.is_v4()) {
@@ -235,7 +236,7 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
 Result<size_t> SecurityAssociation::seal_at(uint64_t seq, ByteSpan iv, ByteSpan payload,
                                             uint8_t next_header,
                                             const wire::OuterHeaderSpec& outer, MutByteSpan out) {
-  if (info_.protocol == Protocol::ah) return ah_seal(seq, payload, next_header, outer, out);
+  if (info_->protocol == Protocol::ah) return ah_seal(seq, payload, next_header, outer, out);
   const size_t hdr = outer_len();
   auto n = esp_seal(seq, iv, payload, next_header, out.subspan(hdr));
   if (!n) return n.error();
@@ -260,7 +261,7 @@ Result<OpenedPacket> SecurityAssociation::open(MutByteSpan packet) {
 }
 
 Result<OpenedPacket> SecurityAssociation::open_uncounted(MutByteSpan packet) {
-  if (info_.protocol == Protocol::ah) return ah_open(packet);
+  if (info_->protocol == Protocol::ah) return ah_open(packet);
   if (framing_ != Framing::ip) return esp_open(packet);
   // Framing::ip: the outer header is not covered by ESP; it is parsed only to
   // find the ESP header (RFC 4303 §3.4.1: reassembly happens before ESP).

@@ -60,7 +60,7 @@ class SecurityAssociation {
 
   uint32_t spi() const { return spi_; }
   Transform transform() const { return transform_; }
-  Protocol protocol() const { return info_.protocol; }
+  Protocol protocol() const { return info_->protocol; }
   Framing framing() const { return framing_; }
   bool esn() const { return esn_; }
   // A snapshot (the per-reason tables are kept apart until first needed).
@@ -144,7 +144,7 @@ class SecurityAssociation {
 
   uint32_t spi_ = 0;
   Transform transform_{};
-  TransformInfo info_{};
+  const TransformInfo* info_ = nullptr;  // static entry (kTransformInfos)
   Framing framing_ = Framing::ip;
   bool esn_ = false;
   bool inbound_only_ = false;
