@@ -1,7 +1,6 @@
 // Microbenchmarks of the AIN engine primitives: onion cells per hop role,
 // the per-hop handshake, and route selection on a 100-AIN graph.
 #include <benchmark/benchmark.h>
-
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -104,8 +103,7 @@ bool x25519_derive(EVP_PKEY* priv, const uint8_t* peer_pub, uint8_t* out) {
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, priv, nullptr);
   size_t len = 32;
   const bool ok = peer && ctx && EVP_PKEY_derive_init(ctx) == 1 &&
-                  EVP_PKEY_derive_set_peer(ctx, peer) == 1 &&
-                  EVP_PKEY_derive(ctx, out, &len) == 1;
+                  EVP_PKEY_derive_set_peer(ctx, peer) == 1 && EVP_PKEY_derive(ctx, out, &len) == 1;
   EVP_PKEY_CTX_free(ctx);
   EVP_PKEY_free(peer);
   return ok;

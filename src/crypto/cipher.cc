@@ -21,13 +21,17 @@ bool is_block_mode(CipherAlg alg) {
 }
 
 // CipherAlg and the first detail::EvpCipher values are in the same order.
-detail::EvpCipher evp_of(CipherAlg alg) { return static_cast<detail::EvpCipher>(alg); }
+detail::EvpCipher evp_of(CipherAlg alg) {
+  return static_cast<detail::EvpCipher>(alg);
+}
 static_assert(static_cast<int>(detail::EvpCipher::aes256_ecb) ==
               static_cast<int>(CipherAlg::aes256_ecb));
 
 // Stream modes decrypt by encrypting, so they use the encrypt context; only
 // the block modes need the inverse key schedule.
-int direction(CipherAlg alg, bool encrypt) { return encrypt || !is_block_mode(alg) ? 1 : 0; }
+int direction(CipherAlg alg, bool encrypt) {
+  return encrypt || !is_block_mode(alg) ? 1 : 0;
+}
 
 }  // namespace
 

@@ -22,15 +22,16 @@ constexpr uint8_t kZeroKey[64] = {};
 
 const char* evp_name(EvpCipher c) {
   static constexpr const char* kNames[kCiphers] = {
-      "AES-128-CBC", "AES-256-CBC", "AES-128-CTR", "AES-256-CTR", "ChaCha20",          "AES-128-ECB",
-      "AES-256-ECB", "AES-128-GCM", "AES-192-GCM", "AES-256-GCM", "ChaCha20-Poly1305",
+      "AES-128-CBC", "AES-256-CBC", "AES-128-CTR",       "AES-256-CTR",
+      "ChaCha20",    "AES-128-ECB", "AES-256-ECB",       "AES-128-GCM",
+      "AES-192-GCM", "AES-256-GCM", "ChaCha20-Poly1305",
   };
   return kNames[static_cast<size_t>(c)];
 }
 
 bool unpadded(EvpCipher c) {
-  return c == EvpCipher::aes128_cbc || c == EvpCipher::aes256_cbc ||
-         c == EvpCipher::aes128_ecb || c == EvpCipher::aes256_ecb;
+  return c == EvpCipher::aes128_cbc || c == EvpCipher::aes256_cbc || c == EvpCipher::aes128_ecb ||
+         c == EvpCipher::aes256_ecb;
 }
 
 // Fibonacci hashing spreads ids that were handed out in a regular stride

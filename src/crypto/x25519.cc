@@ -1,9 +1,9 @@
 // X25519 (RFC 7748 §5, §6.1) via EVP_PKEY raw keys (raw_key.h). Not on the
 // packet path (one per hop handshake), so the EVP_PKEY allocations here are
 // fine; the EVP_PKEY frees wipe the private key they copied.
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 

@@ -127,8 +127,10 @@ TEST(NoAlloc, CipherAndAeadReKeyingOnCacheMisses) {
   auto round = [&](Errc& e) {
     for (size_t i = 0; i < kObjects; ++i) {
       Errc r = ctrs[i]->encrypt(iv, pkt, pkt);
-      if (r == Errc::ok) r = ecbs[i]->encrypt({}, MutByteSpan(pkt.data(), 16), MutByteSpan(pkt.data(), 16));
-      if (r == Errc::ok) r = ecbs[i]->decrypt({}, MutByteSpan(pkt.data(), 16), MutByteSpan(pkt.data(), 16));
+      if (r == Errc::ok)
+        r = ecbs[i]->encrypt({}, MutByteSpan(pkt.data(), 16), MutByteSpan(pkt.data(), 16));
+      if (r == Errc::ok)
+        r = ecbs[i]->decrypt({}, MutByteSpan(pkt.data(), 16), MutByteSpan(pkt.data(), 16));
       if (r == Errc::ok) r = aeads[i]->seal(nonce, {}, pkt, pkt, tag);
       if (r == Errc::ok) r = aeads[i]->open(nonce, {}, pkt, tag, pkt);
       if (r != Errc::ok) e = r;
