@@ -91,9 +91,12 @@ constexpr std::array<uint8_t, crypto::kAeadNonceSize> kZeroNonce{};
   return (*mac)->compute({as_bytes(kCreatedLabel), info}, auth);
 }
 
-[[nodiscard]] Errc dh(const crypto::PrivateKey& priv, ByteSpan peer, Secret<32>& out) {
+// own_pub: the public key of priv; handing it over saves OpenSSL a second
+// scalar multiplication per DH (crypto/kex.h).
+[[nodiscard]] Errc dh(const crypto::PrivateKey& priv, const PublicKey& own_pub, ByteSpan peer,
+                      Secret<32>& out) {
   out.resize(32);
-  return crypto::x25519(priv.span(), peer, out.mut_span());
+  return crypto::x25519(priv.span(), own_pub, peer, out.mut_span());
 }
 
 [[nodiscard]] Errc write_created_slot(const CreatedReply& reply, MutByteSpan slot) {
@@ -167,7 +170,7 @@ Errc build_create(std::span<const HopTarget> hops, crypto::Rng& rng, EntranceHan
     crypto::X25519KeyPair eph = crypto::x25519_generate(rng);
     hs.x = eph.priv;
     hs.x_pub = eph.pub;
-    Errc e = dh(hs.x, hs.b, hs.xb);
+    Errc e = dh(hs.x, hs.x_pub, hs.b, hs.xb);
     if (e != Errc::ok) return state.wipe(), e;
     Secret<32> slot_key;
     e = derive_create_keys(hs.xb, hs.b, hs.x_pub, slot_key, hs.stream_key);
@@ -204,7 +207,7 @@ Errc process_create(const crypto::X25519KeyPair& onion, ByteSpan blob_in, crypto
   std::memcpy(x_pub.data(), blob_in.data(), 32);
   Secret<32> xb;
   // A small-order X gives an all-zero secret (RFC 7748 §6.1): treat as tampered.
-  if (dh(onion.priv, x_pub, xb) != Errc::ok) return Errc::auth_failed;
+  if (dh(onion.priv, onion.pub, x_pub, xb) != Errc::ok) return Errc::auth_failed;
   Secret<32> slot_key, stream_key;
   Errc e = derive_create_keys(xb, onion.pub, x_pub, slot_key, stream_key);
   if (e != Errc::ok) return e;
@@ -218,7 +221,7 @@ Errc process_create(const crypto::X25519KeyPair& onion, ByteSpan blob_in, crypto
   }
   crypto::X25519KeyPair eph = crypto::x25519_generate(rng);  // y, wiped at scope end
   Secret<32> xy;
-  if (dh(eph.priv, x_pub, xy) != Errc::ok) return Errc::auth_failed;
+  if (dh(eph.priv, eph.pub, x_pub, xy) != Errc::ok) return Errc::auth_failed;
   e = derive_hop_keys(xy, xb, onion.pub, x_pub, eph.pub, out.keys, out.reply.auth);
   if (e != Errc::ok) return e;
   out.info = info;
@@ -281,7 +284,7 @@ Errc open_created(EntranceHandshake& state, MutByteSpan blob, std::span<HopKeys>
     PublicKey y_pub;
     std::memcpy(y_pub.data(), slot, 32);
     Secret<32> xy;
-    if (dh(hs.x, y_pub, xy) != Errc::ok) return fail(h, Errc::auth_failed);
+    if (dh(hs.x, hs.x_pub, y_pub, xy) != Errc::ok) return fail(h, Errc::auth_failed);
     std::array<uint8_t, kCreatedAuthSize> auth;
     e = derive_hop_keys(xy, hs.xb, hs.b, hs.x_pub, y_pub, keys_out[h], auth);
     if (e != Errc::ok) return fail(h, e);

@@ -22,7 +22,8 @@ Result<std::unique_ptr<sa::SecurityAssociation>> make_sa(sa::Transform t, uint32
 uint64_t total_drops(const sa::SecurityAssociation* s) {
   if (!s) return 0;
   uint64_t n = 0;
-  for (auto v : s->counters().drops_in) n += v;
+  const sa::SaCounters c = s->counters();
+  for (auto v : c.drops_in) n += v;
   return n;
 }
 

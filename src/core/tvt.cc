@@ -58,10 +58,11 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, ui
   // DESIGN.md: a random IPv6 outer flow label per TVT, so the label does not
   // link the two links of a hop (RFC 6437 allows any pseudo-random value).
   const uint32_t label = (rng_.u32() & 0xfffff) | 1;
-  auto make = [&](uint32_t spi, const Secret<32>& key,
-                  uint64_t seq) -> Result<std::unique_ptr<sa::SecurityAssociation>> {
+  auto make = [&](uint32_t spi, const Secret<32>& key, uint64_t seq,
+                  bool inbound) -> Result<std::unique_ptr<sa::SecurityAssociation>> {
     sa::SaConfig c;
     c.spi = spi;
+    c.inbound_only = inbound;  // in_fwd / in_bwd only open: no outbound state
     // docs/protocol.md: AH HMAC-SHA-256-128 on the ip carrier; ESP-NULL with
     // the same MAC on udp (RFC 3948 cannot carry AH). ESN, random offset.
     c.transform = cfg_.carrier == Carrier::ip ? sa::Transform::ah_hmac_sha256
@@ -76,8 +77,10 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, ui
     c.flow_label = label;
     return sa::SecurityAssociation::create(c);
   };
-  auto fwd = make(spi_fwd, k.fwd, seq_fwd);
-  auto bwd = make(spi_bwd, k.bwd, seq_bwd);
+  // Towards the previous AIN the forward SA is ours to open (in_fwd) and the
+  // backward one ours to seal (out_bwd); towards the next AIN the reverse.
+  auto fwd = make(spi_fwd, k.fwd, seq_fwd, towards_prev);
+  auto bwd = make(spi_bwd, k.bwd, seq_bwd, !towards_prev);
   if (!fwd) return fwd.error();
   if (!bwd) return bwd.error();
   auto& keep = towards_prev ? a.nonce_prev : a.nonce_next;

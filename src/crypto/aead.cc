@@ -1,9 +1,10 @@
 // AES-GCM (RFC 4106) and ChaCha20-Poly1305 (RFC 7634 / RFC 8439 §2.8) over
-// OpenSSL EVP. The key schedule is done once in create(); seal/open only set
-// the 12-byte nonce with EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, -1),
-// which re-uses the keyed provider context and allocates nothing (checked by
-// tests/unit/crypto/no_alloc_test.cc). The contexts wipe their key schedule
-// when freed (the providers free it with OPENSSL_clear_free).
+// OpenSSL EVP. The keyed contexts come from the thread's context cache
+// (context_cache.h), keyed with this object's key bytes when it last missed;
+// seal/open only set the 12-byte nonce with
+// EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, -1), which re-uses the
+// keyed provider context and allocates nothing (checked by
+// tests/unit/crypto/no_alloc_test.cc).
 #include "crypto/aead.h"
 
 #include <openssl/crypto.h>
@@ -11,35 +12,23 @@
 
 #include <cstring>
 
+#include "crypto/context_cache.h"
 #include "crypto/evp_checks.h"
 
 namespace ainet::crypto {
 
 namespace {
 
-const char* aead_cipher_name(AeadAlg alg) {
+detail::EvpCipher evp_of(AeadAlg alg) {
   switch (alg) {
     case AeadAlg::aes128_gcm:
-      return "AES-128-GCM";
+      return detail::EvpCipher::aes128_gcm;
     case AeadAlg::aes256_gcm:
-      return "AES-256-GCM";
+      return detail::EvpCipher::aes256_gcm;
     case AeadAlg::chacha20_poly1305:
-      return "ChaCha20-Poly1305";
+      return detail::EvpCipher::chacha20_poly1305;
   }
-  return nullptr;
-}
-
-EVP_CIPHER_CTX* keyed_ctx(const EVP_CIPHER* cipher, ByteSpan key, int enc) {
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  if (ctx == nullptr) return nullptr;
-  // No IV yet: each seal/open supplies its own nonce. Both ciphers default to
-  // a 12-byte nonce and a 16-byte tag, which is what RFC 4106 §3/§4 and
-  // RFC 7634 §2/§3 use.
-  if (EVP_CipherInit_ex(ctx, cipher, nullptr, key.data(), nullptr, enc) != 1) {
-    EVP_CIPHER_CTX_free(ctx);
-    return nullptr;
-  }
-  return ctx;
+  return detail::EvpCipher::count_;
 }
 
 // Shared argument checks for seal and open (in and out of one direction).
@@ -92,27 +81,31 @@ size_t aead_key_size(AeadAlg alg) {
 }
 
 Result<std::unique_ptr<Aead>> Aead::create(AeadAlg alg, ByteSpan key) {
-  const char* name = aead_cipher_name(alg);
-  if (name == nullptr || key.size() != aead_key_size(alg)) return Errc::invalid_argument;
-  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  if (cipher == nullptr) return Errc::crypto_error;
+  const size_t key_size = aead_key_size(alg);  // 0: not an algorithm
+  if (key_size == 0 || key.size() != key_size) return Errc::invalid_argument;
   std::unique_ptr<Aead> a(new Aead());
   a->alg_ = alg;
-  a->enc_ = keyed_ctx(cipher, key, 1);
-  a->dec_ = keyed_ctx(cipher, key, 0);
-  EVP_CIPHER_free(cipher);  // the contexts hold their own references
-  if (a->enc_ == nullptr || a->dec_ == nullptr) return Errc::crypto_error;
+  a->id_ = detail::new_key_id();
+  if (!a->key_.assign(key)) return Errc::invalid_argument;
+  // No IV yet: each seal/open supplies its own nonce. Both ciphers default to
+  // a 12-byte nonce and a 16-byte tag, which is what RFC 4106 §3/§4 and
+  // RFC 7634 §2/§3 use. Keying both directions now surfaces an OpenSSL
+  // failure here, as before.
+  if (detail::keyed_cipher_ctx(evp_of(alg), 1, a->id_, a->key_.data()) == nullptr ||
+      detail::keyed_cipher_ctx(evp_of(alg), 0, a->id_, a->key_.data()) == nullptr)
+    return Errc::crypto_error;
   return a;
 }
 
 Aead::~Aead() {
-  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(enc_));
-  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(dec_));
+  detail::forget_cipher_ctx(evp_of(alg_), 1, id_);
+  detail::forget_cipher_ctx(evp_of(alg_), 0, id_);
 }
 
 Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutByteSpan tag) {
   if (!valid_args(nonce, aad, pt, ct, tag.size())) return Errc::invalid_argument;
-  auto* ctx = static_cast<EVP_CIPHER_CTX*>(enc_);
+  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg_), 1, id_, key_.data());
+  if (ctx == nullptr) return Errc::crypto_error;
   int done = 0;
   if (Errc e = aead_update(ctx, nonce, aad, pt, ct, &done); e != Errc::ok) return e;
   if (!aead_final(ctx, ct, done)) return Errc::crypto_error;
@@ -124,7 +117,8 @@ Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutBy
 
 Errc Aead::open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByteSpan pt) {
   if (!valid_args(nonce, aad, ct, pt, tag.size())) return Errc::invalid_argument;
-  auto* ctx = static_cast<EVP_CIPHER_CTX*>(dec_);
+  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg_), 0, id_, key_.data());
+  if (ctx == nullptr) return Errc::crypto_error;
   int done = 0;
   if (Errc e = aead_update(ctx, nonce, aad, ct, pt, &done); e != Errc::ok) return e;
   // The ctrl takes a non-const pointer; copy so the caller's buffer stays const.

@@ -3,13 +3,15 @@
 //   ChaCha20-Poly1305 (RFC 7634 / RFC 8439: 4-byte salt || 8-byte IV nonce)
 //   AES-GMAC          (RFC 4543: AES-GCM with all data as AAD, empty plaintext;
 //                      see crypto/gmac.h)
-// One object per SA direction: the key schedule is done once in create(), and
-// seal/open only set the nonce, so nothing is allocated per packet.
+// The object keeps only its key bytes; seal/open borrow the thread's keyed
+// context (crypto/context_cache.h: keyed already while the object is hot) and
+// only set the nonce, so nothing is allocated per packet.
 #pragma once
 #include <memory>
 
 #include "util/bytes.h"
 #include "util/result.h"
+#include "util/secret.h"
 
 namespace ainet::crypto {
 
@@ -41,8 +43,8 @@ class Aead {
  private:
   Aead() = default;
   AeadAlg alg_{};
-  void* enc_ = nullptr;  // EVP_CIPHER_CTX*, keyed for encryption
-  void* dec_ = nullptr;  // EVP_CIPHER_CTX*, keyed for decryption
+  uint64_t id_ = 0;  // context cache identity (never reused)
+  Secret<32> key_;
 };
 
 }  // namespace ainet::crypto

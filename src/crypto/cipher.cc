@@ -1,53 +1,36 @@
 // Unauthenticated ciphers over OpenSSL EVP: AES-CBC (RFC 3602), AES-CTR
 // (full 16-byte counter block, as the onion layers use it), raw ChaCha20
 // (RFC 8439 §2.4) and AES-ECB (FIPS 197, the per-hop nonce PRP).
-// Keyed once in create(); each call re-initialises only the IV, so no call
-// allocates (tests/unit/crypto/no_alloc_test.cc).
+// The key bytes are kept in the object and the keyed EVP context comes from
+// the thread's context cache (context_cache.h); each call re-initialises only
+// the IV, so no call allocates (tests/unit/crypto/no_alloc_test.cc).
 #include "crypto/cipher.h"
 
 #include <openssl/evp.h>
 
+#include "crypto/context_cache.h"
 #include "crypto/evp_checks.h"
 
 namespace ainet::crypto {
 
 namespace {
 
-const char* cipher_name(CipherAlg alg) {
-  switch (alg) {
-    case CipherAlg::aes128_cbc:
-      return "AES-128-CBC";
-    case CipherAlg::aes256_cbc:
-      return "AES-256-CBC";
-    case CipherAlg::aes128_ctr:
-      return "AES-128-CTR";
-    case CipherAlg::aes256_ctr:
-      return "AES-256-CTR";
-    case CipherAlg::chacha20:
-      return "ChaCha20";
-    case CipherAlg::aes128_ecb:
-      return "AES-128-ECB";
-    case CipherAlg::aes256_ecb:
-      return "AES-256-ECB";
-  }
-  return nullptr;
-}
-
 bool is_block_mode(CipherAlg alg) {
   return alg == CipherAlg::aes128_cbc || alg == CipherAlg::aes256_cbc ||
          alg == CipherAlg::aes128_ecb || alg == CipherAlg::aes256_ecb;
 }
 
-EVP_CIPHER_CTX* keyed_ctx(const EVP_CIPHER* cipher, ByteSpan key, int enc, bool no_padding) {
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  if (ctx == nullptr) return nullptr;
-  if (EVP_CipherInit_ex(ctx, cipher, nullptr, key.data(), nullptr, enc) != 1 ||
-      // RFC 4303 §2.4: ESP pads for itself; the cipher must add nothing.
-      (no_padding && EVP_CIPHER_CTX_set_padding(ctx, 0) != 1)) {
-    EVP_CIPHER_CTX_free(ctx);
-    return nullptr;
-  }
-  return ctx;
+// CipherAlg and the first detail::EvpCipher values are in the same order.
+detail::EvpCipher evp_of(CipherAlg alg) {
+  return static_cast<detail::EvpCipher>(alg);
+}
+static_assert(static_cast<int>(detail::EvpCipher::aes256_ecb) ==
+              static_cast<int>(CipherAlg::aes256_ecb));
+
+// Stream modes decrypt by encrypting, so they use the encrypt context; only
+// the block modes need the inverse key schedule.
+int direction(CipherAlg alg, bool encrypt) {
+  return encrypt || !is_block_mode(alg) ? 1 : 0;
 }
 
 }  // namespace
@@ -83,33 +66,36 @@ size_t cipher_iv_size(CipherAlg alg) {
 }
 
 Result<std::unique_ptr<Cipher>> Cipher::create(CipherAlg alg, ByteSpan key) {
-  const char* name = cipher_name(alg);
-  if (name == nullptr || key.size() != cipher_key_size(alg)) return Errc::invalid_argument;
-  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  if (cipher == nullptr) return Errc::crypto_error;
+  const size_t key_size = cipher_key_size(alg);  // 0: not an algorithm
+  if (key_size == 0 || key.size() != key_size) return Errc::invalid_argument;
   std::unique_ptr<Cipher> c(new Cipher());
   c->alg_ = alg;
-  const bool block = is_block_mode(alg);
-  c->enc_ = keyed_ctx(cipher, key, 1, block);
-  // Stream modes decrypt by encrypting; only the block modes need the inverse
-  // key schedule.
-  c->dec_ = block ? keyed_ctx(cipher, key, 0, true) : nullptr;
-  EVP_CIPHER_free(cipher);
-  if (c->enc_ == nullptr || (block && c->dec_ == nullptr)) return Errc::crypto_error;
+  c->id_ = detail::new_key_id();
+  if (!c->key_.assign(key)) return Errc::invalid_argument;
+  // Key the thread's contexts now: an OpenSSL failure shows here, as it did
+  // when each object had its own, and a new object is usually used next.
+  if (detail::keyed_cipher_ctx(evp_of(alg), 1, c->id_, c->key_.data()) == nullptr ||
+      (is_block_mode(alg) &&
+       detail::keyed_cipher_ctx(evp_of(alg), 0, c->id_, c->key_.data()) == nullptr))
+    return Errc::crypto_error;
   return c;
 }
 
 Cipher::~Cipher() {
-  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(enc_));
-  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(dec_));
+  detail::forget_cipher_ctx(evp_of(alg_), 1, id_);
+  if (is_block_mode(alg_)) detail::forget_cipher_ctx(evp_of(alg_), 0, id_);
 }
 
-static Errc run(void* vctx, CipherAlg alg, ByteSpan iv, ByteSpan in, MutByteSpan out) {
+static Errc run(const Cipher& c, uint64_t id, const Secret<32>& key, bool encrypt, ByteSpan iv,
+                ByteSpan in, MutByteSpan out) {
+  const CipherAlg alg = c.alg();
   if (iv.size() != cipher_iv_size(alg) || out.size() != in.size() || !detail::fits_int(in.size()) ||
       detail::partially_overlaps(out.data(), in.data(), in.size()) ||
       (is_block_mode(alg) && in.size() % 16 != 0))
     return Errc::invalid_argument;
-  auto* ctx = static_cast<EVP_CIPHER_CTX*>(vctx);
+  EVP_CIPHER_CTX* ctx =
+      detail::keyed_cipher_ctx(evp_of(alg), direction(alg, encrypt), id, key.data());
+  if (ctx == nullptr) return Errc::crypto_error;
   // Re-initialising resets the chaining/counter state even for ECB, so a
   // previous failed call can never leave bytes buffered in the context.
   if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv.empty() ? nullptr : iv.data(), -1) != 1)
@@ -123,11 +109,11 @@ static Errc run(void* vctx, CipherAlg alg, ByteSpan iv, ByteSpan in, MutByteSpan
 }
 
 Errc Cipher::encrypt(ByteSpan iv, ByteSpan in, MutByteSpan out) {
-  return run(enc_, alg_, iv, in, out);
+  return run(*this, id_, key_, true, iv, in, out);
 }
 
 Errc Cipher::decrypt(ByteSpan iv, ByteSpan in, MutByteSpan out) {
-  return run(dec_ != nullptr ? dec_ : enc_, alg_, iv, in, out);
+  return run(*this, id_, key_, false, iv, in, out);
 }
 
 }  // namespace ainet::crypto

@@ -6,12 +6,16 @@
 //   AES-ECB (FIPS 197 block function, no padding, input a multiple of 16): a
 //     keyed PRP used to transform the onion nonce at each hop, so that nothing
 //     on the wire links a packet on one link to the same packet on the next.
-// Keyed once; each call only sets the IV. No allocation per call.
+// The object keeps only its key bytes (cleansed when it goes); each call
+// borrows the thread's keyed context (crypto/context_cache.h), which for a
+// hot object is keyed already, so a call only sets the IV. No allocation per
+// call once the thread's context exists.
 #pragma once
 #include <memory>
 
 #include "util/bytes.h"
 #include "util/result.h"
+#include "util/secret.h"
 
 namespace ainet::crypto {
 
@@ -48,8 +52,8 @@ class Cipher {
  private:
   Cipher() = default;
   CipherAlg alg_{};
-  void* enc_ = nullptr;
-  void* dec_ = nullptr;
+  uint64_t id_ = 0;  // context cache identity (never reused)
+  Secret<32> key_;
 };
 
 }  // namespace ainet::crypto

@@ -6,43 +6,35 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "crypto/context_cache.h"
 #include "crypto/evp_checks.h"
 
 namespace ainet::crypto {
 
+namespace {
+
+detail::EvpCipher evp_of(size_t key_bits) {
+  return key_bits == 128   ? detail::EvpCipher::aes128_gcm
+         : key_bits == 192 ? detail::EvpCipher::aes192_gcm
+                           : detail::EvpCipher::aes256_gcm;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Gmac>> Gmac::create(ByteSpan key) {
-  const char* name = nullptr;
-  switch (key.size()) {
-    case 16:
-      name = "AES-128-GCM";
-      break;
-    case 24:
-      name = "AES-192-GCM";
-      break;
-    case 32:
-      name = "AES-256-GCM";
-      break;
-    default:
-      return Errc::invalid_argument;
-  }
-  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  if (cipher == nullptr) return Errc::crypto_error;
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  const bool ok =
-      ctx != nullptr && EVP_EncryptInit_ex(ctx, cipher, nullptr, key.data(), nullptr) == 1;
-  EVP_CIPHER_free(cipher);
-  if (!ok) {
-    EVP_CIPHER_CTX_free(ctx);
-    return Errc::crypto_error;
-  }
+  if (key.size() != 16 && key.size() != 24 && key.size() != 32) return Errc::invalid_argument;
   std::unique_ptr<Gmac> g(new Gmac());
   g->key_bits_ = key.size() * 8;
-  g->ctx_ = ctx;
+  g->id_ = detail::new_key_id();
+  if (!g->key_.assign(key)) return Errc::invalid_argument;
+  // Keyed now so that an OpenSSL failure shows at creation, as before.
+  if (detail::keyed_cipher_ctx(evp_of(g->key_bits_), 1, g->id_, g->key_.data()) == nullptr)
+    return Errc::crypto_error;
   return g;
 }
 
 Gmac::~Gmac() {
-  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_));
+  detail::forget_cipher_ctx(evp_of(key_bits_), 1, id_);
 }
 
 Errc Gmac::compute(ByteSpan nonce, std::initializer_list<ByteSpan> parts, MutByteSpan tag_out) {
@@ -51,7 +43,8 @@ Errc Gmac::compute(ByteSpan nonce, std::initializer_list<ByteSpan> parts, MutByt
   for (ByteSpan p : parts) {
     if (!detail::fits_int(p.size())) return Errc::invalid_argument;
   }
-  auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);
+  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(key_bits_), 1, id_, key_.data());
+  if (ctx == nullptr) return Errc::crypto_error;
   if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1)
     return Errc::crypto_error;
   int outl = 0;

@@ -4,14 +4,16 @@
 // and ESP-GMAC (RFC 4543 §3.2, the "ENCR_NULL_AUTH_AES_GMAC" transform).
 // Assembling the authenticated data and the nonce (4-byte salt || 8-byte IV,
 // RFC 4543 §3.1) is the caller's business.
-// One object per SA direction: the key schedule is done once in create();
-// compute/verify only set the nonce, so nothing is allocated per packet.
+// The object keeps only its key bytes; compute/verify borrow the thread's
+// keyed AES-GCM context (crypto/context_cache.h) and only set the nonce, so
+// nothing is allocated per packet.
 #pragma once
 #include <initializer_list>
 #include <memory>
 
 #include "util/bytes.h"
 #include "util/result.h"
+#include "util/secret.h"
 
 namespace ainet::crypto {
 
@@ -40,7 +42,8 @@ class Gmac {
  private:
   Gmac() = default;
   size_t key_bits_ = 0;
-  void* ctx_ = nullptr;  // EVP_CIPHER_CTX*, AES-GCM keyed for encryption
+  uint64_t id_ = 0;  // context cache identity (never reused)
+  Secret<32> key_;
 };
 
 }  // namespace ainet::crypto

@@ -1,7 +1,8 @@
-// HMAC-SHA-256 (RFC 2104) via EVP_MAC "HMAC". The key is installed once in
-// create(); compute() re-initialises the same EVP_MAC_CTX with a NULL key,
-// which OpenSSL defines as "reuse the key already set" (EVP_MAC_init(3)), so
-// the key is never copied again.
+// HMAC-SHA-256 (RFC 2104) via EVP_MAC "HMAC". The object keeps the key bytes;
+// the keyed EVP_MAC_CTX comes from the thread's context cache
+// (context_cache.h). compute() re-initialises it with a NULL key, which
+// OpenSSL defines as "reuse the key already set" (EVP_MAC_init(3)), so a hot
+// object's key is not installed again.
 //
 // Allocation note (measured by tests/unit/crypto/no_alloc_test.cc): with
 // OpenSSL 3.0, HMAC re-init and final each restore a saved SHA-256 state
@@ -12,13 +13,13 @@
 // of raw digests, which the house rules forbid.
 #include "crypto/hmac.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <algorithm>
 #include <cstring>
+
+#include "crypto/context_cache.h"
 
 namespace ainet::crypto {
 
@@ -26,35 +27,31 @@ Result<std::unique_ptr<Hmac>> Hmac::create(ByteSpan key) {
   // RFC 2104 §2 allows any key length, RFC 4868 §2.1.1 uses 32 bytes for
   // HMAC-SHA-256-128; an empty key is always a caller error.
   if (key.empty()) return Errc::invalid_argument;
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (mac == nullptr) return Errc::crypto_error;
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
-  EVP_MAC_free(mac);  // the context keeps its own reference
-  if (ctx == nullptr) return Errc::crypto_error;
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end(),
-  };
-  if (EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
-    EVP_MAC_CTX_free(ctx);
-    return Errc::crypto_error;
-  }
   std::unique_ptr<Hmac> h(new Hmac());
-  h->mac_ = ctx;
-  // work_ is unused: re-initialising mac_ with a NULL key already restores
-  // the keyed state, so a second context would only cost memory.
+  h->id_ = detail::new_key_id();
+  if (key.size() > h->key_.capacity()) {
+    // RFC 2104 §2: a key longer than the block size (64 bytes for SHA-256)
+    // is first hashed; HMAC with the hash as key is the same function.
+    uint8_t digest[kSha256Size];
+    if (sha256({key}, digest) != Errc::ok) return Errc::crypto_error;
+    (void)h->key_.assign(ByteSpan(digest, sizeof digest));
+    OPENSSL_cleanse(digest, sizeof digest);
+  } else {
+    (void)h->key_.assign(key);
+  }
+  // Keyed now so that an OpenSSL failure shows at creation, as before.
+  if (detail::keyed_hmac_ctx(h->id_, h->key_.data(), h->key_.size()) == nullptr)
+    return Errc::crypto_error;
   return h;
 }
 
 Hmac::~Hmac() {
-  EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(mac_));  // cleanses the key pads
-  EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(work_));
+  detail::forget_hmac_ctx(id_);
 }
 
 Errc Hmac::compute(std::initializer_list<ByteSpan> parts, MutByteSpan out) {
-  auto* ctx = static_cast<EVP_MAC_CTX*>(mac_);
-  if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) return Errc::crypto_error;
+  EVP_MAC_CTX* ctx = detail::keyed_hmac_ctx(id_, key_.data(), key_.size());
+  if (ctx == nullptr || EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) return Errc::crypto_error;
   for (ByteSpan p : parts) {
     if (!p.empty() && EVP_MAC_update(ctx, p.data(), p.size()) != 1) return Errc::crypto_error;
   }

@@ -1,7 +1,8 @@
 // HMAC-SHA-256 (RFC 2104) with optional truncation: HMAC-SHA-256-128 is the
 // ESP/AH integrity algorithm of RFC 4868 (full 32-byte key, 16-byte ICV).
-// The key is installed once; compute() re-uses the keyed context and never
-// copies the key again. Allocation: with OpenSSL 3.0 each compute() makes 2
+// The object keeps only its key bytes; compute() borrows the thread's keyed
+// HMAC context (crypto/context_cache.h), which is keyed already while the
+// object is hot. Allocation: with OpenSSL 3.0 each compute() makes 2
 // small malloc/free pairs inside libcrypto (HMAC re-init/final duplicate the
 // SHA-256 provider context); constant per call, measured and pinned by
 // tests/unit/crypto/no_alloc_test.cc. See src/crypto/hmac.cc.
@@ -11,6 +12,7 @@
 
 #include "util/bytes.h"
 #include "util/result.h"
+#include "util/secret.h"
 
 namespace ainet::crypto {
 
@@ -32,8 +34,10 @@ class Hmac {
 
  private:
   Hmac() = default;
-  void* mac_ = nullptr;   // keyed EVP_MAC_CTX*, re-initialised (same key) per call
-  void* work_ = nullptr;  // unused (always null): re-init with a NULL key needs no second context
+  uint64_t id_ = 0;  // context cache identity (never reused)
+  // At most one SHA-256 block: a longer key is replaced by its hash in
+  // create() (RFC 2104 §2), which gives the same MAC.
+  Secret<64> key_;
 };
 
 // One-shot SHA-256 over the concatenation of parts. out32 must be 32 bytes

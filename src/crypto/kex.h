@@ -34,6 +34,13 @@ Result<PublicKey> x25519_public(ByteSpan priv32);
 // result (small-order peer key, RFC 7748 §6.1). Wrong lengths: invalid_argument.
 // x25519_generate/ed25519_generate abort only if OpenSSL cannot allocate.
 [[nodiscard]] Errc x25519(ByteSpan priv32, ByteSpan peer_pub32, MutByteSpan out32);
+// The same, for a caller that holds its own public key (own_pub32, the
+// public key of priv32): OpenSSL 3 derives the public half again (a
+// fixed-base scalar multiplication, as costly as the DH itself) whenever a
+// raw private key is imported without it, so passing it halves the cost.
+// The result depends only on priv32 and peer_pub32.
+[[nodiscard]] Errc x25519(ByteSpan priv32, ByteSpan own_pub32, ByteSpan peer_pub32,
+                          MutByteSpan out32);
 
 Ed25519KeyPair ed25519_generate(Rng& rng);
 Result<PublicKey> ed25519_public(ByteSpan seed32);

@@ -51,6 +51,10 @@ struct SaConfig {
   uint32_t flow_label = 0;
   // Which inner header bits show on the outer header (RFC 4301 §5.1.2.1).
   wire::TunnelPolicy tunnel_policy;
+  // The SA only ever opens (the receiving half of a pair): it then holds no
+  // outbound state (the outer IPv4 ID pool, ~270 bytes), and seal() refuses
+  // with Errc::invalid_argument. Saves memory per ANT hop (issue 10).
+  bool inbound_only = false;
 };
 
 }  // namespace ainet::sa

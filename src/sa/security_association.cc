@@ -15,7 +15,26 @@ constexpr size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; 
 
 SecurityAssociation::~SecurityAssociation() = default;
 
+SecurityAssociation::ErrcTables& SecurityAssociation::errc_tables() {
+  if (!errcs_) errcs_ = std::make_unique<ErrcTables>();
+  return *errcs_;
+}
+
+SaCounters SecurityAssociation::counters() const {
+  SaCounters c;
+  c.packets_out = packets_out_;
+  c.bytes_out = bytes_out_;
+  c.packets_in = packets_in_;
+  c.bytes_in = bytes_in_;
+  if (errcs_) {
+    c.drops_in = errcs_->drops_in;
+    c.errors_out = errcs_->errors_out;
+  }
+  return c;
+}
+
 Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const SaConfig& config) {
+  if (transform_info_entry(config.transform) == nullptr) return Errc::invalid_argument;
   const TransformInfo info = transform_info(config.transform);
   if (config.keymat.size() != info.keymat_size) return Errc::invalid_argument;
   // RFC 3948 carries ESP only, and AH always covers an IP header (RFC 4302 §3.3.3).
@@ -30,7 +49,7 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   std::unique_ptr<SecurityAssociation> sa(new SecurityAssociation());
   sa->spi_ = config.spi;
   sa->transform_ = config.transform;
-  sa->info_ = info;
+  sa->info_ = transform_info_entry(config.transform);
   sa->framing_ = config.framing;
   sa->esn_ = config.esn;
   sa->local_ = config.local;
@@ -40,7 +59,8 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   sa->tunnel_policy_ = config.tunnel_policy;
   sa->last_seq_ = config.initial_seq;
   sa->replay_ = std::move(*replay);
-  if (config.framing == Framing::ip && config.remote.is_v4())
+  sa->inbound_only_ = config.inbound_only;
+  if (config.framing == Framing::ip && config.remote.is_v4() && !config.inbound_only)
     sa->ipv4_ids_ = std::make_unique<Ipv4IdPool>();
 
   const ByteSpan keymat = config.keymat.span();
@@ -107,24 +127,24 @@ size_t SecurityAssociation::ah_len(wire::IpFamily f) const {
   // RFC 4302 §2.6 / §3.3.3.2.1: the ICV field is padded so the AH header is a
   // multiple of 32 bits for IPv4 and 64 bits for IPv6. RFC 4543 §4 (errata
   // 3643): the GMAC Authentication Data is IV || tag, 4 bytes padding for IPv6.
-  const size_t raw = wire::kAhFixedLen + info_.iv_size + info_.icv_size;
+  const size_t raw = wire::kAhFixedLen + info_->iv_size + info_->icv_size;
   return round_up(raw, f == wire::IpFamily::v6 ? 8 : 4);
 }
 
 size_t SecurityAssociation::esp_len(size_t payload_len) const {
   // RFC 4303 §2.4: payload + padding + the 2 trailer bytes must fill whole
   // cipher blocks (CBC) and end on a 4-byte boundary (all transforms).
-  return wire::kEspHeaderLen + info_.iv_size +
-         round_up(payload_len + wire::kEspTrailerLen, info_.block_size) + info_.icv_size;
+  return wire::kEspHeaderLen + info_->iv_size +
+         round_up(payload_len + wire::kEspTrailerLen, info_->block_size) + info_->icv_size;
 }
 
 size_t SecurityAssociation::headroom() const {
-  if (info_.protocol == Protocol::ah) return outer_len() + ah_len(remote_.family());
-  return outer_len() + wire::kEspHeaderLen + info_.iv_size;
+  if (info_->protocol == Protocol::ah) return outer_len() + ah_len(remote_.family());
+  return outer_len() + wire::kEspHeaderLen + info_->iv_size;
 }
 
 size_t SecurityAssociation::sealed_size(size_t payload_len) const {
-  if (info_.protocol == Protocol::ah) return outer_len() + ah_len(remote_.family()) + payload_len;
+  if (info_->protocol == Protocol::ah) return outer_len() + ah_len(remote_.family()) + payload_len;
   return outer_len() + esp_len(payload_len);
 }
 
@@ -132,7 +152,7 @@ wire::OuterHeaderSpec SecurityAssociation::default_outer() const {
   wire::OuterHeaderSpec spec;
   spec.src = local_;
   spec.dst = remote_;
-  spec.protocol = static_cast<uint8_t>(info_.protocol);
+  spec.protocol = static_cast<uint8_t>(info_->protocol);
   spec.hop_limit = hop_limit_;
   spec.flow_label = flow_label_;
   // RFC 6864 §4.1: the ID of an atomic datagram (DF set) carries no meaning,
@@ -150,7 +170,7 @@ Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByte
                                                       crypto::Rng& rng) {
   auto inner = parse_tunnel_inner(inner_ip);
   if (!inner) {
-    ++at(counters_.errors_out, inner.error());
+    ++at(errc_tables().errors_out, inner.error());
     return inner.error();
   }
   // Only the inner packet itself is carried, not any link-layer trailer.
@@ -172,9 +192,10 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
                                                  const wire::OuterHeaderSpec& outer,
                                                  MutByteSpan out, crypto::Rng& rng) {
   auto refuse = [&](Errc e) -> Result<size_t> {
-    ++at(counters_.errors_out, e);
+    ++at(errc_tables().errors_out, e);
     return e;
   };
+  if (inbound_only_) return refuse(Errc::invalid_argument);  // no outbound state
   // Size checks come first so that a refused call burns no sequence number.
   const size_t total = sealed_size(payload.size());
   if (total > wire::kMaxIpPacketLen) return refuse(Errc::limit);
@@ -185,12 +206,12 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
 
   uint8_t iv_buf[16];
   ByteSpan iv;
-  if (info_.cbc) {
-    rng.fill(MutByteSpan(iv_buf, info_.iv_size));  // RFC 3602 §3: unpredictable IV
-    iv = ByteSpan(iv_buf, info_.iv_size);
-  } else if (info_.iv_size) {
+  if (info_->cbc) {
+    rng.fill(MutByteSpan(iv_buf, info_->iv_size));  // RFC 3602 §3: unpredictable IV
+    iv = ByteSpan(iv_buf, info_->iv_size);
+  } else if (info_->iv_size) {
     store_be64(iv_buf, seq);  // unique per key: the counter never repeats
-    iv = ByteSpan(iv_buf, info_.iv_size);
+    iv = ByteSpan(iv_buf, info_->iv_size);
   }
   wire::OuterHeaderSpec spec = outer;
   if (framing_ == Framing::ip && remote_.is_v4()) {
@@ -207,15 +228,15 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
   last_seq_ = seq;
   auto n = seal_at(seq, iv, payload, next_header, spec, out);
   if (!n) return refuse(n.error());
-  ++counters_.packets_out;
-  counters_.bytes_out += payload.size();
+  ++packets_out_;
+  bytes_out_ += payload.size();
   return n;
 }
 
 Result<size_t> SecurityAssociation::seal_at(uint64_t seq, ByteSpan iv, ByteSpan payload,
                                             uint8_t next_header,
                                             const wire::OuterHeaderSpec& outer, MutByteSpan out) {
-  if (info_.protocol == Protocol::ah) return ah_seal(seq, payload, next_header, outer, out);
+  if (info_->protocol == Protocol::ah) return ah_seal(seq, payload, next_header, outer, out);
   const size_t hdr = outer_len();
   auto n = esp_seal(seq, iv, payload, next_header, out.subspan(hdr));
   if (!n) return n.error();
@@ -231,16 +252,16 @@ Result<size_t> SecurityAssociation::seal_at(uint64_t seq, ByteSpan iv, ByteSpan 
 Result<OpenedPacket> SecurityAssociation::open(MutByteSpan packet) {
   auto r = open_uncounted(packet);
   if (!r) {
-    ++at(counters_.drops_in, r.error());
+    ++at(errc_tables().drops_in, r.error());
     return r;
   }
-  ++counters_.packets_in;
-  counters_.bytes_in += r->payload.size();
+  ++packets_in_;
+  bytes_in_ += r->payload.size();
   return r;
 }
 
 Result<OpenedPacket> SecurityAssociation::open_uncounted(MutByteSpan packet) {
-  if (info_.protocol == Protocol::ah) return ah_open(packet);
+  if (info_->protocol == Protocol::ah) return ah_open(packet);
   if (framing_ != Framing::ip) return esp_open(packet);
   // Framing::ip: the outer header is not covered by ESP; it is parsed only to
   // find the ESP header (RFC 4303 §3.4.1: reassembly happens before ESP).

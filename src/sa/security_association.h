@@ -3,8 +3,13 @@
 // sequence counter, its inbound anti-replay window and its counters.
 //
 // Packet path rules:
-//  * seal() and open() never allocate: the caller owns the buffers, and the
-//    cipher contexts and the replay bitmap are created once in create().
+//  * seal() and open() do not allocate per packet: the caller owns the
+//    buffers, the replay bitmap is created in create() and the keyed cipher
+//    contexts come from the thread's cache (crypto/context_cache.h). The
+//    outer IPv4 ID pool is made in create() unless the SA is inbound_only.
+//    The per-reason drop/refusal counters are allocated once, at the first
+//    drop or refusal of the SA, so that the many SAs that never drop do not
+//    carry them (issue 10: ~1.5 KB per ANT hop); later drops never allocate.
 //    (OpenSSL 3.0's HMAC mallocs inside libcrypto per MAC; see
 //    tests/unit/sa/no_allocation_test.cc and src/crypto/hmac.cc.)
 //  * open() works in place on the caller's buffer and returns a span of it.
@@ -55,10 +60,11 @@ class SecurityAssociation {
 
   uint32_t spi() const { return spi_; }
   Transform transform() const { return transform_; }
-  Protocol protocol() const { return info_.protocol; }
+  Protocol protocol() const { return info_->protocol; }
   Framing framing() const { return framing_; }
   bool esn() const { return esn_; }
-  const SaCounters& counters() const { return counters_; }
+  // A snapshot (the per-reason tables are kept apart until first needed).
+  SaCounters counters() const;
   const ReplayWindow& replay_window() const { return replay_; }
   // The last sequence number sent (initial_seq before the first seal).
   uint64_t last_sent_seq() const { return last_seq_; }
@@ -116,6 +122,12 @@ class SecurityAssociation {
                               crypto::Rng& rng);
   wire::OuterHeaderSpec default_outer() const;
   Result<OpenedPacket> open_uncounted(MutByteSpan packet);
+  // The per-reason counters, allocated on the first drop or refusal.
+  struct ErrcTables {
+    ErrcCounters drops_in{};
+    ErrcCounters errors_out{};
+  };
+  ErrcTables& errc_tables();
 
   // ESP (esp_processing.cc)
   Result<size_t> esp_seal(uint64_t seq, ByteSpan iv, ByteSpan payload, uint8_t next_header,
@@ -132,9 +144,10 @@ class SecurityAssociation {
 
   uint32_t spi_ = 0;
   Transform transform_{};
-  TransformInfo info_{};
+  const TransformInfo* info_ = nullptr;  // static entry (kTransformInfos)
   Framing framing_ = Framing::ip;
   bool esn_ = false;
+  bool inbound_only_ = false;
   wire::IpAddress local_;
   wire::IpAddress remote_;
   uint8_t hop_limit_ = 0;
@@ -148,11 +161,12 @@ class SecurityAssociation {
   std::unique_ptr<crypto::Hmac> hmac_;      // HMAC-SHA-256-128
 
   uint64_t last_seq_ = 0;
-  // Random outer IPv4 IDs; only for Framing::ip towards an IPv4 peer (null
-  // otherwise), allocated in create() so that seal() never allocates.
+  // Random outer IPv4 IDs; only for Framing::ip towards an IPv4 peer and not
+  // inbound_only (null otherwise), made in create() so seal() never allocates.
   std::unique_ptr<Ipv4IdPool> ipv4_ids_;
   ReplayWindow replay_;
-  SaCounters counters_;
+  uint64_t packets_out_ = 0, bytes_out_ = 0, packets_in_ = 0, bytes_in_ = 0;
+  std::unique_ptr<ErrcTables> errcs_;  // null until the first drop or refusal
 };
 
 }  // namespace ainet::sa

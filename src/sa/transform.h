@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 
 namespace ainet::sa {
 
@@ -63,5 +64,29 @@ constexpr TransformInfo transform_info(Transform t) {
 }
 
 constexpr Protocol protocol_of(Transform t) { return transform_info(t).protocol; }
+
+// Every Transform's TransformInfo in static storage, in enum order, so that
+// an SA points at its entry (8 bytes) instead of holding a 72-byte copy
+// (issue 10: memory per ANT hop, 4 SAs each).
+inline constexpr TransformInfo kTransformInfos[] = {
+    transform_info(Transform::esp_aes128_gcm),
+    transform_info(Transform::esp_aes256_gcm),
+    transform_info(Transform::esp_chacha20_poly1305),
+    transform_info(Transform::esp_aes128_cbc_hmac_sha256),
+    transform_info(Transform::esp_aes256_cbc_hmac_sha256),
+    transform_info(Transform::esp_null_hmac_sha256),
+    transform_info(Transform::esp_aes128_gmac),
+    transform_info(Transform::esp_aes256_gmac),
+    transform_info(Transform::ah_hmac_sha256),
+    transform_info(Transform::ah_aes128_gmac),
+    transform_info(Transform::ah_aes256_gmac),
+};
+static_assert(std::size(kTransformInfos) == static_cast<size_t>(Transform::ah_aes256_gmac) + 1,
+              "one entry per Transform, in enum order");
+// nullptr for a value that is not a Transform.
+inline const TransformInfo* transform_info_entry(Transform t) {
+  const auto i = static_cast<size_t>(t);
+  return i < std::size(kTransformInfos) ? &kTransformInfos[i] : nullptr;
+}
 
 }  // namespace ainet::sa

@@ -6,6 +6,8 @@
 #include <openssl/err.h>
 
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 #include "crypto/aead.h"
 #include "crypto/cipher.h"
@@ -99,6 +101,46 @@ TEST(NoAlloc, GmacComputeVerify) {
   });
   EXPECT_EQ(e1, Errc::ok);
   EXPECT_EQ(e2, Errc::ok);
+  EXPECT_EQ(n, 0);
+}
+
+// The objects share per-thread contexts (src/crypto/context_cache.h): when
+// more objects are in use than a cache set has ways, a call re-keys a way.
+// That re-keying must not allocate either, once every way has its context.
+TEST(NoAlloc, CipherAndAeadReKeyingOnCacheMisses) {
+  DeterministicRng rng(72);
+  constexpr size_t kObjects = 600;  // > 64 sets x 4 ways: every set overflows
+  std::vector<std::unique_ptr<Cipher>> ctrs, ecbs;
+  std::vector<std::unique_ptr<Aead>> aeads;
+  for (size_t i = 0; i < kObjects; ++i) {
+    Bytes key(32);
+    rng.fill(key);
+    auto c = Cipher::create(CipherAlg::aes256_ctr, key);
+    auto e = Cipher::create(CipherAlg::aes256_ecb, key);
+    auto a = Aead::create(AeadAlg::aes256_gcm, key);
+    ASSERT_TRUE(c.ok() && e.ok() && a.ok());
+    ctrs.push_back(std::move(c.value()));
+    ecbs.push_back(std::move(e.value()));
+    aeads.push_back(std::move(a.value()));
+  }
+  Bytes iv(16), nonce(12), pkt(1400), tag(16);
+  auto round = [&](Errc& e) {
+    for (size_t i = 0; i < kObjects; ++i) {
+      Errc r = ctrs[i]->encrypt(iv, pkt, pkt);
+      if (r == Errc::ok)
+        r = ecbs[i]->encrypt({}, MutByteSpan(pkt.data(), 16), MutByteSpan(pkt.data(), 16));
+      if (r == Errc::ok)
+        r = ecbs[i]->decrypt({}, MutByteSpan(pkt.data(), 16), MutByteSpan(pkt.data(), 16));
+      if (r == Errc::ok) r = aeads[i]->seal(nonce, {}, pkt, pkt, tag);
+      if (r == Errc::ok) r = aeads[i]->open(nonce, {}, pkt, tag, pkt);
+      if (r != Errc::ok) e = r;
+    }
+  };
+  Errc e = Errc::ok;
+  round(e);  // warm-up: every way gets its context
+  ASSERT_EQ(e, Errc::ok);
+  const long n = allocations_during([&] { round(e); });
+  EXPECT_EQ(e, Errc::ok);
   EXPECT_EQ(n, 0);
 }
 

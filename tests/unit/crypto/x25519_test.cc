@@ -38,6 +38,25 @@ TEST(X25519, SmallOrderPeerKeysAreRejected) {
   EXPECT_EQ(to_hex(out), std::string(64, '0'));  // no partial secret left behind
 }
 
+// The overload that takes the caller's own public key (so OpenSSL need not
+// derive it again) computes the same shared secret, rejects small-order
+// peers the same way, and checks the extra length.
+TEST(X25519, WithOwnPublicKeyGivesTheSameSecret) {
+  DeterministicRng rng(42);
+  auto a = x25519_generate(rng);
+  auto b = x25519_generate(rng);
+  uint8_t k1[32], k2[32], k3[32];
+  ASSERT_EQ(x25519(a.priv.span(), b.pub, k1), Errc::ok);
+  ASSERT_EQ(x25519(a.priv.span(), a.pub, b.pub, k2), Errc::ok);
+  ASSERT_EQ(x25519(b.priv.span(), b.pub, a.pub, k3), Errc::ok);
+  EXPECT_EQ(to_hex(k1), to_hex(k2));
+  EXPECT_EQ(to_hex(k2), to_hex(k3));
+  std::array<uint8_t, 32> zero{};
+  EXPECT_EQ(x25519(a.priv.span(), a.pub, zero, k2), Errc::crypto_error);
+  EXPECT_EQ(to_hex(k2), std::string(64, '0'));
+  EXPECT_EQ(x25519(a.priv.span(), ByteSpan(a.pub.data(), 31), b.pub, k2), Errc::invalid_argument);
+}
+
 TEST(X25519, WrongLengthsAreInvalidArgument) {
   DeterministicRng rng(42);
   auto a = x25519_generate(rng);

@@ -268,5 +268,24 @@ TEST(AhSa, SequenceNumberNeverWraps) {
   EXPECT_EQ(tx->counters().refused(Errc::seq_exhausted), 1u);
 }
 
+// An inbound_only SA (the receiving half of a TVT, which carries no outbound
+// state) opens what its peer seals, and refuses to seal, counting the refusal.
+TEST(AhSa, InboundOnlyOpensButRefusesToSeal) {
+  crypto::DeterministicRng rng(5);
+  SaConfig c = make_config(Transform::ah_hmac_sha256, 0x4242, Framing::ip);
+  auto tx = make_sa(c);
+  c.inbound_only = true;
+  auto rx = make_sa(c);
+  const Bytes inner = make_inner_packet(wire::IpFamily::v4, 100);
+  Bytes buf(tx->sealed_size(inner.size()));
+  ASSERT_TRUE(tx->seal_inner_packet(inner, buf, rng));
+  EXPECT_TRUE(rx->open(buf));
+  auto refused = rx->seal_inner_packet(inner, buf, rng);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), Errc::invalid_argument);
+  EXPECT_EQ(rx->counters().refused(Errc::invalid_argument), 1u);
+  EXPECT_EQ(rx->last_sent_seq(), c.initial_seq);  // no sequence number used
+}
+
 }  // namespace
 }  // namespace ainet::sa
