@@ -59,6 +59,7 @@ EXPECTED="0755 usr/sbin/aind
 0644 usr/share/doc/ainet/control.md.gz
 0644 usr/share/doc/ainet/metrics.md.gz
 0644 usr/share/doc/ainet/pcap.md.gz
+0644 usr/share/doc/ainet/ike.md.gz
 0644 usr/share/doc/ainet/copyright
 0644 usr/share/doc/ainet/changelog.gz"
 ACTUAL=$(cd "$R" && find . -path ./var -prune -o \( -type f -o -type l \) -printf '%m %P\n' | sed 's/^\([0-7]\{3\}\) /0\1 /' | sort)
