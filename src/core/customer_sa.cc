@@ -59,4 +59,13 @@ Status Engine::customer_sa_down(uint32_t id, uint32_t spi_in) {
   return Errc::not_found;
 }
 
+std::optional<uint64_t> Engine::tunnel_packets_in(uint32_t spi_in) const {
+  const SpiRef* ref = ants_.find_spi(spi_in);
+  if (ref == nullptr || ref->kind != SpiRef::Kind::customer) return std::nullopt;
+  const Customer& c = customers_[static_cast<size_t>(ref->id)];
+  if (c.bundle.keyed() && c.bundle.inbound_spi() == spi_in) return c.bundle.packets_in();
+  if (c.previous.keyed() && c.previous.inbound_spi() == spi_in) return c.previous.packets_in();
+  return std::nullopt;
+}
+
 }  // namespace ainet::core

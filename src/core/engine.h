@@ -15,6 +15,7 @@
 #pragma once
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -90,6 +91,11 @@ class Engine {
                         const sa::SaConfig& in, std::vector<IpAddress> inner = {});
   // The child SA with inbound SPI spi_in is gone (deleted, expired, rekeyed).
   Status customer_sa_down(uint32_t id, uint32_t spi_in);
+  // Packets authenticated so far on the IKE-keyed tunnel SA whose inbound
+  // SPI is spi_in (the current or the replaced generation); nullopt when no
+  // such SA is installed. The daemon turns growth into an IKE liveness sign
+  // (RFC 7296 §1.4: ESP from the peer proves it alive).
+  std::optional<uint64_t> tunnel_packets_in(uint32_t spi_in) const;
 
   std::vector<AntInfo> ants() const;
   EngineStats stats() const;

@@ -100,4 +100,8 @@ uint64_t TunnelBundle::drops() const {
   return n;
 }
 
+uint64_t TunnelBundle::packets_in() const {
+  return esp_in_ ? esp_in_->counters().packets_in : 0;
+}
+
 }  // namespace ainet::core

@@ -45,6 +45,8 @@ class TunnelBundle {
   Result<sa::OpenedPacket> open(MutByteSpan packet);
 
   uint64_t drops() const;
+  // Packets the inbound ESP SA opened (every authentic one, dummies too).
+  uint64_t packets_in() const;
 
  private:
   Carrier carrier_ = Carrier::ip;

@@ -73,6 +73,7 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   void ike_child_up(uint32_t customer, const ike::ChildSaUp& up) override;
   void ike_child_down(uint32_t customer, uint32_t spi_in) override;
   void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
+  std::optional<uint64_t> ike_child_packets_in(uint32_t spi_in) const override;
 
   // ControlHandler
   StatusInfo status() override;

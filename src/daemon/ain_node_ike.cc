@@ -51,6 +51,10 @@ void AinNode::ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) {
   carrier_->queue_to(remote.addr, remote.port, payload);
 }
 
+std::optional<uint64_t> AinNode::ike_child_packets_in(uint32_t spi_in) const {
+  return engine_->tunnel_packets_in(spi_in);
+}
+
 namespace {
 
 // Seconds from `now` until `t` (negative: past); -1 when `t` is unset.

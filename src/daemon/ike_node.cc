@@ -79,6 +79,11 @@ void IkeNode::drain(Time now) {
 }
 
 void IkeNode::on_timer(Time now) {
+  if (now < engine_->next_deadline()) return drain(now);
+  if (host_)
+    liveness_.check(now, *engine_,
+                    [this](uint32_t spi) { return host_->ike_child_packets_in(spi); });
+  // peer_alive may have moved the deadline (a liveness check that can wait).
   if (now >= engine_->next_deadline()) engine_->handle_timers(now, *this);
   drain(now);
 }
@@ -112,6 +117,8 @@ void IkeNode::child_sa_up(const ike::ChildSaUp& up) {
   if (!cust || !host_) return;
   customer_of_spi_[up.spi_in] = cust;
   host_->ike_child_up(cust, up);
+  if (const auto n = host_->ike_child_packets_in(up.spi_in))
+    liveness_.child_up(up.spi_in, up.ike_sa, *n);
 }
 
 void IkeNode::child_sa_down(const ike::ChildSaDown& down) {
@@ -119,6 +126,7 @@ void IkeNode::child_sa_down(const ike::ChildSaDown& down) {
   if (it == customer_of_spi_.end()) return;
   const uint32_t cust = it->second;
   customer_of_spi_.erase(it);
+  liveness_.child_down(down.spi_in);
   log_.info("IKE child SA down: customer {}, SPI in 0x{:08x} (reason {})", cust, down.spi_in,
             static_cast<int>(down.reason));
   if (host_) host_->ike_child_down(cust, down.spi_in);
@@ -129,6 +137,7 @@ void IkeNode::ike_sa_up(const ike::IkeSaEvent& ev) {
 }
 
 void IkeNode::ike_sa_down(const ike::IkeSaEvent& ev) {
+  if (ev.new_handle) liveness_.ike_rekeyed(ev.handle, ev.new_handle);
   log_.info("IKE SA {} down: {} (reason {}{})", ev.handle, ev.peer.empty() ? "?" : ev.peer,
             static_cast<int>(ev.reason),
             ev.new_handle ? fmt::format(", now IKE SA {}", ev.new_handle) : "");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "crypto/rng.h"
+#include "daemon/ike_liveness.h"
 #include "daemon/ike_settings.h"
 #include "ike/ike_engine.h"
 #include "io/packet_batch.h"
@@ -35,6 +36,9 @@ class IkeNode final : public ike::Effects {
     virtual void ike_child_down(uint32_t customer, uint32_t spi_in) = 0;
     // IKE on udp_port: queue `payload` (marker included) on the carrier socket.
     virtual void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) = 0;
+    // Packets authenticated so far on the child SA with this inbound SPI
+    // (nullopt: not installed); ESP is a sign of life (ike_liveness.h).
+    virtual std::optional<uint64_t> ike_child_packets_in(uint32_t spi_in) const = 0;
   };
 
   // Binds [ike] port for IPv4 and IPv6 (a missing family is a warning).
@@ -86,6 +90,7 @@ class IkeNode final : public ike::Effects {
   io::PacketBatch out_{1, 65535};  // one message at a time, up to the IKE maximum
   std::map<uint32_t, uint32_t> customer_of_spi_;
   std::vector<uint32_t> terminate_;  // child inbound SPI -> customer id
+  IkeLiveness liveness_;
 };
 
 }  // namespace ainet::daemon

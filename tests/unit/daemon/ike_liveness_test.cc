@@ -1,0 +1,101 @@
+// IkeLiveness: ESP on a child SA counts as a sign of life (RFC 7296 §1.4),
+// so an IKE SA that carries traffic sends no liveness checks, and one that
+// carries none still does. Driven with two real IKE engines (tests/sim).
+#include "daemon/ike_liveness.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/ike_sim.h"
+
+namespace ainet::daemon {
+namespace {
+
+using ike::sim::IkeSimNet;
+using wire::IpAddress;
+
+const IpAddress kA = IpAddress::v4(0xc0000201);
+const IpAddress kB = IpAddress::v4(0xc0000202);
+
+ike::IkeConfig with_peer(ike::PeerConfig p) {
+  ike::IkeConfig c = ike::sim::sim_config();
+  c.peers.push_back(std::move(p));
+  return c;
+}
+
+struct Pair {
+  IkeSimNet net{5};
+  ike::sim::IkeNode* a;
+  ike::sim::IkeNode* b;
+  IkeLiveness live;
+  std::map<uint32_t, uint64_t> esp_in;  // a's inbound packets per child SA
+  Pair() {
+    a = &net.add_node("a", kA,
+                      with_peer(ike::sim::psk_peer("to-b", kA, kB, "a.example", "b.example")));
+    b = &net.add_node("b", kB,
+                      with_peer(ike::sim::psk_peer("to-a", kB, kA, "b.example", "a.example")));
+    EXPECT_TRUE(a->engine().initiate(net.now(), "to-b", *a).ok());
+    net.run_for(Duration::s(2));
+    EXPECT_EQ(a->child_ups.size(), 1u);
+    for (const auto& u : a->child_ups) {
+      esp_in[u.spi_in] = 0;
+      live.child_up(u.spi_in, u.ike_sa, 0);
+    }
+  }
+  // One second of the daemon's life: ESP arrives (or not), then the check
+  // that IkeNode::on_timer makes before the engine's timers.
+  size_t second(bool esp) {
+    if (esp)
+      for (auto& [spi, n] : esp_in) ++n;
+    const size_t alive = live.check(net.now(), a->engine(), [this](uint32_t spi) {
+      auto it = esp_in.find(spi);
+      return it == esp_in.end() ? std::nullopt : std::optional<uint64_t>(it->second);
+    });
+    net.run_for(Duration::s(1));
+    return alive;
+  }
+  uint64_t a_checks() const { return a->engine().counters().dpd_sent; }
+};
+
+TEST(IkeLiveness, EspPostponesTheLivenessCheck) {
+  Pair p;
+  const uint64_t before = p.a_checks();
+  size_t alive = 0;
+  for (int i = 0; i < 40; ++i) alive += p.second(true);
+  EXPECT_EQ(alive, 40u);
+  EXPECT_EQ(p.a_checks(), before);  // sim dpd_delay is 10 s: 40 s without a check
+}
+
+TEST(IkeLiveness, NoEspStillChecks) {
+  // The negative control: the same 40 s with no ESP sends checks.
+  Pair p;
+  const uint64_t before = p.a_checks();
+  size_t alive = 0;
+  for (int i = 0; i < 40; ++i) alive += p.second(false);
+  EXPECT_EQ(alive, 0u);
+  // b checks too, and each of its checks is a sign of life for a: so a
+  // sends about every other one.
+  EXPECT_GE(p.a_checks(), before + 2);
+}
+
+TEST(IkeLiveness, FollowsAnIkeRekeyAndForgetsRemovedTunnels) {
+  Pair p;
+  const uint64_t h = p.a->ike_ups.at(0).handle;
+  ASSERT_EQ(p.a->engine().rekey_ike(p.net.now(), h, *p.a), Errc::ok);
+  p.net.run_for(Duration::s(1));
+  ASSERT_FALSE(p.a->ike_downs.empty());
+  const ike::IkeSaEvent& gone = p.a->ike_downs.back();
+  ASSERT_EQ(gone.handle, h);
+  ASSERT_NE(gone.new_handle, 0u);
+  p.live.ike_rekeyed(gone.handle, gone.new_handle);
+  const uint64_t before = p.a_checks();
+  for (int i = 0; i < 30; ++i) p.second(true);
+  EXPECT_EQ(p.a_checks(), before);  // the children now live on the new IKE SA
+  // A tunnel the host no longer has is dropped from the table.
+  ASSERT_EQ(p.live.tracked(), 1u);
+  p.esp_in.clear();
+  EXPECT_EQ(p.second(true), 0u);
+  EXPECT_EQ(p.live.tracked(), 0u);
+}
+
+}  // namespace
+}  // namespace ainet::daemon
