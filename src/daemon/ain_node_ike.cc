@@ -149,34 +149,37 @@ ControlOutcome<IkeListing> AinNode::list_ike() {
   return ControlOutcome<IkeListing>::ok(std::move(l));
 }
 
-ControlOutcome<Done> AinNode::ike_rekey(uint64_t id, bool child) {
-  if (!ike_) return ControlHandler::ike_rekey(id, child);
+// `ainctl ike rekey|terminate`: one engine call on an IKE SA (by handle)
+// or a child SA (by inbound SPI), with the same error replies for both.
+ControlOutcome<Done> AinNode::ike_control(uint64_t id, bool child, const char* what,
+                                          Status (ike::IkeEngine::*on_child)(Time, uint32_t,
+                                                                             ike::Effects&),
+                                          Status (ike::IkeEngine::*on_ike)(Time, uint64_t,
+                                                                           ike::Effects&)) {
   const Time now = io::monotonic_now();
   now_ = now;
-  const Status st = child ? ike_->engine().rekey_child(now, static_cast<uint32_t>(id), *ike_)
-                          : ike_->engine().rekey_ike(now, id, *ike_);
+  ike::IkeEngine& e = ike_->engine();
+  const Status st =
+      child ? (e.*on_child)(now, static_cast<uint32_t>(id), *ike_) : (e.*on_ike)(now, id, *ike_);
   flush();
   if (ok(st)) return ControlOutcome<Done>::ok({});
   if (st == Errc::not_found)
     return ControlOutcome<Done>::fail(
         "not_found", child ? "no child SA with inbound SPI " + hex_spi(static_cast<uint32_t>(id))
                            : "no IKE SA " + std::to_string(id));
-  return ControlOutcome<Done>::fail("failed", "rekey: " + std::string(to_string(st)));
+  return ControlOutcome<Done>::fail("failed",
+                                    std::string(what) + ": " + std::string(to_string(st)));
+}
+
+ControlOutcome<Done> AinNode::ike_rekey(uint64_t id, bool child) {
+  if (!ike_) return ControlHandler::ike_rekey(id, child);
+  return ike_control(id, child, "rekey", &ike::IkeEngine::rekey_child, &ike::IkeEngine::rekey_ike);
 }
 
 ControlOutcome<Done> AinNode::ike_terminate(uint64_t id, bool child) {
   if (!ike_) return ControlHandler::ike_terminate(id, child);
-  const Time now = io::monotonic_now();
-  now_ = now;
-  const Status st = child ? ike_->engine().terminate_child(now, static_cast<uint32_t>(id), *ike_)
-                          : ike_->engine().terminate_ike(now, id, *ike_);
-  flush();
-  if (ok(st)) return ControlOutcome<Done>::ok({});
-  if (st == Errc::not_found)
-    return ControlOutcome<Done>::fail(
-        "not_found", child ? "no child SA with inbound SPI " + hex_spi(static_cast<uint32_t>(id))
-                           : "no IKE SA " + std::to_string(id));
-  return ControlOutcome<Done>::fail("failed", "terminate: " + std::string(to_string(st)));
+  return ike_control(id, child, "terminate", &ike::IkeEngine::terminate_child,
+                     &ike::IkeEngine::terminate_ike);
 }
 
 }  // namespace ainet::daemon
