@@ -272,6 +272,35 @@ inline IkeConfig sim_config() {
   return c;
 }
 
+// The two addresses of a two-engine test, and a config that lists one peer.
+inline const wire::IpAddress kNodeA = wire::IpAddress::v4(0xc0000201);  // 192.0.2.1
+inline const wire::IpAddress kNodeB = wire::IpAddress::v4(0xc0000202);  // 192.0.2.2
+
+inline IkeConfig with_peer(PeerConfig p, IkeConfig c = sim_config()) {
+  c.peers.push_back(std::move(p));
+  return c;
+}
+inline PeerConfig a_to_b() {
+  return psk_peer("to-b", kNodeA, kNodeB, "a.example", "b.example");
+}
+inline PeerConfig b_to_a() {
+  return psk_peer("to-a", kNodeB, kNodeA, "b.example", "a.example");
+}
+
+// Two engines on one simulated network: `a` (kNodeA) initiates "to-b" to
+// `b` (kNodeB); by default both use the PSK peers above. Tests derive from it
+// to add their own helpers.
+struct EnginePair {
+  IkeSimNet net;
+  IkeNode* a;
+  IkeNode* b;
+  EnginePair(IkeConfig ca, IkeConfig cb, uint64_t seed) : net(seed) {
+    a = &net.add_node("a", kNodeA, std::move(ca));
+    b = &net.add_node("b", kNodeB, std::move(cb));
+  }
+  explicit EnginePair(uint64_t seed) : EnginePair(with_peer(a_to_b()), with_peer(b_to_a()), seed) {}
+};
+
 // Checks that the child SA `u` at one end and `v` at the other are the two
 // halves of one pair: SPIs and keys cross over, and real ESP works both ways
 // through sa::SecurityAssociation with those keys.

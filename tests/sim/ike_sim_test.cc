@@ -18,8 +18,8 @@ using sim::IkeNode;
 using sim::IkeSimNet;
 using wire::IpAddress;
 
-const IpAddress kA = IpAddress::v4(0xc0000201);
-const IpAddress kB = IpAddress::v4(0xc0000202);
+using sim::kNodeA;
+using sim::kNodeB;
 
 // Seeds per scenario: the default keeps ctest short; AINET_IKE_SIM_SEEDS=N
 // runs N seeds (a soak run).
@@ -45,11 +45,11 @@ struct World {
   IkeNode* b;
   uint64_t initiations = 0;
   explicit World(uint64_t seed, Duration jitter = Duration::s(10)) : net(seed) {
-    IkeConfig ca = short_lives(sim::psk_peer("to-b", kA, kB, "a.example", "b.example"));
-    IkeConfig cb = short_lives(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"));
+    IkeConfig ca = short_lives(sim::a_to_b());
+    IkeConfig cb = short_lives(sim::b_to_a());
     ca.lifetimes.jitter = cb.lifetimes.jitter = jitter;
-    a = &net.add_node("a", kA, ca);
-    b = &net.add_node("b", kB, cb);
+    a = &net.add_node("a", kNodeA, ca);
+    b = &net.add_node("b", kNodeB, cb);
   }
   // What a daemon does (phase 2): keep an IKE SA to the peer up, starting a
   // new one whenever there is none.
@@ -191,13 +191,13 @@ TEST(IkeSim, RestartedPeerKillsStaleSaThroughLivenessCheck) {
 TEST(IkeSim, CookiesUnderAHalfOpenFlood) {
   IkeSimNet net(12);
   IkeConfig cb = sim::sim_config();
-  cb.peers.push_back(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"));
+  cb.peers.push_back(sim::b_to_a());
   cb.cookie_threshold = 16;
   cb.max_half_open = 64;
-  IkeNode& b = net.add_node("b", kB, cb);
+  IkeNode& b = net.add_node("b", kNodeB, cb);
   IkeConfig ca = sim::sim_config();
-  ca.peers.push_back(sim::psk_peer("to-b", kA, kB, "a.example", "b.example"));
-  IkeNode& a = net.add_node("a", kA, ca);
+  ca.peers.push_back(sim::a_to_b());
+  IkeNode& a = net.add_node("a", kNodeA, ca);
   // 4,000 IKE_SA_INIT requests from 4,000 spoofed sources over 10 s: they
   // cannot see the COOKIE answers, so they never hold more than the 16
   // half-open SAs allowed before cookies start.
@@ -225,7 +225,7 @@ TEST(IkeSim, CookiesUnderAHalfOpenFlood) {
     wr.add(PayloadType::nonce, nonce);
     ASSERT_EQ(finish_message(m), Errc::ok);
     const UdpEndpoint spoofed{IpAddress::v4(0xc6120000u + static_cast<uint32_t>(i)), 500};
-    net.inject(spoofed, {kB, 500}, m);
+    net.inject(spoofed, {kNodeB, 500}, m);
     net.run_for(Duration::ms(2));
     max_half_open = std::max(max_half_open, b.engine().state_counts().half_open);
     if (i == 2000 && !legit_started) {

@@ -10,29 +10,10 @@
 namespace ainet::daemon {
 namespace {
 
-using ike::sim::IkeSimNet;
-using wire::IpAddress;
-
-const IpAddress kA = IpAddress::v4(0xc0000201);
-const IpAddress kB = IpAddress::v4(0xc0000202);
-
-ike::IkeConfig with_peer(ike::PeerConfig p) {
-  ike::IkeConfig c = ike::sim::sim_config();
-  c.peers.push_back(std::move(p));
-  return c;
-}
-
-struct Pair {
-  IkeSimNet net{5};
-  ike::sim::IkeNode* a;
-  ike::sim::IkeNode* b;
+struct Pair : ike::sim::EnginePair {
   IkeLiveness live;
   std::map<uint32_t, uint64_t> esp_in;  // a's inbound packets per child SA
-  Pair() {
-    a = &net.add_node("a", kA,
-                      with_peer(ike::sim::psk_peer("to-b", kA, kB, "a.example", "b.example")));
-    b = &net.add_node("b", kB,
-                      with_peer(ike::sim::psk_peer("to-a", kB, kA, "b.example", "a.example")));
+  Pair() : EnginePair(5) {
     EXPECT_TRUE(a->engine().initiate(net.now(), "to-b", *a).ok());
     net.run_for(Duration::s(2));
     EXPECT_EQ(a->child_ups.size(), 1u);

@@ -11,26 +11,13 @@ using sim::IkeNode;
 using sim::IkeSimNet;
 using wire::IpAddress;
 
-const IpAddress kA = IpAddress::v4(0xc0000201);
-const IpAddress kB = IpAddress::v4(0xc0000202);
+using sim::kNodeA;
+using sim::kNodeB;
 
-IkeConfig with_peer(PeerConfig p) {
-  IkeConfig c = sim::sim_config();
-  c.peers.push_back(std::move(p));
-  return c;
-}
-
-struct Pair {
-  IkeSimNet net;
-  IkeNode* a;
-  IkeNode* b;
-  explicit Pair(IkeConfig ca, IkeConfig cb, uint64_t seed = 21) : net(seed) {
-    a = &net.add_node("a", kA, std::move(ca));
-    b = &net.add_node("b", kB, std::move(cb));
-  }
-  Pair()
-      : Pair(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
-             with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"))) {}
+struct Pair : sim::EnginePair {
+  Pair(IkeConfig ca, IkeConfig cb, uint64_t seed = 21)
+      : EnginePair(std::move(ca), std::move(cb), seed) {}
+  Pair() : EnginePair(21) {}
   uint64_t up() {
     auto h = a->engine().initiate(net.now(), "to-b", *a);
     EXPECT_TRUE(h.ok());
@@ -98,9 +85,9 @@ TEST(IkeChildExchange, RekeyChildFromEitherSide) {
 }
 
 TEST(IkeChildExchange, RekeyChildWithoutPfs) {
-  PeerConfig pa = sim::psk_peer("to-b", kA, kB, "a.example", "b.example");
+  PeerConfig pa = sim::a_to_b();
   pa.child_pfs = false;
-  Pair p(with_peer(pa), with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example")));
+  Pair p(sim::with_peer(pa), sim::with_peer(sim::b_to_a()));
   p.up();
   ASSERT_EQ(p.a->engine().rekey_child(p.net.now(), p.a->child_ups[0].spi_in, *p.a), Errc::ok);
   p.net.run_for(Duration::s(1));
@@ -268,12 +255,12 @@ TEST(IkeChildExchange, LifetimesRekeyOnTheirOwn) {
 }
 
 TEST(IkeChildExchange, HardLifetimeDeletesAChildThatCannotBeRekeyed) {
-  IkeConfig ca = with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example"));
+  IkeConfig ca = sim::with_peer(sim::a_to_b());
   ca.lifetimes.child_soft = Duration::s(100);
   ca.lifetimes.child_hard = Duration::s(105);
   ca.lifetimes.jitter = Duration::s(1);
   ca.dpd_delay = Duration::s(0);  // no liveness check: the rekey is the first to notice
-  IkeConfig cb = with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"));
+  IkeConfig cb = sim::with_peer(sim::b_to_a());
   cb.lifetimes.child_soft = Duration::s(1000);
   cb.lifetimes.child_hard = Duration::s(1100);
   Pair p(ca, cb);
@@ -298,8 +285,7 @@ TEST(IkeChildExchange, SimultaneousChildRekeyLeavesOnePair) {
   // §2.8.1, for many seeds (which nonce is lowest varies).
   int a_won = 0, b_won = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
-    Pair p(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
-           with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example")), seed);
+    Pair p(sim::with_peer(sim::a_to_b()), sim::with_peer(sim::b_to_a()), seed);
     p.up();
     const uint32_t a_in = p.a->child_ups[0].spi_in, b_in = p.b->child_ups[0].spi_in;
     ASSERT_EQ(p.a->engine().rekey_child(p.net.now(), a_in, *p.a), Errc::ok);
@@ -332,8 +318,7 @@ TEST(IkeChildExchange, SimultaneousChildRekeyLeavesOnePair) {
 
 TEST(IkeChildExchange, SimultaneousIkeRekeyLeavesOneIkeSa) {
   for (uint64_t seed = 1; seed <= 8; ++seed) {
-    Pair p(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
-           with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example")), seed);
+    Pair p(sim::with_peer(sim::a_to_b()), sim::with_peer(sim::b_to_a()), seed);
     const uint64_t ha = p.up();
     ASSERT_EQ(p.a->engine().rekey_ike(p.net.now(), ha, *p.a), Errc::ok);
     ASSERT_EQ(p.b->engine().rekey_ike(p.net.now(), p.b_handle(), *p.b), Errc::ok);

@@ -12,27 +12,14 @@ using sim::IkeNode;
 using sim::IkeSimNet;
 using wire::IpAddress;
 
-const IpAddress kA = IpAddress::v4(0xc0000201);
-const IpAddress kB = IpAddress::v4(0xc0000202);
+using sim::kNodeA;
+using sim::kNodeB;
 const IpAddress kEvil = IpAddress::v4(0xcb007101);  // 203.0.113.1
 
-IkeConfig with_peer(PeerConfig p) {
-  IkeConfig c = sim::sim_config();
-  c.peers.push_back(std::move(p));
-  return c;
-}
-
-struct Pair {
-  IkeSimNet net;
-  IkeNode* a;
-  IkeNode* b;
-  explicit Pair(IkeConfig ca, IkeConfig cb, uint64_t seed = 11) : net(seed) {
-    a = &net.add_node("a", kA, std::move(ca));
-    b = &net.add_node("b", kB, std::move(cb));
-  }
-  Pair()
-      : Pair(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")),
-             with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"))) {}
+struct Pair : sim::EnginePair {
+  Pair(IkeConfig ca, IkeConfig cb, uint64_t seed = 11)
+      : EnginePair(std::move(ca), std::move(cb), seed) {}
+  Pair() : EnginePair(11) {}
   void start() { ASSERT_TRUE(a->engine().initiate(net.now(), "to-b", *a).ok()); }
   // Datagrams the network carried to `to` (in order).
   std::vector<Bytes> sent_to(const UdpEndpoint& to) const {
@@ -52,9 +39,9 @@ void expect_empty(IkeEngine& e) {
 }
 
 TEST(IkeErrors, WrongPskIsAuthenticationFailedAndNothingRemains) {
-  PeerConfig pa = sim::psk_peer("to-b", kA, kB, "a.example", "b.example");
+  PeerConfig pa = sim::a_to_b();
   pa.local_auth.psk = {1, 2, 3};
-  Pair p(with_peer(pa), with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example")));
+  Pair p(sim::with_peer(pa), sim::with_peer(sim::b_to_a()));
   p.start();
   p.net.run_for(Duration::s(2));  // well before the 10 s half-open timeout
   EXPECT_TRUE(p.a->ike_ups.empty());
@@ -68,9 +55,9 @@ TEST(IkeErrors, WrongPskIsAuthenticationFailedAndNothingRemains) {
 }
 
 TEST(IkeErrors, ResponderWithWrongPskIsRefusedByInitiator) {
-  PeerConfig pb = sim::psk_peer("to-a", kB, kA, "b.example", "a.example");
+  PeerConfig pb = sim::b_to_a();
   pb.local_auth.psk = {9, 9, 9};  // b proves itself with the wrong key
-  Pair p(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")), with_peer(pb));
+  Pair p(sim::with_peer(sim::a_to_b()), sim::with_peer(pb));
   p.start();
   p.net.run_for(Duration::s(2));  // well before the 10 s half-open timeout
   // b accepted a, answered with a bad AUTH; a refuses, tells b (§2.21.2).
@@ -84,8 +71,8 @@ TEST(IkeErrors, ResponderWithWrongPskIsRefusedByInitiator) {
 }
 
 TEST(IkeErrors, UnknownIdentityGetsTheSameAnswer) {
-  Pair p(with_peer(sim::psk_peer("to-b", kA, kB, "stranger.example", "b.example")),
-         with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example")));
+  Pair p(sim::with_peer(sim::psk_peer("to-b", kNodeA, kNodeB, "stranger.example", "b.example")),
+         sim::with_peer(sim::b_to_a()));
   p.start();
   p.net.run_for(Duration::s(2));  // well before the 10 s half-open timeout
   ASSERT_EQ(p.a->ike_downs.size(), 1u);
@@ -96,9 +83,9 @@ TEST(IkeErrors, UnknownIdentityGetsTheSameAnswer) {
 }
 
 TEST(IkeErrors, UnsupportedIkeProposalIsNoProposalChosen) {
-  IkeConfig ca = with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example"));
+  IkeConfig ca = sim::with_peer(sim::a_to_b());
   ca.proposals.ike_key_bits = {128};
-  IkeConfig cb = with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"));
+  IkeConfig cb = sim::with_peer(sim::b_to_a());
   cb.proposals.ike_key_bits = {256};
   Pair p(ca, cb);
   p.start();
@@ -126,7 +113,7 @@ TEST(IkeErrors, ForeignProposalsAreRefused) {
   s.ke_group = 14;
   s.ke = Bytes(256, 7);
   const UdpEndpoint evil{kEvil, 500};
-  p.net.inject(evil, {kB, 500}, test::build_init_request(s, rng));
+  p.net.inject(evil, {kNodeB, 500}, test::build_init_request(s, rng));
   p.net.run_for(Duration::s(1));
   auto replies = p.sent_to(evil);
   ASSERT_EQ(replies.size(), 1u);
@@ -146,7 +133,7 @@ TEST(IkeErrors, WrongKeGroupIsInvalidKePayloadThenRetryWorks) {
   s.ke_group = 19;
   s.ke = Bytes(64, 4);
   const UdpEndpoint evil{kEvil, 500};
-  p.net.inject(evil, {kB, 500}, test::build_init_request(s, rng));
+  p.net.inject(evil, {kNodeB, 500}, test::build_init_request(s, rng));
   p.net.run_for(Duration::s(1));
   auto replies = p.sent_to(evil);
   ASSERT_EQ(replies.size(), 1u);
@@ -158,7 +145,7 @@ TEST(IkeErrors, WrongKeGroupIsInvalidKePayloadThenRetryWorks) {
   // The retry with a group 31 KE gets an SA (half-open until IKE_AUTH).
   s.ke_group = kDhCurve25519;
   s.ke.clear();
-  p.net.inject(evil, {kB, 500}, test::build_init_request(s, rng));
+  p.net.inject(evil, {kNodeB, 500}, test::build_init_request(s, rng));
   p.net.run_for(Duration::s(1));
   EXPECT_EQ(p.b->engine().state_counts().half_open, 1u);
   // ...which times out and leaves nothing (§2.6 spirit: bounded half-open).
@@ -170,7 +157,7 @@ TEST(IkeErrors, InitiatorGivenInvalidKeFailsWithoutLooping) {
   // We only have group 31; a responder asking for another group ends the attempt.
   Pair p;
   p.net.filter = [&](sim::Datagram& d) {
-    if (d.to.addr != kA || d.data.size() < 28) return true;
+    if (d.to.addr != kNodeA || d.data.size() < 28) return true;
     auto m = parse_message(d.data);
     if (!m || m->header.exchange_type() != ExchangeType::ike_sa_init) return true;
     IkeHeader h = m->header;
@@ -200,7 +187,7 @@ TEST(IkeErrors, UnknownCriticalPayloadInInit) {
   test::InitSpec s;
   s.unknown_critical = true;
   const UdpEndpoint evil{kEvil, 500};
-  p.net.inject(evil, {kB, 500}, test::build_init_request(s, rng));
+  p.net.inject(evil, {kNodeB, 500}, test::build_init_request(s, rng));
   p.net.run_for(Duration::s(1));
   auto replies = p.sent_to(evil);
   ASSERT_EQ(replies.size(), 1u);
@@ -231,12 +218,12 @@ TEST(IkeErrors, OversizedInitRequestIsDropped) {
   const UdpEndpoint evil{kEvil, 500};
   const Bytes big = with_vid(kMaxInitRequestLen - m.size());
   ASSERT_EQ(big.size(), kMaxInitRequestLen + 4);
-  p.net.inject(evil, {kB, 500}, big);
+  p.net.inject(evil, {kNodeB, 500}, big);
   p.net.run_for(Duration::s(1));
   EXPECT_TRUE(p.sent_to(evil).empty());
   EXPECT_EQ(p.b->engine().counters().drop(DropReason::parse), 1u);
   // Just within the bound: accepted (the vendor ID is ignored, §3.12).
-  p.net.inject(evil, {kB, 500}, with_vid(kMaxInitRequestLen - m.size() - 4));
+  p.net.inject(evil, {kNodeB, 500}, with_vid(kMaxInitRequestLen - m.size() - 4));
   p.net.run_for(Duration::s(1));
   EXPECT_EQ(p.sent_to(evil).size(), 1u);
   EXPECT_EQ(p.b->engine().state_counts().half_open, 1u);
@@ -248,9 +235,9 @@ TEST(IkeErrors, HigherMajorVersionAndGarbageAreDroppedSilently) {
   test::InitSpec s;
   s.major = 3;
   const UdpEndpoint evil{kEvil, 500};
-  p.net.inject(evil, {kB, 500}, test::build_init_request(s, rng));
-  p.net.inject(evil, {kB, 500}, Bytes(40, 0xee));
-  p.net.inject(evil, {kB, 500}, Bytes{});
+  p.net.inject(evil, {kNodeB, 500}, test::build_init_request(s, rng));
+  p.net.inject(evil, {kNodeB, 500}, Bytes(40, 0xee));
+  p.net.inject(evil, {kNodeB, 500}, Bytes{});
   p.net.run_for(Duration::s(1));
   EXPECT_TRUE(p.sent_to(evil).empty());
   EXPECT_EQ(p.b->engine().counters().drop(DropReason::version), 1u);
@@ -282,7 +269,7 @@ TEST(IkeErrors, TamperedTruncatedAndReplayedMessages) {
 
   // Replay the IKE_AUTH request: it is the last request, so the cached
   // response is sent again (§2.1) and nothing changes.
-  const UdpEndpoint a_ep{kA, 500}, b_ep{kB, 500};
+  const UdpEndpoint a_ep{kNodeA, 500}, b_ep{kNodeB, 500};
   std::vector<Bytes> auth;
   for (const auto& d : p.net.wire_log) {
     auto m = parse_message(d.data);
@@ -326,7 +313,7 @@ TEST(IkeErrors, ResponseToNothingAndOldMessageIdsAreDropped) {
   p.net.run_for(Duration::s(2));
   ASSERT_EQ(p.b->ike_ups.size(), 1u);
   // The IKE_AUTH response replayed to the initiator: nothing is outstanding.
-  const UdpEndpoint a_ep{kA, 500}, b_ep{kB, 500};
+  const UdpEndpoint a_ep{kNodeA, 500}, b_ep{kNodeB, 500};
   std::vector<Bytes> to_a = p.sent_to(a_ep);
   ASSERT_GE(to_a.size(), 2u);
   p.net.inject(b_ep, a_ep, to_a[1]);
@@ -339,11 +326,11 @@ TEST(IkeErrors, ResponseToNothingAndOldMessageIdsAreDropped) {
 }
 
 TEST(IkeErrors, TsUnacceptableKeepsTheIkeSa) {
-  PeerConfig pa = sim::psk_peer("to-b", kA, kB, "a.example", "b.example");
+  PeerConfig pa = sim::a_to_b();
   pa.remote_ts = {TrafficSelector::from_prefix(*wire::IpPrefix::parse("10.2.0.0/16"))};
-  PeerConfig pb = sim::psk_peer("to-a", kB, kA, "b.example", "a.example");
+  PeerConfig pb = sim::b_to_a();
   pb.local_ts = {TrafficSelector::from_prefix(*wire::IpPrefix::parse("10.1.0.0/16"))};
-  Pair p(with_peer(pa), with_peer(pb));
+  Pair p(sim::with_peer(pa), sim::with_peer(pb));
   p.start();
   p.net.run_for(Duration::s(2));
   // §2.21.3: the IKE SA stands, the child does not.
@@ -357,9 +344,9 @@ TEST(IkeErrors, TsUnacceptableKeepsTheIkeSa) {
 }
 
 TEST(IkeErrors, EspProposalMismatchKeepsTheIkeSa) {
-  IkeConfig ca = with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example"));
+  IkeConfig ca = sim::with_peer(sim::a_to_b());
   ca.proposals.esp_key_bits = {128};
-  IkeConfig cb = with_peer(sim::psk_peer("to-a", kB, kA, "b.example", "a.example"));
+  IkeConfig cb = sim::with_peer(sim::b_to_a());
   cb.proposals.esp_key_bits = {256};
   Pair p(ca, cb);
   p.start();
@@ -371,13 +358,13 @@ TEST(IkeErrors, EspProposalMismatchKeepsTheIkeSa) {
 }
 
 TEST(IkeErrors, AddressPoolExhaustedIsInternalAddressFailure) {
-  PeerConfig pa = sim::psk_peer("to-b", kA, kB, "a.example", "b.example");
+  PeerConfig pa = sim::a_to_b();
   pa.request_address = true;
-  PeerConfig pb = sim::psk_peer("to-a", kB, kA, "b.example", "a.example");
+  PeerConfig pb = sim::b_to_a();
   pb.assign_address = true;
-  IkeConfig cb = with_peer(pb);
+  IkeConfig cb = sim::with_peer(pb);
   cb.pool_v4 = *wire::IpPrefix::parse("10.9.0.0/30");  // two usable addresses
-  Pair p(with_peer(pa), cb);
+  Pair p(sim::with_peer(pa), cb);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(p.a->engine().initiate(p.net.now(), "to-b", *p.a).ok());
   p.net.run_for(Duration::s(2));
   EXPECT_EQ(p.b->ike_ups.size(), 3u);
@@ -393,11 +380,11 @@ TEST(IkeErrors, AddressPoolExhaustedIsInternalAddressFailure) {
 }
 
 TEST(IkeErrors, NoCpRequestWhenRequiredIsFailedCpRequired) {
-  PeerConfig pb = sim::psk_peer("to-a", kB, kA, "b.example", "a.example");
+  PeerConfig pb = sim::b_to_a();
   pb.assign_address = true;
-  IkeConfig cb = with_peer(pb);
+  IkeConfig cb = sim::with_peer(pb);
   cb.pool_v4 = *wire::IpPrefix::parse("10.9.0.0/24");
-  Pair p(with_peer(sim::psk_peer("to-b", kA, kB, "a.example", "b.example")), cb);
+  Pair p(sim::with_peer(sim::a_to_b()), cb);
   p.start();
   p.net.run_for(Duration::s(2));
   EXPECT_EQ(p.a->ike_ups.size(), 1u);
