@@ -165,7 +165,7 @@ TEST(AntChurn, TablesBackToBaselineAndRssFlatAfterTheFirstWave) {
     }
     w.run_for(Duration::s(1));
     ASSERT_EQ(w.ain(2).engine().ants().size(), kWave - 2 * (kWave / 3)) << "wave " << wave;
-    w.run_for(kIdle + Duration::s(2));
+    w.run_for(Duration{kIdle.ns + Duration::s(2).ns});
 
     const std::vector<Snapshot> now = snapshot(w);
     for (size_t n = 0; n < now.size(); ++n) {
