@@ -17,10 +17,13 @@ e2e_need_flood() {
   [ -x "$E2E_FLOOD_BIN" ] || { echo "SKIP: garbage_flood not built ($E2E_FLOOD_BIN)"; exit 77; }
 }
 
-# flood_up [CARRIER]: topology, the ANT network, an iperf3 server at the
+# flood_up [CARRIER]: (ip or udp) topology, the ANT network, an iperf3 server at the
 # responder, a first ping so the ANT exists; FLOOD_MID = its middle AIN; the
 # nftables counters on ain1 (g_out) and ainM (g_ipsec, g_udp, r_ipsec).
+FLOOD_CARRIER=ip
+FLOOD_SPIS=""
 flood_up() {
+  FLOOD_CARRIER=${1:-ip}
   e2e_init
   e2e_topology || return 1
   e2e_ant_network "${1:-ip}" 4 1 || return 1
@@ -39,16 +42,24 @@ table inet ainet_flood {
   }
 }
 EOF
-  e2e_nsx "ain$FLOOD_MID" nft -f - <<'EOF' || return 1
+  # g_ipsec / r_ipsec: garbage / real packets to aind's carrier sockets (AH
+  # and ESP on the ip carrier, UDP port 4500 on the udp carrier); g_udp:
+  # garbage UDP to other ports (the kernel's).
+  local carrier_match='meta l4proto { 50, 51 }' other_udp='meta l4proto udp'
+  if [ "$FLOOD_CARRIER" = udp ]; then
+    carrier_match='udp dport 4500'
+    other_udp='udp dport != 4500'
+  fi
+  e2e_nsx "ain$FLOOD_MID" nft -f - <<EOF || return 1
 table inet ainet_flood {
   counter g_ipsec {}
   counter g_udp {}
   counter r_ipsec {}
   chain pre {
     type filter hook prerouting priority -300; policy accept;
-    ip dscp 45 meta l4proto { 50, 51 } counter name "g_ipsec"
-    ip dscp 45 meta l4proto udp counter name "g_udp"
-    ip dscp != 45 meta l4proto { 50, 51 } counter name "r_ipsec"
+    ip dscp 45 $carrier_match counter name "g_ipsec"
+    ip dscp 45 $other_udp counter name "g_udp"
+    ip dscp != 45 $carrier_match counter name "r_ipsec"
   }
 }
 EOF
@@ -58,7 +69,7 @@ EOF
 flood_snapshot() {
   "$E2E_PY" "$E2E_FLOOD_ACCOUNT" snapshot --mid-ns "$(e2e_ns "ain$FLOOD_MID")" --src-ns "$(e2e_ns ain1)" \
     --mid-sock "$E2E_DIR/conf/ain$FLOOD_MID/aind.sock" --ainctl "$E2E_AINCTL" \
-    --src-if "ain$FLOOD_MID" --mid-if ain1 >"$1"
+    --src-if "ain$FLOOD_MID" --mid-if ain1 --carrier "$FLOOD_CARRIER" >"$1"
 }
 
 # flood_spis: ainM's inbound SPIs (its PVT with ain1, its TVTs), comma-separated.
@@ -72,11 +83,16 @@ flood_spis() {
 # flood_start SECONDS COUNT OUT: garbage_flood in ain1's namespace in the
 # background (its JSON summary goes to OUT); pid in E2E_LAST_PID.
 flood_start() {
-  local spis
-  spis=$(flood_spis) || { e2e_log "could not list ain$FLOOD_MID's SPIs"; return 1; }
+  # Listed once (a later flood may run while that aind is stopped).
+  [ -n "$FLOOD_SPIS" ] || FLOOD_SPIS=$(flood_spis) || { e2e_log "could not list ain$FLOOD_MID's SPIs"; return 1; }
+  local spis=$FLOOD_SPIS
   e2e_log "flood: ${1}s or $2 packets, real SPIs $spis"
+  # On the udp carrier only UDP reaches aind: all of it goes to port 4500
+  # (ESP-in-UDP with random and real SPIs, cut short).
+  local -a extra=()
+  [ "$FLOOD_CARRIER" = udp ] && extra=(--classes udp --udp-port 4500)
   ip netns exec "$(e2e_ns ain1)" "$E2E_FLOOD_BIN" --src 10.200.0.1 --dst "10.200.0.$FLOOD_MID" \
-    --spi "$spis" --seconds "$1" --count "$2" --seed "$RANDOM" >"$3" 2>"$3.err" &
+    --spi "$spis" --seconds "$1" --count "$2" --seed "$RANDOM" "${extra[@]}" >"$3" 2>"$3.err" &
   E2E_LAST_PID=$!
   E2E_PIDS+=("$E2E_LAST_PID")
 }

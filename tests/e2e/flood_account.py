@@ -6,7 +6,7 @@
       One JSON object of every counter the accounting needs, read until two
       consecutive readings agree (a keepalive arriving between two reads
       would otherwise skew them by one).
-  flood_account.py check BEFORE AFTER FLOOD
+  flood_account.py check BEFORE AFTER FLOOD...
       Prints the accounting and exits 1 unless it is exact.
 
 The garbage carries DSCP 45 (garbage_flood --tos 0xb4); nftables counters
@@ -58,9 +58,9 @@ def nft_counters(ns):
     return out
 
 
-def raw_drops(ns):
+def socket_drops(ns, table):
     total = 0
-    for line in nsx(ns, "cat", "/proc/net/raw").splitlines()[1:]:
+    for line in nsx(ns, "cat", "/proc/net/" + table).splitlines()[1:]:
         f = line.split()
         if len(f) >= 13:
             total += int(f[12])
@@ -88,6 +88,7 @@ def reading(a):
     pvts = ainctl(a.ainctl, a.mid_sock, "pvts")["pvts"]
     drops = st.get("drops", {})
     return {
+        "carrier": a.carrier,
         "packets_in": st["packets_in"],
         "io_recv": drops.get("io_recv", 0),
         "drops_in": sum(v for k, v in drops.items() if k not in ("io_send", "io_tun")),
@@ -95,7 +96,7 @@ def reading(a):
         "real_cells": sum(x["packets_fwd"] + x["packets_bwd"] for x in ants),
         "ant_handles": sorted(x["handle"] for x in ants),
         "pvt_in": sum(p["packets_in"] for p in pvts),
-        "raw_drops": raw_drops(a.mid_ns),
+        "raw_drops": socket_drops(a.mid_ns, "raw" if a.carrier == "ip" else "udp"),
         "udp": udp_snmp(a.mid_ns),
         "nft_mid": nft_counters(a.mid_ns),
         "nft_src": nft_counters(a.src_ns),
@@ -108,11 +109,13 @@ def snapshot(argv):
     p = argparse.ArgumentParser()
     for k in ("--mid-ns", "--src-ns", "--mid-sock", "--ainctl", "--src-if", "--mid-if"):
         p.add_argument(k, required=True)
+    p.add_argument("--carrier", choices=["ip", "udp"], default="ip")
     a = p.parse_args(argv)
     prev = reading(a)
-    for _ in range(20):  # bounded
+    for i in range(50):  # bounded; keepalives arrive about twice a second
         cur = reading(a)
         if cur == prev:
+            print("flood_account: counters settled after %d readings" % (i + 2), file=sys.stderr)
             print(json.dumps(cur))
             return 0
         prev = cur
@@ -121,9 +124,15 @@ def snapshot(argv):
     return 1
 
 
-def check(before_f, after_f, flood_f):
+def check(before_f, after_f, *flood_fs):
     b, a = json.load(open(before_f)), json.load(open(after_f))
-    fl = json.load(open(flood_f))
+    fl = {"sent": 0, "send_errors": 0, "classes": {}}
+    for f in flood_fs:  # several floods between the two snapshots: their sums
+        x = json.load(open(f))
+        fl["sent"] += x["sent"]
+        fl["send_errors"] += x["send_errors"]
+        for k, v in x["classes"].items():
+            fl["classes"][k] = fl["classes"].get(k, 0) + v
     if b["ant_handles"] != a["ant_handles"]:
         print("an ANT of the flooded AIN came or went during the flood; the cell counts do not compare")
         return 1
@@ -133,13 +142,19 @@ def check(before_f, after_f, flood_f):
 
     sent = fl["sent"]
     g_out = d("nft_src", "g_out")
+    # g_ipsec / r_ipsec: garbage / real packets to aind's carrier sockets
+    # (AH and ESP on the ip carrier, UDP port 4500 on the udp carrier);
+    # g_udp: garbage UDP to closed ports (ip carrier only).
     g_ipsec, g_udp, r_ipsec = d("nft_mid", "g_ipsec"), d("nft_mid", "g_udp"), d("nft_mid", "r_ipsec")
+    udp_carrier = a.get("carrier") == "udp"
     read = d("packets_in") + d("io_recv")
     real = d("real_cells") + d("pvt_in")
     counted = d("drops_in")
     sock = d("raw_drops")
     link = d("link_drops")
-    udp_kernel = d("udp", "NoPorts") + d("udp", "InErrors")
+    # On the udp carrier, InErrors also counts the carrier socket's own
+    # drops (already in "sock"); closed ports show in NoPorts alone.
+    udp_kernel = d("udp", "NoPorts") + (0 if udp_carrier else d("udp", "InErrors"))
     real_sock = r_ipsec - real
     garbage_sock = sock - real_sock
     rows = [
@@ -147,15 +162,15 @@ def check(before_f, after_f, flood_f):
         ("  per class", json.dumps(fl["classes"])),
         ("  send calls refused by the kernel (not sent)", fl["send_errors"]),
         ("garbage leaving the sender's namespace (nft)", g_out),
-        ("garbage arriving at the flooded AIN: AH/ESP (nft)", g_ipsec),
-        ("garbage arriving at the flooded AIN: UDP (nft)", g_udp),
+        ("garbage arriving at the flooded AIN's carrier sockets (nft)", g_ipsec),
+        ("garbage arriving at the flooded AIN: UDP, closed ports (nft)", g_udp),
         ("  lost on the veth (kernel; veth drop counters %d)" % link, g_out - g_ipsec - g_udp),
         ("packets aind read", read),
         ("  real packets it accepted (ANT cells + PVT)", real),
         ("  counted in its drop counters", counted),
         ("  drop counters moved", json.dumps({k: v - b["drops"].get(k, 0) for k, v in a["drops"].items()
                                                if v != b["drops"].get(k, 0)})),
-        ("raw-socket drops (kernel, /proc/net/raw)", sock),
+        ("carrier-socket drops (kernel, /proc/net/%s)" % ("udp" if udp_carrier else "raw"), sock),
         ("  of them real packets (real arrived %d - accepted %d)" % (r_ipsec, real), real_sock),
         ("  of them garbage", garbage_sock),
         ("UDP garbage counted by the kernel (NoPorts+InErrors)", udp_kernel),
@@ -188,7 +203,7 @@ def check(before_f, after_f, flood_f):
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "snapshot":
         sys.exit(snapshot(sys.argv[2:]))
-    if len(sys.argv) == 5 and sys.argv[1] == "check":
+    if len(sys.argv) >= 5 and sys.argv[1] == "check":
         sys.exit(check(*sys.argv[2:]))
     print(__doc__, file=sys.stderr)
     sys.exit(2)

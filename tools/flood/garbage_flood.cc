@@ -13,7 +13,8 @@
 //   ah_short      AH cut short: 0 to 15 bytes after the IP header (an AH header is 12 + ICV)
 //   esp_short     ESP cut short: 0 to 7 bytes after the IP header
 //   udp           UDP to a random port in 40000-49999 (or to --udp-port, with a
-//                 random or real SPI, or cut short: an RFC 3948 carrier's view)
+//                 random or real SPI, or cut short: an RFC 3948 carrier's view;
+//                 never a 1-byte 0xFF NAT-keepalive, which is not garbage)
 // Every packet carries TOS --tos (default 0xb4, DSCP 45), so nftables counters
 // on both ends of the link can tell garbage from real traffic.
 //
@@ -127,6 +128,9 @@ Packet make_packet(Class c, const Options& o, std::mt19937_64& rng) {
       put16(ip + 2, static_cast<uint16_t>(p.bytes.size()));
       put16(l4 + 4, static_cast<uint16_t>(p.bytes.size() - 20));
     }
+    // A 1-byte 0xFF payload is an RFC 3948 §2.3 NAT-keepalive, which a
+    // receiver ignores by design: not garbage, so never sent.
+    if (p.bytes.size() == 20 + 8 + 1 && ip[28] == 0xFF) ip[28] = 0;
   }
   return p;
 }
