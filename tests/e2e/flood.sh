@@ -91,6 +91,9 @@ flood_start() {
   # (ESP-in-UDP with random and real SPIs, cut short).
   local -a extra=()
   [ "$FLOOD_CARRIER" = udp ] && extra=(--classes udp --udp-port 4500)
+  # AINET_FLOOD_KEEPALIVES=1: the accounting's negative control (some UDP
+  # packets are NAT-keepalives, which aind ignores uncounted by design).
+  [ "${AINET_FLOOD_KEEPALIVES:-0}" = 1 ] && extra+=(--keepalives 1)
   ip netns exec "$(e2e_ns ain1)" "$E2E_FLOOD_BIN" --src 10.200.0.1 --dst "10.200.0.$FLOOD_MID" \
     --spi "$spis" --seconds "$1" --count "$2" --seed "$RANDOM" "${extra[@]}" >"$3" 2>"$3.err" &
   E2E_LAST_PID=$!

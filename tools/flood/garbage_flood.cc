@@ -20,6 +20,7 @@
 //
 //   garbage_flood --src A --dst B [--spi S,S,...] [--count N] [--seconds T]
 //                 [--udp-port P] [--tos X] [--seed S] [--classes ah,esp,udp]
+//                 [--keepalives 1]   (negative control: see make_packet)
 // Prints one JSON object: {"sent":N,"send_errors":E,"seconds":T,"pps":R,"classes":{...}}.
 // This tool is outside the sans-I/O core; it may use clocks and sockets.
 #include <arpa/inet.h>
@@ -53,6 +54,7 @@ struct Options {
   uint8_t tos = 0xb4;
   uint64_t seed = 1;
   bool ah = true, esp = true, use_udp = true;
+  bool keepalives = false;
 };
 
 double now_s() {
@@ -131,6 +133,15 @@ Packet make_packet(Class c, const Options& o, std::mt19937_64& rng) {
     // A 1-byte 0xFF payload is an RFC 3948 §2.3 NAT-keepalive, which a
     // receiver ignores by design: not garbage, so never sent.
     if (p.bytes.size() == 20 + 8 + 1 && ip[28] == 0xFF) ip[28] = 0;
+    // --keepalives (the accounting's negative control): every 8th UDP
+    // packet is exactly such a keepalive, which aind reads and, by design,
+    // does not count; flood_account.py check must then report a mismatch.
+    if (o.keepalives && o.udp_port && rnd(8) == 0) {
+      p.bytes.resize(20 + 8 + 1);
+      put16(ip + 2, static_cast<uint16_t>(p.bytes.size()));
+      put16(l4 + 4, 9);
+      ip[28] = 0xFF;
+    }
   }
   return p;
 }
@@ -148,6 +159,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--udp-port") o.udp_port = std::atoi(v);
     else if (a == "--tos") o.tos = static_cast<uint8_t>(std::strtoul(v, nullptr, 0));
     else if (a == "--seed") o.seed = std::strtoull(v, nullptr, 10);
+    else if (a == "--keepalives") o.keepalives = std::strcmp(v, "1") == 0;
     else if (a == "--spi") {
       std::string s = v;
       size_t pos = 0;
