@@ -197,6 +197,7 @@ TEST(AntChurn, TablesBackToBaselineAndRssFlatAfterTheFirstWave) {
                 wave + 1, (wave + 1) * kWave, static_cast<double>(rss) / (1 << 20),
                 static_cast<double>(heap) / (1 << 20),
                 static_cast<double>(mi.fordblks) / (1 << 20));
+    std::fflush(stdout);  // progress of a long run (scripts/churn.sh)
   }
   for (NodeId id = 1; id <= 3; ++id) {
     EXPECT_EQ(w.ain(id).engine().stats().ants_destroyed, total) << "AIN " << id;
