@@ -40,7 +40,7 @@
 namespace ainet::sim {
 namespace {
 
-constexpr size_t kWave = 10'000;  // live ANTs at once
+constexpr size_t kWave = 10'000;             // live ANTs at once
 constexpr Duration kIdle = Duration::s(20);  // inactivity timeout
 // Slack after the first wave, for RSS and for malloc's bytes in use.
 // RSS: the tables' own arrays (hash-map buckets, the timer heap, the
@@ -174,9 +174,9 @@ TEST(AntChurn, TablesBackToBaselineAndRssFlatAfterTheFirstWave) {
 
     const std::vector<Snapshot> now = snapshot(w);
     for (size_t n = 0; n < now.size(); ++n) {
-      ASSERT_EQ(now[n], baseline[n]) << "wave " << wave << " AIN " << n + 1 << ": "
-                                     << describe(now[n]) << " vs baseline "
-                                     << describe(baseline[n]);
+      ASSERT_EQ(now[n], baseline[n])
+          << "wave " << wave << " AIN " << n + 1 << ": " << describe(now[n]) << " vs baseline "
+          << describe(baseline[n]);
     }
     const core::EngineStats& s = w.ain(1).engine().stats();
     EXPECT_EQ(s.ants_created - created_before, kWave) << "wave " << wave;
@@ -192,27 +192,28 @@ TEST(AntChurn, TablesBackToBaselineAndRssFlatAfterTheFirstWave) {
     const size_t heap = mi.uordblks + mi.hblkhd;
     if (wave == 0) heap_first = heap;
     heap_max = std::max(heap_max, heap);
-    std::printf("churn: wave %zu: %zu ANTs set up and torn down in total, RSS %.1f MiB "
-                "(malloc: %.1f MiB in use, %.1f MiB free in the arena)\n",
-                wave + 1, (wave + 1) * kWave, static_cast<double>(rss) / (1 << 20),
-                static_cast<double>(heap) / (1 << 20),
-                static_cast<double>(mi.fordblks) / (1 << 20));
+    std::printf(
+        "churn: wave %zu: %zu ANTs set up and torn down in total, RSS %.1f MiB "
+        "(malloc: %.1f MiB in use, %.1f MiB free in the arena)\n",
+        wave + 1, (wave + 1) * kWave, static_cast<double>(rss) / (1 << 20),
+        static_cast<double>(heap) / (1 << 20), static_cast<double>(mi.fordblks) / (1 << 20));
     std::fflush(stdout);  // progress of a long run (scripts/churn.sh)
   }
   for (NodeId id = 1; id <= 3; ++id) {
     EXPECT_EQ(w.ain(id).engine().stats().ants_destroyed, total) << "AIN " << id;
     EXPECT_EQ(w.ain(id).engine().stats().create_failures, 0u) << "AIN " << id;
   }
-  std::printf("churn: %zu ANTs; after wave 1: RSS %.1f MiB, malloc in use %.1f MiB; growth by the "
-              "last wave: RSS %+.1f KiB (slack %zu KiB), in use %+.1f KiB (slack %zu KiB)\n",
-              total, static_cast<double>(rss_first) / (1 << 20),
-              static_cast<double>(heap_first) / (1 << 20),
-              (static_cast<double>(rss_max) - static_cast<double>(rss_first)) / 1024, kRssSlack >> 10,
-              (static_cast<double>(heap_max) - static_cast<double>(heap_first)) / 1024,
-              kHeapSlack >> 10);
+  std::printf(
+      "churn: %zu ANTs; after wave 1: RSS %.1f MiB, malloc in use %.1f MiB; growth by the "
+      "last wave: RSS %+.1f KiB (slack %zu KiB), in use %+.1f KiB (slack %zu KiB)\n",
+      total, static_cast<double>(rss_first) / (1 << 20),
+      static_cast<double>(heap_first) / (1 << 20),
+      (static_cast<double>(rss_max) - static_cast<double>(rss_first)) / 1024, kRssSlack >> 10,
+      (static_cast<double>(heap_max) - static_cast<double>(heap_first)) / 1024, kHeapSlack >> 10);
   if (AINET_CHURN_ASAN) {
-    std::printf("churn: RSS and malloc checks skipped under ASan (its quarantine keeps freed "
-                "memory; its allocator is not glibc's)\n");
+    std::printf(
+        "churn: RSS and malloc checks skipped under ASan (its quarantine keeps freed "
+        "memory; its allocator is not glibc's)\n");
   } else {
     EXPECT_LE(rss_max, rss_first + kRssSlack);
     EXPECT_LE(heap_max, heap_first + kHeapSlack);

@@ -29,12 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -89,11 +89,20 @@ Packet make_packet(Class c, const Options& o, std::mt19937_64& rng) {
     case ah_random:
     case ah_real:
     case esp_random:
-    case esp_real: body = 32 + rnd(1400); break;  // up to the MTU
-    case ah_short: body = rnd(16); break;
-    case esp_short: body = rnd(8); break;
-    case udp: body = 8 + rnd(1400); break;
-    case kClasses: break;
+    case esp_real:
+      body = 32 + rnd(1400);
+      break;  // up to the MTU
+    case ah_short:
+      body = rnd(16);
+      break;
+    case esp_short:
+      body = rnd(8);
+      break;
+    case udp:
+      body = 8 + rnd(1400);
+      break;
+    case kClasses:
+      break;
   }
   proto = (c == ah_random || c == ah_real || c == ah_short) ? 51 : c == udp ? 17 : 50;
   Packet p;
@@ -121,11 +130,12 @@ Packet make_packet(Class c, const Options& o, std::mt19937_64& rng) {
     put32(l4, spi(c == esp_real));  // RFC 4303 §2: SPI, sequence number, ...
   } else if (c == udp) {
     put16(l4, static_cast<uint16_t>(1024 + rnd(60000)));
-    put16(l4 + 2, static_cast<uint16_t>(o.udp_port ? o.udp_port : 40000 + static_cast<int>(rnd(10000))));
+    put16(l4 + 2,
+          static_cast<uint16_t>(o.udp_port ? o.udp_port : 40000 + static_cast<int>(rnd(10000))));
     put16(l4 + 4, static_cast<uint16_t>(body));
     put16(l4 + 6, 0);  // no checksum (allowed for UDP over IPv4, RFC 768)
     if (o.udp_port && body >= 16 && rnd(2) == 0) put32(l4 + 8, spi(true));  // RFC 3948 ESP
-    if (o.udp_port && rnd(4) == 0) {                                         // cut short
+    if (o.udp_port && rnd(4) == 0) {                                        // cut short
       p.bytes.resize(20 + 8 + rnd(4));
       put16(ip + 2, static_cast<uint16_t>(p.bytes.size()));
       put16(l4 + 4, static_cast<uint16_t>(p.bytes.size() - 20));
@@ -152,21 +162,31 @@ bool parse(int argc, char** argv, Options& o) {
     const std::string a = argv[i];
     if (i + 1 >= argc) return false;
     const char* v = argv[++i];
-    if (a == "--src") have_src = inet_pton(AF_INET, v, &o.src) == 1;
-    else if (a == "--dst") have_dst = inet_pton(AF_INET, v, &o.dst) == 1;
-    else if (a == "--count") o.count = std::strtoull(v, nullptr, 10);
-    else if (a == "--seconds") o.seconds = std::strtod(v, nullptr);
-    else if (a == "--udp-port") o.udp_port = std::atoi(v);
-    else if (a == "--tos") o.tos = static_cast<uint8_t>(std::strtoul(v, nullptr, 0));
-    else if (a == "--seed") o.seed = std::strtoull(v, nullptr, 10);
-    else if (a == "--keepalives") o.keepalives = std::strcmp(v, "1") == 0;
+    if (a == "--src")
+      have_src = inet_pton(AF_INET, v, &o.src) == 1;
+    else if (a == "--dst")
+      have_dst = inet_pton(AF_INET, v, &o.dst) == 1;
+    else if (a == "--count")
+      o.count = std::strtoull(v, nullptr, 10);
+    else if (a == "--seconds")
+      o.seconds = std::strtod(v, nullptr);
+    else if (a == "--udp-port")
+      o.udp_port = std::atoi(v);
+    else if (a == "--tos")
+      o.tos = static_cast<uint8_t>(std::strtoul(v, nullptr, 0));
+    else if (a == "--seed")
+      o.seed = std::strtoull(v, nullptr, 10);
+    else if (a == "--keepalives")
+      o.keepalives = std::strcmp(v, "1") == 0;
     else if (a == "--spi") {
       std::string s = v;
       size_t pos = 0;
       while (pos < s.size()) {
         const size_t end = s.find(',', pos);
-        const std::string tok = s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-        if (!tok.empty()) o.spis.push_back(static_cast<uint32_t>(std::strtoul(tok.c_str(), nullptr, 0)));
+        const std::string tok =
+            s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (!tok.empty())
+          o.spis.push_back(static_cast<uint32_t>(std::strtoul(tok.c_str(), nullptr, 0)));
         if (end == std::string::npos) break;
         pos = end + 1;
       }
@@ -226,7 +246,8 @@ int main(int argc, char** argv) {
   size_t next = 0;
   // Bounded by count and time; the clock is read once per batch.
   while (sent < o.count && t - t0 < o.seconds) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>({kBatch, o.count - sent, kPool - next}));
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>({kBatch, o.count - sent, kPool - next}));
     const int r = ::sendmmsg(fd, &msgs[next], static_cast<unsigned>(n), 0);
     if (r < 0) {
       // ENOBUFS and the like: nothing of this batch left; count one failed
