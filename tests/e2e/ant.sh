@@ -105,23 +105,24 @@ e2e_pvts_up() {
   e2e_wait_for "$2" e2e_ainctl_json "ain$1" status 'r["pvts_up"] == r["pvts_total"] and r["pvts_total"] > 0'
 }
 
-# e2e_ant_start_ains: on configs from e2e_ant_gen (and e2e_routes_ant), the
+# e2e_ant_start_ains [EXIT]: on configs from e2e_ant_gen (and e2e_routes_ant), the
 # four aind, each waited for (control socket), every PVT up, and the exit's
 # TUN up with the exit-pool routes (docs/protocol.md "Exit delivery"). With
 # AINET_PCAP_DIR the static sa.txt goes there first (docs/pcap.md). The one
 # AIN start-up of every case file (ant.sh, collide.sh, cases_nat.sh).
+# EXIT (default 3) is the exit AIN of the configs (gen_configs.py --exit).
 e2e_ant_start_ains() {
-  local n
+  local n x=${1:-3}
   if [ -n "${AINET_PCAP_DIR:-}" ]; then
     mkdir -p "$AINET_PCAP_DIR"
     cp "$E2E_DIR/conf/sa.txt" "$AINET_PCAP_DIR/sa.txt"
   fi
   for n in 1 2 3 4; do e2e_aind_start "$n" || return 1; done
   for n in 1 2 3 4; do e2e_pvts_up "$n" 15 || { e2e_log "ain$n: PVTs not up"; e2e_ainctl "ain$n" pvts >&2; return 1; }; done
-  e2e_wait_for 10 e2e_nsx ain3 ip link show dev ain0 || { e2e_log "ain3 has no TUN ain0"; return 1; }
-  e2e_nsx ain3 ip link set dev ain0 up
-  e2e_nsx ain3 ip route replace 100.64.3.0/24 dev ain0
-  e2e_nsx ain3 ip -6 route replace fd00:64:3::/96 dev ain0
+  e2e_wait_for 10 e2e_nsx "ain$x" ip link show dev ain0 || { e2e_log "ain$x has no TUN ain0"; return 1; }
+  e2e_nsx "ain$x" ip link set dev ain0 up
+  e2e_nsx "ain$x" ip route replace "100.64.$x.0/24" dev ain0
+  e2e_nsx "ain$x" ip -6 route replace "fd00:64:$x::/96" dev ain0
 }
 
 # e2e_ant_network CARRIER OUTER OPTION [CELL]: on an e2e_topology, the ANT
