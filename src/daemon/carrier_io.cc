@@ -152,6 +152,7 @@ void CarrierIo::flush(Endpoint& e) {
   if (r) {
     counters_.sent += r->done;
     counters_.bytes_sent += r->bytes;
+    counters_.gso_sends += r->coalesced;
     counters_.send_dropped += r->dropped;
   } else {
     counters_.send_dropped += e.out->size();

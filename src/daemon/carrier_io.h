@@ -39,6 +39,8 @@ struct CarrierCounters {
   uint64_t sent = 0, send_dropped = 0;      // send_dropped: refused, congested, wrong family
   uint64_t bytes_received = 0, bytes_sent = 0;  // of `received` / `sent` (UDP payloads or whole IP packets)
   uint64_t gso_refused = 0;  // udp: GSO sends the kernel refused (GSO then off on that socket)
+  uint64_t gso_sends = 0;    // udp: sends that carried 2+ datagrams (UDP_SEGMENT)
+  uint64_t gro_buffers = 0;  // udp: received buffers that held 2+ datagrams (UDP_GRO)
 };
 
 class CarrierIo {
@@ -126,6 +128,7 @@ size_t CarrierIo::receive(int fd, Sink&& sink) {
   counters_.recv_dropped += r->dropped;
   counters_.received += r->done;
   counters_.bytes_received += r->bytes;
+  counters_.gro_buffers += r->coalesced;
   constexpr bool kWantsPort =
       std::is_invocable_v<Sink&, const std::optional<wire::IpAddress>&, uint16_t, ByteSpan>;
   auto deliver = [&](const std::optional<wire::IpAddress>& src, uint16_t port, ByteSpan pkt) {

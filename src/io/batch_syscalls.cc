@@ -131,7 +131,9 @@ SysResult<BatchCounts> recv_batch(int fd, PacketBatch& batch, size_t headroom, b
       continue;
     }
     counts.bytes += msgs[i].msg_len;
-    counts.done += segment_count(msgs[i].msg_len, s.segment_size);
+    const size_t segments = segment_count(msgs[i].msg_len, s.segment_size);
+    counts.done += segments;
+    if (segments > 1) ++counts.coalesced;
     if (kept != i) batch.swap_slots(kept, i);
     ++kept;
   }
@@ -277,6 +279,7 @@ SysResult<BatchCounts> send_batch_gso(int fd, PacketBatch& batch, GsoState& gso)
     for (size_t j = off; j < off + static_cast<size_t>(r); ++j) {
       counts.done += msgs[j].msg_hdr.msg_iovlen;
       counts.bytes += msgs[j].msg_len;
+      if (msgs[j].msg_hdr.msg_iovlen > 1) ++counts.coalesced;
     }
     off += static_cast<size_t>(r);
   }

@@ -14,6 +14,7 @@ struct BatchCounts {
   size_t done = 0;
   size_t dropped = 0;  // truncated on receive, refused by the kernel on send
   size_t bytes = 0;    // payload bytes of the `done` packets (metrics)
+  size_t coalesced = 0;  // UDP: GRO buffers / GSO sends that carried 2+ datagrams
 };
 
 // Receives up to batch.capacity() datagrams without blocking, each into its

@@ -199,6 +199,11 @@ TEST(CarrierIo, UdpCellsGoOutWithGsoAndComeBackCutFromGroBuffers) {
     CHILD_CHECK(io.counters().received == kCells + 1);
     CHILD_CHECK(io.counters().bytes_received == kCells * kCell + kTail);
     CHILD_CHECK(io.counters().gso_refused == 0);
+    // The offload was used: the queue flushes at 64 packets, and a GSO send
+    // holds at most 65487 / 1365 = 47 cells: 47 + 17, then 36 + the tail
+    // = 3 sends. At least one GRO buffer held several datagrams.
+    CHILD_CHECK(io.counters().gso_sends == 3);
+    CHILD_CHECK(io.counters().gro_buffers >= 1);
     return 0;
   });
 }
