@@ -12,8 +12,8 @@ struct BatchCounts {
   // Datagrams received / sent (a coalesced UDP GRO buffer or a GSO send
   // counts each of its datagrams).
   size_t done = 0;
-  size_t dropped = 0;  // truncated on receive, refused by the kernel on send
-  size_t bytes = 0;    // payload bytes of the `done` packets (metrics)
+  size_t dropped = 0;    // truncated on receive, refused by the kernel on send
+  size_t bytes = 0;      // payload bytes of the `done` packets (metrics)
   size_t coalesced = 0;  // UDP: GRO buffers / GSO sends that carried 2+ datagrams
 };
 
@@ -39,9 +39,9 @@ SysResult<BatchCounts> send_batch(int fd, PacketBatch& batch, size_t skip);
 
 // UDP GSO state of one socket.
 struct GsoState {
-  bool enabled = false;  // send runs of equal-size datagrams with UDP_SEGMENT
-  uint64_t refused = 0;  // GSO sends the kernel refused while the datagrams alone went
-  int refused_errno = 0; // the errno of the last such refusal
+  bool enabled = false;   // send runs of equal-size datagrams with UDP_SEGMENT
+  uint64_t refused = 0;   // GSO sends the kernel refused while the datagrams alone went
+  int refused_errno = 0;  // the errno of the last such refusal
 };
 
 // send_batch for a UDP socket with GSO (io/udp_offload.h): the packets are

@@ -95,14 +95,14 @@ TEST(UdpOffload, PlanGroupsEqualCellsPerPeerInOrder) {
   const auto b = *SocketAddress::parse("192.0.2.2", 4500);
   const auto a_other_port = *SocketAddress::parse("192.0.2.1", 4501);
   Planner p;
-  p.add(1365, a);            // 0
-  p.add(1365, b);            // 1
-  p.add(1365, a);            // 2
-  p.add(1365, a_other_port); // 3: another peer (port)
-  p.add(1365, a);            // 4
-  p.add(1000, a);            // 5: shorter: may end a's run
-  p.add(1365, a);            // 6: after the short one: next run
-  p.add(1365, b);            // 7
+  p.add(1365, a);             // 0
+  p.add(1365, b);             // 1
+  p.add(1365, a);             // 2
+  p.add(1365, a_other_port);  // 3: another peer (port)
+  p.add(1365, a);             // 4
+  p.add(1000, a);             // 5: shorter: may end a's run
+  p.add(1365, a);             // 6: after the short one: next run
+  p.add(1365, b);             // 7
   EXPECT_EQ(p.run(0), (std::vector<uint32_t>{0, 2, 4, 5}));
   EXPECT_EQ(p.run(1), (std::vector<uint32_t>{1, 7}));
   EXPECT_EQ(p.run(3), (std::vector<uint32_t>{3}));
