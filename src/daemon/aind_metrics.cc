@@ -158,6 +158,12 @@ std::string AinNode::metrics_text() {
            "Bytes through the carrier sockets, by direction.");
   m.sample("ainet_carrier_bytes_total", {{"direction", "in"}}, io.bytes_received);
   m.sample("ainet_carrier_bytes_total", {{"direction", "out"}}, io.bytes_sent);
+  m.family("ainet_carrier_coalesced_total", T::counter,
+           "udp carrier: GSO sends (out) and GRO buffers (in) that carried two or more datagrams.");
+  m.sample("ainet_carrier_coalesced_total", {{"direction", "in"}}, io.gro_buffers);
+  m.sample("ainet_carrier_coalesced_total", {{"direction", "out"}}, io.gso_sends);
+  m.counter("ainet_carrier_gso_refused_total",
+            "udp carrier: sockets whose GSO send the kernel refused (GSO then off there).", io.gso_refused);
 
   // Drops: every engine reason (ainet::Errc) and the daemon's I/O ones.
   m.family("ainet_drops_total", T::counter,

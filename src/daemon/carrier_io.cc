@@ -45,6 +45,11 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
       Endpoint e;
       e.family = family;
       e.udp.emplace(std::move(s).value());
+      std::string why_not;
+      e.udp->enable_offloads(why_not);
+      if (!why_not.empty())
+        warnings.push_back(std::string(fam) + " UDP socket: offload not available, sending/receiving " +
+                           "one datagram per cell: " + why_not);
       e.out = std::make_unique<io::PacketBatch>();
       c->endpoints_.push_back(std::move(e));
     }
@@ -53,6 +58,13 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
   constexpr int kSocketBuffer = 4 << 20;
   for (const Endpoint& e : c->endpoints_)
     if (auto st = io::set_socket_buffers(e.fd(), kSocketBuffer); !st) warnings.push_back(st.err.message());
+  // GRO hands over up to 64 KB per datagram: the receive batch is sized for
+  // it (32 x 64 KB, allocated once) when any socket has it on.
+  for (const Endpoint& e : c->endpoints_)
+    if (e.udp && e.udp->gro()) {
+      c->in_ = io::PacketBatch(kGroSlots, io::kGroBufferSize);
+      break;
+    }
   bool v4 = false, v6 = false;
   for (const Endpoint& e : c->endpoints_) (e.family == AF_INET ? v4 : v6) = true;
   if (!v4 && !v6) return *first_error;
@@ -109,12 +121,38 @@ bool CarrierIo::queue_to(const wire::IpAddress& dst, uint16_t port, ByteSpan pac
   return true;
 }
 
+bool CarrierIo::gro() const {
+  bool any = false;
+  for (const Endpoint& e : endpoints_) {
+    if (!e.udp || !e.udp->gro()) return false;
+    any = true;
+  }
+  return any;
+}
+
+bool CarrierIo::gso() const {
+  bool any = false;
+  for (const Endpoint& e : endpoints_) {
+    if (!e.udp || !e.udp->gso()) return false;
+    any = true;
+  }
+  return any;
+}
+
 void CarrierIo::flush(Endpoint& e) {
   if (!e.out || e.out->size() == 0) return;
+  const bool had_gso = e.udp && e.udp->gso();
   auto r = e.raw ? e.raw->send(*e.out) : e.udp->send(*e.out);
+  if (had_gso && !e.udp->gso()) {
+    // Once per socket: GSO is off from now on.
+    ++counters_.gso_refused;
+    note(io::SysError{"UDP GSO send refused by the kernel, GSO off on this socket (cells go one by one)",
+                      e.udp->gso_state().refused_errno});
+  }
   if (r) {
     counters_.sent += r->done;
     counters_.bytes_sent += r->bytes;
+    counters_.gso_sends += r->coalesced;
     counters_.send_dropped += r->dropped;
   } else {
     counters_.send_dropped += e.out->size();

@@ -9,6 +9,11 @@
 // Outgoing packets queue into preallocated batches and leave with one
 // sendmmsg per socket when the daemon flushes (after each event), or earlier
 // when a batch fills. Nothing here allocates per packet.
+// udp carrier offloads (io/udp_offload.h): equal-size cells to one peer in a
+// batch leave as one UDP GSO send, and the sockets receive with UDP GRO, each
+// coalesced buffer cut back into its datagrams in place. A kernel that lacks
+// either gets a startup warning and the plain path; a GSO send refused at
+// run time switches GSO off for that socket (counted, logged once).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -23,6 +28,7 @@
 #include "io/packet_batch.h"
 #include "io/raw_ip_socket.h"
 #include "io/sys_result.h"
+#include "io/udp_offload.h"
 #include "io/udp_socket.h"
 #include "wire/ip_address.h"
 
@@ -32,6 +38,9 @@ struct CarrierCounters {
   uint64_t received = 0, recv_dropped = 0;  // recv_dropped: truncated / unusable
   uint64_t sent = 0, send_dropped = 0;      // send_dropped: refused, congested, wrong family
   uint64_t bytes_received = 0, bytes_sent = 0;  // of `received` / `sent` (UDP payloads or whole IP packets)
+  uint64_t gso_refused = 0;  // udp: GSO sends the kernel refused (GSO then off on that socket)
+  uint64_t gso_sends = 0;    // udp: sends that carried 2+ datagrams (UDP_SEGMENT)
+  uint64_t gro_buffers = 0;  // udp: received buffers that held 2+ datagrams (UDP_GRO)
 };
 
 class CarrierIo {
@@ -77,6 +86,9 @@ class CarrierIo {
   void flush();
 
   const CarrierCounters& counters() const { return counters_; }
+  // udp carrier: whether every socket receives with GRO / sends with GSO.
+  bool gro() const;
+  bool gso() const;
   // The last send/receive error (for rate-limited logging), cleared on read.
   std::optional<io::SysError> take_error();
 
@@ -98,6 +110,7 @@ class CarrierIo {
   uint16_t udp_port_ = 4500;
   PeerPortTable peer_ports_;
   std::vector<Endpoint> endpoints_;
+  static constexpr size_t kGroSlots = 32;
   io::PacketBatch in_;
   CarrierCounters counters_;
   std::optional<io::SysError> last_error_;
@@ -115,6 +128,7 @@ size_t CarrierIo::receive(int fd, Sink&& sink) {
   counters_.recv_dropped += r->dropped;
   counters_.received += r->done;
   counters_.bytes_received += r->bytes;
+  counters_.gro_buffers += r->coalesced;
   constexpr bool kWantsPort =
       std::is_invocable_v<Sink&, const std::optional<wire::IpAddress>&, uint16_t, ByteSpan>;
   auto deliver = [&](const std::optional<wire::IpAddress>& src, uint16_t port, ByteSpan pkt) {
@@ -123,19 +137,26 @@ size_t CarrierIo::receive(int fd, Sink&& sink) {
     else
       sink(src, pkt);
   };
+  size_t delivered = 0;
   for (size_t i = 0; i < in_.size(); ++i) {
+    const size_t segments = io::segment_count(in_.packet(i).size(), in_.segment_size(i));
     if (e->raw) {
       deliver(std::optional<wire::IpAddress>{}, 0, in_.packet(i));
     } else {
       auto src = wire::IpAddress::from_bytes(in_.peer(i).ip_bytes());
       if (!src) {
-        ++counters_.recv_dropped;
+        counters_.recv_dropped += segments;
         continue;
       }
-      deliver(std::optional<wire::IpAddress>{*src}, in_.peer(i).port(), in_.packet(i));
+      // A GRO buffer: its datagrams, as spans into the buffer (no copy).
+      const std::optional<wire::IpAddress> from{*src};
+      const ByteSpan buf = in_.packet(i);
+      for (size_t k = 0; k < segments; ++k)
+        deliver(from, in_.peer(i).port(), io::segment_at(buf, in_.segment_size(i), k));
     }
+    delivered += segments;
   }
-  return in_.size();
+  return delivered;
 }
 
 }  // namespace ainet::daemon

@@ -11,7 +11,9 @@ PacketBatch::PacketBatch(size_t slots, size_t slot_size)
       control_arena_(slots * kControlSize),
       slots_(slots),
       msgs_(slots),
-      iovs_(slots) {
+      iovs_(slots),
+      taken_(slots),
+      order_(slots) {
   for (size_t i = 0; i < slots; ++i) {
     slots_[i].data = arena_.data() + i * slot_size;
     slots_[i].control = control_arena_.data() + i * kControlSize;
@@ -27,6 +29,7 @@ void PacketBatch::commit(size_t len, const SocketAddress& peer, const SocketAddr
   if (full() || len > slot_size_) return;
   Slot& s = slots_[used_++];
   s.len = len;
+  s.segment_size = 0;
   s.peer = peer;
   s.local = local;
 }

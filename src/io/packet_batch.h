@@ -20,7 +20,8 @@ class PacketBatch {
  public:
   static constexpr size_t kDefaultSlots = 64;
   static constexpr size_t kDefaultSlotSize = 2048;
-  // Room for IP_PKTINFO / IPV6_PKTINFO + hop limit + traffic class.
+  // Room for IP_PKTINFO / IPV6_PKTINFO + hop limit + traffic class +
+  // UDP_SEGMENT or UDP_GRO (40 + 24 + 24 + 24 bytes at most).
   static constexpr size_t kControlSize = 128;
 
   explicit PacketBatch(size_t slots = kDefaultSlots, size_t slot_size = kDefaultSlotSize);
@@ -44,6 +45,10 @@ class PacketBatch {
   // the kernel for it (pktinfo); else AF_UNSPEC. To send: the source address
   // to use (AF_UNSPEC = let the kernel choose).
   const SocketAddress& local(size_t i) const { return slots_[i].local; }
+  // Received on a socket with UDP GRO (io/udp_offload.h): packet(i) holds
+  // several datagrams of this length back to back (the last may be shorter);
+  // 0 = packet(i) is one datagram.
+  size_t segment_size(size_t i) const { return slots_[i].segment_size; }
 
   // The whole buffer of the next free slot (empty span when full). Write a
   // packet into it, then commit() its length.
@@ -63,6 +68,7 @@ class PacketBatch {
     // sockets), or to send as ancillary data; -1 = unknown / kernel default.
     int hop_limit = -1;
     int traffic_class = -1;
+    size_t segment_size = 0;  // received: the UDP_GRO segment length, 0 = one datagram
   };
   Slot& slot(size_t i) { return slots_[i]; }
   mmsghdr* msgs() { return msgs_.data(); }
@@ -71,6 +77,9 @@ class PacketBatch {
   // Drops slot i from [0, size()) by swapping buffers (no copy): used to skip
   // truncated or malformed datagrams after a recvmmsg.
   void swap_slots(size_t a, size_t b);
+  // Scratch for planning GSO sends (io/udp_offload.h), one entry per slot.
+  uint8_t* taken_scratch() { return taken_.data(); }
+  uint32_t* order_scratch() { return order_.data(); }
 
  private:
   size_t slot_size_;
@@ -79,6 +88,8 @@ class PacketBatch {
   std::vector<Slot> slots_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
+  std::vector<uint8_t> taken_;
+  std::vector<uint32_t> order_;
   size_t used_ = 0;
 };
 

@@ -1,7 +1,15 @@
 #include "io/udp_socket.h"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103  // linux/udp.h, since 4.18
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104  // linux/udp.h, since 5.0
+#endif
 
 namespace ainet::io {
 
@@ -23,6 +31,26 @@ SysResult<UdpSocket> UdpSocket::bind(const SocketAddress& local) {
   }
   if (::bind(s.fd(), local.sa(), local.length()) < 0) return sys_error("bind " + local.to_string());
   return s;
+}
+
+void UdpSocket::enable_offloads(std::string& why_not) {
+  why_not.clear();
+  int one = 1;
+  if (setsockopt(fd(), SOL_UDP, UDP_GRO, &one, sizeof one) == 0) {
+    gro_ = true;
+  } else {
+    why_not = sys_error("setsockopt UDP_GRO").message();
+  }
+  // A kernel that knows UDP_SEGMENT answers for it (the socket's default
+  // segment size, 0); one that does not says ENOPROTOOPT.
+  int seg = 0;
+  socklen_t len = sizeof seg;
+  if (getsockopt(fd(), SOL_UDP, UDP_SEGMENT, &seg, &len) == 0) {
+    gso_.enabled = true;
+  } else {
+    if (!why_not.empty()) why_not += "; ";
+    why_not += sys_error("getsockopt UDP_SEGMENT").message();
+  }
 }
 
 SysResult<SocketAddress> UdpSocket::local_address() const {

@@ -115,8 +115,15 @@ e2e_addr6() { echo "${E2E_ADDR6["$1:$2"]}"; }
 
 # e2e_capture A B: dumpcap on A's end of link A-B into $AINET_PCAP_DIR/A-B.pcap
 # (classic pcap format). Waits until the capture runs.
+# Both ends of the link get gso_max_segs 1: a UDP GSO send (the udp carrier,
+# docs/architecture.md "Batching and offloads") crosses a veth pair whole, so
+# without it the capture would see the 64 KB super-packet, never a wire; with
+# it the kernel cuts it into its datagrams before the capture point, as a NIC
+# does before the wire.
 e2e_capture() {
   local a=$1 b=$2 f
+  ip -n "$(e2e_ns "$a")" link set dev "$b" gso_max_segs 1 || return 1
+  ip -n "$(e2e_ns "$b")" link set dev "$a" gso_max_segs 1 || return 1
   mkdir -p "$AINET_PCAP_DIR"
   f="$AINET_PCAP_DIR/$a-$b.pcap"
   rm -f "$f"
