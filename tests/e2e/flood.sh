@@ -33,6 +33,17 @@ flood_up() {
   route=$(e2e_ant_route) || { e2e_log "ain1 lists no live ANT"; return 1; }
   read -r _ FLOOD_MID _ <<<"$route"
   e2e_log "ANT route: $route; flooding ain1 -> ain$FLOOD_MID"
+  # Real cells on the udp carrier leave as UDP GSO super-packets, which a
+  # veth pair and nftables count once while aind reads each datagram (a NIC
+  # cuts them before the wire). gso_max_segs 1 makes the kernel cut them at
+  # the sender here too, so every count below is per datagram (as e2e_capture
+  # does for captures).
+  local ns dev
+  for ns in ain1 ain2 ain3 ain4; do
+    for dev in $(ip -n "$(e2e_ns "$ns")" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+      ip -n "$(e2e_ns "$ns")" link set dev "$dev" gso_max_segs 1 || return 1
+    done
+  done
   e2e_nsx ain1 nft -f - <<'EOF' || return 1
 table inet ainet_flood {
   counter g_out {}
