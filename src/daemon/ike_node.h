@@ -1,6 +1,6 @@
 // IkeNode: aind's IKEv2 responder for customer tunnels (docs/ike.md
-// "Customer tunnels"). It owns the sans-I/O ike::IkeEngine and the UDP
-// socket(s) on [ike] port (500); IKE after the NAT float (RFC 7296 §2.23)
+// "Customer tunnels"). Its IkeDriver (daemon/ike_driver.h) owns the sans-I/O
+// ike::IkeEngine and the UDP socket(s) on [ike] port (500); IKE after the NAT float (RFC 7296 §2.23)
 // shares the udp carrier's socket on udp_port (4500), which AinNode owns and
 // hands over every datagram with the non-ESP marker (RFC 3948 §2.2). Child
 // SAs go to the Host (AinNode), which installs them as the customer's tunnel
@@ -15,17 +15,16 @@
 #include <vector>
 
 #include "crypto/rng.h"
+#include "daemon/ike_driver.h"
 #include "daemon/ike_settings.h"
 #include "ike/ike_engine.h"
-#include "io/packet_batch.h"
 #include "io/sys_result.h"
-#include "io/udp_socket.h"
 #include "util/time.h"
 #include "wire/ip_address.h"
 
 namespace ainet::daemon {
 
-class IkeNode final : public ike::Effects {
+class IkeNode final : public IkeDriver {
  public:
   // What the AIN does with what IKE negotiates.
   class Host {
@@ -45,47 +44,27 @@ class IkeNode final : public ike::Effects {
                                                       spdlog::logger& log,
                                                       std::vector<std::string>& warnings);
   void set_host(Host* h) { host_ = h; }
-  // The host could not use a child SA: it is deleted once the engine call
-  // that announced it has returned (Effects must not re-enter the engine).
-  void defer_terminate_child(uint32_t spi_in) { terminate_.push_back(spi_in); }
 
-  std::vector<int> fds() const;
-  void on_readable(int fd, Time now);
-  // A datagram with the non-ESP marker on udp_port (from the carrier socket).
-  void on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload);
-  void on_timer(Time now);
-  Time next_deadline() const { return engine_->next_deadline(); }
-
-  ike::IkeEngine& engine() { return *engine_; }
-  const ike::IkeEngine& engine() const { return *engine_; }
   // Which customer an IKE SA's peer name is ("" / 0 when unknown).
   uint32_t customer_of(const std::string& peer) const;
 
   // ike::Effects
-  void send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoint& remote,
-                     ByteSpan payload) override;
   void child_sa_up(const ike::ChildSaUp& up) override;
   void child_sa_down(const ike::ChildSaDown& down) override;
   void ike_sa_up(const ike::IkeSaEvent& ev) override;
   void ike_sa_down(const ike::IkeSaEvent& ev) override;
 
+ protected:
+  void send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
+
  private:
   IkeNode(const IkeSettings& s, uint16_t udp_port, const wire::IpAddress& self, crypto::Rng& rng,
           spdlog::logger& log);
 
-  void drain(Time now);
-
   IkeSettings settings_;
-  uint16_t udp_port_;
-  wire::IpAddress self_;
-  std::unique_ptr<ike::IkeEngine> engine_;
   spdlog::logger& log_;
   Host* host_ = nullptr;
-  std::vector<io::UdpSocket> sockets_;
-  io::PacketBatch in_{16, 8192};   // IKE_SA_INIT requests are at most 4 KiB (docs/ike.md)
-  io::PacketBatch out_{1, 65535};  // one message at a time, up to the IKE maximum
-  std::map<uint32_t, uint32_t> customer_of_spi_;
-  std::vector<uint32_t> terminate_;  // child inbound SPI -> customer id
+  std::map<uint32_t, uint32_t> customer_of_spi_;  // child inbound SPI -> customer id
 };
 
 }  // namespace ainet::daemon

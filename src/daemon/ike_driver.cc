@@ -1,0 +1,97 @@
+#include "daemon/ike_driver.h"
+
+#include <netinet/in.h>
+
+#include <optional>
+
+namespace ainet::daemon {
+
+IkeDriver::IkeDriver(ike::IkeConfig cfg, uint16_t port, uint16_t encap_port,
+                     const wire::IpAddress& self, crypto::Rng& rng)
+    : port_(port),
+      encap_port_(encap_port),
+      self_(self),
+      engine_(std::make_unique<ike::IkeEngine>(std::move(cfg), rng)) {}
+
+io::SysStatus IkeDriver::bind(std::vector<std::string>& warnings) {
+  std::optional<io::SysError> first_error;
+  for (int family : {AF_INET, AF_INET6}) {
+    auto sock = io::UdpSocket::bind(io::SocketAddress::any(family, port_));
+    if (!sock) {
+      warnings.push_back(std::string(family == AF_INET ? "IPv4" : "IPv6") + " IKE socket on port " +
+                         std::to_string(port_) + ": " + sock.error().message());
+      if (!first_error) first_error = sock.error();
+      continue;
+    }
+    sockets_.push_back(std::move(sock).value());
+  }
+  if (sockets_.empty()) return io::SysStatus{*first_error};
+  return {};
+}
+
+std::vector<int> IkeDriver::fds() const {
+  std::vector<int> out;
+  for (const io::UdpSocket& s : sockets_) out.push_back(s.fd());
+  return out;
+}
+
+void IkeDriver::on_readable(int fd, Time now) {
+  for (io::UdpSocket& s : sockets_) {
+    if (s.fd() != fd) continue;
+    auto r = s.recv(in_);
+    if (!r) return;
+    for (size_t i = 0; i < in_.size(); ++i) {
+      auto src = wire::IpAddress::from_bytes(in_.peer(i).ip_bytes());
+      if (!src) continue;
+      // Replies leave from the address the peer used (§2.11); the kernel
+      // says which one (pktinfo), else it is our configured address.
+      wire::IpAddress local = self_;
+      if (!in_.local(i).empty())
+        if (auto l = wire::IpAddress::from_bytes(in_.local(i).ip_bytes())) local = *l;
+      engine_->handle_datagram(now, {local, port_}, {*src, in_.peer(i).port()}, in_.packet(i),
+                               *this);
+    }
+    drain(now);
+    return;
+  }
+}
+
+void IkeDriver::on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) {
+  engine_->handle_datagram(now, {self_, encap_port_}, {src, port}, payload, *this);
+  drain(now);
+}
+
+void IkeDriver::drain(Time now) {
+  while (!terminate_.empty()) {
+    const uint32_t spi = terminate_.back();
+    terminate_.pop_back();
+    (void)engine_->terminate_child(now, spi, *this);
+  }
+}
+
+void IkeDriver::on_timer(Time now) {
+  if (now >= engine_->next_deadline()) engine_->handle_timers(now, *this);
+  drain(now);
+}
+
+void IkeDriver::send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoint& remote,
+                              ByteSpan payload) {
+  if (local.port == encap_port_ && local.port != port_) {
+    send_encap(remote, payload);
+    return;
+  }
+  const int family = remote.addr.is_v4() ? AF_INET : AF_INET6;
+  for (io::UdpSocket& s : sockets_) {
+    if (s.family() != family) continue;
+    out_.clear();
+    io::SocketAddress from;
+    if (local.addr.family() == remote.addr.family())
+      from = io::SocketAddress::from_ip(local.addr.bytes(), 0);
+    if (!out_.push(payload, io::SocketAddress::from_ip(remote.addr.bytes(), remote.port), from))
+      return;
+    (void)s.send(out_);
+    return;
+  }
+}
+
+}  // namespace ainet::daemon
