@@ -76,7 +76,9 @@ void read_endpoint_ike(const Section& e, EndpointConfig& c, const std::string& b
     fail(line_of(*s.get("auth")), s.field("auth"),
          "expected \"psk\" or \"ed25519\", got \"" + auth + "\"");
   }
-  // What the tunnel carries on the far side: the routes into the TUN.
+  // What the tunnel carries on the far side: the routes into the TUN
+  // (not PeerConfig's default "any IPv4").
+  p.remote_ts.clear();
   for (const wire::IpPrefix& r : c.routes) p.remote_ts.push_back(ike::TrafficSelector::from_prefix(r));
   if (c.role == Role::initiator) {
     // §3.15: the AIN assigns the inner address (CFG_REQUEST) and narrows

@@ -160,3 +160,34 @@ TEST(IkeSettings, MistakesNameFileLineAndField) {
 
 }  // namespace
 }  // namespace ainet::daemon
+
+namespace ainet::daemon {
+namespace {
+
+// A registered responder ([[responder]], paper §4.4) over IKEv2: no CP, its
+// TSi narrowed to the prefixes it serves; no pool needed for it alone.
+TEST(IkeSettings, ResponderKeepsItsServedAddresses) {
+  const std::string text = base() +
+                           "[[responder]]\nid = 20\nname = \"rr\"\nserves = [\"10.200.4.0/24\"]\n"
+                           "[responder.ike]\nid = \"rr@ainet.test\"\nauth = \"psk\"\n"
+                           "psk = \"0123456789abcdef-secret\"\n"
+                           "\n[ike]\nlocal_id = \"ain3.ainet.test\"\n";
+  ConfigLoad r = parse_config(text, "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.config.engine.customers.size(), 1u);
+  EXPECT_TRUE(r.config.engine.customers[0].ike);
+  ASSERT_EQ(r.config.engine.customers[0].serves.size(), 1u);
+  const ike::PeerConfig& p = r.config.ike.engine.peers.at(0);
+  EXPECT_FALSE(p.assign_address);
+  ASSERT_EQ(p.remote_ts.size(), 1u);
+  EXPECT_EQ(p.remote_ts[0],
+            ike::TrafficSelector::from_prefix(*wire::IpPrefix::parse("10.200.4.0/24")));
+  EXPECT_EQ(r.config.ike.customer_of_peer.at("rr"), 20u);
+  // `serves` is still required for a responder.
+  std::string no_serves = text;
+  no_serves.erase(no_serves.find("serves = "), std::string("serves = [\"10.200.4.0/24\"]\n").size());
+  EXPECT_EQ(error_of(no_serves), "aind.toml:11: responder[0].serves: missing (required)");
+}
+
+}  // namespace
+}  // namespace ainet::daemon
