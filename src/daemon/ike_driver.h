@@ -35,6 +35,13 @@ class IkeDriver : public ike::Effects {
   // Binds `port` for IPv4 and IPv6; a family that fails is a note in
   // `warnings`, both failing is the error.
   io::SysStatus bind(std::vector<std::string>& warnings);
+  // Also binds `encap_port` (4500) when no carrier socket owns it (aind on
+  // the ip carrier): IKE after the float arrives there with its marker, and
+  // UDP-encapsulated ESP (RFC 3948) goes to on_esp().
+  io::SysStatus bind_encap(std::vector<std::string>& warnings);
+  bool owns_encap() const { return !encap_sockets_.empty(); }
+  // Sends one UDP-encapsulated ESP packet from our encap port (bind_encap).
+  void send_esp(const wire::IpAddress& dst, uint16_t port, ByteSpan payload);
 
   std::vector<int> fds() const;
   void on_readable(int fd, Time now);
@@ -60,12 +67,21 @@ class IkeDriver : public ike::Effects {
  protected:
   // IKE from the carrier's port: queue `payload` (marker included) there.
   virtual void send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) = 0;
+  // ESP (a non-zero SPI) on our own encap socket (bind_encap).
+  virtual void on_esp(Time /*now*/, const wire::IpAddress& /*src*/, uint16_t /*port*/,
+                      ByteSpan /*payload*/) {}
 
  private:
+  static io::SysStatus bind_port(uint16_t port, std::vector<io::UdpSocket>& out,
+                                 std::vector<std::string>& warnings);
+  void send_on(std::vector<io::UdpSocket>& socks, const ike::UdpEndpoint& local,
+               const ike::UdpEndpoint& remote, ByteSpan payload);
+
   uint16_t port_, encap_port_;
   wire::IpAddress self_;
   std::unique_ptr<ike::IkeEngine> engine_;
   std::vector<io::UdpSocket> sockets_;
+  std::vector<io::UdpSocket> encap_sockets_;  // bind_encap only
   io::PacketBatch in_{16, 8192};   // IKE_SA_INIT requests are at most 4 KiB (docs/ike.md)
   io::PacketBatch out_{1, 65535};  // one message at a time, up to the IKE maximum
   std::vector<uint32_t> terminate_;

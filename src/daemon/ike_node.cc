@@ -11,9 +11,12 @@ IkeNode::IkeNode(const IkeSettings& s, uint16_t udp_port, const wire::IpAddress&
 io::SysResult<std::unique_ptr<IkeNode>> IkeNode::open(const IkeSettings& s, uint16_t udp_port,
                                                       const wire::IpAddress& self, crypto::Rng& rng,
                                                       spdlog::logger& log,
-                                                      std::vector<std::string>& warnings) {
+                                                      std::vector<std::string>& warnings,
+                                                      bool own_encap) {
   std::unique_ptr<IkeNode> n(new IkeNode(s, udp_port, self, rng, log));
   if (auto st = n->bind(warnings); !st) return st.err;
+  if (own_encap)
+    if (auto st = n->bind_encap(warnings); !st) return st.err;
   return n;
 }
 
@@ -24,6 +27,10 @@ uint32_t IkeNode::customer_of(const std::string& peer) const {
 
 void IkeNode::send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) {
   if (host_) host_->ike_send_encap(remote, payload);
+}
+
+void IkeNode::on_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) {
+  if (host_) host_->ike_esp(now, src, port, payload);
 }
 
 void IkeNode::child_sa_up(const ike::ChildSaUp& up) {

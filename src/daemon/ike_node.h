@@ -34,15 +34,21 @@ class IkeNode final : public IkeDriver {
     virtual void ike_child_down(uint32_t customer, uint32_t spi_in) = 0;
     // IKE on udp_port: queue `payload` (marker included) on the carrier socket.
     virtual void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) = 0;
+    // ip carrier (own_encap): UDP-encapsulated ESP from a customer on our 4500.
+    virtual void ike_esp(Time /*now*/, const wire::IpAddress& /*src*/, uint16_t /*port*/,
+                         ByteSpan /*payload*/) {}
   };
 
   // Binds [ike] port for IPv4 and IPv6 (a missing family is a warning).
   // `self`: this AIN's address in the directory, our IKE address when the
   // kernel does not say where a datagram arrived.
+  // `own_encap`: the carrier has no socket on udp_port (the ip carrier), so
+  // this node binds it too and receives the customers' ESP in UDP there.
   static io::SysResult<std::unique_ptr<IkeNode>> open(const IkeSettings& s, uint16_t udp_port,
                                                       const wire::IpAddress& self, crypto::Rng& rng,
                                                       spdlog::logger& log,
-                                                      std::vector<std::string>& warnings);
+                                                      std::vector<std::string>& warnings,
+                                                      bool own_encap = false);
   void set_host(Host* h) { host_ = h; }
 
   // Which customer an IKE SA's peer name is ("" / 0 when unknown).
@@ -56,6 +62,7 @@ class IkeNode final : public IkeDriver {
 
  protected:
   void send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
+  void on_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) override;
 
  private:
   IkeNode(const IkeSettings& s, uint16_t udp_port, const wire::IpAddress& self, crypto::Rng& rng,

@@ -150,7 +150,7 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
   out.engine.peers.push_back(std::move(p));
 }
 
-void read_ike_section(const Section& top, bool udp_carrier, const crypto::PrivateKey& identity_seed,
+void read_ike_section(const Section& top, [[maybe_unused]] bool udp_carrier, const crypto::PrivateKey& identity_seed,
                       IkeSettings& out) {
   const toml::table* t = top.table("ike", false);
   if (!t) {
@@ -163,10 +163,6 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
             {"port", "local_id", "pool_v4", "pool_v6", "ike_rekey", "child_rekey", "dpd_delay",
              "cookie_threshold", "max_half_open", "max_ike_sas", "half_open_timeout"});
   out.enabled = true;
-  if (!udp_carrier)
-    fail(s.line(), "ike",
-         "needs [network] carrier = \"udp\" (IKE customers' ESP arrives UDP-encapsulated on "
-         "udp_port, RFC 3948)");
   out.port = static_cast<uint16_t>(s.integer_or("port", out.port, 1, 65535));
   ike::IkeConfig& c = out.engine;
   const ike::Identity local = identity(s, "local_id");
@@ -191,9 +187,10 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
       s.integer_or("max_half_open", static_cast<int64_t>(c.max_half_open), 1, 1'000'000));
   c.max_ike_sas = static_cast<size_t>(
       s.integer_or("max_ike_sas", static_cast<int64_t>(c.max_ike_sas), 1, 1'000'000));
-  // The udp carrier cannot receive bare ESP (IP protocol 50): every child SA
-  // must be UDP-encapsulated, so we claim a NAT (§2.23, like strongSwan's
-  // encap = yes) and the client floats to udp_port.
+  // Every customer child SA is UDP-encapsulated on udp_port (the udp
+  // carrier's socket, or on the ip carrier the IKE node's own, which keeps
+  // bare ESP off the AH-only raw sockets), so we claim a NAT (§2.23, like
+  // strongSwan's encap = yes) and the client floats there.
   c.force_encap = true;
   for (ike::PeerConfig& p : c.peers) {
     p.local_id = local;

@@ -39,8 +39,8 @@ void read_ike_customer(const config_toml::Section& customer, uint32_t id, const 
                        IkeSettings& out);
 
 // Reads the optional [ike] section after every customer was read. `udp_carrier`:
-// [network] carrier is "udp" (IKE customers need it: their ESP arrives
-// UDP-encapsulated on udp_port); `identity_seed`: [node] identity key, the
+// [network] carrier is "udp" (either carrier works: on the ip carrier the IKE
+// node binds udp_port itself for the customers' ESP in UDP); `identity_seed`: [node] identity key, the
 // Ed25519 key this AIN authenticates with to ed25519 customers (empty if none).
 void read_ike_section(const config_toml::Section& top, bool udp_carrier,
                       const crypto::PrivateKey& identity_seed, IkeSettings& out);
