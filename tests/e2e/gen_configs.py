@@ -175,15 +175,13 @@ def main():
                         "inner addresses (option 1 only): colliding inner sources")
     p.add_argument("--ike-customer", action="store_true",
                    help="also customer 12 of ain1, keyed by IKEv2 (PSK) from a stock client on the "
-                        "initiator host; needs --carrier udp")
+                        "initiator host (either carrier: its ESP is UDP-encapsulated on 4500)")
     p.add_argument("--ike-endpoints", action="store_true",
                    help="the initiator's and the registered responder's ain-endpoint key their tunnels "
                         "by IKEv2 (PSK; CP for the initiator); needs --carrier udp and --registered-responder")
     a = p.parse_args()
     if a.ike_endpoints and (a.carrier != "udp" or not a.registered_responder or a.ike_customer):
         p.error("--ike-endpoints: needs --carrier udp and --registered-responder, not --ike-customer")
-    if a.ike_customer and a.carrier != "udp":
-        p.error("--ike-customer: IKE customers need the udp carrier")
     if a.second_initiator and a.option != 1:
         p.error("--second-initiator: the inner sources collide only with --option 1")
     keys = Keys(a.ainctl)
