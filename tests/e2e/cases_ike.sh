@@ -272,6 +272,9 @@ test_ike_strongswan_ed25519() {
 # (byte-identical) reach the responder through a 3-hop ANT.
 test_ike_strongswan_ip_carrier() {
   _ike_up ip || return 1
+  grep -q '^carrier = "ip"' "$E2E_DIR/conf/ain1/aind.toml" || { e2e_log "ain1 is not on the ip carrier"; return 1; }
+  e2e_nsx ain1 ss -lunp | grep ':4500 ' | grep -q aind ||
+    { e2e_log "ain1's aind has no UDP socket on 4500: $(e2e_nsx ain1 ss -lunp | tr '\n' ' ')"; return 1; }
   _ike_charon_start "$GEN_IKE_PSK" || return 1
   local out
   out=$(_ike_swanctl --initiate --child net --timeout 15 2>&1) ||
