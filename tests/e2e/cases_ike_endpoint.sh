@@ -23,24 +23,25 @@ _iep_endpoint() {
   e2e_bg "$1" "endpoint-$1" "${cmd[@]}" "$E2E_DIR/conf/$1/endpoint.toml"
 }
 
-# _iep_net: topology, configs, AINs; no endpoint yet.
+# _iep_net [CARRIER]: topology, configs, AINs (udp carrier unless CARRIER);
+# no endpoint yet.
 _iep_net() {
   e2e_need_aind
   e2e_need_endpoint "endpoint.ike"
   e2e_init
   e2e_topology || return 1
   e2e_routes_ant || return 1
-  e2e_ant_gen udp 4 1 --registered-responder --ike-endpoints || { e2e_log "config generation failed"; return 1; }
+  e2e_ant_gen "${1:-udp}" 4 1 --registered-responder --ike-endpoints || { e2e_log "config generation failed"; return 1; }
   # ain3 -> responder: ESP leaves from ain3's directory address (the
   # endpoint accepts only its AIN's), as in cases_nat.sh.
   e2e_nsx ain3 ip route replace 10.200.4.2/32 dev responder src 10.200.0.3
   e2e_ant_start_ains || return 1
 }
 
-# _iep_up: _iep_net, then both endpoints with their IKE SAs and child SAs
-# up, and the servers. Sets IEP_VIP (the initiator's CP address).
+# _iep_up [CARRIER]: _iep_net, then both endpoints with their IKE SAs and
+# child SAs up, and the servers. Sets IEP_VIP (the initiator's CP address).
 _iep_up() {
-  _iep_net || return 1
+  _iep_net "$@" || return 1
   _iep_endpoint responder
   e2e_wait_for 20 _iep_json responder "len(r['ike']['sas']) == 1 and r['ike']['sas'][0]['state'] == 'established' and len(r['ike']['sas'][0]['children']) == 1" ||
     { e2e_log "the responder's endpoint has no IKE SA with ain3: $(tail -n 10 "$E2E_DIR/log/endpoint-responder.log" | tr '\n' ' ')"; return 1; }
@@ -130,4 +131,18 @@ test_ike_endpoint_wrong_psk() {
   e2e_ainctl_json ain1 ike "r['counters']['auth_failed_sent'] >= 1 and r['ike_sas'] == [] and r['counters']['state_ike_sas'] == 0 and r['counters']['state_half_open'] == 0 and r['counters']['state_children'] == 0 and r['counters']['state_leases'] == 0" >/dev/null ||
     { e2e_log "ain1 after the wrong PSK: $(e2e_ainctl ain1 --json ike 2>&1 | tr '\n' ' ')"; return 1; }
   e2e_log "  ok   wrong PSK: endpoint exit $rc with 'authentication failed', ain1 sent AUTHENTICATION_FAILED and kept no state"
+}
+
+# The AINs on the ip carrier (AH+ESP PVTs on raw sockets): both endpoints'
+# ESP in UDP goes to the IKE node's own port 4500 at ain1 and ain3. Ping and
+# a 1 MB curl (byte-identical) through a 3-hop ANT.
+test_ike_endpoint_ip_carrier() {
+  _iep_up ip || return 1
+  grep -q '^carrier = "ip"' "$E2E_DIR/conf/ain1/aind.toml" || { e2e_log "the AINs are not on the ip carrier"; return 1; }
+  e2e_check_ping "$E2E_RESPONDER4" 5 || return 1
+  e2e_check_http "$E2E_RESPONDER4" 1m.bin || return 1
+  local route
+  route=$(e2e_ant_route) || { e2e_log "ain1 lists no live ANT"; return 1; }
+  [ "${route##* }" = 3 ] || { e2e_log "ANT route '$route' does not end at ain3"; return 1; }
+  e2e_log "  ok   ip-carrier AINs: both endpoints over IKEv2 (ESP in UDP on 4500), ping and curl through ANT $route"
 }
