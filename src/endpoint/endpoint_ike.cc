@@ -51,7 +51,10 @@ void EndpointIkeClient::tick(Time now) {
     retry_at_ = now + kRetry;
   }
   if (now >= retry_at_ && handle_ == 0) {
-    host_.ike_log("starting a new IKE SA with the AIN");
+    host_.ike_log("starting a new IKE SA with the AIN" +
+                  (vip4_ ? " (asking for inner address " + vip4_->to_string() + ")" : ""));
+    // §3.15.1: ask for the address the TUN already has.
+    if (vip4_) (void)engine().set_requested_address(kIkePeer, vip4_);
     if (Status st = start(now); !ok(st)) {
       host_.ike_log(std::string("IKE: cannot start an IKE SA: ") + std::string(to_string(st)));
       retry_at_ = now + kRetry;
@@ -91,6 +94,7 @@ void EndpointIkeClient::ike_sa_down(const ike::IkeSaEvent& ev) {
   // Deleted by the AIN or lost: try again (the Host decides whether a
   // failure before the first child SA ends the program).
   want_retry_ = ev.reason != ike::IkeDownReason::deleted_locally;
+  if (want_retry_) host_.ike_timer(Time{0});  // tick() at once schedules the restart
 }
 
 void EndpointIkeClient::child_sa_up(const ike::ChildSaUp& up) {

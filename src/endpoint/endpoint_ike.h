@@ -26,6 +26,8 @@ class EndpointIkeClient final : public daemon::IkeDriver {
     virtual void ike_child_down(uint32_t spi_in) = 0;
     virtual void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) = 0;
     virtual void ike_log(const std::string& line) = 0;
+    // deadline() may have moved earlier (an event from a socket, not a timer).
+    virtual void ike_timer(Time at) = 0;
   };
 
   // How long after losing the IKE SA a new one is started.
@@ -51,6 +53,7 @@ class EndpointIkeClient final : public daemon::IkeDriver {
   void child_sa_down(const ike::ChildSaDown& down) override;
   void ike_sa_up(const ike::IkeSaEvent& ev) override;
   void ike_sa_down(const ike::IkeSaEvent& ev) override;
+  void set_timer(Time at) override { host_.ike_timer(at); }
 
  protected:
   void send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;

@@ -110,6 +110,12 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
       log_line(std::string("child SA not installed: ") + std::string(to_string(st)));
       return false;
     }
+    // A new IKE SA after a lost one may bring another CP address; the TUN's
+    // cannot change without CAP_NET_ADMIN, long dropped.
+    if (up.virtual_ip4 && cfg_.role == endpoint::Role::initiator && !cfg_.inner_addresses.empty() &&
+        *up.virtual_ip4 != cfg_.inner_addresses.front())
+      log_line("IKE: the AIN now assigns " + up.virtual_ip4->to_string() + " but the TUN has " +
+               cfg_.inner_addresses.front().to_string() + ": restart ain-endpoint to use it");
     // RFC 7296 §2.23: ESP goes where the authenticated IKE SA now is.
     carrier_->learn_peer_port(up.remote.addr, up.remote.port);
     spi_out_ = up.spi_out;
@@ -120,6 +126,11 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
     if (!carrier_->queue_to(remote.addr, remote.port, payload)) note_error("IKE on the carrier port: not a udp carrier");
   }
   void ike_log(const std::string& line) override { log_line("IKE: " + line); }
+  void ike_timer(Time at) override {
+    if (arm_) arm_(at);
+  }
+  // Set by run(): moves the loop's timer earlier to `at` if it is later.
+  std::function<void(Time)> arm_;
 
   void on_tun_readable() {
     const Time now = io::monotonic_now();  // one clock read per wake-up, not per packet
@@ -449,6 +460,16 @@ int run(const std::string& path, bool check_only) {
       return 1;
     }
   }
+  // The loop's one timer: `armed` is its deadline; arm() only moves it earlier
+  // (the timer handlers start from Time::max()). IKE events from sockets
+  // call it through node.arm_ (EndpointIkeClient::Host::ike_timer).
+  Time armed = Time::max();
+  auto arm = [&](Time at) {
+    if (at >= armed) return;
+    armed = at;
+    (void)ev.set_timer(at);
+  };
+  node.arm_ = arm;
   // endpoint.ike: the IKE SA and its first child SA come up before set-up
   // ends (the CP address goes onto the TUN, which needs CAP_NET_ADMIN).
   // Bounded: 30 s, and a refused authentication ends the program at once.
@@ -460,10 +481,11 @@ int run(const std::string& path, bool check_only) {
     }
     node.flush();
     ev.on_timer([&] {
+      armed = Time::max();
       node.ike_tick(io::monotonic_now());
-      (void)ev.set_timer(node.ike_deadline());
+      arm(node.ike_deadline());
     });
-    (void)ev.set_timer(node.ike_deadline());
+    arm(node.ike_deadline());
     while (!node.ike()->child_up() && !ev.stopped()) {
       if (node.ike()->auth_failed()) {
         log_line("IKE: the AIN refused this endpoint: " + node.ike()->failure());
@@ -534,10 +556,12 @@ int run(const std::string& path, bool check_only) {
       node.expire_flows(now);
       next_sweep = now + sweep;
     }
+    armed = Time::max();
     node.ike_tick(now);
-    (void)ev.set_timer(std::min({next_sweep, node.run_slots(now), node.ike_deadline()}));
+    arm(std::min({next_sweep, node.run_slots(now), node.ike_deadline()}));
   });
-  if (auto st = ev.set_timer(
+  armed = Time::max();
+  if (auto st = ev.set_timer(armed =
           std::min({next_sweep, node.run_slots(io::monotonic_now()), node.ike_deadline()}));
       !st) {
     log_line("timer: " + st.err.message());
