@@ -106,13 +106,14 @@ test_ike_endpoint_registered_responder() {
   e2e_log "  ok   child SA rekeyed under traffic (inbound SPI $(printf 0x%08x "$spi") -> $(printf 0x%08x "$(_iep_json initiator "r['esp_spi_in']")")); curl still byte-identical"
 
   # The AIN deletes the IKE SA (RFC 7296 §1.4.1): the endpoint drops its
-  # child SA and starts a new IKE SA 5 s later; traffic flows again.
+  # child SA and starts a new IKE SA 5 s later, asking for (and getting,
+  # §3.15.1) its old inner address; traffic flows again.
   local handle
   handle=$(e2e_ainctl_json ain1 ike "r['ike_sas'][0]['handle']") || return 1
   e2e_ainctl ain1 ike terminate "$handle" >&2 || { e2e_log "ainctl ike terminate failed"; return 1; }
   e2e_wait_for 5 _iep_json initiator "r['ike']['sas'] == [] and r['esp_spi_in'] == 0" ||
     { e2e_log "the endpoint kept its SAs after the AIN's Delete"; return 1; }
-  e2e_wait_for 20 _iep_json initiator "len(r['ike']['sas']) == 1 and r['ike']['sas'][0]['state'] == 'established' and r['esp_spi_in'] > 0" ||
+  e2e_wait_for 20 _iep_json initiator "len(r['ike']['sas']) == 1 and r['ike']['sas'][0]['state'] == 'established' and r['esp_spi_in'] > 0 and r['ike']['sas'][0]['virtual_ip'] == '$IEP_VIP'" ||
     { e2e_log "the endpoint did not start a new IKE SA after the Delete: $(tail -n 5 "$E2E_DIR/log/endpoint-initiator.log" | tr '\n' ' ')"; return 1; }
   e2e_wait_for 10 e2e_nsx initiator ping -n -c 1 -W 1 "$E2E_RESPONDER4" || { e2e_log "no traffic after the new IKE SA"; return 1; }
   e2e_log "  ok   Delete from ain1: the endpoint dropped its SAs, started a new IKE SA, ping answered again"
