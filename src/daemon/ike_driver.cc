@@ -14,7 +14,7 @@ IkeDriver::IkeDriver(ike::IkeConfig cfg, uint16_t port, uint16_t encap_port,
       engine_(std::make_unique<ike::IkeEngine>(std::move(cfg), rng)) {}
 
 io::SysStatus IkeDriver::bind_port(uint16_t port, std::vector<io::UdpSocket>& out,
-                                  std::vector<std::string>& warnings) {
+                                   std::vector<std::string>& warnings) {
   std::optional<io::SysError> first_error;
   for (int family : {AF_INET, AF_INET6}) {
     auto sock = io::UdpSocket::bind(io::SocketAddress::any(family, port));

@@ -8,18 +8,28 @@ namespace ainet::endpoint {
 std::string describe(ike::IkeDownReason r) {
   using R = ike::IkeDownReason;
   switch (r) {
-    case R::deleted_by_peer: return "deleted by the AIN";
-    case R::deleted_locally: return "deleted by this endpoint";
-    case R::peer_dead: return "the AIN does not answer (RFC 7296 §2.4)";
+    case R::deleted_by_peer:
+      return "deleted by the AIN";
+    case R::deleted_locally:
+      return "deleted by this endpoint";
+    case R::peer_dead:
+      return "the AIN does not answer (RFC 7296 §2.4)";
     case R::auth_failed:
       return "authentication failed (AUTHENTICATION_FAILED, RFC 7296 §2.21.2): check "
-             "endpoint.ike local_id, remote_id and the PSK or keys against the AIN's [customer.ike]";
-    case R::no_proposal: return "no acceptable proposal (NO_PROPOSAL_CHOSEN)";
-    case R::negotiation_failed: return "negotiation failed (an error notify from the AIN)";
-    case R::half_open_timeout: return "half-open timeout";
-    case R::expired: return "hard lifetime reached without a rekey";
-    case R::rekeyed: return "rekeyed";
-    case R::redundant: return "redundant after a rekey collision";
+             "endpoint.ike local_id, remote_id and the PSK or keys against the AIN's "
+             "[customer.ike]";
+    case R::no_proposal:
+      return "no acceptable proposal (NO_PROPOSAL_CHOSEN)";
+    case R::negotiation_failed:
+      return "negotiation failed (an error notify from the AIN)";
+    case R::half_open_timeout:
+      return "half-open timeout";
+    case R::expired:
+      return "hard lifetime reached without a rekey";
+    case R::rekeyed:
+      return "rekeyed";
+    case R::redundant:
+      return "redundant after a rekey collision";
   }
   return "unknown reason";
 }
@@ -73,8 +83,8 @@ void EndpointIkeClient::send_encap(const ike::UdpEndpoint& remote, ByteSpan payl
 void EndpointIkeClient::ike_sa_up(const ike::IkeSaEvent& ev) {
   failure_.clear();
   if (ev.virtual_ip4) vip4_ = ev.virtual_ip4;
-  host_.ike_log("IKE SA " + std::to_string(ev.handle) + " with the AIN up: " + ev.local.to_string() +
-                " <-> " + ev.remote.to_string() +
+  host_.ike_log("IKE SA " + std::to_string(ev.handle) +
+                " with the AIN up: " + ev.local.to_string() + " <-> " + ev.remote.to_string() +
                 (ev.virtual_ip4 ? ", inner address " + ev.virtual_ip4->to_string() + " (CP)" : ""));
 }
 

@@ -79,7 +79,8 @@ void read_endpoint_ike(const Section& e, EndpointConfig& c, const std::string& b
   // What the tunnel carries on the far side: the routes into the TUN
   // (not PeerConfig's default "any IPv4").
   p.remote_ts.clear();
-  for (const wire::IpPrefix& r : c.routes) p.remote_ts.push_back(ike::TrafficSelector::from_prefix(r));
+  for (const wire::IpPrefix& r : c.routes)
+    p.remote_ts.push_back(ike::TrafficSelector::from_prefix(r));
   if (c.role == Role::initiator) {
     // §3.15: the AIN assigns the inner address (CFG_REQUEST) and narrows
     // TSi to it; we propose "any IPv4".

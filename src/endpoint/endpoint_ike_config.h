@@ -18,6 +18,7 @@ namespace ainet::endpoint {
 
 // Reads `ike` of the [endpoint] section `e` into c.ike, after the rest of
 // `c` is read (role, addresses, carrier, routes). Throws ConfigError.
-void read_endpoint_ike(const config_toml::Section& e, EndpointConfig& c, const std::string& base_dir);
+void read_endpoint_ike(const config_toml::Section& e, EndpointConfig& c,
+                       const std::string& base_dir);
 
 }  // namespace ainet::endpoint

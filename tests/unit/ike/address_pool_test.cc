@@ -1,13 +1,15 @@
 // ike::AddressPool (CP, RFC 7296 §3.15.1): round robin, and an address the
 // initiator asks for is given when it is a free host address of the pool.
-#include <gtest/gtest.h>
-
 #include "ike/address_pool.h"
+
+#include <gtest/gtest.h>
 
 namespace ainet::ike {
 namespace {
 
-wire::IpAddress a4(const char* s) { return *wire::IpAddress::parse(s); }
+wire::IpAddress a4(const char* s) {
+  return *wire::IpAddress::parse(s);
+}
 
 TEST(AddressPool, GivesTheRequestedAddressWhenFree) {
   AddressPool p(*wire::IpPrefix::parse("10.98.0.0/29"));  // hosts .1 .. .6
