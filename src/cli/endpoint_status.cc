@@ -53,6 +53,27 @@ void print_endpoint_status(const json& r, std::ostream& out) {
   if (r.contains("ah_spi_out") && !r["ah_spi_out"].is_null())
     out << ", ah out " << spi(r, "ah_spi_out") << " in " << spi(r, "ah_spi_in");
   out << '\n';
+  // endpoint.ike: each IKE SA with the AIN and its child SAs.
+  if (auto ike = r.find("ike"); ike != r.end() && ike->is_object()) {
+    const json sas = ike->value("sas", json::array());
+    if (sas.empty())
+      out << "  ike:      no IKE SA"
+          << (ike->value("last_failure", std::string()).empty()
+                  ? std::string()
+                  : " (last: " + ike->value("last_failure", std::string()) + ")")
+          << '\n';
+    for (const json& a : sas) {
+      out << "  ike:      IKE SA " << field(a, "handle") << ' ' << field(a, "state") << ", "
+          << field(a, "local") << " <-> " << field(a, "remote");
+      if (!a.value("virtual_ip", std::string()).empty()) out << ", inner " << field(a, "virtual_ip");
+      out << ", age " << field(a, "age_s") << " s, rekey in " << field(a, "rekey_in_s")
+          << " s, rekeys " << field(a, "rekeys") << '\n';
+      for (const json& c : a.value("children", json::array()))
+        out << "            child esp in " << spi(c, "spi_in") << " out " << spi(c, "spi_out")
+            << (c.value("udp_encap", false) ? " (udp)" : "") << ", rekey in "
+            << field(c, "rekey_in_s") << " s, rekeys " << field(c, "rekeys") << '\n';
+    }
+  }
   out << "  packets:  in " << field(r, "packets_in") << " (" << field(r, "bytes_in") << " B), out "
       << field(r, "packets_out") << " (" << field(r, "bytes_out") << " B); carrier in "
       << field(r, "carrier_packets_in") << ", out " << field(r, "carrier_packets_out") << '\n';

@@ -9,6 +9,10 @@
 // the replaced one until its deletion, so no packet in flight is lost.
 #include "core/engine.h"
 
+#include <cstring>
+
+#include "wire/udp_encap.h"
+
 namespace ainet::core {
 
 int Engine::customer_index(uint32_t id) const {
@@ -37,6 +41,24 @@ Status Engine::customer_sa_up(uint32_t id, const IpAddress& remote, const sa::Sa
   c.cfg.tunnel_address = remote;
   c.ike_inner = std::move(inner);
   return Errc::ok;
+}
+
+void Engine::handle_encap_packet(Time now, const IpAddress& src, ByteSpan packet, Effects& fx) {
+  if (cfg_.carrier == Carrier::udp) return dispatch(now, src, packet, fx);
+  ++stats_.packets_in;
+  if (packet.size() > rx_.size()) return drop(Errc::limit);
+  auto u = wire::classify_udp_encap(packet);
+  if (!u) return drop(u.error());
+  if (u->kind == wire::UdpEncapKind::keepalive) return;  // RFC 3948 §2.3: ignore
+  if (u->kind != wire::UdpEncapKind::esp) return drop(Errc::unsupported);
+  const SpiRef* ref = ants_.find_spi(load_be32(u->data.data()));
+  // PVTs and TVTs are AH-protected on the ip carrier: their SPIs must not
+  // be reachable without AH, so only an IKE customer's SPI counts here.
+  if (!ref || ref->kind != SpiRef::Kind::customer || !customers_[ref->id].cfg.ike)
+    return drop(Errc::unknown_spi);
+  const size_t ci = ref->id;
+  std::memcpy(rx_.data(), packet.data(), packet.size());
+  on_customer_packet(now, ci, src, MutByteSpan(rx_.data(), packet.size()), fx);
 }
 
 Status Engine::customer_sa_down(uint32_t id, uint32_t spi_in) {

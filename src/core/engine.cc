@@ -109,8 +109,8 @@ Status Engine::init(Time now) {
     c.cfg = cc;
     if (cc.ike) {
       // Keyed later by customer_sa_up; UDP-encapsulated ESP arrives on the
-      // udp carrier's socket only (docs/ike.md "Customer tunnels").
-      if (cfg_.carrier != Carrier::udp) return Errc::unsupported;
+      // udp carrier's socket, or on the ip carrier by handle_encap_packet
+      // from the IKE node's port 4500 (docs/ike.md "Customer tunnels").
       customers_.push_back(std::move(c));
       continue;
     }

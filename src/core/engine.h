@@ -49,6 +49,11 @@ class Engine {
   // on port 4500, with the sender's address.
   void handle_packet(Time now, ByteSpan packet, Effects& fx);
   void handle_packet(Time now, const IpAddress& src, ByteSpan packet, Effects& fx);
+  // A UDP-encapsulated ESP packet (RFC 3948 §2.1, the UDP payload) from
+  // `src` on the IKE node's port 4500: only IKE customers' child SAs are
+  // looked up (on the ip carrier nothing else of ours is UDP-encapsulated).
+  // The udp carrier delivers these through handle_packet as well.
+  void handle_encap_packet(Time now, const IpAddress& src, ByteSpan packet, Effects& fx);
   // A datagram from the exit's TUN: a reply to a locally delivered datagram.
   void handle_local(Time now, ByteSpan datagram, Effects& fx);
   // Runs every timer due at `now`.

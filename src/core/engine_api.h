@@ -131,6 +131,10 @@ class Effects {
   // Send a packet to an IPsec peer. ip carrier: a complete outer IP packet.
   // udp carrier: the UDP payload (ESP) for dst port 4500.
   virtual void send_packet(const IpAddress& dst, ByteSpan packet) = 0;
+  // An IKE customer's UDP-encapsulated ESP (RFC 3948; docs/ike.md): the UDP
+  // payload for the customer's NAT-T port. The udp carrier sends it like
+  // any packet; on the ip carrier it leaves from the IKE node's port 4500.
+  virtual void send_encap_packet(const IpAddress& dst, ByteSpan packet) { send_packet(dst, packet); }
   // Hand a datagram to the local IP stack (exit local delivery, via TUN).
   virtual void deliver_local(ByteSpan datagram) = 0;
   // Optional notifications for logs, ainctl and tests.

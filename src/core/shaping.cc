@@ -142,7 +142,11 @@ void Engine::seal_to_customer(Customer& c, ByteSpan payload, uint8_t nh, Effects
   if (!out) return drop(out.error());
   ++c.packets_out;
   ++stats_.packets_out;
-  fx.send_packet(c.cfg.tunnel_address, *out);
+  // An IKE customer's child SA is ESP in UDP on either carrier (docs/ike.md).
+  if (c.cfg.ike)
+    fx.send_encap_packet(c.cfg.tunnel_address, *out);
+  else
+    fx.send_packet(c.cfg.tunnel_address, *out);
 }
 
 // ---------------------------------------------------------------- cover ----

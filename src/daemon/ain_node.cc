@@ -162,6 +162,8 @@ void AinNode::peer_authenticated(const wire::IpAddress& src) {
   // this after the SA (ICV + anti-replay) accepted the packet and before any
   // reply to it goes out, so the reply already uses the new port.
   if (current_port_ != 0) carrier_->learn_peer_port(src, current_port_);
+  // ip carrier: an IKE customer's ESP in UDP came to the IKE node's 4500.
+  if (current_port_ != 0 && carrier_->carrier() == core::Carrier::ip) ike_ports_.learn(src, current_port_);
 }
 
 void AinNode::deliver_local(ByteSpan datagram) {

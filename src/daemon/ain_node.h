@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/control_handler.h"
 #include "daemon/ike_node.h"
+#include "daemon/peer_port_table.h"
 #include "daemon/log_limiter.h"
 #include "io/packet_batch.h"
 #include "io/tun_device.h"
@@ -76,6 +77,8 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   void ike_child_down(uint32_t customer, uint32_t spi_in) override;
   void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
   std::optional<uint64_t> ike_child_packets_in(uint32_t spi_in) const override;
+  void ike_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) override;
+  void send_encap_packet(const wire::IpAddress& dst, ByteSpan packet) override;
 
   // ControlHandler
   StatusInfo status() override;
@@ -122,6 +125,9 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   LogLimiter event_log_{20, Duration::s(1)};
   AindMetricsCounters counters_;
   std::unique_ptr<IkeNode> ike_;
+  // ip carrier: IKE customers' NAT-T ports (RFC 3948 §3), learned from their
+  // IKE SA and from authenticated ESP, as the udp carrier's table does.
+  PeerPortTable ike_ports_;
 };
 
 }  // namespace ainet::daemon

@@ -10,6 +10,7 @@ namespace ainet::daemon {
 void AinNode::attach_ike(std::unique_ptr<IkeNode> ike) {
   ike_ = std::move(ike);
   if (ike_) ike_->set_host(this);
+  ike_ports_.set_capacity(cfg_.engine.customers.size());
 }
 
 void AinNode::on_ike_readable(int fd, Time now) {
@@ -41,6 +42,7 @@ void AinNode::ike_child_up(uint32_t customer, const ike::ChildSaUp& up) {
   // The IKE message that brought this SA was authenticated from this port
   // (RFC 7296 §2.23): the customer's ESP goes there.
   carrier_->learn_peer_port(up.remote.addr, up.remote.port);
+  if (carrier_->carrier() == core::Carrier::ip) ike_ports_.learn(up.remote.addr, up.remote.port);
 }
 
 void AinNode::ike_child_down(uint32_t customer, uint32_t spi_in) {
@@ -53,6 +55,20 @@ void AinNode::ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) {
 
 std::optional<uint64_t> AinNode::ike_child_packets_in(uint32_t spi_in) const {
   return engine_->tunnel_packets_in(spi_in);
+}
+
+// ip carrier: customer ESP in UDP on the IKE node's own port 4500 (RFC 3948).
+void AinNode::ike_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) {
+  now_ = now;
+  current_port_ = port;
+  engine_->handle_encap_packet(now, src, payload, *this);
+  current_port_ = 0;
+}
+
+void AinNode::send_encap_packet(const wire::IpAddress& dst, ByteSpan packet) {
+  if (carrier_->carrier() == core::Carrier::udp || !ike_ || !ike_->owns_encap())
+    return send_packet(dst, packet);
+  ike_->send_esp(dst, ike_ports_.port_of(dst), packet);
 }
 
 namespace {

@@ -155,8 +155,10 @@ int run(const std::string& config_path, bool check_only) {
   // shares the carrier's udp_port (daemon/ike_node.h).
   std::unique_ptr<daemon::IkeNode> ike;
   if (cfg.ike.enabled) {
+    // The ip carrier has no UDP socket: IKE after the float and the IKE
+    // customers' ESP in UDP (RFC 3948) arrive on the IKE node's own 4500.
     auto n = daemon::IkeNode::open(cfg.ike, cfg.udp_port, dir.directory->find(cfg.engine.self)->address, rng, *log,
-                                   warnings);
+                                   warnings, cfg.engine.carrier == core::Carrier::ip);
     for (const std::string& w : warnings) log->warn("{}", w);
     warnings.clear();
     if (!n) {

@@ -344,12 +344,19 @@ class ConfigReader {
       if (s.has("ike")) {
         // Keyed by IKEv2 at run time (daemon/ike_settings.h): no manual keys,
         // and the outer address is whatever the authenticated client uses.
-        if (responder) fail(line_of(*s.get("ike")), s.field("ike"), "only a [[customer]] (initiator) can use IKE so far");
+        // A registered responder (paper §4.4) keeps its configured inner
+        // addresses: `serves` bounds its TSi, no CP (ike_settings.h).
+        if (responder) {
+          cu.serves = prefixes(s, "serves", true);
+          if (cu.serves.empty()) fail(line_of(*s.get("serves")), s.field("serves"), "a responder must serve at least one prefix");
+        } else if (s.has("serves")) {
+          fail(line_of(*s.get("serves")), s.field("serves"), "only a [[responder]] serves prefixes");
+        }
         for (std::string_view k : {"tunnel_address", "out", "in"})
           if (s.has(k)) fail(line_of(*s.get(k)), s.field(k), "not with `ike` (IKEv2 negotiates the tunnel)");
         for (const auto& other : c.ike.engine.peers)
           if (other.name == cu.name) fail(line_of(idn), s.field("name"), "another IKE customer is named \"" + cu.name + "\"");
-        read_ike_customer(s, cu.id, cu.name, base_dir_, c.ike);
+        read_ike_customer(s, cu.id, cu.name, cu.serves, base_dir_, c.ike);
         cu.ike = true;
         c.engine.customers.push_back(std::move(cu));
         continue;

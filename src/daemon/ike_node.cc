@@ -1,42 +1,23 @@
 #include "daemon/ike_node.h"
 
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 
 namespace ainet::daemon {
 
 IkeNode::IkeNode(const IkeSettings& s, uint16_t udp_port, const wire::IpAddress& self,
                  crypto::Rng& rng, spdlog::logger& log)
-    : settings_(s),
-      udp_port_(udp_port),
-      self_(self),
-      engine_(std::make_unique<ike::IkeEngine>(s.engine, rng)),
-      log_(log) {}
+    : IkeDriver(s.engine, s.port, udp_port, self, rng), settings_(s), log_(log) {}
 
 io::SysResult<std::unique_ptr<IkeNode>> IkeNode::open(const IkeSettings& s, uint16_t udp_port,
                                                       const wire::IpAddress& self, crypto::Rng& rng,
                                                       spdlog::logger& log,
-                                                      std::vector<std::string>& warnings) {
+                                                      std::vector<std::string>& warnings,
+                                                      bool own_encap) {
   std::unique_ptr<IkeNode> n(new IkeNode(s, udp_port, self, rng, log));
-  std::optional<io::SysError> first_error;
-  for (int family : {AF_INET, AF_INET6}) {
-    auto sock = io::UdpSocket::bind(io::SocketAddress::any(family, s.port));
-    if (!sock) {
-      warnings.push_back(std::string(family == AF_INET ? "IPv4" : "IPv6") + " IKE socket on port " +
-                         std::to_string(s.port) + ": " + sock.error().message());
-      if (!first_error) first_error = sock.error();
-      continue;
-    }
-    n->sockets_.push_back(std::move(sock).value());
-  }
-  if (n->sockets_.empty()) return *first_error;
+  if (auto st = n->bind(warnings); !st) return st.err;
+  if (own_encap)
+    if (auto st = n->bind_encap(warnings); !st) return st.err;
   return n;
-}
-
-std::vector<int> IkeNode::fds() const {
-  std::vector<int> out;
-  for (const io::UdpSocket& s : sockets_) out.push_back(s.fd());
-  return out;
 }
 
 uint32_t IkeNode::customer_of(const std::string& peer) const {
@@ -44,68 +25,12 @@ uint32_t IkeNode::customer_of(const std::string& peer) const {
   return it == settings_.customer_of_peer.end() ? 0 : it->second;
 }
 
-void IkeNode::on_readable(int fd, Time now) {
-  for (io::UdpSocket& s : sockets_) {
-    if (s.fd() != fd) continue;
-    auto r = s.recv(in_);
-    if (!r) return;
-    for (size_t i = 0; i < in_.size(); ++i) {
-      auto src = wire::IpAddress::from_bytes(in_.peer(i).ip_bytes());
-      if (!src) continue;
-      // Replies leave from the address the peer used (§2.11); the kernel
-      // says which one (pktinfo), else it is our directory address.
-      wire::IpAddress local = self_;
-      if (!in_.local(i).empty())
-        if (auto l = wire::IpAddress::from_bytes(in_.local(i).ip_bytes())) local = *l;
-      engine_->handle_datagram(now, {local, settings_.port}, {*src, in_.peer(i).port()},
-                               in_.packet(i), *this);
-    }
-    drain(now);
-    return;
-  }
+void IkeNode::send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) {
+  if (host_) host_->ike_send_encap(remote, payload);
 }
 
-void IkeNode::on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) {
-  engine_->handle_datagram(now, {self_, udp_port_}, {src, port}, payload, *this);
-  drain(now);
-}
-
-void IkeNode::drain(Time now) {
-  while (!terminate_.empty()) {
-    const uint32_t spi = terminate_.back();
-    terminate_.pop_back();
-    (void)engine_->terminate_child(now, spi, *this);
-  }
-}
-
-void IkeNode::on_timer(Time now) {
-  if (now < engine_->next_deadline()) return drain(now);
-  if (host_)
-    liveness_.check(now, *engine_,
-                    [this](uint32_t spi) { return host_->ike_child_packets_in(spi); });
-  // peer_alive may have moved the deadline (a liveness check that can wait).
-  if (now >= engine_->next_deadline()) engine_->handle_timers(now, *this);
-  drain(now);
-}
-
-void IkeNode::send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoint& remote,
-                            ByteSpan payload) {
-  if (local.port == udp_port_ && local.port != settings_.port) {
-    if (host_) host_->ike_send_encap(remote, payload);
-    return;
-  }
-  const int family = remote.addr.is_v4() ? AF_INET : AF_INET6;
-  for (io::UdpSocket& s : sockets_) {
-    if (s.family() != family) continue;
-    out_.clear();
-    io::SocketAddress from;
-    if (local.addr.family() == remote.addr.family())
-      from = io::SocketAddress::from_ip(local.addr.bytes(), 0);
-    if (!out_.push(payload, io::SocketAddress::from_ip(remote.addr.bytes(), remote.port), from))
-      return;
-    (void)s.send(out_);
-    return;
-  }
+void IkeNode::on_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) {
+  if (host_) host_->ike_esp(now, src, port, payload);
 }
 
 void IkeNode::child_sa_up(const ike::ChildSaUp& up) {

@@ -1,6 +1,6 @@
 // IkeNode: aind's IKEv2 responder for customer tunnels (docs/ike.md
-// "Customer tunnels"). It owns the sans-I/O ike::IkeEngine and the UDP
-// socket(s) on [ike] port (500); IKE after the NAT float (RFC 7296 §2.23)
+// "Customer tunnels"). Its IkeDriver (daemon/ike_driver.h) owns the sans-I/O
+// ike::IkeEngine and the UDP socket(s) on [ike] port (500); IKE after the NAT float (RFC 7296 §2.23)
 // shares the udp carrier's socket on udp_port (4500), which AinNode owns and
 // hands over every datagram with the non-ESP marker (RFC 3948 §2.2). Child
 // SAs go to the Host (AinNode), which installs them as the customer's tunnel
@@ -15,18 +15,16 @@
 #include <vector>
 
 #include "crypto/rng.h"
-#include "daemon/ike_liveness.h"
+#include "daemon/ike_driver.h"
 #include "daemon/ike_settings.h"
 #include "ike/ike_engine.h"
-#include "io/packet_batch.h"
 #include "io/sys_result.h"
-#include "io/udp_socket.h"
 #include "util/time.h"
 #include "wire/ip_address.h"
 
 namespace ainet::daemon {
 
-class IkeNode final : public ike::Effects {
+class IkeNode final : public IkeDriver {
  public:
   // What the AIN does with what IKE negotiates.
   class Host {
@@ -39,58 +37,47 @@ class IkeNode final : public ike::Effects {
     // Packets authenticated so far on the child SA with this inbound SPI
     // (nullopt: not installed); ESP is a sign of life (ike_liveness.h).
     virtual std::optional<uint64_t> ike_child_packets_in(uint32_t spi_in) const = 0;
+    // ip carrier (own_encap): UDP-encapsulated ESP from a customer on our 4500.
+    virtual void ike_esp(Time /*now*/, const wire::IpAddress& /*src*/, uint16_t /*port*/,
+                         ByteSpan /*payload*/) {}
   };
 
   // Binds [ike] port for IPv4 and IPv6 (a missing family is a warning).
   // `self`: this AIN's address in the directory, our IKE address when the
   // kernel does not say where a datagram arrived.
+  // `own_encap`: the carrier has no socket on udp_port (the ip carrier), so
+  // this node binds it too and receives the customers' ESP in UDP there.
   static io::SysResult<std::unique_ptr<IkeNode>> open(const IkeSettings& s, uint16_t udp_port,
                                                       const wire::IpAddress& self, crypto::Rng& rng,
                                                       spdlog::logger& log,
-                                                      std::vector<std::string>& warnings);
+                                                      std::vector<std::string>& warnings,
+                                                      bool own_encap = false);
   void set_host(Host* h) { host_ = h; }
-  // The host could not use a child SA: it is deleted once the engine call
-  // that announced it has returned (Effects must not re-enter the engine).
-  void defer_terminate_child(uint32_t spi_in) { terminate_.push_back(spi_in); }
 
-  std::vector<int> fds() const;
-  void on_readable(int fd, Time now);
-  // A datagram with the non-ESP marker on udp_port (from the carrier socket).
-  void on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload);
-  void on_timer(Time now);
-  Time next_deadline() const { return engine_->next_deadline(); }
-
-  ike::IkeEngine& engine() { return *engine_; }
-  const ike::IkeEngine& engine() const { return *engine_; }
   // Which customer an IKE SA's peer name is ("" / 0 when unknown).
   uint32_t customer_of(const std::string& peer) const;
 
   // ike::Effects
-  void send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoint& remote,
-                     ByteSpan payload) override;
   void child_sa_up(const ike::ChildSaUp& up) override;
   void child_sa_down(const ike::ChildSaDown& down) override;
   void ike_sa_up(const ike::IkeSaEvent& ev) override;
   void ike_sa_down(const ike::IkeSaEvent& ev) override;
 
+ protected:
+  void send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
+  void on_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) override;
+  std::optional<uint64_t> child_packets_in(uint32_t spi_in) const override {
+    return host_ ? host_->ike_child_packets_in(spi_in) : std::nullopt;
+  }
+
  private:
   IkeNode(const IkeSettings& s, uint16_t udp_port, const wire::IpAddress& self, crypto::Rng& rng,
           spdlog::logger& log);
 
-  void drain(Time now);
-
   IkeSettings settings_;
-  uint16_t udp_port_;
-  wire::IpAddress self_;
-  std::unique_ptr<ike::IkeEngine> engine_;
   spdlog::logger& log_;
   Host* host_ = nullptr;
-  std::vector<io::UdpSocket> sockets_;
-  io::PacketBatch in_{16, 8192};   // IKE_SA_INIT requests are at most 4 KiB (docs/ike.md)
-  io::PacketBatch out_{1, 65535};  // one message at a time, up to the IKE maximum
-  std::map<uint32_t, uint32_t> customer_of_spi_;
-  std::vector<uint32_t> terminate_;  // child inbound SPI -> customer id
-  IkeLiveness liveness_;
+  std::map<uint32_t, uint32_t> customer_of_spi_;  // child inbound SPI -> customer id
 };
 
 }  // namespace ainet::daemon

@@ -1,5 +1,6 @@
 #include "daemon/ike_settings.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "daemon/config_values.h"
@@ -56,8 +57,33 @@ std::optional<ike::Identity> parse_identity(const std::string& text) {
   return ike::Identity::fqdn(text);
 }
 
+Bytes read_psk(const Section& s, const std::string& base_dir) {
+  // strongSwan's `secret`: any string. Inline or in a chmod-600 file.
+  std::string psk;
+  if (s.has("psk") && s.has("psk_file"))
+    fail(line_of(*s.get("psk_file")), s.field("psk_file"), "give psk or psk_file, not both");
+  if (const toml::node* f = s.get("psk_file"))
+    psk = read_key_file(resolve_path(base_dir, s.string_at(*f, "psk_file")), line_of(*f),
+                        s.field("psk_file"));
+  else if (s.has("psk"))
+    psk = s.string("psk");
+  else
+    fail(s.line(), s.field("psk"), "missing (required for auth = \"psk\"; or give psk_file)");
+  if (psk.size() < kMinPskLength) {
+    const std::string f = s.has("psk") ? "psk" : "psk_file";
+    secure_zero(psk.data(), psk.size());
+    fail(line_of(*s.get(f)), s.field(f),
+         "a pre-shared key of " + std::to_string(psk.size()) +
+             " characters is guessable; use at least " + std::to_string(kMinPskLength));
+  }
+  Bytes out(psk.begin(), psk.end());
+  secure_zero(psk.data(), psk.size());
+  return out;
+}
+
 void read_ike_customer(const Section& customer, uint32_t id, const std::string& name,
-                       const std::string& base_dir, IkeSettings& out) {
+                       const std::vector<wire::IpPrefix>& serves, const std::string& base_dir,
+                       IkeSettings& out) {
   const toml::table* t = customer.table("ike", true);
   Section s(*t, customer.field("ike"),
             {"id", "auth", "psk", "psk_file", "public_key", "dns", "pfs"});
@@ -71,27 +97,9 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
            "identity \"" + s.string("id") + "\" is already customer \"" + other.name + "\"'s");
   const std::string auth = s.string("auth");
   if (auth == "psk") {
-    // strongSwan's `secret`: any string. Inline or in a chmod-600 file.
-    std::string psk;
-    if (s.has("psk") && s.has("psk_file"))
-      fail(line_of(*s.get("psk_file")), s.field("psk_file"), "give psk or psk_file, not both");
-    if (const toml::node* f = s.get("psk_file"))
-      psk = read_key_file(resolve_path(base_dir, s.string_at(*f, "psk_file")), line_of(*f),
-                          s.field("psk_file"));
-    else if (s.has("psk"))
-      psk = s.string("psk");
-    else
-      fail(s.line(), s.field("psk"), "missing (required for auth = \"psk\"; or give psk_file)");
-    if (psk.size() < kMinPskLength) {
-      const std::string f = s.has("psk") ? "psk" : "psk_file";
-      fail(line_of(*s.get(f)), s.field(f),
-           "a pre-shared key of " + std::to_string(psk.size()) +
-               " characters is guessable; use at least " + std::to_string(kMinPskLength));
-    }
     p.remote_auth.kind = p.local_auth.kind = ike::AuthKind::psk;
-    p.remote_auth.psk.assign(psk.begin(), psk.end());
+    p.remote_auth.psk = read_psk(s, base_dir);
     p.local_auth.psk = p.remote_auth.psk;
-    secure_zero(psk.data(), psk.size());
   } else if (auth == "ed25519") {
     if (s.has("psk") || s.has("psk_file"))
       fail(line_of(*s.get(s.has("psk") ? "psk" : "psk_file")),
@@ -129,14 +137,20 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
   p.child_pfs = s.boolean_or("pfs", false);
   // RFC 7296 §3.15: the customer's inner address comes from [ike] pool_v4 /
   // pool_v6 and its TSi is narrowed to it; it may reach anything (TSr any).
-  p.assign_address = true;
+  // A registered responder ([[responder]], `serves`) keeps its own inner
+  // addresses: no CP, its TSi narrowed to the prefixes it serves.
+  p.assign_address = serves.empty();
   p.local_ts = {ike::TrafficSelector::any_v4(), ike::TrafficSelector::any_v6()};
   p.remote_ts = {ike::TrafficSelector::any_v4(), ike::TrafficSelector::any_v6()};
+  if (!serves.empty()) {
+    p.remote_ts.clear();
+    for (const wire::IpPrefix& pr : serves) p.remote_ts.push_back(ike::TrafficSelector::from_prefix(pr));
+  }
   out.customer_of_peer[name] = id;
   out.engine.peers.push_back(std::move(p));
 }
 
-void read_ike_section(const Section& top, bool udp_carrier, const crypto::PrivateKey& identity_seed,
+void read_ike_section(const Section& top, [[maybe_unused]] bool udp_carrier, const crypto::PrivateKey& identity_seed,
                       IkeSettings& out) {
   const toml::table* t = top.table("ike", false);
   if (!t) {
@@ -149,16 +163,14 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
             {"port", "local_id", "pool_v4", "pool_v6", "ike_rekey", "child_rekey", "dpd_delay",
              "cookie_threshold", "max_half_open", "max_ike_sas", "half_open_timeout"});
   out.enabled = true;
-  if (!udp_carrier)
-    fail(s.line(), "ike",
-         "needs [network] carrier = \"udp\" (IKE customers' ESP arrives UDP-encapsulated on "
-         "udp_port, RFC 3948)");
   out.port = static_cast<uint16_t>(s.integer_or("port", out.port, 1, 65535));
   ike::IkeConfig& c = out.engine;
   const ike::Identity local = identity(s, "local_id");
   c.pool_v4 = pool(s, "pool_v4", true);
   c.pool_v6 = pool(s, "pool_v6", false);
-  if (!out.engine.peers.empty() && !c.pool_v4 && !c.pool_v6)
+  const bool cp = std::any_of(c.peers.begin(), c.peers.end(),
+                              [](const ike::PeerConfig& p) { return p.assign_address; });
+  if (cp && !c.pool_v4 && !c.pool_v6)
     fail(s.line(), s.field("pool_v4"),
          "missing: IKE customers get their inner address from pool_v4 and/or pool_v6");
   // Soft lifetimes; the hard ones follow 10 % later (RFC 7296 §2.8: local policy).
@@ -175,9 +187,10 @@ void read_ike_section(const Section& top, bool udp_carrier, const crypto::Privat
       s.integer_or("max_half_open", static_cast<int64_t>(c.max_half_open), 1, 1'000'000));
   c.max_ike_sas = static_cast<size_t>(
       s.integer_or("max_ike_sas", static_cast<int64_t>(c.max_ike_sas), 1, 1'000'000));
-  // The udp carrier cannot receive bare ESP (IP protocol 50): every child SA
-  // must be UDP-encapsulated, so we claim a NAT (§2.23, like strongSwan's
-  // encap = yes) and the client floats to udp_port.
+  // Every customer child SA is UDP-encapsulated on udp_port (the udp
+  // carrier's socket, or on the ip carrier the IKE node's own, which keeps
+  // bare ESP off the AH-only raw sockets), so we claim a NAT (§2.23, like
+  // strongSwan's encap = yes) and the client floats there.
   c.force_encap = true;
   for (ike::PeerConfig& p : c.peers) {
     p.local_id = local;

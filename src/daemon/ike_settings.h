@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "crypto/kex.h"
 #include "ike/ike_config.h"
+#include "wire/ip_address.h"
 
 namespace ainet::config_toml {
 class Section;
@@ -27,17 +29,25 @@ struct IkeSettings {
   int64_t first_customer_line = 0;  // where the first `ike` customer table is (for messages)
 };
 
-// Reads `ike` of one [[customer]] (section `s` = that customer) into a
-// PeerConfig named `name` for customer `id`. Throws ConfigError.
+// Reads `ike` of one [[customer]] or [[responder]] (section `s` = that
+// table) into a PeerConfig named `name` for customer `id`. An initiator
+// (`serves` empty) gets its inner address by CP from [ike] pool_v4/pool_v6;
+// a registered responder keeps its own addresses, its TSi narrowed to
+// `serves` (RFC 7296 §2.9). Throws ConfigError.
 void read_ike_customer(const config_toml::Section& customer, uint32_t id, const std::string& name,
-                       const std::string& base_dir, IkeSettings& out);
+                       const std::vector<wire::IpPrefix>& serves, const std::string& base_dir,
+                       IkeSettings& out);
 
 // Reads the optional [ike] section after every customer was read. `udp_carrier`:
-// [network] carrier is "udp" (IKE customers need it: their ESP arrives
-// UDP-encapsulated on udp_port); `identity_seed`: [node] identity key, the
+// [network] carrier is "udp" (either carrier works: on the ip carrier the IKE
+// node binds udp_port itself for the customers' ESP in UDP); `identity_seed`: [node] identity key, the
 // Ed25519 key this AIN authenticates with to ed25519 customers (empty if none).
 void read_ike_section(const config_toml::Section& top, bool udp_carrier,
                       const crypto::PrivateKey& identity_seed, IkeSettings& out);
+
+// `psk` (inline) or `psk_file` (chmod 600) of `s`, at least 16 characters
+// (RFC 7296 §2.15). Throws ConfigError naming the field.
+Bytes read_psk(const config_toml::Section& s, const std::string& base_dir);
 
 // strongSwan's spelling of an identity (so one string works in both configs):
 // an IP address is ID_IPV*_ADDR, "@name" is ID_FQDN "name", "user@host" is

@@ -8,6 +8,7 @@
 #include "daemon/config_values.h"
 #include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
+#include "endpoint/endpoint_ike_config.h"
 #include "util/bytes.h"
 
 namespace ainet::endpoint {
@@ -41,7 +42,8 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   if (!ep->is_table()) fail(line_of(*ep), "endpoint", "expected a table, got " + type_name(*ep));
   Section e(*ep->as_table(), "endpoint",
             {"name", "role", "anonymity_option", "ain_address", "tunnel_address", "carrier", "udp_port",
-             "tun_name", "tun_mtu", "inner_addresses", "routes", "flow_idle_timeout", "out", "in"});
+             "tun_name", "tun_mtu", "inner_addresses", "routes", "flow_idle_timeout", "out", "in", "ike"});
+  const bool ike = e.has("ike");
   EndpointConfig c;
   c.name = e.string_or("name", "endpoint");
   const std::string role = e.string_or("role", "initiator");
@@ -74,7 +76,15 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   // RFC 791 / RFC 8200 §5: IPv4 needs 576, IPv6 1280; we check the lower one
   // here and the IPv6 one against the inner addresses below.
   c.tun_mtu = static_cast<int>(e.integer_or("tun_mtu", 1300, 576, 9000));
-  e.strings("inner_addresses", "addresses", [&](int64_t line, const std::string& f, const std::string& text) {
+  // An IKE initiator gets its inner address from the AIN (CP, RFC 7296 §3.15).
+  const bool cp = ike && c.role == Role::initiator;
+  if (cp && e.has("inner_addresses"))
+    fail(line_of(*e.get("inner_addresses")), e.field("inner_addresses"),
+         "not with endpoint.ike on an initiator: the AIN assigns the inner address (CP)");
+  if (cp && c.anonymity_option != 1)
+    fail(line_of(*e.get("anonymity_option")), e.field("anonymity_option"),
+         "endpoint.ike on an initiator means option 1 (the AIN assigns the inner address)");
+  if (!cp) e.strings("inner_addresses", "addresses", [&](int64_t line, const std::string& f, const std::string& text) {
     auto a = IpAddress::parse(text);
     if (!a) fail(line, f, "expected an IPv4 or IPv6 address, got \"" + text + "\"");
     if (a->is_v6() && c.tun_mtu < 1280)
@@ -94,10 +104,16 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   // Like aind's inactivity_timeout: the AIN ends an ANT idle that long, so
   // the endpoint forgets the pair then too.
   c.flow_idle_timeout = duration(e, "flow_idle_timeout", c.flow_idle_timeout, Duration::s(1));
-  c.out = bundle_keys(e.table_ref("out"), "endpoint.out", base_dir);
-  c.in = bundle_keys(e.table_ref("in"), "endpoint.in", base_dir);
+  if (ike) {
+    for (std::string_view k : {"out", "in"})
+      if (e.has(k)) fail(line_of(*e.get(k)), e.field(k), "not with endpoint.ike (IKEv2 negotiates the keys)");
+    read_endpoint_ike(e, c, base_dir);
+  } else {
+    c.out = bundle_keys(e.table_ref("out"), "endpoint.out", base_dir);
+    c.in = bundle_keys(e.table_ref("in"), "endpoint.in", base_dir);
+  }
   // The SPIs this host receives on must differ (the AIN's outbound SPIs).
-  if (c.carrier == core::Carrier::ip && c.in.esp_spi == c.in.ah_spi)
+  if (!ike && c.carrier == core::Carrier::ip && c.in.esp_spi == c.in.ah_spi)
     fail(line_of(*e.table_ref("in").get("ah_spi")), "endpoint.in.ah_spi", "equals endpoint.in.esp_spi");
 
   if (const toml::node* ctl = root.get("control")) {

@@ -8,6 +8,8 @@
 //               flow_idle_timeout (duration, default "120s")
 //   [endpoint.out] / [endpoint.in]  esp_spi, esp_key | esp_key_file,
 //               ah_spi, ah_key | ah_key_file (key files: chmod 600)
+//   [endpoint.ike]  instead of out/in: IKEv2 with the AIN
+//               (endpoint/endpoint_ike_config.h, docs/ike.md)
 //   [control]   socket
 //   [shaping]   profile ("off" | "constant" | "adaptive"), rate, levels,
 //               interval, pad, queue (docs/protocol.md "Shaping")
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "core/engine_api.h"
+#include "ike/ike_config.h"
 #include "io/socket_address.h"
 #include "util/time.h"
 #include "wire/ip_address.h"
@@ -34,6 +37,14 @@
 namespace ainet::endpoint {
 
 enum class Role : uint8_t { initiator, responder };
+
+// [endpoint.ike]: the tunnel is keyed by IKEv2 (this host initiates).
+inline constexpr const char* kIkePeer = "ain";  // the engine's name for the AIN
+struct EndpointIke {
+  bool enabled = false;
+  uint16_t port = 500;    // IKE_SA_INIT goes from and to this port
+  ike::IkeConfig engine;  // one peer: kIkePeer
+};
 
 struct EndpointConfig {
   std::string name;
@@ -50,8 +61,9 @@ struct EndpointConfig {
   int tun_mtu = 1300;
   std::vector<wire::IpAddress> inner_addresses;
   std::vector<wire::IpPrefix> routes;  // prefixes routed into the TUN
-  core::BundleKeys out;                // host -> AIN
-  core::BundleKeys in;                 // AIN -> host
+  core::BundleKeys out;                // host -> AIN (manual keys)
+  core::BundleKeys in;                 // AIN -> host (manual keys)
+  EndpointIke ike;                     // or IKEv2; then out/in are unused
   std::string control_socket;          // "" when [control] is absent
   // This host -> AIN shaping (paper §5.4): datagrams leave in the slots of
   // `shaping`, a slot with none waiting carries a dummy (ESP next header 59,

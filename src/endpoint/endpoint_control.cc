@@ -49,6 +49,7 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
              {"not_esp", dp.not_esp},
              {"too_big", dp.too_big},
              {"not_ip", dp.not_ip}};
+  if (cfg.ike.enabled) s.drops["no_sa"] = dp.no_sa;  // endpoint.ike: no child SA yet / any more
   for (size_t e = 0; e < dp.open_failed_by.size(); ++e)
     if (dp.open_failed_by[e] != 0)
       s.drops["open_" + std::string(to_string(static_cast<Errc>(e)))] = dp.open_failed_by[e];
@@ -69,6 +70,69 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
 }
 
 namespace {
+
+int64_t secs_until(Time now, Time t) {
+  if (t.ns == 0 || t == Time::max()) return -1;
+  return (t.ns - now.ns) / 1'000'000'000;
+}
+int64_t secs_since(Time now, Time t) { return t.ns == 0 ? -1 : (now.ns - t.ns) / 1'000'000'000; }
+
+}  // namespace
+
+EndpointIkeStatus endpoint_ike_status(const ike::IkeEngine& engine, Time now,
+                                      const std::string& last_failure) {
+  EndpointIkeStatus st;
+  st.last_failure = last_failure;
+  for (const ike::IkeSaInfo& i : engine.list_ike_sas()) {
+    EndpointIkeSaRow r;
+    r.handle = i.handle;
+    r.state = std::string(ike::to_string(i.state));
+    r.local = i.local.to_string();
+    r.remote = i.remote.to_string();
+    if (i.virtual_ip4) r.virtual_ip = i.virtual_ip4->to_string();
+    r.age_s = secs_since(now, i.created);
+    r.rekey_in_s = secs_until(now, i.rekey_at);
+    r.rekeys = i.rekeys;
+    for (const ike::ChildSaInfo& c : i.children)
+      r.children.push_back({c.spi_in, c.spi_out, c.udp_encap, secs_since(now, c.established),
+                            secs_until(now, c.rekey_at), c.rekeys});
+    st.sas.push_back(std::move(r));
+  }
+  const ike::IkeCounters& c = engine.counters();
+  st.counters = {{"ike_sas_up", c.ike_sas_up},         {"ike_sas_failed", c.ike_sas_failed},
+                 {"ike_rekeys", c.ike_rekeys},         {"child_sas_up", c.child_sas_up},
+                 {"child_rekeys", c.child_rekeys},     {"retransmissions", c.retransmissions},
+                 {"datagrams_in", c.datagrams_in},     {"datagrams_out", c.datagrams_out},
+                 {"dead_peers", c.dead_peers},         {"drops", c.total_drops()}};
+  return st;
+}
+
+namespace {
+
+json ike_json(const std::optional<EndpointIkeStatus>& ike) {
+  if (!ike) return nullptr;
+  json sas = json::array();
+  for (const EndpointIkeSaRow& r : ike->sas) {
+    json ch = json::array();
+    for (const EndpointIkeChildRow& c : r.children)
+      ch.push_back({{"spi_in", c.spi_in},
+                    {"spi_out", c.spi_out},
+                    {"udp_encap", c.udp_encap},
+                    {"age_s", c.age_s},
+                    {"rekey_in_s", c.rekey_in_s},
+                    {"rekeys", c.rekeys}});
+    sas.push_back({{"handle", r.handle},
+                   {"state", r.state},
+                   {"local", r.local},
+                   {"remote", r.remote},
+                   {"virtual_ip", r.virtual_ip},
+                   {"age_s", r.age_s},
+                   {"rekey_in_s", r.rekey_in_s},
+                   {"rekeys", r.rekeys},
+                   {"children", std::move(ch)}});
+  }
+  return json{{"sas", std::move(sas)}, {"counters", ike->counters}, {"last_failure", ike->last_failure}};
+}
 
 json flow_json(const FlowRow& f) {
   return json{{"src", f.src},
@@ -116,7 +180,8 @@ json status_json(const EndpointStatus& s) {
               {"flows_expired", s.flows_expired},
               {"shaping", s.shaping},
               {"padded", s.padded},
-              {"shaping_counters", s.shaping_counters}};
+              {"shaping_counters", s.shaping_counters},
+              {"ike", ike_json(s.ike)}};
 }
 
 std::string ok_line(const json& id, json result) {

@@ -15,6 +15,7 @@
 #include "endpoint/endpoint_config.h"
 #include "endpoint/endpoint_datapath.h"
 #include "endpoint/flow_table.h"
+#include "ike/ike_engine.h"
 
 namespace ainet::endpoint {
 
@@ -35,6 +36,29 @@ struct FlowRow {
   std::string src, dst;  // inner addresses as sent
   uint64_t packets_out = 0, bytes_out = 0, packets_in = 0, bytes_in = 0;
 };
+
+// endpoint.ike: the IKE SAs with the AIN (docs/ike.md "ain-endpoint over IKEv2").
+struct EndpointIkeChildRow {
+  uint32_t spi_in = 0, spi_out = 0;
+  bool udp_encap = false;
+  int64_t age_s = -1, rekey_in_s = -1;
+  uint32_t rekeys = 0;
+};
+struct EndpointIkeSaRow {
+  uint64_t handle = 0;
+  std::string state, local, remote, virtual_ip;
+  int64_t age_s = -1, rekey_in_s = -1;
+  uint32_t rekeys = 0;
+  std::vector<EndpointIkeChildRow> children;
+};
+struct EndpointIkeStatus {
+  std::vector<EndpointIkeSaRow> sas;
+  std::map<std::string, uint64_t> counters;
+  std::string last_failure;  // why the last IKE SA went down ("" if none did)
+};
+// Reads the engine's view (`now`: the monotonic clock, for ages).
+EndpointIkeStatus endpoint_ike_status(const ike::IkeEngine& engine, Time now,
+                                      const std::string& last_failure);
 
 struct EndpointStatus {
   std::string name;
@@ -61,6 +85,7 @@ struct EndpointStatus {
   std::string shaping = "off";
   bool padded = false;
   std::map<std::string, uint64_t> shaping_counters;
+  std::optional<EndpointIkeStatus> ike;  // endpoint.ike only ("ike": null otherwise)
 };
 
 // Collects the status from the endpoint's state.

@@ -25,13 +25,16 @@ std::optional<wire::IpAddress> outer_source(ByteSpan p) {
 }  // namespace
 
 Result<EndpointDatapath> EndpointDatapath::create(const EndpointConfig& c) {
-  // 64 packets of reordering is RFC 4303 §3.4.3's minimum window.
-  auto b = core::TunnelBundle::create(c.carrier, c.out, c.in, c.tunnel_address, c.ain_address, 64);
-  if (!b) return b.error();
   EndpointDatapath d;
   d.carrier_ = c.carrier;
   d.ain_ = c.ain_address;
-  d.bundle_ = std::move(*b);
+  d.ike_ = c.ike.enabled;
+  if (!d.ike_) {
+    // 64 packets of reordering is RFC 4303 §3.4.3's minimum window.
+    auto b = core::TunnelBundle::create(c.carrier, c.out, c.in, c.tunnel_address, c.ain_address, 64);
+    if (!b) return b.error();
+    d.bundle_ = std::move(*b);
+  }
   d.out_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
   d.in_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
   d.pad_ = std::make_unique<std::array<uint8_t, kMaxPacket>>();
@@ -39,6 +42,37 @@ Result<EndpointDatapath> EndpointDatapath::create(const EndpointConfig& c) {
   d.pad_to_ = c.pad ? std::min(mtu, kMaxPacket / 2 + kMaxPacket / 4) : 0;
   d.dummy_size_ = std::min(mtu, kMaxPacket / 2 + kMaxPacket / 4);
   return d;
+}
+
+Status EndpointDatapath::install(const sa::SaConfig& out, const sa::SaConfig& in) {
+  if (!ike_) return Errc::unsupported;
+  if ((bundle_.keyed() && bundle_.inbound_spi() == in.spi) ||
+      (previous_.keyed() && previous_.inbound_spi() == in.spi))
+    return Errc::exists;
+  auto b = core::TunnelBundle::create_esp(out, in);
+  if (!b) return b.error();
+  // A third generation: the oldest one's deletion is late or lost.
+  if (previous_.keyed()) removed_drops_ += previous_.drops();
+  previous_ = std::move(bundle_);
+  bundle_ = std::move(*b);
+  return Errc::ok;
+}
+
+bool EndpointDatapath::remove(uint32_t spi_in) {
+  if (previous_.keyed() && previous_.inbound_spi() == spi_in) {
+    removed_drops_ += previous_.drops();
+    previous_ = core::TunnelBundle();
+    return true;
+  }
+  if (bundle_.keyed() && bundle_.inbound_spi() == spi_in) {
+    // The current SA went first (e.g. deleted by the AIN): send on the older
+    // one, if any, until a new one comes up.
+    removed_drops_ += bundle_.drops();
+    bundle_ = std::move(previous_);
+    previous_ = core::TunnelBundle();
+    return true;
+  }
+  return false;
 }
 
 Result<ByteSpan> EndpointDatapath::outbound(ByteSpan inner, crypto::Rng& rng) {
@@ -85,6 +119,10 @@ Result<ByteSpan> EndpointDatapath::control(const wire::CustomerControl& msg, cry
 }
 
 Result<ByteSpan> EndpointDatapath::dummy(crypto::Rng& rng) {
+  if (!bundle_.keyed()) {
+    ++counters_.no_sa;
+    return Errc::not_found;
+  }
   std::memset(pad_->data(), 0, dummy_size_);
   auto r = bundle_.seal(ByteSpan(pad_->data(), dummy_size_), wire::kProtoNoNext, MutByteSpan(*out_), rng);
   if (!r) {
@@ -96,6 +134,10 @@ Result<ByteSpan> EndpointDatapath::dummy(crypto::Rng& rng) {
 }
 
 Result<ByteSpan> EndpointDatapath::seal_padded(ByteSpan payload, uint8_t nh, crypto::Rng& rng) {
+  if (!bundle_.keyed()) {
+    ++counters_.no_sa;
+    return Errc::not_found;
+  }
   if (pad_to_ > payload.size()) {
     // RFC 4303 §2.7: the inner header's length (or the control message's
     // fixed size) tells the AIN where the payload ends; zeros follow.
@@ -129,8 +171,16 @@ Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>&
     ++counters_.too_big;
     return Errc::malformed;
   }
+  // endpoint.ike: the ESP SPI (the first 4 octets of the UDP payload, RFC
+  // 3948 §2.1) picks the current child SA or the one it replaced.
+  core::TunnelBundle* b = &bundle_;
+  if (previous_.keyed() && load_be32(packet.data()) == previous_.inbound_spi()) b = &previous_;
+  if (!b->keyed()) {
+    ++counters_.no_sa;
+    return Errc::not_found;
+  }
   std::memcpy(in_->data(), packet.data(), packet.size());
-  auto o = bundle_.open(MutByteSpan(in_->data(), packet.size()));
+  auto o = b->open(MutByteSpan(in_->data(), packet.size()));
   if (!o) {
     ++counters_.open_failed;
     ++counters_.open_failed_by[static_cast<size_t>(o.error())];

@@ -34,6 +34,7 @@ struct DatapathCounters {
   uint64_t link_scoped = 0;                  // to/from a link-local, multicast or special address: not sent
   uint64_t dummies_sent = 0;                 // shaping: dummy packets (next header 59) sent
   uint64_t dummies_received = 0;             // dummy packets from the AIN (also in not_ip)
+  uint64_t no_sa = 0;                        // endpoint.ike: no child SA (yet / any more)
 };
 
 class EndpointDatapath {
@@ -58,13 +59,26 @@ class EndpointDatapath {
   // discards) of the padded size, for a shaping slot with nothing to send.
   Result<ByteSpan> dummy(crypto::Rng& rng);
 
+  // endpoint.ike (docs/ike.md "ain-endpoint"): a child SA negotiated by
+  // IKEv2 (ESP in UDP, RFC 3948). It is sent on at once; the one it replaces
+  // (RFC 7296 §2.8) stays accepted until remove(); at most two generations.
+  Status install(const sa::SaConfig& out, const sa::SaConfig& in);
+  // Forgets the child SA with this inbound SPI; false if there is none.
+  bool remove(uint32_t spi_in);
+  bool keyed() const { return bundle_.keyed(); }
+  // Inbound SPI of the SA sent on now (0 when none).
+  uint32_t current_spi_in() const { return bundle_.keyed() ? bundle_.inbound_spi() : 0; }
+
   const DatapathCounters& counters() const { return counters_; }
-  uint64_t sa_drops() const { return bundle_.drops(); }
+  uint64_t sa_drops() const { return bundle_.drops() + previous_.drops() + removed_drops_; }
 
  private:
   core::Carrier carrier_ = core::Carrier::ip;
   wire::IpAddress ain_;
   core::TunnelBundle bundle_;
+  core::TunnelBundle previous_;  // endpoint.ike: the child SA the current one replaced
+  uint64_t removed_drops_ = 0;   // sa drops of removed child SAs
+  bool ike_ = false;
   // Seals payload with next header nh, TFC-padded to pad_to_ (RFC 4303 §2.7).
   Result<ByteSpan> seal_padded(ByteSpan payload, uint8_t nh, crypto::Rng& rng);
 

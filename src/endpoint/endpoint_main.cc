@@ -41,6 +41,7 @@
 #include "endpoint/endpoint_config.h"
 #include "endpoint/endpoint_control.h"
 #include "endpoint/endpoint_datapath.h"
+#include "endpoint/endpoint_ike.h"
 #include "endpoint/endpoint_metrics.h"
 #include "endpoint/flow_table.h"
 #include "endpoint/link_setup.h"
@@ -65,7 +66,7 @@ void log_line(const std::string& s) {
 }
 
 // Everything the loop touches, set up once.
-class EndpointNode : public endpoint::EndpointControlHandler {
+class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::EndpointIkeClient::Host {
  public:
   EndpointNode(const endpoint::EndpointConfig& cfg, endpoint::EndpointDatapath dp, io::TunDevice tun,
                std::unique_ptr<daemon::CarrierIo> carrier)
@@ -74,7 +75,62 @@ class EndpointNode : public endpoint::EndpointControlHandler {
         tun_(std::move(tun)),
         carrier_(std::move(carrier)),
         ain_(cfg.ain_address),
-        started_(io::monotonic_now()) {}
+        started_(io::monotonic_now()) {
+    if (cfg.ike.enabled) ike_ = std::make_unique<endpoint::EndpointIkeClient>(cfg, rng_, *this);
+  }
+
+  // endpoint.ike (docs/ike.md "ain-endpoint over IKEv2").
+  endpoint::EndpointIkeClient* ike() { return ike_.get(); }
+  void on_ike_readable(int fd) {
+    ike_->on_readable(fd, io::monotonic_now());
+    flush();
+  }
+  void ike_tick(Time now) {
+    if (!ike_) return;
+    ike_->tick(now);
+    flush();
+  }
+  Time ike_deadline() const { return ike_ ? ike_->deadline() : Time::max(); }
+  // On exit: a Delete of the IKE SA (RFC 7296 §1.4.1), so the AIN frees it
+  // and its children now (not after its liveness checks give up).
+  void ike_shutdown() {
+    if (!ike_ || ike_->handle() == 0) return;
+    const Time now = io::monotonic_now();
+    if (ok(ike_->engine().terminate_ike(now, ike_->handle(), *ike_))) log_line("IKE: Delete sent to the AIN");
+    ike_->drain(now);
+    flush();
+  }
+  bool ike_child_up(const ike::ChildSaUp& up) override {
+    if (!up.udp_encap) {
+      // The carrier socket is UDP: bare ESP (IP protocol 50) cannot reach it.
+      log_line("child SA " + std::to_string(up.spi_in) + " is not UDP-encapsulated: deleted");
+      return false;
+    }
+    if (Status st = dp_.install(up.outbound, up.inbound); !ok(st)) {
+      log_line(std::string("child SA not installed: ") + std::string(to_string(st)));
+      return false;
+    }
+    // A new IKE SA after a lost one may bring another CP address; the TUN's
+    // cannot change without CAP_NET_ADMIN, long dropped.
+    if (up.virtual_ip4 && cfg_.role == endpoint::Role::initiator && !cfg_.inner_addresses.empty() &&
+        *up.virtual_ip4 != cfg_.inner_addresses.front())
+      log_line("IKE: the AIN now assigns " + up.virtual_ip4->to_string() + " but the TUN has " +
+               cfg_.inner_addresses.front().to_string() + ": restart ain-endpoint to use it");
+    // RFC 7296 §2.23: ESP goes where the authenticated IKE SA now is.
+    carrier_->learn_peer_port(up.remote.addr, up.remote.port);
+    spi_out_ = up.spi_out;
+    return true;
+  }
+  void ike_child_down(uint32_t spi_in) override { (void)dp_.remove(spi_in); }
+  void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override {
+    if (!carrier_->queue_to(remote.addr, remote.port, payload)) note_error("IKE on the carrier port: not a udp carrier");
+  }
+  void ike_log(const std::string& line) override { log_line("IKE: " + line); }
+  void ike_timer(Time at) override {
+    if (arm_) arm_(at);
+  }
+  // Set by run(): moves the loop's timer earlier to `at` if it is later.
+  std::function<void(Time)> arm_;
 
   void on_tun_readable() {
     const Time now = io::monotonic_now();  // one clock read per wake-up, not per packet
@@ -113,7 +169,14 @@ class EndpointNode : public endpoint::EndpointControlHandler {
   void on_carrier_readable(int fd) {
     const Time now = io::monotonic_now();
     for (int round = 0; round < 4; ++round) {
-      const size_t n = carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, ByteSpan pkt) {
+      const size_t n = carrier_->receive(fd, [&](const std::optional<wire::IpAddress>& src, uint16_t port,
+                                                 ByteSpan pkt) {
+        // RFC 3948 §2.2: four zero octets, then an IKE message (after the
+        // NAT float, RFC 7296 §2.23) for the IKE engine.
+        if (ike_ && src && pkt.size() > 4 && (pkt[0] | pkt[1] | pkt[2] | pkt[3]) == 0) {
+          ike_->on_encap(now, *src, port, pkt);
+          return;
+        }
         auto inner = dp_.inbound(src, pkt);
         if (!inner) return;
         flows_.count_reply(*inner, now);
@@ -152,8 +215,16 @@ class EndpointNode : public endpoint::EndpointControlHandler {
 
   // The control socket's `status` (docs/control.md "ain-endpoint").
   endpoint::EndpointStatus status() override {
-    return endpoint::endpoint_status(cfg_, dp_.counters(), flows_, io_counters(),
-                                     (io::monotonic_now() - started_).ns / 1'000'000'000);
+    const Time now = io::monotonic_now();
+    auto s = endpoint::endpoint_status(cfg_, dp_.counters(), flows_, io_counters(),
+                                       (now - started_).ns / 1'000'000'000);
+    if (ike_) {
+      s.ike = endpoint::endpoint_ike_status(ike_->engine(), now, ike_->failure());
+      s.esp_spi_in = dp_.current_spi_in();
+      s.esp_spi_out = dp_.keyed() ? spi_out_ : 0;
+      if (ike_->virtual_ip4()) s.inner_addresses = {ike_->virtual_ip4()->to_string()};
+    }
+    return s;
   }
 
   // GET /metrics (endpoint/endpoint_metrics.h).
@@ -200,6 +271,8 @@ class EndpointNode : public endpoint::EndpointControlHandler {
   }
 
   int tun_fd() const { return tun_->fd(); }
+  // Once set up: the TUN's inner address and routes need the CP address first.
+  const std::string& tun_name() const { return tun_->name(); }
   std::vector<int> carrier_fds() const { return carrier_->fds(); }
 
   void report() const {
@@ -264,6 +337,9 @@ class EndpointNode : public endpoint::EndpointControlHandler {
   core::CellQueuePool::Fifo queue_;
   core::FlowShaper shaper_;
   uint64_t queue_drops_ = 0;
+  // endpoint.ike: the engine and its sockets; the outbound SPI sent on now.
+  std::unique_ptr<endpoint::EndpointIkeClient> ike_;
+  uint32_t spi_out_ = 0;
 };
 
 int run(const std::string& path, bool check_only) {
@@ -272,7 +348,8 @@ int run(const std::string& path, bool check_only) {
     log_line(load.error);
     return 2;
   }
-  const endpoint::EndpointConfig& cfg = load.config;
+  // Not const: an IKE initiator's inner address arrives by CP (endpoint.ike).
+  endpoint::EndpointConfig& cfg = load.config;
   auto dp = endpoint::EndpointDatapath::create(cfg);
   if (!dp) {
     log_line(path + ": the tunnel keys do not make SAs: " + std::string(to_string(dp.error())));
@@ -320,13 +397,19 @@ int run(const std::string& path, bool check_only) {
     log_line("TUN " + cfg.tun_name + ": " + tun.error().message());
     return 1;
   }
-  for (const auto& cmd : endpoint::link_setup_commands(cfg, tun->name())) {
-    std::string err;
-    if (!endpoint::run_ip(cmd, err)) {
-      log_line("link set-up: " + err);
-      return 1;
+  auto link_setup = [&](const std::string& tun_name) {
+    for (const auto& cmd : endpoint::link_setup_commands(cfg, tun_name)) {
+      std::string err;
+      if (!endpoint::run_ip(cmd, err)) {
+        log_line("link set-up: " + err);
+        return false;
+      }
     }
-  }
+    return true;
+  };
+  // An IKE initiator learns its inner address from the AIN (CP) first.
+  const bool cp = cfg.ike.enabled && cfg.role == endpoint::Role::initiator;
+  if (!cp && !link_setup(tun->name())) return 1;
 
   std::vector<std::string> warnings;
   auto carrier = daemon::CarrierIo::open(cfg.carrier, cfg.udp_port, warnings);
@@ -347,6 +430,20 @@ int run(const std::string& path, bool check_only) {
       return 1;
     }
   }
+  if (node.ike()) {
+    std::vector<std::string> ike_warnings;
+    if (auto st = node.ike()->bind(ike_warnings); !st) {
+      log_line("IKE sockets: " + st.err.message());
+      return 1;
+    }
+    for (const auto& w : ike_warnings) log_line("note: " + w);
+    for (int fd : node.ike()->fds()) {
+      if (auto st = ev.add(fd, EPOLLIN, [&node, fd](uint32_t) { node.on_ike_readable(fd); }); !st) {
+        log_line("epoll IKE: " + st.err.message());
+        return 1;
+      }
+    }
+  }
   // The control socket: aind's server and framing, the endpoint's commands.
   // listen() replaces a socket file a crashed run left behind; the server's
   // destructor (before every return below) removes it.
@@ -361,6 +458,59 @@ int run(const std::string& path, bool check_only) {
     if (auto st = control->listen(cfg.control_socket); !st) {
       log_line("control socket: " + st.err.message());
       return 1;
+    }
+  }
+  // The loop's one timer: `armed` is its deadline; arm() only moves it earlier
+  // (the timer handlers start from Time::max()). IKE events from sockets
+  // call it through node.arm_ (EndpointIkeClient::Host::ike_timer).
+  Time armed = Time::max();
+  auto arm = [&](Time at) {
+    if (at >= armed) return;
+    armed = at;
+    (void)ev.set_timer(at);
+  };
+  node.arm_ = arm;
+  // endpoint.ike: the IKE SA and its first child SA come up before set-up
+  // ends (the CP address goes onto the TUN, which needs CAP_NET_ADMIN).
+  // Bounded: 30 s, and a refused authentication ends the program at once.
+  if (node.ike()) {
+    const Time t0 = io::monotonic_now();
+    if (Status st = node.ike()->start(t0); !ok(st)) {
+      log_line(std::string("IKE: cannot start: ") + std::string(to_string(st)));
+      return 1;
+    }
+    node.flush();
+    ev.on_timer([&] {
+      armed = Time::max();
+      node.ike_tick(io::monotonic_now());
+      arm(node.ike_deadline());
+    });
+    arm(node.ike_deadline());
+    while (!node.ike()->child_up() && !ev.stopped()) {
+      if (node.ike()->auth_failed()) {
+        log_line("IKE: the AIN refused this endpoint: " + node.ike()->failure());
+        return 1;
+      }
+      if (io::monotonic_now() - t0 >= Duration::s(30)) {
+        log_line("IKE: no child SA with the AIN " + cfg.ain_address.to_string() + " within 30 s" +
+                 (node.ike()->failure().empty() ? "" : " (last: " + node.ike()->failure() + ")"));
+        return 1;
+      }
+      if (auto r = ev.run_once(250); !r) {
+        log_line("event loop: " + r.error().message());
+        return 1;
+      }
+    }
+    if (ev.stopped()) return 0;
+    if (cp) {
+      auto vip = node.ike()->virtual_ip4();
+      if (!vip) {
+        log_line("IKE: the AIN assigned no inner address (CP, RFC 7296 §3.15)");
+        return 1;
+      }
+      cfg.inner_addresses = {*vip};
+      log_line("IKE: inner address " + vip->to_string() + " from the AIN (CP)");
+      if (!link_setup(node.tun_name())) return 1;
     }
   }
   std::unique_ptr<io::MetricsHttpServer> metrics;
@@ -406,9 +556,14 @@ int run(const std::string& path, bool check_only) {
       node.expire_flows(now);
       next_sweep = now + sweep;
     }
-    (void)ev.set_timer(std::min(next_sweep, node.run_slots(now)));
+    armed = Time::max();
+    node.ike_tick(now);
+    arm(std::min({next_sweep, node.run_slots(now), node.ike_deadline()}));
   });
-  if (auto st = ev.set_timer(std::min(next_sweep, node.run_slots(io::monotonic_now()))); !st) {
+  armed = Time::max();
+  if (auto st = ev.set_timer(armed =
+          std::min({next_sweep, node.run_slots(io::monotonic_now()), node.ike_deadline()}));
+      !st) {
     log_line("timer: " + st.err.message());
     return 1;
   }
@@ -424,6 +579,7 @@ int run(const std::string& path, bool check_only) {
   }
   const size_t destroyed = node.destroy_all();
   log_line("sent DESTROY for " + std::to_string(destroyed) + " inner pair(s)");
+  node.ike_shutdown();
   node.report();
   return 0;
 }

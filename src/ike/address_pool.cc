@@ -22,13 +22,21 @@ wire::IpAddress host_at(const wire::IpPrefix& p, uint64_t index) {
 
 }  // namespace
 
-std::optional<wire::IpAddress> AddressPool::lease(uint64_t owner) {
+std::optional<wire::IpAddress> AddressPool::lease(uint64_t owner,
+                                                  std::optional<wire::IpAddress> wanted) {
   if (!configured_ || leases_.size() >= kMaxLeases) return std::nullopt;
   const size_t host_bits = prefix_.address().size() * 8 - prefix_.length();
   // Usable hosts: 1 .. size-2 for IPv4 (no network/broadcast), 1 .. size-1 for IPv6.
   const uint64_t size = host_bits >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << host_bits);
   const uint64_t last = prefix_.address().is_v4() ? size - 2 : size - 1;
   if (size < 4 && prefix_.address().is_v4()) return std::nullopt;
+  if (wanted && wanted->family() == prefix_.address().family() && prefix_.contains(*wanted)) {
+    // Only a host index 1..last (never the network or broadcast address).
+    const wire::IpAddress net = host_at(prefix_, 0);
+    bool usable = *wanted != net;
+    if (prefix_.address().is_v4() && *wanted == host_at(prefix_, size - 1)) usable = false;
+    if (usable && leases_.emplace(*wanted, owner).second) return *wanted;
+  }
   const uint64_t hosts = last;  // indices 1..last
   const uint64_t tries = hosts < kMaxLeases + 1 ? hosts : kMaxLeases + 1;
   for (uint64_t t = 0; t < tries; ++t) {

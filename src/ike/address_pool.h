@@ -23,7 +23,10 @@ class AddressPool {
   const wire::IpPrefix& prefix() const { return prefix_; }
 
   // A free address for `owner`, or nullopt when the pool is exhausted.
-  std::optional<wire::IpAddress> lease(uint64_t owner);
+  // `wanted` (RFC 7296 §3.15.1: the initiator asked for it) is given when it
+  // is a free host address of the pool, else any other.
+  std::optional<wire::IpAddress> lease(uint64_t owner,
+                                       std::optional<wire::IpAddress> wanted = std::nullopt);
   void release(const wire::IpAddress& a);
   // Hands every lease of `from` to `to` (IKE SA rekey).
   void transfer(uint64_t from, uint64_t to);

@@ -70,6 +70,16 @@ Result<uint64_t> IkeEngine::initiate(Time now, std::string_view peer, Effects& f
   return handle;
 }
 
+Status IkeEngine::set_requested_address(std::string_view peer,
+                                        std::optional<wire::IpAddress> ip4) {
+  for (PeerConfig& p : impl_->config.peers) {
+    if (p.name != peer) continue;
+    p.requested_ip4 = ip4;
+    return Errc::ok;
+  }
+  return Errc::not_found;
+}
+
 Status IkeEngine::create_child(Time now, uint64_t ike_sa, Effects& fx) {
   IkeSa* sa = impl_->find(ike_sa);
   if (sa == nullptr || sa->state != IkeState::established) return Errc::not_found;

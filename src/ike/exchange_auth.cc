@@ -55,9 +55,13 @@ void IkeEngine::Impl::send_auth_request(Time now, IkeSa& sa, Effects& fx) {
   write_auth(inner, method, *auth);
   w.end_payload(at);
   if (pc.request_address) {
-    // §3.15.1: an empty INTERNAL_IP4_ADDRESS asks for any address.
+    // §3.15.1: an empty INTERNAL_IP4_ADDRESS asks for any address, a
+    // non-empty one for that address.
+    Bytes want4;
+    if (pc.requested_ip4 && pc.requested_ip4->is_v4())
+      want4.assign(pc.requested_ip4->bytes().begin(), pc.requested_ip4->bytes().end());
     std::vector<CfgAttributeOut> attrs = {
-        {static_cast<uint16_t>(CfgAttr::internal_ip4_address), {}},
+        {static_cast<uint16_t>(CfgAttr::internal_ip4_address), want4},
         {static_cast<uint16_t>(CfgAttr::internal_ip4_dns), {}}};
     if (wants_v6(pc.local_ts)) {
       attrs.push_back({static_cast<uint16_t>(CfgAttr::internal_ip6_address), {}});

@@ -24,6 +24,15 @@ bool requests(const ConfigPayload& cp, CfgAttr a) {
   return false;
 }
 
+// §3.15.1: the address a non-empty INTERNAL_IP4/6_ADDRESS asks for (IPv6:
+// 16 octets + prefix length), if any.
+std::optional<wire::IpAddress> requested(const ConfigPayload& cp, CfgAttr a, size_t len) {
+  for (const CfgAttribute& x : cp.attributes)
+    if (x.type == static_cast<uint16_t>(a) && x.value.size() >= len)
+      if (auto ip = wire::IpAddress::from_bytes(x.value.first(len))) return *ip;
+  return std::nullopt;
+}
+
 }  // namespace
 
 uint32_t IkeEngine::Impl::answer_child(Time now, IkeSa& sa, const DecodedPayloads& p,
@@ -43,8 +52,10 @@ uint32_t IkeEngine::Impl::answer_child(Time now, IkeSa& sa, const DecodedPayload
   if (in_ike_auth && pc.assign_address) {
     if (!p.cp || p.cp->cfg_type != static_cast<uint8_t>(CfgType::request))
       return refuse(NotifyType::failed_cp_required);  // §3.10.1
-    if (requests(*p.cp, CfgAttr::internal_ip4_address)) new4 = pool4.lease(sa.handle);
-    if (requests(*p.cp, CfgAttr::internal_ip6_address)) new6 = pool6.lease(sa.handle);
+    if (requests(*p.cp, CfgAttr::internal_ip4_address))
+      new4 = pool4.lease(sa.handle, requested(*p.cp, CfgAttr::internal_ip4_address, 4));
+    if (requests(*p.cp, CfgAttr::internal_ip6_address))
+      new6 = pool6.lease(sa.handle, requested(*p.cp, CfgAttr::internal_ip6_address, 16));
     if (!new4 && !new6) return refuse(NotifyType::internal_address_failure);  // §3.15.4
   }
   auto release = [&] {

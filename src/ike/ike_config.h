@@ -70,6 +70,10 @@ struct PeerConfig {
   // that address. Initiator: ask for an inner address (CFG_REQUEST).
   bool assign_address = false;
   bool request_address = false;
+  // Initiator: the IPv4 address to ask for in that CFG_REQUEST (§3.15.1: a
+  // non-empty INTERNAL_IP4_ADDRESS requests a particular address, e.g. the
+  // one a lost IKE SA had); the responder may assign another.
+  std::optional<wire::IpAddress> requested_ip4;
   std::vector<wire::IpAddress> dns;  // responder: INTERNAL_IP4/6_DNS in the CFG_REPLY
   // Use PFS (a group 31 key exchange) in CREATE_CHILD_SA (§1.3.1).
   bool child_pfs = true;

@@ -208,6 +208,9 @@ class IkeEngine {
   // first child SA). Returns the IKE SA handle; not_found for an unknown
   // name, limit when max_ike_sas is reached.
   Result<uint64_t> initiate(Time now, std::string_view peer, Effects& fx);
+  // Sets PeerConfig::requested_ip4 of `peer` for its next IKE_AUTH
+  // (e.g. the inner address a lost IKE SA had). not_found for an unknown name.
+  Status set_requested_address(std::string_view peer, std::optional<wire::IpAddress> ip4);
   // CREATE_CHILD_SA for another child SA with the same policy.
   Status create_child(Time now, uint64_t ike_sa, Effects& fx);
   Status rekey_ike(Time now, uint64_t ike_sa, Effects& fx);

@@ -105,14 +105,15 @@ EOF
   e2e_nsx initiator ip link set dev ipsec0 mtu 1365
 }
 
-# _ike_up: topology, AINs (udp carrier, IKE customer at ain1), servers, charon.
+# _ike_up [CARRIER]: topology, AINs (udp carrier unless CARRIER, IKE customer
+# at ain1), servers, charon.
 _ike_up() {
   e2e_need_aind
   _ike_need_charon
   e2e_init
   e2e_topology || return 1
   e2e_routes_ant || return 1
-  e2e_ant_gen udp 4 1 --ike-customer || { e2e_log "config generation failed"; return 1; }
+  e2e_ant_gen "${1:-udp}" 4 1 --ike-customer || { e2e_log "config generation failed"; return 1; }
   e2e_ant_start_ains || return 1
   e2e_apps_start 0 || return 1
 }
@@ -263,4 +264,30 @@ test_ike_strongswan_ed25519() {
   e2e_ainctl_json ain1 customers "next(c for c in r['customers'] if c['id'] == $GEN_IKE_ED_ID)['packets_in'] >= 5" >/dev/null ||
     { e2e_log "ain1 did not count customer $GEN_IKE_ED_ID's packets"; return 1; }
   e2e_log "  ok   Ed25519 both ways: charon verified ain1's signature, ain1 customer $GEN_IKE_ED_ID's; ping through the ANT"
+}
+
+# The ip carrier (docs/ike.md "Customer tunnels"): the AINs' PVTs are AH+ESP
+# on raw sockets, and ain1's IKE node binds UDP 4500 itself for charon's
+# IKE after the float and its ESP in UDP (RFC 3948). Ping and a 1 MB curl
+# (byte-identical) reach the responder through a 3-hop ANT.
+test_ike_strongswan_ip_carrier() {
+  _ike_up ip || return 1
+  grep -q '^carrier = "ip"' "$E2E_DIR/conf/ain1/aind.toml" || { e2e_log "ain1 is not on the ip carrier"; return 1; }
+  e2e_nsx ain1 ss -lunp | grep ':4500 ' | grep -q aind ||
+    { e2e_log "ain1's aind has no UDP socket on 4500: $(e2e_nsx ain1 ss -lunp | tr '\n' ' ')"; return 1; }
+  _ike_charon_start "$GEN_IKE_PSK" || return 1
+  local out
+  out=$(_ike_swanctl --initiate --child net --timeout 15 2>&1) ||
+    { e2e_log "swanctl --initiate failed: $(tail -n 20 <<<"$out")"; tail -n 30 "$E2E_DIR"/log/aind-ain1-*.log >&2; return 1; }
+  e2e_check_ping "$E2E_RESPONDER4" 5 || return 1
+  e2e_check_http "$E2E_RESPONDER4" 1m.bin || return 1
+  local route
+  route=$(e2e_ant_route) || { e2e_log "ain1 lists no live ANT"; return 1; }
+  [ "$(wc -w <<<"$route")" = 3 ] || { e2e_log "ANT route '$route' is not 3 hops"; return 1; }
+  e2e_ainctl ain1 ike >&2
+  _ike_json "len(r['ike_sas']) == 1 and r['ike_sas'][0]['state'] == 'established' and r['ike_sas'][0]['children'][0]['udp_encap']" ||
+    { e2e_log "ain1 does not list the established IKE SA"; return 1; }
+  e2e_ainctl_json ain1 customers "next(c for c in r['customers'] if c['id'] == $GEN_IKE_ID)['packets_in'] >= 5" >/dev/null ||
+    { e2e_log "ain1 did not count customer $GEN_IKE_ID's packets"; return 1; }
+  e2e_log "  ok   ip carrier: charon's ESP in UDP on ain1's IKE port 4500, ping and curl through ANT $route"
 }

@@ -164,12 +164,43 @@ TEST(EngineIkeCustomer, RefusesWhatIsNotAnIkeCustomerOrATakenSpi) {
             Errc::invalid_argument);
 }
 
-TEST(EngineIkeCustomer, NeedsTheUdpCarrier) {
-  EngineConfig cfg;
-  Net net(with_ike_customer(), Carrier::udp);
-  cfg = net.cfgs[0];
-  cfg.carrier = Carrier::ip;
-  EXPECT_EQ(Engine::create(cfg, net.directory(), net.rng(), net.now).error(), Errc::unsupported);
+// The ip carrier (docs/ike.md): the IKE customer's ESP in UDP arrives by
+// handle_encap_packet (aind's IKE node owns port 4500 there), enters an ANT,
+// and replies go out by send_encap_packet. Only IKE customers' SPIs are
+// reachable that way: a manually keyed customer's AH-protected bundle is not.
+TEST(EngineIkeCustomer, IpCarrierTakesEspInUdpFromTheIkePort) {
+  Net net(with_ike_customer(), Carrier::ip);
+  const Child c = child(net, 0xc0000001, 0xa0000001);
+  CustomerHost& h = add_host(net, c);
+  ASSERT_EQ(net.ain(1).customer_sa_up(kIkeId, addr(kHost), c.ain_out, c.ain_in), Errc::ok);
+  Bytes out(4096);
+  const Bytes inner = udp_datagram(addr("10.98.0.7"), addr("198.51.100.7"), Bytes(20, 7));
+  auto sealed = h.bundle.seal(inner, 4, out, net.rng());
+  ASSERT_TRUE(sealed.ok());
+  const Bytes esp(sealed->begin(), sealed->end());
+  // Not through the raw (AH) path: the ip carrier's handle_packet refuses it.
+  const size_t before = net.fx_of(3).local.size();
+  net.ain(1).handle_packet(net.now, esp, net.fx_of(1));
+  net.run();
+  EXPECT_EQ(net.fx_of(3).local.size(), before);
+  // From the IKE node's port 4500 it goes through a 3-hop ANT.
+  net.ain(1).handle_encap_packet(net.now, addr(kHost), esp, net.fx_of(1));
+  net.run();
+  ASSERT_EQ(net.fx_of(3).local.size(), before + 1);
+  EXPECT_TRUE(reply_reaches_client(net, h));
+  // Replayed: dropped by the SA. From another address: source mismatch.
+  const uint64_t mismatch = net.ain(1).stats().source_mismatch;
+  net.ain(1).handle_encap_packet(net.now, addr("10.0.1.99"), esp, net.fx_of(1));
+  EXPECT_EQ(net.ain(1).stats().source_mismatch, mismatch + 1);
+  // Customer 100's (manual, ip carrier) inbound SPIs (ESP 0x2002, AH 0x2003,
+  // engine_test_net.h) are not reachable in UDP.
+  for (uint32_t spi : {0x2002u, 0x2003u}) {
+    Bytes fake(40, 0);
+    store_be32(fake.data(), spi);
+    const uint64_t unknown = drops(net.ain(1), Errc::unknown_spi);
+    net.ain(1).handle_encap_packet(net.now, addr(kHost), fake, net.fx_of(1));
+    EXPECT_EQ(drops(net.ain(1), Errc::unknown_spi), unknown + 1) << spi;
+  }
 }
 
 }  // namespace

@@ -120,10 +120,12 @@ TEST(IkeSettings, IdentitiesAreSpelledLikeStrongSwan) {
 TEST(IkeSettings, MistakesNameFileLineAndField) {
   EXPECT_EQ(error_of(base() + psk_customer()),
             "aind.toml:14: ike: missing: customers with an `ike` table need an [ike] section");
-  EXPECT_EQ(error_of(base("ip") + psk_customer() + ike_section())
-                .rfind("aind.toml:19: ike: needs [network] carrier = \"udp\"", 0),
-            0u)
-      << error_of(base("ip") + psk_customer() + ike_section());
+  // The ip carrier is fine too: the IKE node binds udp_port for the ESP in UDP.
+  {
+    ConfigLoad ip = parse_config(base("ip") + psk_customer() + ike_section(), "aind.toml", "/etc/ainet");
+    EXPECT_TRUE(ip.ok) << ip.error;
+    EXPECT_TRUE(ip.config.ike.engine.force_encap);
+  }
   std::string bad_auth = base() + psk_customer() + ike_section();
   bad_auth.replace(bad_auth.find("auth = \"psk\""), 12, "auth = \"rsa\"");
   EXPECT_EQ(error_of(bad_auth),
@@ -156,6 +158,37 @@ TEST(IkeSettings, MistakesNameFileLineAndField) {
   EXPECT_EQ(error_of(twice),
             "aind.toml:22: customer[1].ike.id: identity \"alice@ainet.test\" is already customer "
             "\"alice\"'s");
+}
+
+}  // namespace
+}  // namespace ainet::daemon
+
+namespace ainet::daemon {
+namespace {
+
+// A registered responder ([[responder]], paper §4.4) over IKEv2: no CP, its
+// TSi narrowed to the prefixes it serves; no pool needed for it alone.
+TEST(IkeSettings, ResponderKeepsItsServedAddresses) {
+  const std::string text = base() +
+                           "[[responder]]\nid = 20\nname = \"rr\"\nserves = [\"10.200.4.0/24\"]\n"
+                           "[responder.ike]\nid = \"rr@ainet.test\"\nauth = \"psk\"\n"
+                           "psk = \"0123456789abcdef-secret\"\n"
+                           "\n[ike]\nlocal_id = \"ain3.ainet.test\"\n";
+  ConfigLoad r = parse_config(text, "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.config.engine.customers.size(), 1u);
+  EXPECT_TRUE(r.config.engine.customers[0].ike);
+  ASSERT_EQ(r.config.engine.customers[0].serves.size(), 1u);
+  const ike::PeerConfig& p = r.config.ike.engine.peers.at(0);
+  EXPECT_FALSE(p.assign_address);
+  ASSERT_EQ(p.remote_ts.size(), 1u);
+  EXPECT_EQ(p.remote_ts[0],
+            ike::TrafficSelector::from_prefix(*wire::IpPrefix::parse("10.200.4.0/24")));
+  EXPECT_EQ(r.config.ike.customer_of_peer.at("rr"), 20u);
+  // `serves` is still required for a responder.
+  std::string no_serves = text;
+  no_serves.erase(no_serves.find("serves = "), std::string("serves = [\"10.200.4.0/24\"]\n").size());
+  EXPECT_EQ(error_of(no_serves), "aind.toml:11: responder[0].serves: missing (required)");
 }
 
 }  // namespace

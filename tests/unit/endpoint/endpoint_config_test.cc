@@ -195,3 +195,113 @@ TEST(EndpointConfig, KeysFromKeyFilesOnlyWhenPrivate) {
 
 }  // namespace
 }  // namespace ainet::endpoint
+
+namespace ainet::endpoint {
+namespace {
+
+// ---- [endpoint.ike] (docs/ike.md "ain-endpoint over IKEv2") ----------------
+
+// The shape gen_configs.py --ike-endpoints writes for the initiator.
+const std::string kIke = R"([endpoint]
+name = "initiator"
+role = "initiator"
+anonymity_option = 1
+ain_address = "10.200.0.1"
+tunnel_address = "10.200.1.1"
+carrier = "udp"
+udp_port = 4500
+tun_mtu = 1365
+routes = ["10.200.4.0/24"]
+
+[endpoint.ike]
+local_id = "initiator@ainet.test"
+remote_id = "ain1.ainet.test"
+auth = "psk"
+psk = "0123456789abcdef-secret"
+child_rekey = "20m"
+)";
+
+std::string ike_edit(const std::string& from, const std::string& to) {
+  std::string s = kIke;
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+TEST(EndpointConfig, IkeInitiatorAsksForItsInnerAddress) {
+  auto r = parse_endpoint_config(kIke, "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  const EndpointIke& x = r.config.ike;
+  EXPECT_TRUE(x.enabled);
+  EXPECT_EQ(x.port, 500);
+  ASSERT_EQ(x.engine.peers.size(), 1u);
+  const ike::PeerConfig& p = x.engine.peers[0];
+  EXPECT_EQ(p.name, kIkePeer);
+  EXPECT_EQ(p.remote.addr.to_string(), "10.200.0.1");
+  EXPECT_EQ(p.remote.port, 500);
+  EXPECT_EQ(p.local.addr.to_string(), "10.200.1.1");
+  EXPECT_EQ(p.local_id, ike::Identity::rfc822("initiator@ainet.test"));
+  EXPECT_EQ(p.remote_id, ike::Identity::fqdn("ain1.ainet.test"));
+  EXPECT_EQ(p.local_auth.kind, ike::AuthKind::psk);
+  EXPECT_EQ(std::string(p.local_auth.psk.begin(), p.local_auth.psk.end()), "0123456789abcdef-secret");
+  EXPECT_EQ(p.remote_auth.psk, p.local_auth.psk);
+  EXPECT_TRUE(p.request_address);  // CP, RFC 7296 §3.15
+  EXPECT_FALSE(p.assign_address);
+  ASSERT_EQ(p.remote_ts.size(), 1u);
+  EXPECT_EQ(p.remote_ts[0], ike::TrafficSelector::from_prefix(*wire::IpPrefix::parse("10.200.4.0/24")));
+  EXPECT_EQ(x.engine.lifetimes.child_soft.ns, Duration::s(1200).ns);
+  EXPECT_TRUE(r.config.inner_addresses.empty());
+}
+
+TEST(EndpointConfig, IkeResponderProposesItsOwnAddresses) {
+  std::string s = ike_edit("role = \"initiator\"", "role = \"responder\"");
+  s.replace(s.find("routes = "), 0, "inner_addresses = [\"10.200.4.2\"]\n");
+  auto r = parse_endpoint_config(s, "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  const ike::PeerConfig& p = r.config.ike.engine.peers.at(0);
+  EXPECT_FALSE(p.request_address);
+  ASSERT_EQ(p.local_ts.size(), 1u);
+  EXPECT_EQ(p.local_ts[0], ike::TrafficSelector::host(*wire::IpAddress::parse("10.200.4.2")));
+}
+
+TEST(EndpointConfig, IkeEd25519ReadsBothKeys) {
+  const std::string seed = "176481c1728fcc81756755e1dbdebdd0f3a23f182ba7dfefbcc0e6fa4b973b50";
+  auto r = parse_endpoint_config(
+      ike_edit("auth = \"psk\"\npsk = \"0123456789abcdef-secret\"",
+               "auth = \"ed25519\"\nprivate_key = \"" + seed + "\"\nain_public_key = \"" + seed + "\""),
+      "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  const ike::PeerConfig& p = r.config.ike.engine.peers.at(0);
+  EXPECT_EQ(p.local_auth.kind, ike::AuthKind::ed25519);
+  EXPECT_EQ(p.remote_auth.ed25519[0], 0x17);
+}
+
+TEST(EndpointConfig, IkeMistakesNameFileLineAndField) {
+  EXPECT_EQ(error_of(ike_edit("carrier = \"udp\"", "carrier = \"ip\"")),
+            "endpoint.toml:7: endpoint.carrier: endpoint.ike needs carrier = \"udp\" (the child SA is "
+            "UDP-encapsulated ESP, RFC 3948)");
+  EXPECT_EQ(error_of(ike_edit("udp_port = 4500", "udp_port = 4501")),
+            "endpoint.toml:8: endpoint.udp_port: endpoint.ike needs udp_port = 4500 (IKE and ESP float "
+            "there, RFC 7296 §2.23), got 4501");
+  EXPECT_EQ(error_of(ike_edit("auth = \"psk\"", "auth = \"rsa\"")),
+            "endpoint.toml:15: endpoint.ike.auth: expected \"psk\" or \"ed25519\", got \"rsa\"");
+  EXPECT_EQ(error_of(ike_edit("psk = \"0123456789abcdef-secret\"", "psk = \"short\"")),
+            "endpoint.toml:16: endpoint.ike.psk: a pre-shared key of 5 characters is guessable; use at "
+            "least 16");
+  EXPECT_EQ(error_of(ike_edit("local_id = \"initiator@ainet.test\"\n", "")),
+            "endpoint.toml:12: endpoint.ike.local_id: missing (required)");
+  EXPECT_EQ(error_of(ike_edit("routes = ", "inner_addresses = [\"10.99.0.1\"]\nroutes = ")),
+            "endpoint.toml:10: endpoint.inner_addresses: not with endpoint.ike on an initiator: the AIN "
+            "assigns the inner address (CP)");
+  EXPECT_EQ(error_of(ike_edit("child_rekey = \"20m\"", "child_rekey = \"20m\"\nesp_key = \"00\"")),
+            "endpoint.toml:18: endpoint.ike.esp_key: unknown key");
+  EXPECT_EQ(error_of(ike_edit("[endpoint.ike]", "[endpoint.out]\nesp_spi = 300\n[endpoint.ike]")),
+            "endpoint.toml:12: endpoint.out: not with endpoint.ike (IKEv2 negotiates the keys)");
+  EXPECT_EQ(error_of(ike_edit("psk = \"0123456789abcdef-secret\"",
+                              "psk = \"0123456789abcdef-secret\"\nain_public_key = \"00\"")),
+            "endpoint.toml:17: endpoint.ike.ain_public_key: only for auth = \"ed25519\"");
+}
+
+}  // namespace
+}  // namespace ainet::endpoint
