@@ -278,8 +278,10 @@ std::vector<PvtRow> AinNode::list_pvts() {
       r.udp_port = carrier_->peer_port(p.address);
       r.udp_port_learned = carrier_->peer_ports().learned(p.address);
     }
+    r.esp_spi_in = p.spi_in;
+    r.esp_spi_out = p.spi_out;
     for (const core::PvtConfig& pc : cfg_.engine.pvts) {
-      if (pc.peer != p.peer) continue;
+      if (pc.peer != p.peer || pc.ike) continue;
       r.esp_spi_in = pc.in.esp_spi;
       r.esp_spi_out = pc.out.esp_spi;
       r.ah_spi_in = pc.in.ah_spi;
