@@ -92,6 +92,7 @@ Status Engine::init(Time now) {
       if (cfg_.carrier != Carrier::udp) return Errc::unsupported;
       p.ike = true;
       p.up = false;
+      p.gens.reserve(kPvtMaxGenerations);
       pvts_.push_back(std::move(p));
       continue;
     }
@@ -99,11 +100,13 @@ Status Engine::init(Time now) {
     auto b = TunnelBundle::create(cfg_.carrier, pc.out, pc.in, self_addr_, peer->address,
                                   cfg_.replay_window);
     if (!b) return b.error();
-    p.cur.bundle = std::move(*b);
-    p.cur.confirmed = true;
-    if (!p.cur.tvt_secret.assign(pc.tvt_secret)) return Errc::invalid_argument;
-    if (!ants_.add_spi(p.cur.bundle.inbound_spi(), {SpiRef::Kind::pvt, pvts_.size()}))
+    PvtGeneration g;
+    g.bundle = std::move(*b);
+    g.confirmed = true;
+    if (!g.tvt_secret.assign(pc.tvt_secret)) return Errc::invalid_argument;
+    if (!ants_.add_spi(g.bundle.inbound_spi(), {SpiRef::Kind::pvt, pvts_.size()}))
       return Errc::exists;
+    p.gens.push_back(std::move(g));
     pvts_.push_back(std::move(p));
   }
   for (size_t i = 0; i < pvts_.size(); ++i)

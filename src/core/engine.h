@@ -99,8 +99,10 @@ class Engine {
   // heard on the new one) until pvt_sa_down names it. The PVT comes up when
   // the peer is first heard on a generation. not_found: no IKE PVT to
   // `peer`; exists: the inbound SPI is taken (the caller deletes the child).
+  // `peer_has_it`: we requested the child SA (ike::ChildSaUp::requested),
+  // so the peer has installed it and we send on it at once.
   Status pvt_sa_up(NodeId peer, const IpAddress& remote, const sa::SaConfig& out,
-                   const sa::SaConfig& in, const Secret<32>& tvt_secret);
+                   const sa::SaConfig& in, const Secret<32>& tvt_secret, bool peer_has_it);
   // The child SA with inbound SPI spi_in is gone. When it was the last
   // generation the PVT is down: every ANT over it is torn down.
   Status pvt_sa_down(Time now, NodeId peer, uint32_t spi_in, Effects& fx);

@@ -5,12 +5,14 @@
 // A PVT is keyed either manually (one generation for ever) or by IKEv2
 // (PvtConfig::ike; pvt_sa.cc, docs/ike.md "PVTs"): each child SA is one
 // generation with its own ESP SAs and its own tvt_secret (the extra KEYMAT
-// octets of that child). Two generations live during a rekey: a CREATE is
+// octets of that child). Two (or three) generations live during a rekey: a CREATE is
 // keyed with the secret of the generation that carries it, and the receiver
 // uses the secret of the generation whose inbound SA opened it, so a CREATE
 // that crosses a rekey still derives the same TVT keys at both ends.
 #pragma once
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "core/engine_api.h"
 #include "core/timer_queue.h"
@@ -33,12 +35,17 @@ struct PvtGeneration {
   bool keyed() const { return bundle.keyed(); }
 };
 
+// At most this many generations of one PVT at once: the current one, the
+// one a rekey replaces, and the redundant one of a simultaneous rekey
+// (RFC 7296 §2.8.1) until its delete.
+constexpr size_t kPvtMaxGenerations = 3;
+
 struct Pvt {
   NodeId peer = 0;
   IpAddress address;  // the peer's carrier address (directory)
   bool ike = false;   // keyed by IKEv2 (no generation until the first child SA)
-  PvtGeneration cur;  // the newest generation
-  PvtGeneration prev; // IKE: the one cur replaced, accepted until its delete
+  // Oldest first; capacity reserved at start (no allocation per packet).
+  std::vector<PvtGeneration> gens;
   uint32_t generations = 0;  // IKE generations installed so far
 
   bool up = true;  // optimistic at start: the first CREATE need not wait a keepalive
@@ -48,23 +55,25 @@ struct Pvt {
   uint64_t bytes_in = 0, bytes_out = 0;
   bool ever_heard = false;  // last_rx is a real packet's time (not the start time)
 
-  bool keyed() const { return cur.keyed() || prev.keyed(); }
-  // The generation we send on: the newest once the peer is known to have it.
-  PvtGeneration& send_gen() {
-    return cur.keyed() && (cur.confirmed || !prev.keyed()) ? cur : prev;
+  bool keyed() const { return !gens.empty(); }
+  // The generation we send on: the newest the peer is known to have, else
+  // the newest (a lone generation, e.g. the first). nullptr: none.
+  const PvtGeneration* send_gen() const {
+    for (auto it = gens.rbegin(); it != gens.rend(); ++it)
+      if (it->confirmed) return &*it;
+    return gens.empty() ? nullptr : &gens.back();
   }
-  const PvtGeneration& send_gen() const {
-    return cur.keyed() && (cur.confirmed || !prev.keyed()) ? cur : prev;
-  }
+  PvtGeneration* send_gen() { return const_cast<PvtGeneration*>(std::as_const(*this).send_gen()); }
+  const PvtGeneration* newest() const { return gens.empty() ? nullptr : &gens.back(); }
   // The generation whose inbound SA has this SPI (nullptr: none).
   PvtGeneration* gen_by_spi(uint32_t spi) {
-    if (cur.keyed() && cur.bundle.inbound_spi() == spi) return &cur;
-    if (prev.keyed() && prev.bundle.inbound_spi() == spi) return &prev;
+    for (PvtGeneration& g : gens)
+      if (g.bundle.inbound_spi() == spi) return &g;
     return nullptr;
   }
   const PvtGeneration* gen_by_number(uint32_t n) const {
-    if (cur.keyed() && cur.number == n) return &cur;
-    if (prev.keyed() && prev.number == n) return &prev;
+    for (const PvtGeneration& g : gens)
+      if (g.number == n) return &g;
     return nullptr;
   }
 

@@ -8,8 +8,9 @@
 //
 // Rekeying (RFC 7296 §2.8, §1.3.3): the new child SA is announced before the
 // old one is deleted. We keep accepting on the old one until its deletion,
-// and send on the new one as soon as the peer is heard on it (it then has
-// both halves) or the old one is deleted, so no signaling packet is lost and
+// and send on the new one at once when we asked for it (the response says
+// the peer has it), else as soon as the peer is heard on it or the old one
+// is deleted (§2.8: the responder waits), so no signaling packet is lost and
 // a CREATE that crosses the rekey is keyed with the secret of the generation
 // it travels on at both ends.
 #include "core/engine.h"
@@ -17,7 +18,8 @@
 namespace ainet::core {
 
 Status Engine::pvt_sa_up(NodeId peer, const IpAddress& remote, const sa::SaConfig& out,
-                         const sa::SaConfig& in, const Secret<32>& tvt_secret) {
+                         const sa::SaConfig& in, const Secret<32>& tvt_secret,
+                         bool peer_has_it) {
   const int pi = pvt_index(peer);
   if (pi < 0 || !pvts_[static_cast<size_t>(pi)].ike) return Errc::not_found;
   Pvt& p = pvts_[static_cast<size_t>(pi)];
@@ -28,15 +30,19 @@ Status Engine::pvt_sa_up(NodeId peer, const IpAddress& remote, const sa::SaConfi
   if (!b) return b.error();
   if (!ants_.add_spi(b->inbound_spi(), {SpiRef::Kind::pvt, static_cast<size_t>(pi)}))
     return Errc::exists;
-  // At most two generations: one that a third replaces is long superseded
-  // (its ChildSaDown is late or lost). ANTs keyed with its secret keep
-  // their TVT SAs; only the key export (tvt_sas) no longer has it.
-  if (p.prev.keyed()) ants_.remove_spi(p.prev.bundle.inbound_spi());
-  p.prev = std::move(p.cur);
-  p.cur = PvtGeneration();
-  p.cur.bundle = std::move(*b);
-  p.cur.tvt_secret = tvt_secret;
-  p.cur.number = ++p.generations;
+  // Bounded: a generation that kPvtMaxGenerations newer ones replace is long
+  // superseded (its ChildSaDown is late or lost). ANTs keyed with its
+  // secret keep their TVT SAs; only the key export (tvt_sas) loses it.
+  if (p.gens.size() >= kPvtMaxGenerations) {
+    ants_.remove_spi(p.gens.front().bundle.inbound_spi());
+    p.gens.erase(p.gens.begin());
+  }
+  PvtGeneration g;
+  g.bundle = std::move(*b);
+  g.tvt_secret = tvt_secret;
+  g.number = ++p.generations;
+  g.confirmed = peer_has_it;
+  p.gens.push_back(std::move(g));
   return Errc::ok;
 }
 
@@ -44,19 +50,14 @@ Status Engine::pvt_sa_down(Time now, NodeId peer, uint32_t spi_in, Effects& fx) 
   const int pi = pvt_index(peer);
   if (pi < 0 || !pvts_[static_cast<size_t>(pi)].ike) return Errc::not_found;
   Pvt& p = pvts_[static_cast<size_t>(pi)];
-  if (p.prev.keyed() && p.prev.bundle.inbound_spi() == spi_in) {
-    ants_.remove_spi(spi_in);
-    p.prev = PvtGeneration();
-    return Errc::ok;
-  }
-  if (!p.cur.keyed() || p.cur.bundle.inbound_spi() != spi_in) return Errc::not_found;
+  PvtGeneration* g = p.gen_by_spi(spi_in);
+  if (!g) return Errc::not_found;
   ants_.remove_spi(spi_in);
-  // The newest deleted first (e.g. by the peer): the older one, if any, is
-  // all that is left to send on until a new one comes up.
-  p.cur = std::move(p.prev);
-  p.prev = PvtGeneration();
+  // Whatever is left is sent on (send_gen): the newest the peer has, else
+  // the newest.
+  p.gens.erase(p.gens.begin() + (g - p.gens.data()));
   // No generation left: nothing can cross the link any more.
-  if (!p.cur.keyed() && p.up) pvt_down(now, static_cast<size_t>(pi), fx);
+  if (p.gens.empty() && p.up) pvt_down(now, static_cast<size_t>(pi), fx);
   return Errc::ok;
 }
 

@@ -87,8 +87,9 @@ void Engine::on_pvt_packet(Time now, size_t pi, uint32_t spi, const IpAddress& s
 
 void Engine::send_signal_msg(size_t pi, const SignalingMessage& m, Effects& fx) {
   Pvt& p = pvts_[pi];
-  PvtGeneration& g = p.send_gen();
-  if (!g.keyed()) return;  // an IKE PVT before its first child SA (it is down)
+  PvtGeneration* gp = p.send_gen();
+  if (!gp) return;  // an IKE PVT before its first child SA (it is down)
+  PvtGeneration& g = *gp;
   if (!ok(wire::serialize_signaling(m, sig_))) return drop(Errc::invalid_argument);
   auto out = g.bundle.seal(sig_, wire::kProtoOnion, tx_, rng_);
   if (!out) return drop(out.error());

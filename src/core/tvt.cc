@@ -49,7 +49,9 @@ Status Engine::offer_tvt(Ant& a, size_t pi, SignalingMessage& c) {
   a.next_pvt = static_cast<int>(pi);
   // Keyed with the generation the CREATE is about to be sent on
   // (send_signal_msg picks the same one: nothing changes in between).
-  return make_tvt(a, false, pi, pvts_[pi].send_gen(), c.tvt_nonce, c.spi, c.spi_bwd, c.seq_fwd, c.seq_bwd);
+  const PvtGeneration* g = pvts_[pi].send_gen();
+  if (!g) return Errc::invalid_argument;
+  return make_tvt(a, false, pi, *g, c.tvt_nonce, c.spi, c.spi_bwd, c.seq_fwd, c.seq_bwd);
 }
 
 Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneration& gen,

@@ -80,12 +80,13 @@ std::vector<PvtInfo> Engine::pvts() const {
     v.bytes_out = p.bytes_out;
     if (p.ever_heard) v.last_heard = p.last_rx;
     v.ike = p.ike;
-    v.generation = p.cur.number;
-    v.generations_live = (p.cur.keyed() ? 1u : 0u) + (p.prev.keyed() ? 1u : 0u);
-    const PvtGeneration& g = p.send_gen();
-    v.spi_in = g.bundle.inbound_esp_spi();
-    v.spi_out = g.bundle.outbound_esp_spi();
-    v.seq_out = g.bundle.last_sent_seq();
+    v.generation = p.newest() ? p.newest()->number : 0;
+    v.generations_live = static_cast<uint32_t>(p.gens.size());
+    if (const PvtGeneration* g = p.send_gen()) {
+      v.spi_in = g->bundle.inbound_esp_spi();
+      v.spi_out = g->bundle.outbound_esp_spi();
+      v.seq_out = g->bundle.last_sent_seq();
+    }
     for (const auto& [h, a] : ants_.all())
       if (a->prev_pvt == static_cast<int>(i) || a->next_pvt == static_cast<int>(i)) ++v.ants;
     out.push_back(v);
