@@ -73,6 +73,8 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   void ike_child_up(uint32_t customer, const ike::ChildSaUp& up) override;
   void ike_child_down(uint32_t customer, uint32_t spi_in) override;
   void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
+  void ike_pvt_up(core::NodeId peer, const ike::ChildSaUp& up) override;
+  void ike_pvt_down(core::NodeId peer, uint32_t spi_in) override;
 
   // ControlHandler
   StatusInfo status() override;
@@ -115,6 +117,7 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   LogLimiter event_log_{20, Duration::s(1)};
   AindMetricsCounters counters_;
   std::unique_ptr<IkeNode> ike_;
+  std::vector<uint32_t> pvt_rekeys_;  // IKE PVT child SAs to rekey (EventKind::pvt_rekey)
 };
 
 }  // namespace ainet::daemon

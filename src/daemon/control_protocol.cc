@@ -47,7 +47,11 @@ void to_json(json& j, const PvtRow& v) {
            {"packets_out", v.packets_out},
            {"bytes_in", v.bytes_in},
            {"bytes_out", v.bytes_out},
-           {"last_seen_ms", v.last_seen_ms}};
+           {"last_seen_ms", v.last_seen_ms},
+           {"keying", v.keying},
+           {"generation", v.generation},
+           {"generations_live", v.generations_live},
+           {"seq_out", v.seq_out}};
   udp_port_fields(j, v.udp_port, v.udp_port_learned);
 }
 
@@ -138,7 +142,8 @@ void to_json(json& j, const IkeChildRow& v) {
 
 void to_json(json& j, const IkeSaRow& v) {
   j = json{{"handle", v.handle},         {"peer", v.peer},
-           {"customer", v.customer},     {"state", v.state},
+           {"customer", v.customer},     {"pvt_peer", v.pvt_peer},
+           {"kind", v.kind},             {"state", v.state},
            {"role", v.role},             {"spi_i", v.spi_i},
            {"spi_r", v.spi_r},           {"local", v.local},
            {"remote", v.remote},         {"nat_local", v.nat_local},

@@ -5,6 +5,11 @@
 
 namespace ainet::daemon {
 
+namespace {
+// How long after a failed or lost PVT IKE SA the initiator tries again.
+constexpr Duration kPvtRetry = Duration::s(3);
+}  // namespace
+
 IkeNode::IkeNode(const IkeSettings& s, uint16_t udp_port, const wire::IpAddress& self,
                  crypto::Rng& rng, spdlog::logger& log)
     : settings_(s),
@@ -44,7 +49,25 @@ uint32_t IkeNode::customer_of(const std::string& peer) const {
   return it == settings_.customer_of_peer.end() ? 0 : it->second;
 }
 
+core::NodeId IkeNode::pvt_of(const std::string& peer) const {
+  auto it = settings_.pvt_of_peer.find(peer);
+  return it == settings_.pvt_of_peer.end() ? 0 : it->second;
+}
+
+Time IkeNode::next_deadline() const {
+  Time t = engine_->next_deadline();
+  for (const auto& [peer, at] : pvt_retry_) t = std::min(t, at);
+  return t;
+}
+
+void IkeNode::start_pvts(Time now) {
+  for (const auto& [name, peer] : settings_.pvt_of_peer)
+    if (settings_.self < peer) pvt_retry_[peer] = now;
+  on_timer(now);
+}
+
 void IkeNode::on_readable(int fd, Time now) {
+  now_ = now;
   for (io::UdpSocket& s : sockets_) {
     if (s.fd() != fd) continue;
     auto r = s.recv(in_);
@@ -66,6 +89,7 @@ void IkeNode::on_readable(int fd, Time now) {
 }
 
 void IkeNode::on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) {
+  now_ = now;
   engine_->handle_datagram(now, {self_, udp_port_}, {src, port}, payload, *this);
   drain(now);
 }
@@ -79,7 +103,23 @@ void IkeNode::drain(Time now) {
 }
 
 void IkeNode::on_timer(Time now) {
+  now_ = now;
   if (now >= engine_->next_deadline()) engine_->handle_timers(now, *this);
+  for (auto it = pvt_retry_.begin(); it != pvt_retry_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    const core::NodeId peer = it->first;
+    it = pvt_retry_.erase(it);
+    auto h = engine_->initiate(now, pvt_peer_name(peer), *this);
+    if (h) {
+      log_.info("IKE SA {} for the PVT to AIN {}: initiating", *h, peer);
+    } else {
+      log_.warn("IKE for the PVT to AIN {} cannot start ({}): retrying", peer, to_string(h.error()));
+      pvt_retry_[peer] = now + kPvtRetry;
+    }
+  }
   drain(now);
 }
 
@@ -104,6 +144,15 @@ void IkeNode::send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoin
 }
 
 void IkeNode::child_sa_up(const ike::ChildSaUp& up) {
+  if (const core::NodeId peer = pvt_of(up.peer)) {
+    log_.info("IKE child SA up: PVT to AIN {}, SPIs in 0x{:08x} out 0x{:08x}{}", peer, up.spi_in,
+              up.spi_out,
+              up.replaces_spi_in ? fmt::format(" (rekeys 0x{:08x})", up.replaces_spi_in) : "");
+    if (!host_) return;
+    pvt_of_spi_[up.spi_in] = peer;
+    host_->ike_pvt_up(peer, up);
+    return;
+  }
   const uint32_t cust = customer_of(up.peer);
   log_.info("IKE child SA up: customer {} ({}), SPIs in 0x{:08x} out 0x{:08x}{}, peer {}{}", cust,
             up.peer, up.spi_in, up.spi_out,
@@ -115,6 +164,14 @@ void IkeNode::child_sa_up(const ike::ChildSaUp& up) {
 }
 
 void IkeNode::child_sa_down(const ike::ChildSaDown& down) {
+  if (auto p = pvt_of_spi_.find(down.spi_in); p != pvt_of_spi_.end()) {
+    const core::NodeId peer = p->second;
+    pvt_of_spi_.erase(p);
+    log_.info("IKE child SA down: PVT to AIN {}, SPI in 0x{:08x} (reason {})", peer, down.spi_in,
+              static_cast<int>(down.reason));
+    if (host_) host_->ike_pvt_down(peer, down.spi_in);
+    return;
+  }
   auto it = customer_of_spi_.find(down.spi_in);
   if (it == customer_of_spi_.end()) return;
   const uint32_t cust = it->second;
@@ -132,6 +189,11 @@ void IkeNode::ike_sa_down(const ike::IkeSaEvent& ev) {
   log_.info("IKE SA {} down: {} (reason {}{})", ev.handle, ev.peer.empty() ? "?" : ev.peer,
             static_cast<int>(ev.reason),
             ev.new_handle ? fmt::format(", now IKE SA {}", ev.new_handle) : "");
+  // A PVT we initiate lost its IKE SA (not to a rekey): start a new one.
+  const core::NodeId peer = pvt_of(ev.peer);
+  if (peer != 0 && settings_.self < peer && ev.reason != ike::IkeDownReason::rekeyed &&
+      ev.reason != ike::IkeDownReason::redundant && !pvt_retry_.count(peer))
+    pvt_retry_[peer] = now_ + kPvtRetry;
 }
 
 }  // namespace ainet::daemon

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "crypto/rng.h"
+#include "core/engine_api.h"
 #include "daemon/ike_settings.h"
 #include "ike/ike_engine.h"
 #include "io/packet_batch.h"
@@ -33,6 +34,9 @@ class IkeNode final : public ike::Effects {
     virtual ~Host() = default;
     virtual void ike_child_up(uint32_t customer, const ike::ChildSaUp& up) = 0;
     virtual void ike_child_down(uint32_t customer, uint32_t spi_in) = 0;
+    // IKE PVTs (docs/ike.md "PVTs"): a child SA with AIN `peer` is up / gone.
+    virtual void ike_pvt_up(core::NodeId peer, const ike::ChildSaUp& up) = 0;
+    virtual void ike_pvt_down(core::NodeId peer, uint32_t spi_in) = 0;
     // IKE on udp_port: queue `payload` (marker included) on the carrier socket.
     virtual void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) = 0;
   };
@@ -54,12 +58,18 @@ class IkeNode final : public ike::Effects {
   // A datagram with the non-ESP marker on udp_port (from the carrier socket).
   void on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload);
   void on_timer(Time now);
-  Time next_deadline() const { return engine_->next_deadline(); }
+  Time next_deadline() const;
+  // IKE PVTs: starts the IKE SA of every PVT whose peer has the higher node
+  // id (the lower id initiates, the other only answers: no duplicate SAs),
+  // and again a few seconds after one of them went down.
+  void start_pvts(Time now);
 
   ike::IkeEngine& engine() { return *engine_; }
   const ike::IkeEngine& engine() const { return *engine_; }
   // Which customer an IKE SA's peer name is ("" / 0 when unknown).
   uint32_t customer_of(const std::string& peer) const;
+  // Which PVT peer an IKE SA's peer name is (0 when none).
+  core::NodeId pvt_of(const std::string& peer) const;
 
   // ike::Effects
   void send_datagram(const ike::UdpEndpoint& local, const ike::UdpEndpoint& remote,
@@ -85,6 +95,9 @@ class IkeNode final : public ike::Effects {
   io::PacketBatch in_{16, 8192};   // IKE_SA_INIT requests are at most 4 KiB (docs/ike.md)
   io::PacketBatch out_{1, 65535};  // one message at a time, up to the IKE maximum
   std::map<uint32_t, uint32_t> customer_of_spi_;
+  std::map<uint32_t, core::NodeId> pvt_of_spi_;  // child inbound SPI -> PVT peer
+  std::map<core::NodeId, Time> pvt_retry_;        // PVTs we initiate: when to (re)start
+  Time now_{};                                    // of the current entry point
   std::vector<uint32_t> terminate_;  // child inbound SPI -> customer id
 };
 
