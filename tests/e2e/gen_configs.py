@@ -158,7 +158,12 @@ def main():
     p.add_argument("--ike-customer", action="store_true",
                    help="also customer 12 of ain1, keyed by IKEv2 (PSK) from a stock client on the "
                         "initiator host; needs --carrier udp")
+    p.add_argument("--ike-pvts", action="store_true",
+                   help="every PVT keyed by IKEv2 with the node identity keys (keying = \"ike\", "
+                        "docs/ike.md \"PVTs\"); needs --carrier udp")
     a = p.parse_args()
+    if a.ike_pvts and a.carrier != "udp":
+        p.error("--ike-pvts: IKE PVTs need the udp carrier")
     if a.ike_customer and a.carrier != "udp":
         p.error("--ike-customer: IKE customers need the udp carrier")
     if a.second_initiator and a.option != 1:
@@ -207,6 +212,8 @@ def main():
         secret = keys.gen()
         node[x]["pvts"].append((y, secret, xy, yx))
         node[y]["pvts"].append((x, secret, yx, xy))
+        if a.ike_pvts:
+            continue  # negotiated at run time: nothing static for sa.txt
         sa += sa_lines("pvt", f"ain{x}-ain{y}", xy, node_addr(x, a.outer), node_addr(y, a.outer), a.carrier)
         sa += sa_lines("pvt", f"ain{x}-ain{y}", yx, node_addr(y, a.outer), node_addr(x, a.outer), a.carrier)
 
@@ -273,6 +280,9 @@ def main():
                      f'[shaping.ant]\nprofile = "constant"\nrate = {a.shaping_rate}\n'
                      f'[shaping.customer]\nprofile = "constant"\nrate = {a.shaping_rate}\n')
         for peer, secret, o, i in node[n]["pvts"]:
+            if a.ike_pvts:
+                t.append(f'\n[[pvt]]\npeer = {peer}\nkeying = "ike"\n')
+                continue
             t.append(f'\n[[pvt]]\npeer = {peer}\ntvt_secret = "{secret}"\n' + bundle_toml("pvt.out", o)
                      + bundle_toml("pvt.in", i))
         if node[n]["customers"]:
