@@ -195,8 +195,7 @@ class Engine {
   // `gen`: the PVT generation whose tvt_secret keys it (the one the CREATE
   // travels on, pvt.h).
   Status make_tvt(Ant& a, bool towards_prev, size_t pvt, const PvtGeneration& gen, ByteSpan nonce,
-                  uint32_t spi_fwd,
-                  uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
+                  uint32_t spi_fwd, uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
   void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
   // cell_, just wrapped for `forward` (else backward), counted and sent on
   // the ANT's outbound TVT that way.

@@ -163,7 +163,7 @@ struct EngineEvent {
   // ant_up at the entrance only: from the first CREATE attempt to CREATED
   // (every retry included), for the set-up latency histogram; -1 elsewhere.
   Duration setup{-1};
-  uint32_t spi = 0;      // pvt_rekey only
+  uint32_t spi = 0;  // pvt_rekey only
 };
 
 struct AntInfo {
@@ -256,11 +256,11 @@ struct PvtInfo {
   uint64_t bytes_in = 0, bytes_out = 0;  // signaling packets on the wire (outer bytes)
   std::optional<Time> last_heard;        // last authenticated packet from the peer
   size_t ants = 0;  // ANTs that use this PVT's link
-  bool ike = false;         // keyed by IKEv2 (else manual keys)
-  uint32_t generation = 0;  // IKE: number of the newest child SA (0: none yet)
-  uint32_t generations_live = 0;  // IKE: 1, or 2 during a rekey
+  bool ike = false;                  // keyed by IKEv2 (else manual keys)
+  uint32_t generation = 0;           // IKE: number of the newest child SA (0: none yet)
+  uint32_t generations_live = 0;     // IKE: 1, or 2 during a rekey
   uint32_t spi_in = 0, spi_out = 0;  // the generation we send on (ESP SPIs)
-  uint64_t seq_out = 0;     // its last outbound sequence number
+  uint64_t seq_out = 0;              // its last outbound sequence number
 };
 struct CustomerInfo {
   uint32_t id = 0;

@@ -18,8 +18,7 @@
 namespace ainet::core {
 
 Status Engine::pvt_sa_up(NodeId peer, const IpAddress& remote, const sa::SaConfig& out,
-                         const sa::SaConfig& in, const Secret<32>& tvt_secret,
-                         bool peer_has_it) {
+                         const sa::SaConfig& in, const Secret<32>& tvt_secret, bool peer_has_it) {
   const int pi = pvt_index(peer);
   if (pi < 0 || !pvts_[static_cast<size_t>(pi)].ike) return Errc::not_found;
   Pvt& p = pvts_[static_cast<size_t>(pi)];

@@ -57,8 +57,8 @@ Errc ticket_drop(TicketVerdict v) {
 
 }  // namespace
 
-void Engine::on_pvt_packet(Time now, size_t pi, uint32_t spi, const IpAddress& src,
-                           MutByteSpan pkt, Effects& fx) {
+void Engine::on_pvt_packet(Time now, size_t pi, uint32_t spi, const IpAddress& src, MutByteSpan pkt,
+                           Effects& fx) {
   Pvt& p = pvts_[pi];
   PvtGeneration* g = p.gen_by_spi(spi);
   if (!g) return drop(Errc::unknown_spi);  // a generation just deleted

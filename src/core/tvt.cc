@@ -55,8 +55,8 @@ Status Engine::offer_tvt(Ant& a, size_t pi, SignalingMessage& c) {
 }
 
 Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneration& gen,
-                        ByteSpan nonce, uint32_t spi_fwd,
-                        uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd) {
+                        ByteSpan nonce, uint32_t spi_fwd, uint32_t spi_bwd, uint64_t seq_fwd,
+                        uint64_t seq_bwd) {
   TvtAhKeys k;
   if (!gen.keyed()) return Errc::invalid_argument;
   Status st = derive_tvt_keys(gen.tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);

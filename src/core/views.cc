@@ -158,9 +158,9 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
       TvtAhKeys k;
       // The generation that keyed this TVT; gone after two rekeys (no key then).
       const PvtGeneration* g = p.gen_by_number(l.fwd_inbound ? a->gen_prev : a->gen_next);
-      const bool keys = with_keys && g &&
-                        ok(derive_tvt_keys(g->tvt_secret.span(), *l.nonce, l.fwd->spi(),
-                                           l.bwd->spi(), k));
+      const bool keys =
+          with_keys && g &&
+          ok(derive_tvt_keys(g->tvt_secret.span(), *l.nonce, l.fwd->spi(), l.bwd->spi(), k));
       for (bool forward : {true, false}) {
         const sa::SecurityAssociation& s = forward ? *l.fwd : *l.bwd;
         TvtSaInfo i;

@@ -191,7 +191,8 @@ void AinNode::on_event(const core::EngineEvent& ev) {
     case core::EventKind::pvt_up: log_.info("PVT to AIN {} up", ev.peer); break;
     case core::EventKind::pvt_down: log_.warn("PVT to AIN {} down", ev.peer); break;
     case core::EventKind::pvt_rekey:
-      log_.info("PVT to AIN {}: sequence numbers run high, rekeying child SA 0x{:08x}", ev.peer, ev.spi);
+      log_.info("PVT to AIN {}: sequence numbers run high, rekeying child SA 0x{:08x}", ev.peer,
+                ev.spi);
       break;
   }
 }

@@ -38,8 +38,9 @@ std::string check_remote_responders(const AindConfig& cfg, const core::Directory
 
 class AinNode final : public core::Effects, public ControlHandler, public IkeNode::Host {
  public:
-  AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shared_ptr<const core::Directory> dir,
-          std::unique_ptr<CarrierIo> carrier, std::optional<io::TunDevice> tun, spdlog::logger& log, Time started);
+  AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine,
+          std::shared_ptr<const core::Directory> dir, std::unique_ptr<CarrierIo> carrier,
+          std::optional<io::TunDevice> tun, spdlog::logger& log, Time started);
 
   // Event inputs (each ends with flush()).
   void on_carrier_readable(int fd, Time now);
@@ -56,7 +57,8 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
 
   // When the engine next needs handle_timers().
   Time next_deadline() const {
-    return ike_ ? std::min(engine_->next_deadline(), ike_->next_deadline()) : engine_->next_deadline();
+    return ike_ ? std::min(engine_->next_deadline(), ike_->next_deadline())
+                : engine_->next_deadline();
   }
   const CarrierIo& carrier() const { return *carrier_; }
   const io::TunDevice* tun() const { return tun_ ? &*tun_ : nullptr; }

@@ -79,7 +79,8 @@ int run(const std::string& config_path, bool check_only) {
 
   // IKE PVTs (docs/ike.md "PVTs"): peers' addresses and identity keys come
   // from the directory.
-  if (std::string why = daemon::add_ike_pvts(cfg.ike, cfg.engine.self, cfg.identity_seed, *dir.directory);
+  if (std::string why =
+          daemon::add_ike_pvts(cfg.ike, cfg.engine.self, cfg.identity_seed, *dir.directory);
       !why.empty()) {
     std::cerr << "aind: " << config_path << ":" << why << '\n';
     return 1;

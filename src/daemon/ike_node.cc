@@ -116,7 +116,8 @@ void IkeNode::on_timer(Time now) {
     if (h) {
       log_.info("IKE SA {} for the PVT to AIN {}: initiating", *h, peer);
     } else {
-      log_.warn("IKE for the PVT to AIN {} cannot start ({}): retrying", peer, to_string(h.error()));
+      log_.warn("IKE for the PVT to AIN {} cannot start ({}): retrying", peer,
+                to_string(h.error()));
       pvt_retry_[peer] = now + kPvtRetry;
     }
   }

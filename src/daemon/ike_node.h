@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "crypto/rng.h"
 #include "core/engine_api.h"
+#include "crypto/rng.h"
 #include "daemon/ike_settings.h"
 #include "ike/ike_engine.h"
 #include "io/packet_batch.h"
@@ -96,9 +96,9 @@ class IkeNode final : public ike::Effects {
   io::PacketBatch out_{1, 65535};  // one message at a time, up to the IKE maximum
   std::map<uint32_t, uint32_t> customer_of_spi_;
   std::map<uint32_t, core::NodeId> pvt_of_spi_;  // child inbound SPI -> PVT peer
-  std::map<core::NodeId, Time> pvt_retry_;        // PVTs we initiate: when to (re)start
-  Time now_{};                                    // of the current entry point
-  std::vector<uint32_t> terminate_;  // child inbound SPI -> customer id
+  std::map<core::NodeId, Time> pvt_retry_;       // PVTs we initiate: when to (re)start
+  Time now_{};                                   // of the current entry point
+  std::vector<uint32_t> terminate_;              // child inbound SPI -> customer id
 };
 
 }  // namespace ainet::daemon

@@ -227,8 +227,7 @@ std::string add_ike_pvts(IkeSettings& s, core::NodeId self, const crypto::Privat
       p.local_auth.kind = p.remote_auth.kind = ike::AuthKind::psk;
       p.local_auth.psk = p.remote_auth.psk = v.psk;
     } else {
-      if (identity_seed.empty())
-        return where + "\"ike\" needs [node] identity_key (or a psk)";
+      if (identity_seed.empty()) return where + "\"ike\" needs [node] identity_key (or a psk)";
       // The directory must publish the key we sign with, or the peer
       // (which checks against the directory) refuses every IKE_AUTH.
       if (!own_pub || *own_pub != me->identity_key)

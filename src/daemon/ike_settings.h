@@ -37,7 +37,7 @@ struct IkeSettings {
   ike::IkeConfig engine;  // peers: one per IKE customer, named by the customer
   std::map<std::string, uint32_t> customer_of_peer;  // PeerConfig::name -> customer id
   int64_t first_customer_line = 0;  // where the first `ike` customer table is (for messages)
-  std::vector<IkePvtSetting> pvts;   // filled into engine.peers by add_ike_pvts
+  std::vector<IkePvtSetting> pvts;  // filled into engine.peers by add_ike_pvts
   std::map<std::string, core::NodeId> pvt_of_peer;  // PeerConfig::name -> PVT peer
   core::NodeId self = 0;
 };

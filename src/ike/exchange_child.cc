@@ -383,7 +383,8 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
     return;
   }
   install_child(now, sa, o.new_spi_in, suite->spi, suite->key_bits, suite->esn, keys->r_to_i.span(),
-                keys->i_to_r.span(), keys->extra.span(), *p.tsi, *p.tsr, rekey ? o.old_spi_in : 0, fx,
+                keys->i_to_r.span(), keys->extra.span(), *p.tsi, *p.tsr, rekey ? o.old_spi_in : 0,
+                fx,
                 /*requested=*/true);
   if (!rekey) return;
   ChildSa* old = sa.child_by_in(o.old_spi_in);

@@ -210,7 +210,8 @@ void run_stream(IkePvtWorld& x, Stream& s, Duration total, Duration gap = Durati
 ::testing::AssertionResult all_delivered(IkePvtWorld& x, const Stream& s) {
   const auto& got = x.w->customer(1).received;
   if (got.size() != s.sent)
-    return ::testing::AssertionFailure() << got.size() << " of " << s.sent << " datagrams delivered";
+    return ::testing::AssertionFailure()
+           << got.size() << " of " << s.sent << " datagrams delivered";
   for (uint32_t i = 0; i < s.sent; ++i)
     if (got[i] != make_udp_datagram(s.flow, sim_payload(7, i, 300)))
       return ::testing::AssertionFailure() << "datagram " << i << " differs";
@@ -266,7 +267,8 @@ TEST(IkePvt, AntAndSignalingSurviveChildAndIkeRekeys) {
   // Child rekeys started by either end, then IKE SA rekeys (children move).
   const std::vector<std::pair<NodeId, NodeId>> child_rekeys = {{1, 2}, {3, 2}, {2, 1}, {2, 3}};
   for (auto [at, peer] : child_rekeys) {
-    ASSERT_EQ(x.node(at).ike().rekey_child(x.w->now(), x.child_spi(at, peer), x.node(at)), Errc::ok);
+    ASSERT_EQ(x.node(at).ike().rekey_child(x.w->now(), x.child_spi(at, peer), x.node(at)),
+              Errc::ok);
     x.node(at).kick();
     run_stream(x, s, Duration::s(1));
   }

@@ -188,18 +188,22 @@ TEST(IkePvtSettings, IkeKeyedPvtLoadsWithoutKeys) {
 }
 
 TEST(IkePvtSettings, MistakesNameFileLineAndField) {
-  EXPECT_EQ(error_of(with_identity(base("ip")) + ike_pvt()),
-            "aind.toml:13: pvt[0].keying: \"ike\" needs [network] carrier = \"udp\" (the negotiated "
-            "ESP is UDP-encapsulated, RFC 3948)");
-  EXPECT_EQ(error_of(base() + ike_pvt()),
-            "aind.toml:13: pvt[0].keying: \"ike\" authenticates with [node] identity_key (RFC 8420), "
-            "which is missing; or give psk");
-  EXPECT_EQ(error_of(with_identity(base()) + ike_pvt("tvt_secret = \"" + k64 + "\"\n")),
-            "aind.toml:14: pvt[0].tvt_secret: not with keying = \"ike\" (IKEv2 negotiates the keys)");
+  EXPECT_EQ(
+      error_of(with_identity(base("ip")) + ike_pvt()),
+      "aind.toml:13: pvt[0].keying: \"ike\" needs [network] carrier = \"udp\" (the negotiated "
+      "ESP is UDP-encapsulated, RFC 3948)");
+  EXPECT_EQ(
+      error_of(base() + ike_pvt()),
+      "aind.toml:13: pvt[0].keying: \"ike\" authenticates with [node] identity_key (RFC 8420), "
+      "which is missing; or give psk");
+  EXPECT_EQ(
+      error_of(with_identity(base()) + ike_pvt("tvt_secret = \"" + k64 + "\"\n")),
+      "aind.toml:14: pvt[0].tvt_secret: not with keying = \"ike\" (IKEv2 negotiates the keys)");
   EXPECT_EQ(error_of(with_identity(base()) + "[[pvt]]\npeer = 2\nkeying = \"auto\"\n"),
             "aind.toml:13: pvt[0].keying: expected \"manual\" or \"ike\", got \"auto\"");
-  EXPECT_EQ(error_of(base() + ike_pvt("psk = \"short\"\n")),
-            "aind.toml:14: pvt[0].psk: a pre-shared key of 5 characters is guessable; use at least 16");
+  EXPECT_EQ(
+      error_of(base() + ike_pvt("psk = \"short\"\n")),
+      "aind.toml:14: pvt[0].psk: a pre-shared key of 5 characters is guessable; use at least 16");
   EXPECT_EQ(error_of(base() + "[[pvt]]\npeer = 2\npsk = \"0123456789abcdef-pvt\"\n"),
             "aind.toml:13: pvt[0].psk: only with keying = \"ike\"");
 }
