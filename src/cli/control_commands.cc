@@ -99,10 +99,18 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
     print_status(r, out);
   } else if (cmd == "list_pvts") {
     for (const json& p : r.value("pvts", json::array()))
-      rows.push_back({text(p, "peer"), text(p, "address"), udp_port(p), text(p, "up"), hex_spi(p, "esp_spi_in"),
-                      hex_spi(p, "esp_spi_out"), text(p, "packets_in"), text(p, "packets_out"),
-                      p.value("last_seen_ms", int64_t{-1}) < 0 ? "never" : text(p, "last_seen_ms")});
-    table(out, {"PEER", "ADDRESS", "UDP-PORT", "UP", "ESP-IN", "ESP-OUT", "PKTS-IN", "PKTS-OUT", "LAST-SEEN-MS"},
+      rows.push_back(
+          {text(p, "peer"), text(p, "address"), udp_port(p), text(p, "up"),
+           p.value("keying", std::string("manual")) == "ike"
+               ? "ike gen " + text(p, "generation") +
+                     (p.value("generations_live", 0) > 1 ? " (rekeying)" : "")
+               : "manual",
+           hex_spi(p, "esp_spi_in"), hex_spi(p, "esp_spi_out"), text(p, "packets_in"),
+           text(p, "packets_out"),
+           p.value("last_seen_ms", int64_t{-1}) < 0 ? "never" : text(p, "last_seen_ms")});
+    table(out,
+          {"PEER", "ADDRESS", "UDP-PORT", "UP", "KEYING", "ESP-IN", "ESP-OUT", "PKTS-IN",
+           "PKTS-OUT", "LAST-SEEN-MS"},
           rows);
   } else if (cmd == "list_tvts") {
     // One row per link of an ANT; each SPI says which cells it carries, so a
@@ -158,7 +166,9 @@ void print_result(std::string_view cmd, const json& r, std::ostream& out) {
       return v < 0 ? std::string("-") : std::to_string(v) + "s";
     };
     for (const json& a : r.value("ike_sas", json::array())) {
-      rows.push_back({text(a, "handle"), text(a, "peer"), text(a, "state"), text(a, "remote"),
+      const std::string peer =
+          a.value("pvt_peer", 0) != 0 ? "pvt ain" + text(a, "pvt_peer") : text(a, "peer");
+      rows.push_back({text(a, "handle"), peer, text(a, "state"), text(a, "remote"),
                       text(a, "virtual_ip").empty() ? "-" : text(a, "virtual_ip"), secs(a, "age_s"),
                       secs(a, "rekey_in_s"), secs(a, "expire_in_s"), text(a, "rekeys"),
                       text(a, "spi_i") + "/" + text(a, "spi_r")});

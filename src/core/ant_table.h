@@ -65,6 +65,8 @@ struct Ant {
 
   // Neighbours: PVT indices; kNoPvt on the customer / local side.
   int prev_pvt = kNoPvt, next_pvt = kNoPvt;
+  // The PVT generations (pvt.h) whose tvt_secret keyed the TVTs to them.
+  uint32_t gen_prev = 0, gen_next = 0;
   // TVT towards the previous AIN: in_fwd (prev -> us), out_bwd (us -> prev).
   // TVT towards the next AIN: out_fwd (us -> next), in_bwd (next -> us).
   uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;

@@ -83,18 +83,30 @@ Status Engine::init(Time now) {
     const AinEntry* peer = dir_->find(pc.peer);
     if (!peer || pc.peer == cfg_.self || pvt_index(pc.peer) >= 0) return Errc::invalid_argument;
     if (peer->address.family() != self_addr_.family()) return Errc::invalid_argument;
-    if (pc.tvt_secret.empty()) return Errc::invalid_argument;
     Pvt p;
     p.peer = pc.peer;
     p.address = peer->address;
+    p.last_rx = now;
+    if (pc.ike) {
+      // Keyed later by pvt_sa_up (pvt_sa.cc); its ESP comes UDP-encapsulated.
+      if (cfg_.carrier != Carrier::udp) return Errc::unsupported;
+      p.ike = true;
+      p.up = false;
+      p.gens.reserve(kPvtMaxGenerations);
+      pvts_.push_back(std::move(p));
+      continue;
+    }
+    if (pc.tvt_secret.empty()) return Errc::invalid_argument;
     auto b = TunnelBundle::create(cfg_.carrier, pc.out, pc.in, self_addr_, peer->address,
                                   cfg_.replay_window);
     if (!b) return b.error();
-    p.bundle = std::move(*b);
-    if (!p.tvt_secret.assign(pc.tvt_secret)) return Errc::invalid_argument;
-    p.last_rx = now;
-    if (!ants_.add_spi(p.bundle.inbound_spi(), {SpiRef::Kind::pvt, pvts_.size()}))
+    PvtGeneration g;
+    g.bundle = std::move(*b);
+    g.confirmed = true;
+    if (!g.tvt_secret.assign(pc.tvt_secret)) return Errc::invalid_argument;
+    if (!ants_.add_spi(g.bundle.inbound_spi(), {SpiRef::Kind::pvt, pvts_.size()}))
       return Errc::exists;
+    p.gens.push_back(std::move(g));
     pvts_.push_back(std::move(p));
   }
   for (size_t i = 0; i < pvts_.size(); ++i)
@@ -200,7 +212,7 @@ void Engine::dispatch(Time now, const IpAddress& src, ByteSpan packet, Effects& 
   MutByteSpan pkt(rx_.data(), packet.size());
   switch (r.kind) {
     case SpiRef::Kind::pvt:
-      return on_pvt_packet(now, r.id, src, pkt, fx);
+      return on_pvt_packet(now, r.id, spi, src, pkt, fx);
     case SpiRef::Kind::customer:
       return on_customer_packet(now, r.id, src, pkt, fx);
     case SpiRef::Kind::ant_fwd:

@@ -102,6 +102,22 @@ class Engine {
   // (RFC 7296 §1.4: ESP from the peer proves it alive).
   std::optional<uint64_t> tunnel_packets_in(uint32_t spi_in) const;
 
+  // IKE-keyed PVTs (PvtConfig::ike; pvt_sa.cc, docs/ike.md "PVTs"): a child
+  // SA with the peer is up; it becomes the PVT's newest generation, keyed
+  // with `tvt_secret` (ike::ChildSaUp::extra_keymat). out/in have
+  // Framing::udp; `remote` must be the peer's directory address. The
+  // generation it replaces stays accepted (and is sent on until the peer is
+  // heard on the new one) until pvt_sa_down names it. The PVT comes up when
+  // the peer is first heard on a generation. not_found: no IKE PVT to
+  // `peer`; exists: the inbound SPI is taken (the caller deletes the child).
+  // `peer_has_it`: we requested the child SA (ike::ChildSaUp::requested),
+  // so the peer has installed it and we send on it at once.
+  Status pvt_sa_up(NodeId peer, const IpAddress& remote, const sa::SaConfig& out,
+                   const sa::SaConfig& in, const Secret<32>& tvt_secret, bool peer_has_it);
+  // The child SA with inbound SPI spi_in is gone. When it was the last
+  // generation the PVT is down: every ANT over it is torn down.
+  Status pvt_sa_down(Time now, NodeId peer, uint32_t spi_in, Effects& fx);
+
   std::vector<AntInfo> ants() const;
   EngineStats stats() const;
   std::vector<PvtInfo> pvts() const;
@@ -157,9 +173,13 @@ class Engine {
                                        const IpAddress& src, MutByteSpan pkt, uint64_t& drops);
 
   // signaling.cc: PVT packets, CREATE/CREATED/CREATE_FAILED/DESTROY.
-  void on_pvt_packet(Time now, size_t pvt, const IpAddress& src, MutByteSpan pkt, Effects& fx);
-  void on_signal(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
-  void on_create(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
+  void on_pvt_packet(Time now, size_t pvt, uint32_t spi, const IpAddress& src, MutByteSpan pkt,
+                     Effects& fx);
+  // `gen`: the PVT generation whose inbound SA opened the message (pvt.h).
+  void on_signal(Time now, size_t pvt, const PvtGeneration& gen, const wire::SignalingMessage& m,
+                 Effects& fx);
+  void on_create(Time now, size_t pvt, const PvtGeneration& gen, const wire::SignalingMessage& m,
+                 Effects& fx);
   void on_created(Time now, size_t pvt, Ant& a, const wire::SignalingMessage& m, Effects& fx);
   void on_create_failed(Time now, size_t pvt, Ant& a, wire::SignalReason why, Effects& fx);
   void on_destroy(Time now, size_t pvt, const wire::SignalingMessage& m, Effects& fx);
@@ -183,8 +203,10 @@ class Engine {
   // Fills the new-TVT fields of CREATE `c` (SPIs, key nonce, initial
   // sequence numbers), claims the inbound SPI and keys a's TVT to PVT pvt.
   Status offer_tvt(Ant& a, size_t pvt, wire::SignalingMessage& c);
-  Status make_tvt(Ant& a, bool towards_prev, size_t pvt, ByteSpan nonce, uint32_t spi_fwd,
-                  uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
+  // `gen`: the PVT generation whose tvt_secret keys it (the one the CREATE
+  // travels on, pvt.h).
+  Status make_tvt(Ant& a, bool towards_prev, size_t pvt, const PvtGeneration& gen, ByteSpan nonce,
+                  uint32_t spi_fwd, uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
   void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
   // cell_, just wrapped for `forward` (else backward), counted and sent on
   // the ANT's outbound TVT that way.

@@ -48,6 +48,10 @@ struct PvtConfig {
   BundleKeys out;       // this AIN -> peer
   BundleKeys in;        // peer -> this AIN
   Bytes tvt_secret;     // 32 bytes shared by both ends; TVT key derivation
+  // Keyed at run time by IKEv2 (docs/ike.md "PVTs"): no manual keys; the
+  // PVT is down until Engine::pvt_sa_up installs its first child SA and the
+  // peer is heard on it. Needs the udp carrier (the child SA is ESP in UDP).
+  bool ike = false;
 };
 
 // A registered customer: an initiator or a responder host with an ESP+AH
@@ -116,6 +120,10 @@ struct EngineConfig {
   // How long an AIN on a failed route is avoided by the next attempts.
   Duration failed_node_penalty = Duration::s(30);
   ShapingConfig shaping;
+  // IKE-keyed PVTs: once the outbound sequence number of a generation passes
+  // this, EventKind::pvt_rekey asks the caller to rekey its child SA, long
+  // before the 32-bit space (RFC 4303 §3.3.3) runs out.
+  uint64_t pvt_rekey_seq = 0xC0000000u;
   // Time-slice tickets (paper §5.4 "Ticket"; docs/protocol.md "Tickets").
   // With tickets.enabled every hop checks the ticket of each CREATE, and an
   // entrance signs one per CREATE with ticket_key (whose public half is this
@@ -148,7 +156,9 @@ class Effects {
   virtual void peer_authenticated(const IpAddress& /*src*/) {}
 };
 
-enum class EventKind : uint8_t { ant_up, ant_down, ant_failed, pvt_up, pvt_down };
+// pvt_rekey: an IKE PVT's outbound SA passed EngineConfig::pvt_rekey_seq;
+// `spi` is the inbound SPI of its child SA (ike::IkeEngine::rekey_child).
+enum class EventKind : uint8_t { ant_up, ant_down, ant_failed, pvt_up, pvt_down, pvt_rekey };
 struct EngineEvent {
   EventKind kind{};
   uint64_t ant = 0;      // local ANT handle (0 if n/a)
@@ -157,6 +167,7 @@ struct EngineEvent {
   // ant_up at the entrance only: from the first CREATE attempt to CREATED
   // (every retry included), for the set-up latency histogram; -1 elsewhere.
   Duration setup{-1};
+  uint32_t spi = 0;  // pvt_rekey only
 };
 
 struct AntInfo {
@@ -249,6 +260,11 @@ struct PvtInfo {
   uint64_t bytes_in = 0, bytes_out = 0;  // signaling packets on the wire (outer bytes)
   std::optional<Time> last_heard;        // last authenticated packet from the peer
   size_t ants = 0;  // ANTs that use this PVT's link
+  bool ike = false;                  // keyed by IKEv2 (else manual keys)
+  uint32_t generation = 0;           // IKE: number of the newest child SA (0: none yet)
+  uint32_t generations_live = 0;     // IKE: 1, or 2 during a rekey
+  uint32_t spi_in = 0, spi_out = 0;  // the generation we send on (ESP SPIs)
+  uint64_t seq_out = 0;              // its last outbound sequence number
 };
 struct CustomerInfo {
   uint32_t id = 0;

@@ -57,11 +57,15 @@ Errc ticket_drop(TicketVerdict v) {
 
 }  // namespace
 
-void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpan pkt,
+void Engine::on_pvt_packet(Time now, size_t pi, uint32_t spi, const IpAddress& src, MutByteSpan pkt,
                            Effects& fx) {
   Pvt& p = pvts_[pi];
-  auto o = open_tunnel(p.bundle, p.address, src, pkt, p.drops);
+  PvtGeneration* g = p.gen_by_spi(spi);
+  if (!g) return drop(Errc::unknown_spi);  // a generation just deleted
+  auto o = open_tunnel(g->bundle, p.address, src, pkt, p.drops);
   if (!o) return;
+  // The peer sends on this generation, so it has both halves: we may too.
+  g->confirmed = true;
   ++p.packets_in;
   p.bytes_in += pkt.size();
   fx.peer_authenticated(src);
@@ -78,14 +82,25 @@ void Engine::on_pvt_packet(Time now, size_t pi, const IpAddress& src, MutByteSpa
     ++p.drops;
     return drop(m.error());
   }
-  on_signal(now, pi, *m, fx);
+  on_signal(now, pi, *g, *m, fx);
 }
 
 void Engine::send_signal_msg(size_t pi, const SignalingMessage& m, Effects& fx) {
   Pvt& p = pvts_[pi];
+  PvtGeneration* gp = p.send_gen();
+  if (!gp) return;  // an IKE PVT before its first child SA (it is down)
+  PvtGeneration& g = *gp;
   if (!ok(wire::serialize_signaling(m, sig_))) return drop(Errc::invalid_argument);
-  auto out = p.bundle.seal(sig_, wire::kProtoOnion, tx_, rng_);
+  auto out = g.bundle.seal(sig_, wire::kProtoOnion, tx_, rng_);
   if (!out) return drop(out.error());
+  if (p.ike && !g.rekey_asked && g.bundle.last_sent_seq() >= cfg_.pvt_rekey_seq) {
+    // Rekey long before the sequence space runs out (RFC 4303 §3.3.3: the
+    // counter must not cycle; RFC 7296 §2.8: a new child SA replaces it).
+    g.rekey_asked = true;
+    EngineEvent ev{EventKind::pvt_rekey, 0, p.peer, 0};
+    ev.spi = g.bundle.inbound_spi();
+    fx.on_event(ev);
+  }
   ++p.packets_out;
   p.bytes_out += out->size();
   ++stats_.packets_out;
@@ -101,12 +116,13 @@ void Engine::send_signal(size_t pi, SignalCommand cmd, SignalReason why, uint32_
   send_signal_msg(pi, m, fx);
 }
 
-void Engine::on_signal(Time now, size_t pi, const SignalingMessage& m, Effects& fx) {
+void Engine::on_signal(Time now, size_t pi, const PvtGeneration& gen, const SignalingMessage& m,
+                       Effects& fx) {
   switch (m.command) {
     case SignalCommand::keepalive:
       return;
     case SignalCommand::create:
-      return on_create(now, pi, m, fx);
+      return on_create(now, pi, gen, m, fx);
     case SignalCommand::destroy:
       return on_destroy(now, pi, m, fx);
     case SignalCommand::created:
@@ -124,7 +140,8 @@ void Engine::on_signal(Time now, size_t pi, const SignalingMessage& m, Effects& 
   }
 }
 
-void Engine::on_create(Time now, size_t pi, const SignalingMessage& m, Effects& fx) {
+void Engine::on_create(Time now, size_t pi, const PvtGeneration& gen, const SignalingMessage& m,
+                       Effects& fx) {
   auto refuse = [&](SignalReason why) {
     ++stats_.create_failures;
     send_signal(pi, SignalCommand::create_failed, why, m.spi_bwd, fx);
@@ -199,7 +216,7 @@ void Engine::on_create(Time now, size_t pi, const SignalingMessage& m, Effects& 
   a.deliver_to_responder = is_exit && (info->flags & kHopFlagResponder);
   a.responder = static_cast<uint32_t>(responder);
   bool good = ants_.claim_spi_in_fwd(a, m.spi) &&
-              ok(make_tvt(a, true, pi, m.tvt_nonce, m.spi, m.spi_bwd, m.seq_fwd, m.seq_bwd));
+              ok(make_tvt(a, true, pi, gen, m.tvt_nonce, m.spi, m.spi_bwd, m.seq_fwd, m.seq_bwd));
   if (good) {
     auto hk = make_hop_onion_keys(cp.keys, is_exit, cfg_.cell_size);
     good = hk.ok();

@@ -35,6 +35,11 @@ class TunnelBundle {
   // The SPI the first inbound header carries (AH for ip, ESP for udp), by
   // which the engine finds this bundle.
   uint32_t inbound_spi() const;
+  // The outbound ESP SA: its SPI and last sequence number sent (ainctl, and
+  // the sequence-space rekey of IKE PVTs). 0 when not keyed.
+  uint32_t outbound_esp_spi() const { return esp_out_ ? esp_out_->spi() : 0; }
+  uint32_t inbound_esp_spi() const { return esp_in_ ? esp_in_->spi() : 0; }
+  uint64_t last_sent_seq() const { return esp_out_ ? esp_out_->last_sent_seq() : 0; }
   // Seals payload (next header nh) for the wire, in place in `out` (the ESP
   // packet is written where AH expects it: no intermediate copy). Returns the
   // bytes to send, inside `out`.

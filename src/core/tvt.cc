@@ -47,14 +47,21 @@ Status Engine::offer_tvt(Ant& a, size_t pi, SignalingMessage& c) {
   if (c.spi_bwd == 0 || !ants_.claim_spi_in_bwd(a, c.spi_bwd)) return Errc::limit;
   a.spi_out_fwd = c.spi;
   a.next_pvt = static_cast<int>(pi);
-  return make_tvt(a, false, pi, c.tvt_nonce, c.spi, c.spi_bwd, c.seq_fwd, c.seq_bwd);
+  // Keyed with the generation the CREATE is about to be sent on
+  // (send_signal_msg picks the same one: nothing changes in between).
+  const PvtGeneration* g = pvts_[pi].send_gen();
+  if (!g) return Errc::invalid_argument;
+  return make_tvt(a, false, pi, *g, c.tvt_nonce, c.spi, c.spi_bwd, c.seq_fwd, c.seq_bwd);
 }
 
-Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, ByteSpan nonce, uint32_t spi_fwd,
-                        uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd) {
+Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneration& gen,
+                        ByteSpan nonce, uint32_t spi_fwd, uint32_t spi_bwd, uint64_t seq_fwd,
+                        uint64_t seq_bwd) {
   TvtAhKeys k;
-  Status st = derive_tvt_keys(pvts_[pi].tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);
+  if (!gen.keyed()) return Errc::invalid_argument;
+  Status st = derive_tvt_keys(gen.tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);
   if (!ok(st)) return st;
+  (towards_prev ? a.gen_prev : a.gen_next) = gen.number;
   // DESIGN.md: a random IPv6 outer flow label per TVT, so the label does not
   // link the two links of a hop (RFC 6437 allows any pseudo-random value).
   const uint32_t label = (rng_.u32() & 0xfffff) | 1;

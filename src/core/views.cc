@@ -79,6 +79,14 @@ std::vector<PvtInfo> Engine::pvts() const {
     v.bytes_in = p.bytes_in;
     v.bytes_out = p.bytes_out;
     if (p.ever_heard) v.last_heard = p.last_rx;
+    v.ike = p.ike;
+    v.generation = p.newest() ? p.newest()->number : 0;
+    v.generations_live = static_cast<uint32_t>(p.gens.size());
+    if (const PvtGeneration* g = p.send_gen()) {
+      v.spi_in = g->bundle.inbound_esp_spi();
+      v.spi_out = g->bundle.outbound_esp_spi();
+      v.seq_out = g->bundle.last_sent_seq();
+    }
     for (const auto& [h, a] : ants_.all())
       if (a->prev_pvt == static_cast<int>(i) || a->next_pvt == static_cast<int>(i)) ++v.ants;
     out.push_back(v);
@@ -148,8 +156,11 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
       if (l.pvt < 0 || !l.fwd || !l.bwd) continue;
       const Pvt& p = pvts_[static_cast<size_t>(l.pvt)];
       TvtAhKeys k;
-      const bool keys = with_keys && ok(derive_tvt_keys(p.tvt_secret.span(), *l.nonce, l.fwd->spi(),
-                                                        l.bwd->spi(), k));
+      // The generation that keyed this TVT; gone after two rekeys (no key then).
+      const PvtGeneration* g = p.gen_by_number(l.fwd_inbound ? a->gen_prev : a->gen_next);
+      const bool keys =
+          with_keys && g &&
+          ok(derive_tvt_keys(g->tvt_secret.span(), *l.nonce, l.fwd->spi(), l.bwd->spi(), k));
       for (bool forward : {true, false}) {
         const sa::SecurityAssociation& s = forward ? *l.fwd : *l.bwd;
         TvtSaInfo i;

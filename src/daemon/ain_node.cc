@@ -181,6 +181,8 @@ void AinNode::deliver_local(ByteSpan datagram) {
 
 void AinNode::on_event(const core::EngineEvent& ev) {
   counters_.record(ev);  // metrics count every event; only the log is rate limited
+  // Not from inside the engine's call: flush() asks IKE for the rekey.
+  if (ev.kind == core::EventKind::pvt_rekey) pvt_rekeys_.push_back(ev.spi);
   uint64_t suppressed = 0;
   if (!event_log_.allow(now_, suppressed)) return;
   if (suppressed) log_.info("{} engine events not logged (rate limit)", suppressed);
@@ -190,10 +192,19 @@ void AinNode::on_event(const core::EngineEvent& ev) {
     case core::EventKind::ant_failed: log_.info("ANT {} could not be built (reason {})", ev.ant, ev.reason); break;
     case core::EventKind::pvt_up: log_.info("PVT to AIN {} up", ev.peer); break;
     case core::EventKind::pvt_down: log_.warn("PVT to AIN {} down", ev.peer); break;
+    case core::EventKind::pvt_rekey:
+      log_.info("PVT to AIN {}: sequence numbers run high, rekeying child SA 0x{:08x}", ev.peer,
+                ev.spi);
+      break;
   }
 }
 
 void AinNode::flush() {
+  if (ike_ && !pvt_rekeys_.empty()) {
+    std::vector<uint32_t> spis;
+    spis.swap(pvt_rekeys_);
+    for (uint32_t spi : spis) (void)ike_->engine().rekey_child(now_, spi, *ike_);
+  }
   carrier_->flush();
   if (tun_ && tun_out_.size()) {
     auto r = tun_->write_batch(tun_out_);
@@ -280,8 +291,16 @@ std::vector<PvtRow> AinNode::list_pvts() {
       r.udp_port = carrier_->peer_port(p.address);
       r.udp_port_learned = carrier_->peer_ports().learned(p.address);
     }
+    r.esp_spi_in = p.spi_in;
+    r.esp_spi_out = p.spi_out;
+    if (p.ike) {
+      r.keying = "ike";
+      r.generation = p.generation;
+      r.generations_live = p.generations_live;
+      r.seq_out = p.seq_out;
+    }
     for (const core::PvtConfig& pc : cfg_.engine.pvts) {
-      if (pc.peer != p.peer) continue;
+      if (pc.peer != p.peer || pc.ike) continue;
       r.esp_spi_in = pc.in.esp_spi;
       r.esp_spi_out = pc.out.esp_spi;
       r.ah_spi_in = pc.in.ah_spi;

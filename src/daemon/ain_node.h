@@ -79,6 +79,8 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   std::optional<uint64_t> ike_child_packets_in(uint32_t spi_in) const override;
   void ike_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) override;
   void send_encap_packet(const wire::IpAddress& dst, ByteSpan packet) override;
+  void ike_pvt_up(core::NodeId peer, const ike::ChildSaUp& up) override;
+  void ike_pvt_down(core::NodeId peer, uint32_t spi_in) override;
 
   // ControlHandler
   StatusInfo status() override;
@@ -128,6 +130,7 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   // ip carrier: IKE customers' NAT-T ports (RFC 3948 §3), learned from their
   // IKE SA and from authenticated ESP, as the udp carrier's table does.
   PeerPortTable ike_ports_;
+  std::vector<uint32_t> pvt_rekeys_;  // IKE PVT child SAs to rekey (EventKind::pvt_rekey)
 };
 
 }  // namespace ainet::daemon

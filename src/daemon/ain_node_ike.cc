@@ -9,8 +9,34 @@ namespace ainet::daemon {
 
 void AinNode::attach_ike(std::unique_ptr<IkeNode> ike) {
   ike_ = std::move(ike);
-  if (ike_) ike_->set_host(this);
+  if (!ike_) return;
+  ike_->set_host(this);
   ike_ports_.set_capacity(cfg_.engine.customers.size());
+  now_ = io::monotonic_now();
+  ike_->start_pvts(now_);  // the PVTs this AIN initiates (lower node id)
+  flush();
+}
+
+void AinNode::ike_pvt_up(core::NodeId peer, const ike::ChildSaUp& up) {
+  if (!up.udp_encap) {
+    log_.warn("IKE child SA 0x{:08x} of the PVT to AIN {} is not UDP-encapsulated: deleted",
+              up.spi_in, peer);
+    ike_->defer_terminate_child(up.spi_in);
+    return;
+  }
+  const Status st = engine_->pvt_sa_up(peer, up.remote.addr, up.outbound, up.inbound,
+                                       up.extra_keymat, up.requested);
+  if (!ok(st)) {
+    log_.warn("IKE child SA 0x{:08x} of the PVT to AIN {} not installed ({}): deleted", up.spi_in,
+              peer, to_string(st));
+    ike_->defer_terminate_child(up.spi_in);
+    return;
+  }
+  carrier_->learn_peer_port(up.remote.addr, up.remote.port);
+}
+
+void AinNode::ike_pvt_down(core::NodeId peer, uint32_t spi_in) {
+  (void)engine_->pvt_sa_down(now_, peer, spi_in, *this);
 }
 
 void AinNode::on_ike_readable(int fd, Time now) {
@@ -103,6 +129,8 @@ ControlOutcome<IkeListing> AinNode::list_ike() {
     r.handle = i.handle;
     r.peer = i.peer;
     r.customer = ike_->customer_of(i.peer);
+    r.pvt_peer = ike_->pvt_of(i.peer);
+    r.kind = r.pvt_peer ? "pvt" : r.customer ? "customer" : "";
     r.state = std::string(ike::to_string(i.state));
     r.role = i.initiator ? "initiator" : "responder";
     r.spi_i = fmt::format("{:016x}", i.spi_i);

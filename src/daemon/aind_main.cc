@@ -77,6 +77,15 @@ int run(const std::string& config_path, bool check_only) {
     return 1;
   }
 
+  // IKE PVTs (docs/ike.md "PVTs"): peers' addresses and identity keys come
+  // from the directory.
+  if (std::string why =
+          daemon::add_ike_pvts(cfg.ike, cfg.engine.self, cfg.identity_seed, *dir.directory);
+      !why.empty()) {
+    std::cerr << "aind: " << config_path << ":" << why << '\n';
+    return 1;
+  }
+
   // docs/protocol.md "Tickets": hops accept only what the directory's key
   // for this AIN verifies, so a mismatched key_file would sign in vain.
   if (cfg.tickets.config.enabled && cfg.tickets.key.valid()) {

@@ -310,7 +310,8 @@ class ConfigReader {
     std::map<core::NodeId, int64_t> seen;
     size_t i = 0;
     for (const toml::node& n : *arr) {
-      Section s(*n.as_table(), "pvt[" + std::to_string(i++) + "]", {"peer", "tvt_secret", "tvt_secret_file", "out", "in"});
+      Section s(*n.as_table(), "pvt[" + std::to_string(i++) + "]",
+                {"peer", "keying", "tvt_secret", "tvt_secret_file", "out", "in", "psk", "psk_file"});
       core::PvtConfig p;
       const toml::node& peer = s.require("peer");
       p.peer = static_cast<core::NodeId>(s.integer_at(peer, "peer", 1, std::numeric_limits<uint32_t>::max()));
@@ -318,11 +319,54 @@ class ConfigReader {
       if (auto [it, fresh] = seen.emplace(p.peer, line_of(peer)); !fresh)
         fail(line_of(peer), s.field("peer"),
              "duplicate PVT to AIN " + std::to_string(p.peer) + " (also at line " + std::to_string(it->second) + ")");
+      const std::string keying = s.string_or("keying", "manual");
+      if (keying == "ike") {
+        read_ike_pvt(s, p, c);
+        c.engine.pvts.push_back(std::move(p));
+        continue;
+      }
+      if (keying != "manual")
+        fail(line_of(*s.get("keying")), s.field("keying"), "expected \"manual\" or \"ike\", got \"" + keying + "\"");
+      for (std::string_view k : {"psk", "psk_file"})
+        if (s.has(k)) fail(line_of(*s.get(k)), s.field(k), "only with keying = \"ike\"");
       p.tvt_secret = required_secret_hex(s, "tvt_secret", base_dir_, 32, "TVT key-derivation secret");
       p.out = bundle(s, "out");
       p.in = bundle(s, "in");
       c.engine.pvts.push_back(std::move(p));
     }
+  }
+
+  // keying = "ike" (docs/ike.md "PVTs"): no keys here; IKEv2 with the peer
+  // negotiates them, authenticated by both node identity keys (or a PSK).
+  void read_ike_pvt(const Section& s, core::PvtConfig& p, AindConfig& c) {
+    const int64_t line = line_of(*s.get("keying"));
+    for (std::string_view k : {"tvt_secret", "tvt_secret_file", "out", "in"})
+      if (s.has(k)) fail(line_of(*s.get(k)), s.field(k), "not with keying = \"ike\" (IKEv2 negotiates the keys)");
+    if (c.engine.carrier != core::Carrier::udp)
+      fail(line, s.field("keying"),
+           "\"ike\" needs [network] carrier = \"udp\" (the negotiated ESP is UDP-encapsulated, RFC 3948)");
+    IkePvtSetting v;
+    v.peer = p.peer;
+    v.line = line;
+    v.field = s.field("keying");
+    if (s.has("psk") && s.has("psk_file")) fail(line_of(*s.get("psk_file")), s.field("psk_file"), "give psk or psk_file, not both");
+    std::string psk;
+    if (const toml::node* f = s.get("psk_file"))
+      psk = read_key_file(resolve(base_dir_, s.string_at(*f, "psk_file")), line_of(*f), s.field("psk_file"));
+    else if (s.has("psk"))
+      psk = s.string("psk");
+    if (s.has("psk") || s.has("psk_file")) {
+      const std::string f = s.has("psk") ? "psk" : "psk_file";
+      // RFC 7296 §2.15: a short PSK is open to offline dictionary attacks.
+      if (psk.size() < 16)
+        fail(line_of(*s.get(f)), s.field(f), "a pre-shared key of " + std::to_string(psk.size()) + " characters is guessable; use at least 16");
+      v.psk.assign(psk.begin(), psk.end());
+      secure_zero(psk.data(), psk.size());
+    } else if (c.identity_seed.empty()) {
+      fail(line, s.field("keying"), "\"ike\" authenticates with [node] identity_key (RFC 8420), which is missing; or give psk");
+    }
+    p.ike = true;
+    c.ike.pvts.push_back(std::move(v));
   }
 
   void read_customers(const Section& top, std::string_view kind, AindConfig& c) {

@@ -49,6 +49,12 @@ struct PvtRow {
   // RFC 3948 §3) rather than the configured udp_port.
   uint16_t udp_port = 0;
   bool udp_port_learned = false;
+  // docs/ike.md "PVTs": "manual" or "ike"; for ike the newest child SA's
+  // generation number (1 = the first), how many are live (2 during a
+  // rekey), and the outbound sequence number of the one sent on.
+  std::string keying = "manual";
+  uint32_t generation = 0, generations_live = 0;
+  uint64_t seq_out = 0;
 };
 
 // One TVT of an ANT: its link to one neighbour AIN.

@@ -47,7 +47,11 @@ void to_json(json& j, const PvtRow& v) {
            {"packets_out", v.packets_out},
            {"bytes_in", v.bytes_in},
            {"bytes_out", v.bytes_out},
-           {"last_seen_ms", v.last_seen_ms}};
+           {"last_seen_ms", v.last_seen_ms},
+           {"keying", v.keying},
+           {"generation", v.generation},
+           {"generations_live", v.generations_live},
+           {"seq_out", v.seq_out}};
   udp_port_fields(j, v.udp_port, v.udp_port_learned);
 }
 
@@ -137,15 +141,26 @@ void to_json(json& j, const IkeChildRow& v) {
 }
 
 void to_json(json& j, const IkeSaRow& v) {
-  j = json{{"handle", v.handle},         {"peer", v.peer},
-           {"customer", v.customer},     {"state", v.state},
-           {"role", v.role},             {"spi_i", v.spi_i},
-           {"spi_r", v.spi_r},           {"local", v.local},
-           {"remote", v.remote},         {"nat_local", v.nat_local},
-           {"nat_remote", v.nat_remote}, {"key_bits", v.key_bits},
-           {"age_s", v.age_s},           {"rekey_in_s", v.rekey_in_s},
-           {"expire_in_s", v.expire_in_s}, {"last_heard_s", v.last_heard_s},
-           {"rekeys", v.rekeys},         {"virtual_ip", v.virtual_ip},
+  j = json{{"handle", v.handle},
+           {"peer", v.peer},
+           {"customer", v.customer},
+           {"pvt_peer", v.pvt_peer},
+           {"kind", v.kind},
+           {"state", v.state},
+           {"role", v.role},
+           {"spi_i", v.spi_i},
+           {"spi_r", v.spi_r},
+           {"local", v.local},
+           {"remote", v.remote},
+           {"nat_local", v.nat_local},
+           {"nat_remote", v.nat_remote},
+           {"key_bits", v.key_bits},
+           {"age_s", v.age_s},
+           {"rekey_in_s", v.rekey_in_s},
+           {"expire_in_s", v.expire_in_s},
+           {"last_heard_s", v.last_heard_s},
+           {"rekeys", v.rekeys},
+           {"virtual_ip", v.virtual_ip},
            {"children", v.children}};
 }
 

@@ -46,6 +46,7 @@ std::vector<int> IkeDriver::fds() const {
 }
 
 void IkeDriver::on_readable(int fd, Time now) {
+  now_ = now;
   for (const bool encap : {false, true}) {
     for (io::UdpSocket& s : encap ? encap_sockets_ : sockets_) {
       if (s.fd() != fd) continue;
@@ -80,6 +81,7 @@ void IkeDriver::on_readable(int fd, Time now) {
 }
 
 void IkeDriver::on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) {
+  now_ = now;
   engine_->handle_datagram(now, {self_, encap_port_}, {src, port}, payload, *this);
   drain(now);
 }
@@ -93,6 +95,7 @@ void IkeDriver::drain(Time now) {
 }
 
 void IkeDriver::on_timer(Time now) {
+  now_ = now;
   if (now < engine_->next_deadline()) return drain(now);
   if (liveness_.tracked() != 0)
     liveness_.check(now, *engine_, [this](uint32_t spi) { return child_packets_in(spi); });

@@ -79,6 +79,7 @@ class IkeDriver : public ike::Effects {
     return std::nullopt;
   }
   IkeLiveness liveness_;
+  Time now_{};  // of the current entry point (on_readable, on_encap, on_timer)
 
  private:
   static io::SysStatus bind_port(uint16_t port, std::vector<io::UdpSocket>& out,

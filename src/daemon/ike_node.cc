@@ -4,6 +4,11 @@
 
 namespace ainet::daemon {
 
+namespace {
+// How long after a failed or lost PVT IKE SA the initiator tries again.
+constexpr Duration kPvtRetry = Duration::s(3);
+}  // namespace
+
 IkeNode::IkeNode(const IkeSettings& s, uint16_t udp_port, const wire::IpAddress& self,
                  crypto::Rng& rng, spdlog::logger& log)
     : IkeDriver(s.engine, s.port, udp_port, self, rng), settings_(s), log_(log) {}
@@ -33,7 +38,54 @@ void IkeNode::on_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSp
   if (host_) host_->ike_esp(now, src, port, payload);
 }
 
+core::NodeId IkeNode::pvt_of(const std::string& peer) const {
+  auto it = settings_.pvt_of_peer.find(peer);
+  return it == settings_.pvt_of_peer.end() ? 0 : it->second;
+}
+
+Time IkeNode::next_deadline() const {
+  Time t = IkeDriver::next_deadline();
+  for (const auto& [peer, at] : pvt_retry_) t = std::min(t, at);
+  return t;
+}
+
+void IkeNode::start_pvts(Time now) {
+  for (const auto& [name, peer] : settings_.pvt_of_peer)
+    if (settings_.self < peer) pvt_retry_[peer] = now;
+  on_timer(now);
+}
+
+void IkeNode::on_timer(Time now) {
+  IkeDriver::on_timer(now);
+  for (auto it = pvt_retry_.begin(); it != pvt_retry_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    const core::NodeId peer = it->first;
+    it = pvt_retry_.erase(it);
+    auto h = engine().initiate(now, pvt_peer_name(peer), *this);
+    if (h) {
+      log_.info("IKE SA {} for the PVT to AIN {}: initiating", *h, peer);
+    } else {
+      log_.warn("IKE for the PVT to AIN {} cannot start ({}): retrying", peer,
+                to_string(h.error()));
+      pvt_retry_[peer] = now + kPvtRetry;
+    }
+  }
+  drain(now);
+}
+
 void IkeNode::child_sa_up(const ike::ChildSaUp& up) {
+  if (const core::NodeId peer = pvt_of(up.peer)) {
+    log_.info("IKE child SA up: PVT to AIN {}, SPIs in 0x{:08x} out 0x{:08x}{}", peer, up.spi_in,
+              up.spi_out,
+              up.replaces_spi_in ? fmt::format(" (rekeys 0x{:08x})", up.replaces_spi_in) : "");
+    if (!host_) return;
+    pvt_of_spi_[up.spi_in] = peer;
+    host_->ike_pvt_up(peer, up);
+    return;
+  }
   const uint32_t cust = customer_of(up.peer);
   log_.info("IKE child SA up: customer {} ({}), SPIs in 0x{:08x} out 0x{:08x}{}, peer {}{}", cust,
             up.peer, up.spi_in, up.spi_out,
@@ -47,6 +99,14 @@ void IkeNode::child_sa_up(const ike::ChildSaUp& up) {
 }
 
 void IkeNode::child_sa_down(const ike::ChildSaDown& down) {
+  if (auto p = pvt_of_spi_.find(down.spi_in); p != pvt_of_spi_.end()) {
+    const core::NodeId peer = p->second;
+    pvt_of_spi_.erase(p);
+    log_.info("IKE child SA down: PVT to AIN {}, SPI in 0x{:08x} (reason {})", peer, down.spi_in,
+              static_cast<int>(down.reason));
+    if (host_) host_->ike_pvt_down(peer, down.spi_in);
+    return;
+  }
   auto it = customer_of_spi_.find(down.spi_in);
   if (it == customer_of_spi_.end()) return;
   const uint32_t cust = it->second;
@@ -66,6 +126,11 @@ void IkeNode::ike_sa_down(const ike::IkeSaEvent& ev) {
   log_.info("IKE SA {} down: {} (reason {}{})", ev.handle, ev.peer.empty() ? "?" : ev.peer,
             static_cast<int>(ev.reason),
             ev.new_handle ? fmt::format(", now IKE SA {}", ev.new_handle) : "");
+  // A PVT we initiate lost its IKE SA (not to a rekey): start a new one.
+  const core::NodeId peer = pvt_of(ev.peer);
+  if (peer != 0 && settings_.self < peer && ev.reason != ike::IkeDownReason::rekeyed &&
+      ev.reason != ike::IkeDownReason::redundant && !pvt_retry_.count(peer))
+    pvt_retry_[peer] = now_ + kPvtRetry;
 }
 
 }  // namespace ainet::daemon

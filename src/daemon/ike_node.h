@@ -1,10 +1,10 @@
 // IkeNode: aind's IKEv2 responder for customer tunnels (docs/ike.md
 // "Customer tunnels"). Its IkeDriver (daemon/ike_driver.h) owns the sans-I/O
-// ike::IkeEngine and the UDP socket(s) on [ike] port (500); IKE after the NAT float (RFC 7296 §2.23)
-// shares the udp carrier's socket on udp_port (4500), which AinNode owns and
-// hands over every datagram with the non-ESP marker (RFC 3948 §2.2). Child
-// SAs go to the Host (AinNode), which installs them as the customer's tunnel
-// in the core engine, so their datagrams enter ANTs like any customer's.
+// ike::IkeEngine and the UDP socket(s) on [ike] port (500); IKE after the NAT float (RFC 7296
+// §2.23) shares the udp carrier's socket on udp_port (4500), which AinNode owns and hands over
+// every datagram with the non-ESP marker (RFC 3948 §2.2). Child SAs go to the Host (AinNode), which
+// installs them as the customer's tunnel in the core engine, so their datagrams enter ANTs like any
+// customer's.
 #pragma once
 #include <spdlog/logger.h>
 
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine_api.h"
 #include "crypto/rng.h"
 #include "daemon/ike_driver.h"
 #include "daemon/ike_settings.h"
@@ -32,6 +33,9 @@ class IkeNode final : public IkeDriver {
     virtual ~Host() = default;
     virtual void ike_child_up(uint32_t customer, const ike::ChildSaUp& up) = 0;
     virtual void ike_child_down(uint32_t customer, uint32_t spi_in) = 0;
+    // IKE PVTs (docs/ike.md "PVTs"): a child SA with AIN `peer` is up / gone.
+    virtual void ike_pvt_up(core::NodeId peer, const ike::ChildSaUp& up) = 0;
+    virtual void ike_pvt_down(core::NodeId peer, uint32_t spi_in) = 0;
     // IKE on udp_port: queue `payload` (marker included) on the carrier socket.
     virtual void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) = 0;
     // Packets authenticated so far on the child SA with this inbound SPI
@@ -54,8 +58,18 @@ class IkeNode final : public IkeDriver {
                                                       bool own_encap = false);
   void set_host(Host* h) { host_ = h; }
 
+  // IkeDriver's, plus the PVT IKE SAs this AIN (re)starts.
+  void on_timer(Time now);
+  Time next_deadline() const;
+  // IKE PVTs: starts the IKE SA of every PVT whose peer has the higher node
+  // id (the lower id initiates, the other only answers: no duplicate SAs),
+  // and again a few seconds after one of them went down.
+  void start_pvts(Time now);
+
   // Which customer an IKE SA's peer name is ("" / 0 when unknown).
   uint32_t customer_of(const std::string& peer) const;
+  // Which PVT peer an IKE SA's peer name is (0 when none).
+  core::NodeId pvt_of(const std::string& peer) const;
 
   // ike::Effects
   void child_sa_up(const ike::ChildSaUp& up) override;
@@ -78,6 +92,8 @@ class IkeNode final : public IkeDriver {
   spdlog::logger& log_;
   Host* host_ = nullptr;
   std::map<uint32_t, uint32_t> customer_of_spi_;  // child inbound SPI -> customer id
+  std::map<uint32_t, core::NodeId> pvt_of_spi_;   // child inbound SPI -> PVT peer
+  std::map<core::NodeId, Time> pvt_retry_;        // PVTs we initiate: when to (re)start
 };
 
 }  // namespace ainet::daemon

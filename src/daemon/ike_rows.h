@@ -22,6 +22,10 @@ struct IkeSaRow {
   uint64_t handle = 0;
   std::string peer;          // the customer's name ("" while half-open)
   uint32_t customer = 0;     // its id (0 while half-open)
+  // An IKE PVT's IKE SA (docs/ike.md "PVTs"): the neighbouring AIN's node
+  // id; 0 for a customer's.
+  uint32_t pvt_peer = 0;
+  std::string kind;          // "pvt" | "customer" | "" (half-open: not known yet)
   std::string state;         // init_sent | auth_sent | half_open | established | rekeyed | deleting
   std::string role;          // "initiator" | "responder" (of this IKE SA)
   std::string spi_i, spi_r;  // 16 hex digits each

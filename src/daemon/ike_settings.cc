@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "crypto/kex.h"
 #include "daemon/config_values.h"
 #include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
@@ -157,6 +158,11 @@ void read_ike_section(const Section& top, [[maybe_unused]] bool udp_carrier, con
     if (!out.engine.peers.empty())
       fail(out.first_customer_line, "ike",
            "missing: customers with an `ike` table need an [ike] section");
+    // IKE PVTs alone: [ike] defaults (port 500, lifetimes of ike_config.h).
+    if (!out.pvts.empty()) {
+      out.enabled = true;
+      out.engine.force_encap = true;
+    }
     return;
   }
   Section s(*t, "ike",
@@ -165,7 +171,10 @@ void read_ike_section(const Section& top, [[maybe_unused]] bool udp_carrier, con
   out.enabled = true;
   out.port = static_cast<uint16_t>(s.integer_or("port", out.port, 1, 65535));
   ike::IkeConfig& c = out.engine;
-  const ike::Identity local = identity(s, "local_id");
+  // Customers see this identity; PVTs use the directory address instead.
+  const ike::Identity local = out.engine.peers.empty() && !s.has("local_id")
+                                  ? ike::Identity::fqdn("ainet")
+                                  : identity(s, "local_id");
   c.pool_v4 = pool(s, "pool_v4", true);
   c.pool_v6 = pool(s, "pool_v6", false);
   const bool cp = std::any_of(c.peers.begin(), c.peers.end(),
@@ -202,6 +211,54 @@ void read_ike_section(const Section& top, [[maybe_unused]] bool udp_carrier, con
       p.local_auth.ed25519 = identity_seed;
     }
   }
+}
+
+std::string pvt_peer_name(core::NodeId peer) {
+  return "pvt-ain" + std::to_string(peer);
+}
+
+std::string add_ike_pvts(IkeSettings& s, core::NodeId self, const crypto::PrivateKey& identity_seed,
+                         const core::Directory& dir) {
+  s.self = self;
+  const core::AinEntry* me = dir.find(self);
+  if (!me) return "this AIN is not in the directory";
+  std::optional<crypto::PublicKey> own_pub;
+  if (!identity_seed.empty())
+    if (auto p = crypto::ed25519_public(identity_seed.span())) own_pub = *p;
+  for (const IkePvtSetting& v : s.pvts) {
+    const std::string where = std::to_string(v.line) + ": " + v.field + ": ";
+    const core::AinEntry* peer = dir.find(v.peer);
+    if (!peer) return where + "AIN " + std::to_string(v.peer) + " is not in the directory";
+    ike::PeerConfig p;
+    p.name = pvt_peer_name(v.peer);
+    p.local = {me->address, s.port};
+    p.remote = {peer->address, s.port};
+    // Both ends know both directory addresses: they are the identities.
+    p.local_id = ike::Identity::address(me->address);
+    p.remote_id = ike::Identity::address(peer->address);
+    if (!v.psk.empty()) {
+      p.local_auth.kind = p.remote_auth.kind = ike::AuthKind::psk;
+      p.local_auth.psk = p.remote_auth.psk = v.psk;
+    } else {
+      if (identity_seed.empty()) return where + "\"ike\" needs [node] identity_key (or a psk)";
+      // The directory must publish the key we sign with, or the peer
+      // (which checks against the directory) refuses every IKE_AUTH.
+      if (!own_pub || *own_pub != me->identity_key)
+        return where + "[node] identity_key is not the identity_key the directory publishes " +
+               "for AIN " + std::to_string(self) + ", so the peer would refuse its IKE_AUTH";
+      p.local_auth.kind = p.remote_auth.kind = ike::AuthKind::ed25519;
+      p.local_auth.ed25519 = identity_seed;
+      p.remote_auth.ed25519 = peer->identity_key;
+    }
+    // The child SA carries only this PVT's ESP between the two addresses
+    // (RFC 4301 §4.4.1: selectors as narrow as the traffic).
+    p.local_ts = {ike::TrafficSelector::host(me->address)};
+    p.remote_ts = {ike::TrafficSelector::host(peer->address)};
+    p.child_pfs = true;  // both ends are ainet: PFS on every child rekey (§1.3.1)
+    s.pvt_of_peer[p.name] = v.peer;
+    s.engine.peers.push_back(std::move(p));
+  }
+  return {};
 }
 
 }  // namespace ainet::daemon

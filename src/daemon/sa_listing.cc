@@ -61,7 +61,8 @@ std::vector<SaRow> list_sa_rows(const AindConfig& cfg, const core::Engine& engin
   };
   for (const core::PvtInfo& p : engine.pvts())
     for (const core::PvtConfig& pc : cfg.engine.pvts) {
-      if (pc.peer != p.peer) continue;
+      // IKE PVTs have no configured keys; `ainctl ike` lists their SAs.
+      if (pc.peer != p.peer || pc.ike) continue;
       const std::string other = p.address.to_string();
       bundle_rows(out, cfg, "pvt", ain_name(p.peer), p.peer, pc.out, false, self, other, with_keys);
       bundle_rows(out, cfg, "pvt", ain_name(p.peer), p.peer, pc.in, true, self, other, with_keys);

@@ -256,7 +256,7 @@ struct IkeEngine::Impl {
   void install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32_t spi_out, uint16_t key_bits,
                      bool esn, ByteSpan key_in, ByteSpan key_out, ByteSpan extra,
                      std::vector<TrafficSelector> ts_local, std::vector<TrafficSelector> ts_remote,
-                     uint32_t replaces, Effects& fx);
+                     uint32_t replaces, Effects& fx, bool requested = false);
   void remove_child(IkeSa& sa, uint32_t spi_in, ChildDownReason reason, Effects& fx);
   void resolve_child_collision(Time now, IkeSa& sa, const Outstanding& o, ByteSpan our_nr_peer,
                                uint32_t our_new_spi_in, Effects& fx);

@@ -207,7 +207,8 @@ void IkeEngine::Impl::on_auth_response(Time now, IkeSa& sa, const Incoming& in, 
       derive_child_sa_keys(sa.keys.sk_d.span(), {}, sa.ni, sa.nr, esp_keymat_len(suite->key_bits));
   if (!keys) return;
   install_child(now, sa, sa.auth_child_spi_in, suite->spi, suite->key_bits, suite->esn,
-                keys->r_to_i.span(), keys->i_to_r.span(), keys->extra.span(), *p.tsi, *p.tsr, 0, fx);
+                keys->r_to_i.span(), keys->i_to_r.span(), keys->extra.span(), *p.tsi, *p.tsr, 0, fx,
+                /*requested=*/true);
 }
 
 }  // namespace ainet::ike

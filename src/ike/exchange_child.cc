@@ -129,7 +129,7 @@ void IkeEngine::Impl::install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32
                                     uint16_t key_bits, bool esn, ByteSpan key_in, ByteSpan key_out,
                                     ByteSpan extra, std::vector<TrafficSelector> ts_local,
                                     std::vector<TrafficSelector> ts_remote, uint32_t replaces,
-                                    Effects& fx) {
+                                    Effects& fx, bool requested) {
   ChildSa c;
   c.spi_in = spi_in;
   c.spi_out = spi_out;
@@ -174,6 +174,7 @@ void IkeEngine::Impl::install_child(Time now, IkeSa& sa, uint32_t spi_in, uint32
   up.outbound.spi = spi_out;
   up.outbound.keymat.assign(key_out);
   up.extra_keymat.assign(extra);
+  up.requested = requested;
   fx.child_sa_up(up);
   reschedule(sa);
 }
@@ -393,7 +394,9 @@ void IkeEngine::Impl::on_create_child_response(Time now, IkeSa& sa, const Incomi
     return;
   }
   install_child(now, sa, o.new_spi_in, suite->spi, suite->key_bits, suite->esn, keys->r_to_i.span(),
-                keys->i_to_r.span(), keys->extra.span(), *p.tsi, *p.tsr, rekey ? o.old_spi_in : 0, fx);
+                keys->i_to_r.span(), keys->extra.span(), *p.tsi, *p.tsr, rekey ? o.old_spi_in : 0,
+                fx,
+                /*requested=*/true);
   if (!rekey) return;
   ChildSa* old = sa.child_by_in(o.old_spi_in);
   if (collided) {

@@ -330,8 +330,9 @@ void IkeEngine::Impl::fire(Time now, IkeSa& sa, Effects& fx) {
     // §2.1: retransmit the very same bytes, with exponential backoff.
     ++o.retransmits;
     ++counters.retransmissions;
-    ++counters.datagrams_out;
-    fx.send_datagram(o.local, o.remote, o.wire);
+    // send_raw: on port 4500 the non-ESP marker goes first again (RFC 3948
+    // §2.2); without it the peer took a retransmission for ESP.
+    send_raw(o.local, o.remote, o.wire, fx);
     o.interval = std::min(Duration{o.interval.ns * 2}, config.retransmit.max_interval);
     o.next_send = now + o.interval;
   }

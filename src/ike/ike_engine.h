@@ -45,6 +45,10 @@ struct ChildSaUp {
   // it as a PVT's tvt_secret (docs/ike.md "Phase 2").
   Secret<32> extra_keymat;
   bool udp_encap = false;          // RFC 3948: a NAT was detected (or forced)
+  // We sent the request that made it (so the response told us the peer has
+  // installed both halves): we may send on it at once. The responder of a
+  // rekey should wait for traffic on it or the old SA's delete (§2.8).
+  bool requested = false;
   UdpEndpoint local, remote;       // the IKE SA's current endpoints (ESP goes there)
   std::vector<TrafficSelector> ts_local, ts_remote;
   // The inner address assigned with CP (§3.15): to the peer when we are the

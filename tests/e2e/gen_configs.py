@@ -184,11 +184,16 @@ def main():
                    help="the initiator's and the registered responder's ain-endpoint key their tunnels "
                         "by IKEv2 (PSK; CP for the initiator; ESP in UDP on either carrier); needs "
                         "--registered-responder")
+    p.add_argument("--ike-pvts", action="store_true",
+                   help="every PVT keyed by IKEv2 with the node identity keys (keying = \"ike\", "
+                        "docs/ike.md \"PVTs\"); needs --carrier udp")
     a = p.parse_args()
     global EXIT
     EXIT = a.exit
     if a.ike_endpoints and (not a.registered_responder or a.ike_customer):
         p.error("--ike-endpoints: needs --registered-responder, not --ike-customer")
+    if a.ike_pvts and a.carrier != "udp":
+        p.error("--ike-pvts: IKE PVTs need the udp carrier")
     if a.second_initiator and a.option != 1:
         p.error("--second-initiator: the inner sources collide only with --option 1")
     keys = Keys(a.ainctl)
@@ -235,6 +240,8 @@ def main():
         secret = keys.gen()
         node[x]["pvts"].append((y, secret, xy, yx))
         node[y]["pvts"].append((x, secret, yx, xy))
+        if a.ike_pvts:
+            continue  # negotiated at run time: nothing static for sa.txt
         sa += sa_lines("pvt", f"ain{x}-ain{y}", xy, node_addr(x, a.outer), node_addr(y, a.outer), a.carrier)
         sa += sa_lines("pvt", f"ain{x}-ain{y}", yx, node_addr(y, a.outer), node_addr(x, a.outer), a.carrier)
 
@@ -323,6 +330,9 @@ def main():
                      f'[shaping.ant]\nprofile = "constant"\nrate = {a.shaping_rate}\n'
                      f'[shaping.customer]\nprofile = "constant"\nrate = {a.shaping_rate}\n')
         for peer, secret, o, i in node[n]["pvts"]:
+            if a.ike_pvts:
+                t.append(f'\n[[pvt]]\npeer = {peer}\nkeying = "ike"\n')
+                continue
             t.append(f'\n[[pvt]]\npeer = {peer}\ntvt_secret = "{secret}"\n' + bundle_toml("pvt.out", o)
                      + bundle_toml("pvt.in", i))
         if node[n]["customers"]:

@@ -183,8 +183,8 @@ TEST(AinctlPrint, PvtTableHasAlignedColumns) {
   std::ostringstream out;
   print_result("list_pvts", r, out);
   EXPECT_EQ(out.str(),
-            "PEER  ADDRESS   UDP-PORT  UP   ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
-            "2     10.0.0.2  -         yes  0x00001001  0x00002001  12       3         40\n");
+            "PEER  ADDRESS   UDP-PORT  UP   KEYING  ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
+            "2     10.0.0.2  -         yes  manual  0x00001001  0x00002001  12       3         40\n");
 }
 
 // udp carrier: the port packets to the peer go to, marked when it was learned
@@ -196,13 +196,14 @@ TEST(AinctlPrint, PvtShowsTheUdpPortAndWhetherItWasLearned) {
                          {"packets_out", 1}, {"last_seen_ms", 5}},
                         {{"peer", 3}, {"address", "10.0.0.3"}, {"udp_port", 4500}, {"udp_port_learned", false},
                          {"up", false}, {"esp_spi_in", 4099}, {"esp_spi_out", 8195}, {"packets_in", 0},
-                         {"packets_out", 0}, {"last_seen_ms", -1}}}}};
+                         {"packets_out", 0}, {"last_seen_ms", -1}, {"keying", "ike"}, {"generation", 3},
+                         {"generations_live", 2}}}}};
   std::ostringstream out;
   print_result("list_pvts", r, out);
   EXPECT_EQ(out.str(),
-            "PEER  ADDRESS   UDP-PORT         UP   ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
-            "2     10.0.0.2  40003 (learned)  yes  0x00001001  0x00002001  1        1         5\n"
-            "3     10.0.0.3  4500             no   0x00001003  0x00002003  0        0         never\n");
+            "PEER  ADDRESS   UDP-PORT         UP   KEYING                ESP-IN      ESP-OUT     PKTS-IN  PKTS-OUT  LAST-SEEN-MS\n"
+            "2     10.0.0.2  40003 (learned)  yes  manual                0x00001001  0x00002001  1        1         5\n"
+            "3     10.0.0.3  4500             no   ike gen 3 (rekeying)  0x00001003  0x00002003  0        0         never\n");
 }
 
 // A relay's two TVTs of one ANT: each row names the link (next = towards the

@@ -160,6 +160,56 @@ TEST(IkeSettings, MistakesNameFileLineAndField) {
             "\"alice\"'s");
 }
 
+// [[pvt]] keying = "ike" (docs/ike.md "PVTs"): no keys, the udp carrier, and
+// the node identity key (or a PSK); each mistake names file, line and field.
+std::string ike_pvt(const std::string& extra = "") {
+  return "[[pvt]]\n"           // 11
+         "peer = 2\n"          // 12
+         "keying = \"ike\"\n"  // 13
+         + extra;              // 14...
+}
+std::string with_identity(std::string text) {
+  return text.replace(text.find("\n\n"), 2, "\nidentity_key = \"" + k64 + "\"\n");
+}
+
+TEST(IkePvtSettings, IkeKeyedPvtLoadsWithoutKeys) {
+  ConfigLoad r = parse_config(with_identity(base()) + ike_pvt(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.config.engine.pvts.size(), 1u);
+  EXPECT_TRUE(r.config.engine.pvts[0].ike);
+  EXPECT_TRUE(r.config.engine.pvts[0].tvt_secret.empty());
+  EXPECT_TRUE(r.config.ike.enabled);  // no [ike] section needed
+  EXPECT_TRUE(r.config.ike.engine.force_encap);
+  ASSERT_EQ(r.config.ike.pvts.size(), 1u);
+  EXPECT_EQ(r.config.ike.pvts[0].peer, 2u);
+  EXPECT_TRUE(r.config.ike.pvts[0].psk.empty());
+  // With a PSK instead of the identity key.
+  r = parse_config(base() + ike_pvt("psk = \"0123456789abcdef-pvt\"\n"), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.ike.pvts[0].psk.size(), 20u);
+}
+
+TEST(IkePvtSettings, MistakesNameFileLineAndField) {
+  EXPECT_EQ(
+      error_of(with_identity(base("ip")) + ike_pvt()),
+      "aind.toml:13: pvt[0].keying: \"ike\" needs [network] carrier = \"udp\" (the negotiated "
+      "ESP is UDP-encapsulated, RFC 3948)");
+  EXPECT_EQ(
+      error_of(base() + ike_pvt()),
+      "aind.toml:13: pvt[0].keying: \"ike\" authenticates with [node] identity_key (RFC 8420), "
+      "which is missing; or give psk");
+  EXPECT_EQ(
+      error_of(with_identity(base()) + ike_pvt("tvt_secret = \"" + k64 + "\"\n")),
+      "aind.toml:14: pvt[0].tvt_secret: not with keying = \"ike\" (IKEv2 negotiates the keys)");
+  EXPECT_EQ(error_of(with_identity(base()) + "[[pvt]]\npeer = 2\nkeying = \"auto\"\n"),
+            "aind.toml:13: pvt[0].keying: expected \"manual\" or \"ike\", got \"auto\"");
+  EXPECT_EQ(
+      error_of(base() + ike_pvt("psk = \"short\"\n")),
+      "aind.toml:14: pvt[0].psk: a pre-shared key of 5 characters is guessable; use at least 16");
+  EXPECT_EQ(error_of(base() + "[[pvt]]\npeer = 2\npsk = \"0123456789abcdef-pvt\"\n"),
+            "aind.toml:13: pvt[0].psk: only with keying = \"ike\"");
+}
+
 }  // namespace
 }  // namespace ainet::daemon
 
