@@ -31,7 +31,8 @@ Result<EndpointDatapath> EndpointDatapath::create(const EndpointConfig& c) {
   d.ike_ = c.ike.enabled;
   if (!d.ike_) {
     // 64 packets of reordering is RFC 4303 §3.4.3's minimum window.
-    auto b = core::TunnelBundle::create(c.carrier, c.out, c.in, c.tunnel_address, c.ain_address, 64);
+    auto b =
+        core::TunnelBundle::create(c.carrier, c.out, c.in, c.tunnel_address, c.ain_address, 64);
     if (!b) return b.error();
     d.bundle_ = std::move(*b);
   }
@@ -124,7 +125,8 @@ Result<ByteSpan> EndpointDatapath::dummy(crypto::Rng& rng) {
     return Errc::not_found;
   }
   std::memset(pad_->data(), 0, dummy_size_);
-  auto r = bundle_.seal(ByteSpan(pad_->data(), dummy_size_), wire::kProtoNoNext, MutByteSpan(*out_), rng);
+  auto r = bundle_.seal(ByteSpan(pad_->data(), dummy_size_), wire::kProtoNoNext, MutByteSpan(*out_),
+                        rng);
   if (!r) {
     ++counters_.seal_failed;
     return r.error();
@@ -148,7 +150,8 @@ Result<ByteSpan> EndpointDatapath::seal_padded(ByteSpan payload, uint8_t nh, cry
   return bundle_.seal(payload, nh, MutByteSpan(*out_), rng);
 }
 
-Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>& udp_sender, ByteSpan packet) {
+Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>& udp_sender,
+                                           ByteSpan packet) {
   if (carrier_ == core::Carrier::udp) {
     if (!udp_sender || *udp_sender != ain_) {
       ++counters_.not_from_ain;
@@ -197,13 +200,21 @@ Result<ByteSpan> EndpointDatapath::inbound(const std::optional<wire::IpAddress>&
   {
     const ByteSpan p = o->payload;
     size_t len = p.size();
-    if (p.size() >= 20 && (p[0] >> 4) == 4) len = load_be16(&p[2]);
-    else if (p.size() >= 40 && (p[0] >> 4) == 6) len = 40 + size_t{load_be16(&p[4])};
+    if (p.size() >= 20 && (p[0] >> 4) == 4)
+      len = load_be16(&p[2]);
+    else if (p.size() >= 40 && (p[0] >> 4) == 6)
+      len = 40 + size_t{load_be16(&p[4])};
     if (len < p.size()) o->payload = o->payload.first(len);
   }
   ++counters_.opened;
   counters_.opened_bytes += o->payload.size();
   return ByteSpan(o->payload);
+}
+
+std::optional<uint64_t> EndpointDatapath::packets_in(uint32_t spi_in) const {
+  if (bundle_.keyed() && bundle_.inbound_spi() == spi_in) return bundle_.packets_in();
+  if (previous_.keyed() && previous_.inbound_spi() == spi_in) return previous_.packets_in();
+  return std::nullopt;
 }
 
 }  // namespace ainet::endpoint

@@ -21,20 +21,20 @@
 namespace ainet::endpoint {
 
 struct DatapathCounters {
-  uint64_t sealed = 0, seal_failed = 0;      // TUN -> carrier
-  uint64_t opened = 0;                       // carrier -> TUN
+  uint64_t sealed = 0, seal_failed = 0;         // TUN -> carrier
+  uint64_t opened = 0;                          // carrier -> TUN
   uint64_t sealed_bytes = 0, opened_bytes = 0;  // inner datagram bytes
-  uint64_t not_from_ain = 0;                 // outer source is not ain_address
-  uint64_t not_esp = 0;                      // udp: keepalive / non-ESP marker (RFC 3948 §2.2, §2.3)
-  uint64_t open_failed = 0;                  // ICV, replay, SPI, malformed
+  uint64_t not_from_ain = 0;                    // outer source is not ain_address
+  uint64_t not_esp = 0;      // udp: keepalive / non-ESP marker (RFC 3948 §2.2, §2.3)
+  uint64_t open_failed = 0;  // ICV, replay, SPI, malformed
   std::array<uint64_t, kErrcCount> open_failed_by{};  // the same, by ainet::Errc
-  uint64_t not_ip = 0;                       // opened, but no inner IPv4/IPv6 datagram (dummy etc.)
-  uint64_t too_big = 0;                      // larger than the buffers
-  uint64_t bad_inner = 0;                    // TUN gave something that is not IPv4/IPv6
-  uint64_t link_scoped = 0;                  // to/from a link-local, multicast or special address: not sent
-  uint64_t dummies_sent = 0;                 // shaping: dummy packets (next header 59) sent
-  uint64_t dummies_received = 0;             // dummy packets from the AIN (also in not_ip)
-  uint64_t no_sa = 0;                        // endpoint.ike: no child SA (yet / any more)
+  uint64_t not_ip = 0;            // opened, but no inner IPv4/IPv6 datagram (dummy etc.)
+  uint64_t too_big = 0;           // larger than the buffers
+  uint64_t bad_inner = 0;         // TUN gave something that is not IPv4/IPv6
+  uint64_t link_scoped = 0;       // to/from a link-local, multicast or special address: not sent
+  uint64_t dummies_sent = 0;      // shaping: dummy packets (next header 59) sent
+  uint64_t dummies_received = 0;  // dummy packets from the AIN (also in not_ip)
+  uint64_t no_sa = 0;             // endpoint.ike: no child SA (yet / any more)
 };
 
 class EndpointDatapath {
@@ -65,6 +65,9 @@ class EndpointDatapath {
   Status install(const sa::SaConfig& out, const sa::SaConfig& in);
   // Forgets the child SA with this inbound SPI; false if there is none.
   bool remove(uint32_t spi_in);
+  // Packets opened so far on the child SA with this inbound SPI (nullopt:
+  // none); ESP from the AIN is an IKE sign of life (daemon/ike_liveness.h).
+  std::optional<uint64_t> packets_in(uint32_t spi_in) const;
   bool keyed() const { return bundle_.keyed(); }
   // Inbound SPI of the SA sent on now (0 when none).
   uint32_t current_spi_in() const { return bundle_.keyed() ? bundle_.inbound_spi() : 0; }

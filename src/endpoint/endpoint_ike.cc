@@ -92,6 +92,7 @@ void EndpointIkeClient::ike_sa_down(const ike::IkeSaEvent& ev) {
   if (ev.reason == ike::IkeDownReason::rekeyed) {
     // §2.18: the children moved to the new IKE SA.
     if (ev.handle == handle_) handle_ = ev.new_handle;
+    liveness_.ike_rekeyed(ev.handle, ev.new_handle);
     host_.ike_log("IKE SA " + std::to_string(ev.handle) + " rekeyed: now IKE SA " +
                   std::to_string(ev.new_handle));
     return;
@@ -117,12 +118,15 @@ void EndpointIkeClient::child_sa_up(const ike::ChildSaUp& up) {
     return;
   }
   ++children_;
+  if (const auto n = host_.ike_child_packets_in(up.spi_in))
+    liveness_.child_up(up.spi_in, up.ike_sa, *n);
 }
 
 void EndpointIkeClient::child_sa_down(const ike::ChildSaDown& down) {
   host_.ike_log("child SA " + hex32(down.spi_in) + " down (reason " +
                 std::to_string(static_cast<int>(down.reason)) + ")");
   if (children_ > 0) --children_;
+  liveness_.child_down(down.spi_in);
   host_.ike_child_down(down.spi_in);
 }
 

@@ -24,6 +24,8 @@ class EndpointIkeClient final : public daemon::IkeDriver {
     // False: the child SA cannot be used (it is deleted again).
     virtual bool ike_child_up(const ike::ChildSaUp& up) = 0;
     virtual void ike_child_down(uint32_t spi_in) = 0;
+    // Packets authenticated so far on the child SA (nullopt: not installed).
+    virtual std::optional<uint64_t> ike_child_packets_in(uint32_t spi_in) const = 0;
     virtual void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) = 0;
     virtual void ike_log(const std::string& line) = 0;
     // deadline() may have moved earlier (an event from a socket, not a timer).
@@ -57,6 +59,9 @@ class EndpointIkeClient final : public daemon::IkeDriver {
 
  protected:
   void send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
+  std::optional<uint64_t> child_packets_in(uint32_t spi_in) const override {
+    return host_.ike_child_packets_in(spi_in);
+  }
 
  private:
   Host& host_;

@@ -122,6 +122,9 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
     return true;
   }
   void ike_child_down(uint32_t spi_in) override { (void)dp_.remove(spi_in); }
+  std::optional<uint64_t> ike_child_packets_in(uint32_t spi_in) const override {
+    return dp_.packets_in(spi_in);
+  }
   void ike_send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override {
     if (!carrier_->queue_to(remote.addr, remote.port, payload)) note_error("IKE on the carrier port: not a udp carrier");
   }
