@@ -62,9 +62,9 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
     }
   }
   if (!route.empty()) {
-    const Errc bad =
-        check_route(*dir_, cfg_.self, route, dst,
-                    a.ent->to_responder ? std::optional<NodeId>(a.ent->responder_exit) : std::nullopt);
+    const Errc bad = check_route(
+        *dir_, cfg_.self, route, dst,
+        a.ent->to_responder ? std::optional<NodeId>(a.ent->responder_exit) : std::nullopt);
     if (!ok(bad)) {
       remove_ant(a);
       *why = bad;
