@@ -47,7 +47,7 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
     *why = Errc::exists;
     return nullptr;
   }
-  a.pending = PendingQueue(cfg_.pending_queue, max_datagram_);
+  a.ent->pending = PendingQueue(cfg_.pending_queue, max_datagram_);
   a.shaping = cfg_.shaping.ant;
   a.lifetime = cfg_.ant_lifetime;
   a.idle = cfg_.inactivity_timeout;
@@ -55,22 +55,22 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
     bool match = false;
     for (const auto& pfx : rr.serves) match = match || pfx.contains(dst);
     if (match && rr.exit != cfg_.self) {
-      a.to_responder = true;
-      a.responder_exit = rr.exit;
-      a.responder_id = rr.responder_id;
+      a.ent->to_responder = true;
+      a.ent->responder_exit = rr.exit;
+      a.ent->responder_id = rr.responder_id;
       break;
     }
   }
   if (!route.empty()) {
-    const Errc bad =
-        check_route(*dir_, cfg_.self, route, dst,
-                    a.to_responder ? std::optional<NodeId>(a.responder_exit) : std::nullopt);
+    const Errc bad = check_route(
+        *dir_, cfg_.self, route, dst,
+        a.ent->to_responder ? std::optional<NodeId>(a.ent->responder_exit) : std::nullopt);
     if (!ok(bad)) {
       remove_ant(a);
       *why = bad;
       return nullptr;
     }
-    a.pinned_route.assign(route.begin(), route.end());
+    a.ent->pinned_route.assign(route.begin(), route.end());
   }
   arm_lifetime(now, a);
   Errc st = attempt_route(now, a, fx);
@@ -87,7 +87,7 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
 }
 
 Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
-  ++a.attempts;
+  ++a.ent->attempts;
   // How much of the failed-route penalty a pick obeys.
   enum class Avoid { all, relays, none };
   auto live = [&](NodeId id) {
@@ -96,7 +96,7 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
     return !(q >= 0 && !pvts_[q].up) && !(q < 0 && dir_->has_edge(cfg_.self, id));
   };
   auto can_exit = [&](NodeId id) {
-    if (a.to_responder) return id == a.responder_exit;
+    if (a.ent->to_responder) return id == a.ent->responder_exit;
     const AinEntry* e = dir_->find(id);
     return e && e->exits_to(a.inner_dst);
   };
@@ -105,8 +105,8 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
       if (avoid == Avoid::none || (avoid == Avoid::relays && can_exit(id))) return live(id);
       return usable(id, &a, now);
     };
-    if (a.to_responder)
-      return pick_route_to_exit(*dir_, cfg_.self, a.responder_exit, cfg_.route_length, rng_,
+    if (a.ent->to_responder)
+      return pick_route_to_exit(*dir_, cfg_.self, a.ent->responder_exit, cfg_.route_length, rng_,
                                 ok_node);
     return pick_route(*dir_, cfg_.self, a.inner_dst, cfg_.route_length, rng_, ok_node);
   };
@@ -114,12 +114,12 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
   // leaves no exit (often there are few, and a failed route penalises its
   // exit as well), still avoid the failed relays; only then take any route
   // over live PVTs. A pinned route is used as it is (its first PVT must be up).
-  Result<std::vector<NodeId>> route = a.pinned_route;
-  if (a.pinned_route.empty()) {
+  Result<std::vector<NodeId>> route = a.ent->pinned_route;
+  if (a.ent->pinned_route.empty()) {
     route = pick(Avoid::all);
     if (!route) route = pick(Avoid::relays);
     if (!route) route = pick(Avoid::none);
-  } else if (const int q = pvt_index(a.pinned_route[1]); q < 0 || !pvts_[q].up) {
+  } else if (const int q = pvt_index(a.ent->pinned_route[1]); q < 0 || !pvts_[q].up) {
     return Errc::not_found;
   }
   if (!route) return route.error();
@@ -137,9 +137,9 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
     HopInfo info;
     const bool last = h + 1 == hops;
     info.kind = last ? HopKind::exit : HopKind::relay;
-    if (last && a.to_responder) {
+    if (last && a.ent->to_responder) {
       info.flags = kHopFlagResponder;
-      info.next = a.responder_id;
+      info.next = a.ent->responder_id;
     } else {
       info.next = last ? 0 : r[h + 2];
     }
@@ -153,13 +153,13 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
   c.command = SignalCommand::create;
   // Paper §5.4: one ticket per CREATE, within the customer's quota.
   if (Status st = ticket_for(now, a, c); !ok(st)) return st;
-  a.handshake = std::make_unique<EntranceHandshake>();
-  if (!ok(build_create(std::span<const HopTarget>(targets.data(), hops), rng_, *a.handshake,
+  a.ent->handshake = std::make_unique<EntranceHandshake>();
+  if (!ok(build_create(std::span<const HopTarget>(targets.data(), hops), rng_, *a.ent->handshake,
                        c.blob)))
     return Errc::crypto_error;
   // Paper §4.3 step 2: fresh random SPIs for TVT_{1,2} (tvt.cc offer_tvt).
   if (Status st = offer_tvt(a, static_cast<size_t>(first), c); !ok(st)) return st;
-  a.route = r;
+  a.ent->route = r;
   send_signal_msg(static_cast<size_t>(first), c, fx);
   timers_.cancel(a.t_setup);
   a.t_setup = timers_.schedule(now + cfg_.setup_timeout, {TimerKind::ant_setup, a.handle});
@@ -173,21 +173,21 @@ void Engine::attempt_failed(Time now, Ant& a, SignalReason why, bool destroy_par
   if (destroy_partial && a.next_pvt >= 0)
     send_signal(static_cast<size_t>(a.next_pvt), SignalCommand::destroy, why, a.spi_out_fwd, fx);
   // Avoid this route's AINs for a while (docs/protocol.md "Roles and route").
-  for (size_t i = 1; i < a.route.size(); ++i) {
+  for (size_t i = 1; i < a.ent->route.size(); ++i) {
     bool updated = false;
     for (auto& [node, until] : penalties_)
-      if (node == a.route[i]) until = now + cfg_.failed_node_penalty, updated = true;
-    if (!updated) penalties_.emplace_back(a.route[i], now + cfg_.failed_node_penalty);
+      if (node == a.ent->route[i]) until = now + cfg_.failed_node_penalty, updated = true;
+    if (!updated) penalties_.emplace_back(a.ent->route[i], now + cfg_.failed_node_penalty);
   }
   std::erase_if(penalties_, [&](const auto& p) { return p.second <= now; });
   ants_.release_spi_in_bwd(a);
   a.sa_out_fwd.reset();
   a.sa_in_bwd.reset();
-  a.handshake.reset();
+  a.ent->handshake.reset();
   a.next_pvt = kNoPvt;
   a.spi_out_fwd = 0;
-  a.route.clear();
-  if (a.attempts < cfg_.setup_attempts && ok(attempt_route(now, a, fx))) return;
+  a.ent->route.clear();
+  if (a.ent->attempts < cfg_.setup_attempts && ok(attempt_route(now, a, fx))) return;
   fx.on_event({EventKind::ant_failed, a.handle, 0, static_cast<uint8_t>(why)});
   remove_ant(a);
 }
@@ -198,9 +198,9 @@ void Engine::entrance_up(Time now, Ant& a, Effects& fx) {
   ++stats_.ants_created;
   fx.on_event({EventKind::ant_up, a.handle, 0, 0, now - a.created});
   shaping_start(now, a, a.shaping);
-  for (size_t i = 0; i < a.pending.size(); ++i) send_forward(now, a, a.pending.at(i), fx);
+  for (size_t i = 0; i < a.ent->pending.size(); ++i) send_forward(now, a, a.ent->pending.at(i), fx);
   // Only ANTs under construction hold queue storage: max_ants live ANTs do
   // not each keep pending_queue cells.
-  a.pending = PendingQueue{};
+  a.ent->pending = PendingQueue{};
 }
 }  // namespace ainet::core

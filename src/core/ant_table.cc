@@ -40,6 +40,7 @@ Ant& AntTable::add(AntInfo::Role role, Time now) {
   auto a = std::make_unique<Ant>();
   a->handle = next_handle_++;
   a->role = role;
+  if (role == AntInfo::Role::entrance) a->ent = std::make_unique<EntranceState>();
   a->created = a->last_active = now;
   ++roles_[static_cast<size_t>(role)];
   Ant& ref = *a;

@@ -58,6 +58,20 @@ struct ExitKeyHash {
 
 constexpr int kNoPvt = -1;
 
+// The entrance-only part of an ANT (paper Table 1 side).
+struct EntranceState {
+  std::vector<NodeId> route;  // current attempt, entrance first
+  int attempts = 0;
+  bool to_responder = false;
+  NodeId responder_exit = 0;
+  uint32_t responder_id = 0;
+  std::unique_ptr<EntranceHandshake> handshake;  // between CREATE and CREATED
+  PendingQueue pending;
+  // A route the operator chose (ainctl ant create --route), or a cover ANT's:
+  // every attempt uses it instead of a random one.
+  std::vector<NodeId> pinned_route;
+};
+
 struct Ant {
   uint64_t handle = 0;
   AntInfo::Role role = AntInfo::Role::intermediate;
@@ -76,17 +90,13 @@ struct Ant {
   std::optional<RouteOnionKeys> route_keys;
   std::optional<HopOnionKeys> hop_keys;
 
-  // Entrance.
+  // Entrance (the exit binds inner src/dst too).
   uint32_t customer = 0;  // customer index
   IpAddress inner_src, inner_dst;
-  std::vector<NodeId> route;         // current attempt, entrance first
-  std::vector<NodeId> failed_nodes;  // AINs of failed attempts, avoided next time
-  int attempts = 0;
-  bool to_responder = false;
-  NodeId responder_exit = 0;
-  uint32_t responder_id = 0;
-  std::unique_ptr<EntranceHandshake> handshake;  // between CREATE and CREATED
-  PendingQueue pending;
+  // What only the entrance keeps (route, attempts, handshake, pending
+  // queue): AntTable::add() makes it for Role::entrance only, so the relays
+  // and the exit, two of every three hop states, do not carry it (issue 10).
+  std::unique_ptr<EntranceState> ent;
 
   // Relay: its CREATED slot, kept until CREATED comes back from the next hop.
   std::unique_ptr<CreatedReply> reply;
@@ -122,9 +132,6 @@ struct Ant {
   // operator asks for key export (Engine::tvt_sas), so no second copy of the
   // keys is kept.
   std::array<uint8_t, wire::kTvtNonceSize> nonce_prev{}, nonce_next{};
-  // Entrance: a route the operator chose (ainctl ant create --route); every
-  // attempt uses it instead of a random one.
-  std::vector<NodeId> pinned_route;
 };
 
 class AntTable {

@@ -250,7 +250,7 @@ Result<uint64_t> Engine::create_ant(Time now, uint32_t customer_id, const IpAddr
     if (customers_[i].cfg.id != customer_id) continue;
     if (Ant* a = ants_.find_entrance(EntranceKey{static_cast<uint32_t>(i), src, dst})) {
       if (!route.empty() &&
-          !std::equal(route.begin(), route.end(), a->route.begin(), a->route.end()))
+          !std::equal(route.begin(), route.end(), a->ent->route.begin(), a->ent->route.end()))
         return Errc::exists;
       return a->handle;
     }

@@ -96,7 +96,7 @@ void Engine::customer_datagram(Time now, size_t ci, MutByteSpan dgram, Effects& 
     if (!a) return drop(why);
   }
   if (!a->up) {
-    if (!a->pending.push(dgram)) {
+    if (!a->ent->pending.push(dgram)) {
       ++stats_.pending_dropped;
       drop(Errc::limit);
     }

@@ -11,9 +11,9 @@ void Engine::remove_ant(Ant& a) {
   timers_.cancel(a.t_setup);
   timers_.cancel(a.t_expiry);
   timers_.cancel(a.t_idle);
-  if (a.pending.size()) {
-    stats_.pending_dropped += a.pending.size();
-    drops_[static_cast<size_t>(Errc::limit)] += a.pending.size();
+  if (a.ent && a.ent->pending.size()) {
+    stats_.pending_dropped += a.ent->pending.size();
+    drops_[static_cast<size_t>(Errc::limit)] += a.ent->pending.size();
   }
   if (a.owns_pool_address) pool_.release(a.exposed_src);
   shaping_stop(a);

@@ -189,7 +189,7 @@ void Engine::cover_check(Time now, Effects& fx) {
     a.shaping = cfg_.shaping.ant;
     a.lifetime = cfg_.ant_lifetime;
     a.idle = cfg_.inactivity_timeout;
-    a.pinned_route = std::move(*route);
+    a.ent->pinned_route = std::move(*route);
     arm_lifetime(now, a);
     ++stats_.cover_ants_built;
     if (!ok(attempt_route(now, a, fx))) remove_ant(a);

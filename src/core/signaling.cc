@@ -269,17 +269,17 @@ void Engine::on_created(Time now, size_t /*pi*/, Ant& a, const SignalingMessage&
   std::array<uint8_t, wire::kCreatedBlobSize> blob{};
   std::memcpy(blob.data(), m.blob.data(), blob.size());
   if (a.role == Role::entrance) {
-    if (a.up || !a.handshake) {
+    if (a.up || !a.ent->handshake) {
       ++stats_.unexpected_signal;
       return drop(Errc::unsupported);
     }
     std::array<HopKeys, wire::kMaxHops> keys;
-    const size_t hops = a.handshake->hop_count;
-    if (!ok(open_created(*a.handshake, blob, keys))) {
+    const size_t hops = a.ent->handshake->hop_count;
+    if (!ok(open_created(*a.ent->handshake, blob, keys))) {
       drop(Errc::auth_failed);
       return attempt_failed(now, a, SignalReason::auth, true, fx);
     }
-    a.handshake.reset();
+    a.ent->handshake.reset();
     auto rk = make_route_onion_keys(std::span<const HopKeys>(keys.data(), hops), cfg_.cell_size);
     if (!rk) {
       drop(rk.error());

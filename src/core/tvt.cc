@@ -69,7 +69,8 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneratio
                   bool inbound) -> Result<std::unique_ptr<sa::SecurityAssociation>> {
     sa::SaConfig c;
     c.spi = spi;
-    c.inbound_only = inbound;  // in_fwd / in_bwd only open: no outbound state
+    c.inbound_only = inbound;    // in_fwd / in_bwd only open: no outbound state
+    c.outbound_only = !inbound;  // out_fwd / out_bwd only seal: no replay bitmap
     // docs/protocol.md: AH HMAC-SHA-256-128 on the ip carrier; ESP-NULL with
     // the same MAC on udp (RFC 3948 cannot carry AH). ESN, random offset.
     c.transform = cfg_.carrier == Carrier::ip ? sa::Transform::ah_hmac_sha256

@@ -20,7 +20,7 @@ std::vector<AntInfo> Engine::ants() const {
       i.inner_src = a->inner_src;
       i.inner_dst = a->inner_dst;
     }
-    if (a->role == Role::entrance) i.route = a->route;
+    if (a->role == Role::entrance) i.route = a->ent->route;
     if (a->role == Role::exit && a->bound) i.exit_src = a->exposed_src;
     if (a->role == Role::exit && a->deliver_to_responder)
       i.responder = customers_[a->responder].cfg.id;

@@ -55,6 +55,11 @@ struct SaConfig {
   // outbound state (the outer IPv4 ID pool, ~270 bytes), and seal() refuses
   // with Errc::invalid_argument. Saves memory per ANT hop (issue 10).
   bool inbound_only = false;
+  // The SA only ever seals (the sending half of a pair): it then holds no
+  // inbound state (the anti-replay bitmap, replay_window / 8 bytes on the
+  // heap), and open() refuses with Errc::invalid_argument. At most one of
+  // inbound_only and outbound_only (issue 10).
+  bool outbound_only = false;
 };
 
 }  // namespace ainet::sa

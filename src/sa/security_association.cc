@@ -43,8 +43,15 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
     return Errc::invalid_argument;
   if (!config.esn && config.initial_seq > UINT32_MAX) return Errc::invalid_argument;
 
-  auto replay = ReplayWindow::create(config.replay_window, config.esn, config.initial_seq);
-  if (!replay) return replay.error();
+  if (config.inbound_only && config.outbound_only) return Errc::invalid_argument;
+  // An outbound-only SA never opens, so it keeps no replay bitmap (its
+  // default-constructed window refuses every check()).
+  ReplayWindow window;
+  if (!config.outbound_only) {
+    auto replay = ReplayWindow::create(config.replay_window, config.esn, config.initial_seq);
+    if (!replay) return replay.error();
+    window = std::move(*replay);
+  }
 
   std::unique_ptr<SecurityAssociation> sa(new SecurityAssociation());
   sa->spi_ = config.spi;
@@ -58,8 +65,9 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   sa->flow_label_ = config.flow_label & 0xfffffU;
   sa->tunnel_policy_ = config.tunnel_policy;
   sa->last_seq_ = config.initial_seq;
-  sa->replay_ = std::move(*replay);
+  sa->replay_ = std::move(window);
   sa->inbound_only_ = config.inbound_only;
+  sa->outbound_only_ = config.outbound_only;
   if (config.framing == Framing::ip && config.remote.is_v4() && !config.inbound_only)
     sa->ipv4_ids_ = std::make_unique<Ipv4IdPool>();
 
@@ -261,6 +269,7 @@ Result<OpenedPacket> SecurityAssociation::open(MutByteSpan packet) {
 }
 
 Result<OpenedPacket> SecurityAssociation::open_uncounted(MutByteSpan packet) {
+  if (outbound_only_) return Errc::invalid_argument;  // no inbound state
   if (info_->protocol == Protocol::ah) return ah_open(packet);
   if (framing_ != Framing::ip) return esp_open(packet);
   // Framing::ip: the outer header is not covered by ESP; it is parsed only to

@@ -4,7 +4,8 @@
 //
 // Packet path rules:
 //  * seal() and open() do not allocate per packet: the caller owns the
-//    buffers, the replay bitmap is created in create() and the keyed cipher
+//    buffers, the replay bitmap is created in create() (unless the SA is
+//    outbound_only, which never opens) and the keyed cipher
 //    contexts come from the thread's cache (crypto/context_cache.h). The
 //    outer IPv4 ID pool is made in create() unless the SA is inbound_only.
 //    The per-reason drop/refusal counters are allocated once, at the first
@@ -148,6 +149,7 @@ class SecurityAssociation {
   Framing framing_ = Framing::ip;
   bool esn_ = false;
   bool inbound_only_ = false;
+  bool outbound_only_ = false;
   wire::IpAddress local_;
   wire::IpAddress remote_;
   uint8_t hop_limit_ = 0;

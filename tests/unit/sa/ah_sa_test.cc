@@ -287,5 +287,28 @@ TEST(AhSa, InboundOnlyOpensButRefusesToSeal) {
   EXPECT_EQ(rx->last_sent_seq(), c.initial_seq);  // no sequence number used
 }
 
+// An outbound_only SA (the sending half of a TVT, which keeps no replay
+// bitmap) seals what its peer opens, and refuses to open, counting the drop;
+// an SA cannot be both inbound_only and outbound_only.
+TEST(AhSa, OutboundOnlySealsButRefusesToOpen) {
+  crypto::DeterministicRng rng(6);
+  SaConfig c = make_config(Transform::ah_hmac_sha256, 0x4243, Framing::ip);
+  auto rx = make_sa(c);
+  c.outbound_only = true;
+  auto tx = make_sa(c);
+  EXPECT_EQ(tx->replay_window().size(), 0u);  // no bitmap
+  const Bytes inner = make_inner_packet(wire::IpFamily::v4, 100);
+  Bytes buf(tx->sealed_size(inner.size()));
+  ASSERT_TRUE(tx->seal_inner_packet(inner, buf, rng));
+  Bytes copy = buf;
+  EXPECT_TRUE(rx->open(buf));
+  auto refused = tx->open(copy);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), Errc::invalid_argument);
+  EXPECT_EQ(tx->counters().dropped(Errc::invalid_argument), 1u);
+  c.inbound_only = true;
+  EXPECT_EQ(SecurityAssociation::create(c).error(), Errc::invalid_argument);
+}
+
 }  // namespace
 }  // namespace ainet::sa
