@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "io/packet_batch.h"
+#include "io/tcp_coalescing.h"
 #include "io/tcp_segmentation.h"
 #include "io/tun_device.h"
 #include "io/unique_fd.h"
@@ -63,11 +64,13 @@ constexpr uint16_t kPeerPort = 5001;
 
 // A virtio header of zeros (plain packet, checksums complete) + IPv4 + TCP
 // from the peer to the host, checksummed here.
-Bytes peer_packet(uint16_t host_port, uint32_t seq, uint32_t ack, uint8_t flags, ByteSpan options) {
-  Bytes b(kVirtioNetHdrSize + 20 + 20 + options.size(), 0);
+Bytes peer_packet(uint16_t host_port, uint32_t seq, uint32_t ack, uint8_t flags, ByteSpan options,
+                  ByteSpan payload = {}) {
+  Bytes b(kVirtioNetHdrSize + 20 + 20 + options.size() + payload.size(), 0);
   uint8_t* p = b.data() + kVirtioNetHdrSize;
   p[0] = 0x45;
   store_be16(p + 2, static_cast<uint16_t>(b.size() - kVirtioNetHdrSize));
+  p[6] = 0x40;  // DF
   p[8] = 64;
   p[9] = 6;
   std::memcpy(p + 12, kPeer, 4);
@@ -82,7 +85,8 @@ Bytes peer_packet(uint16_t host_port, uint32_t seq, uint32_t ack, uint8_t flags,
   t[13] = flags;
   store_be16(t + 14, 0xffff);  // window (scaled by the SYN-ACK's shift 7)
   std::memcpy(t + 20, options.data(), options.size());
-  const size_t tcp_len = 20 + options.size();
+  if (!payload.empty()) std::memcpy(t + 20 + options.size(), payload.data(), payload.size());
+  const size_t tcp_len = 20 + options.size() + payload.size();
   store_be16(t + 16,
              static_cast<uint16_t>(
                  ~fold(sum16(p + 12, 8) + 6 + static_cast<uint32_t>(tcp_len) + sum16(t, tcp_len))));
@@ -196,6 +200,83 @@ TEST(TunVnet, KernelSuperPacketsSegmentedAtCellSize) {
     CHILD_CHECK(super_packets > 0);  // the kernel did hand over TSO packets
     CHILD_CHECK(largest > 1500);
     CHILD_CHECK(segments >= kTotal / kCellPayload);
+    return 0;
+  });
+}
+
+// The other direction: the peer's segments joined by TcpCoalescer go into
+// the kernel as ONE write of a GSO super-packet with a partial checksum, and
+// a local TCP socket receives every byte.
+TEST(TunVnet, CoalescedSuperPacketAcceptedByKernelTcp) {
+  RUN_IN_NETNS([] {
+    auto tun = TunDevice::open("ainv%d", TunOffload::kVnetHdr);
+    CHILD_CHECK(tun);
+    CHILD_CHECK(tun->set_mtu(1500).ok());
+    CHILD_CHECK(set_ipv4(tun->name(), "10.9.0.1", "255.255.255.0"));
+    CHILD_CHECK(tun->set_up().ok());
+    constexpr uint16_t kHostPort = 6000;
+    UniqueFd lis(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+    CHILD_CHECK(lis);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_port = htons(kHostPort);
+    std::memcpy(&at.sin_addr, kHost, 4);
+    CHILD_CHECK(::bind(lis.get(), reinterpret_cast<sockaddr*>(&at), sizeof at) == 0);
+    CHILD_CHECK(::listen(lis.get(), 4) == 0);
+
+    const uint32_t peer_isn = 9000;
+    const uint8_t syn_opts[8] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7};  // MSS 1460, window shift 7
+    CHILD_CHECK(tun->write(peer_packet(kHostPort, peer_isn, 0, 0x02, syn_opts)).ok());
+    Bytes rbuf(kVirtioNetHdrSize + 65536);
+    uint32_t host_isn = 0;
+    bool synack = false;
+    for (int i = 0; i < 50 && !synack; ++i) {
+      pollfd pf{tun->fd(), POLLIN, 0};
+      if (poll(&pf, 1, 100) != 1) continue;
+      auto n = tun->read(rbuf);
+      if (!n || *n < kVirtioNetHdrSize + 40) continue;
+      ByteSpan pkt(rbuf.data() + kVirtioNetHdrSize, *n - kVirtioNetHdrSize);
+      if (!from_host_tcp(pkt) || pkt[20 + 13] != 0x12) continue;
+      host_isn = load_be32(&pkt[24]);
+      synack = true;
+    }
+    CHILD_CHECK(synack);
+    CHILD_CHECK(tun->write(peer_packet(kHostPort, peer_isn + 1, host_isn + 1, 0x10, {})).ok());
+    pollfd lp{lis.get(), POLLIN, 0};
+    CHILD_CHECK(poll(&lp, 1, 2000) == 1);
+    UniqueFd conn(::accept4(lis.get(), nullptr, nullptr, SOCK_NONBLOCK));
+    CHILD_CHECK(conn);
+
+    constexpr size_t kSegs = 40, kPayload = 1000;
+    Bytes data(kSegs * kPayload);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 11 + i / 263);
+    Bytes out(kVirtioNetHdrSize + 65535);
+    TcpCoalescer co(out);
+    for (size_t i = 0; i < kSegs; ++i) {
+      const uint32_t seq = peer_isn + 1 + static_cast<uint32_t>(i * kPayload);
+      const uint8_t flags = i + 1 == kSegs ? 0x18 : 0x10;
+      Bytes seg = peer_packet(kHostPort, seq, host_isn + 1, flags, {},
+                              ByteSpan(data).subspan(i * kPayload, kPayload));
+      ByteSpan ip = ByteSpan(seg).subspan(kVirtioNetHdrSize);
+      CHILD_CHECK(i == 0 ? co.start(ip) : co.append(ip));
+    }
+    CHILD_CHECK(co.segments() == kSegs);
+    ByteSpan w = co.finish();
+    CHILD_CHECK(w[1] == kVnetGsoTcpV4);
+    CHILD_CHECK(tun->write(w).ok());  // one write for 40 segments
+
+    Bytes got(data.size());
+    size_t have = 0;
+    for (int i = 0; i < 100 && have < data.size(); ++i) {
+      pollfd cp{conn.get(), POLLIN, 0};
+      if (poll(&cp, 1, 100) != 1) continue;
+      ssize_t n = ::recv(conn.get(), got.data() + have, got.size() - have, 0);
+      if (n > 0) have += static_cast<size_t>(n);
+    }
+    std::fprintf(stderr, "tun_vnet: kernel TCP received %zu of %zu bytes from one super-packet\n",
+                 have, data.size());
+    CHILD_CHECK(have == data.size());
+    CHILD_CHECK(got == data);
     return 0;
   });
 }
