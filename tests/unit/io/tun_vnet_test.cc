@@ -84,7 +84,7 @@ Bytes peer_packet(uint16_t host_port, uint32_t seq, uint32_t ack, uint8_t flags,
   t[12] = static_cast<uint8_t>(((20 + options.size()) / 4) << 4);
   t[13] = flags;
   store_be16(t + 14, 0xffff);  // window (scaled by the SYN-ACK's shift 7)
-  std::memcpy(t + 20, options.data(), options.size());
+  if (!options.empty()) std::memcpy(t + 20, options.data(), options.size());
   if (!payload.empty()) std::memcpy(t + 20 + options.size(), payload.data(), payload.size());
   const size_t tcp_len = 20 + options.size() + payload.size();
   store_be16(t + 16,
