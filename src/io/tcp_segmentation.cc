@@ -90,6 +90,12 @@ size_t tcp_segment_payload(const VirtioNetHdr& h, size_t max_payload) {
   return std::min<size_t>(h.gso_size, max_payload);
 }
 
+size_t tcp_payload_for_datagram(const VirtioNetHdr& h, ByteSpan packet, size_t max_datagram) {
+  if (!h.is_gso() || !ok(validate_virtio_net_hdr(h, packet))) return 0;
+  const size_t hdr = size_t{h.csum_start} + static_cast<size_t>(packet[h.csum_start + 12] >> 4) * 4;
+  return max_datagram > hdr ? max_datagram - hdr : 0;
+}
+
 Result<size_t> tcp_segment_count(const VirtioNetHdr& h, ByteSpan packet, size_t max_payload) {
   auto l = layout_of(h, packet, max_payload);
   if (!l) return l.error();

@@ -28,6 +28,13 @@ namespace ainet::io {
 // (min(gso_size, max_payload)); 0 if max_payload is 0.
 size_t tcp_segment_payload(const VirtioNetHdr& h, size_t max_payload);
 
+// The TCP payload cap that makes every segment of `packet` at most
+// `max_datagram` bytes long (IP + TCP headers + payload), e.g. the largest
+// datagram a cell carries (core/onion.h max_cell_datagram): max_datagram
+// minus the super-packet's header bytes, 0 if they do not fit or the header
+// does not validate.
+size_t tcp_payload_for_datagram(const VirtioNetHdr& h, ByteSpan packet, size_t max_datagram);
+
 // How many packets `packet` (the IP packet after the virtio header) becomes
 // with at most `max_payload` TCP payload bytes per segment: 1 for a non-GSO
 // packet, ceil(payload / mss) for a super-packet (1 if it has no payload).

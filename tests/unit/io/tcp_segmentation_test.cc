@@ -191,6 +191,24 @@ TEST(TcpSegmentation, CellBoundCapsTheMss) {
   check_segments(s, o, *n, 1000);
 }
 
+TEST(TcpSegmentation, PayloadForACellSizedDatagram) {
+  // 1365 = max_cell_datagram(1400): IPv4 20 + TCP 32 leave 1313 payload bytes.
+  Super s = make_super(true, 10000, 1448);
+  const size_t cap = tcp_payload_for_datagram(s.hdr, s.span(), 1365);
+  EXPECT_EQ(cap, 1365u - 20 - 32);
+  Out o(8);
+  auto n = tcp_segment(s.hdr, s.span(), cap, o.bufs, o.lens);
+  ASSERT_TRUE(n);
+  check_segments(s, o, *n, cap);
+  for (size_t i = 0; i < *n; ++i) EXPECT_LE(o.lens[i], 1365u);
+  EXPECT_EQ(o.lens[0], 1365u);
+  Super v6 = make_super(false, 100, 1448);
+  EXPECT_EQ(tcp_payload_for_datagram(v6.hdr, v6.span(), 1365), 1365u - 40 - 32);
+  EXPECT_EQ(tcp_payload_for_datagram(v6.hdr, v6.span(), 72), 0u);  // headers fill it
+  v6.hdr.gso_size = 0;
+  EXPECT_EQ(tcp_payload_for_datagram(v6.hdr, v6.span(), 1365), 0u);  // invalid header
+}
+
 TEST(TcpSegmentation, Ipv6ExactMultipleAndCwrOnFirstOnly) {
   Super s = make_super(false, 4 * 1200, 1200, 0x98 /*CWR|ACK|PSH*/);
   s.hdr.gso_type |= kVnetGsoEcn;
