@@ -3,6 +3,7 @@
 // The exit AIN hands locally delivered datagrams to the kernel through it, and
 // the kernel's NAT carries them on (docs/protocol.md "Exit delivery").
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,22 +15,33 @@
 
 namespace ainet::io {
 
+// What the TUN hands over. kVnetHdr: IFF_VNET_HDR with TUNSETOFFLOAD(TUN_F_CSUM
+// | TUN_F_TSO4 | TUN_F_TSO6): every read starts with a virtio_net_hdr
+// (io/virtio_net_hdr.h) and may be a TCP super-packet of up to 64 KB with a
+// partial checksum, to be cut by io/tcp_segmentation.h; every write must start
+// with one too (all zero: a plain, fully checksummed packet).
+enum class TunOffload : uint8_t { kNone, kVnetHdr };
+
 class TunDevice {
  public:
   // Creates (or attaches to) the interface `name` (at most 15 characters; a
   // "%d" in it lets the kernel number it, e.g. "ain%d"). Non-blocking.
   // Needs CAP_NET_ADMIN.
-  static SysResult<TunDevice> open(std::string_view name);
+  static SysResult<TunDevice> open(std::string_view name, TunOffload offload = TunOffload::kNone);
 
   int fd() const { return fd_.get(); }
   // The interface name the kernel gave.
   const std::string& name() const { return name_; }
   int index() const;
+  // True when opened with TunOffload::kVnetHdr.
+  bool vnet_hdr() const { return vnet_hdr_; }
 
   SysStatus set_mtu(int mtu);
   SysStatus set_up(bool up = true);
 
-  // One datagram into buf; 0 when nothing is waiting.
+  // One datagram into buf; 0 when nothing is waiting. With vnet_hdr() every
+  // buffer read or written (here and in the batch calls) begins with the
+  // virtio_net_hdr, and a read buffer should hold 64 KB + the header.
   SysResult<size_t> read(MutByteSpan buf);
   // Reads datagrams until the batch is full or nothing is waiting (TUN has no
   // recvmmsg; read(2) per datagram into the preallocated slots).
@@ -42,6 +54,7 @@ class TunDevice {
  private:
   UniqueFd fd_;
   std::string name_;
+  bool vnet_hdr_ = false;
 };
 
 }  // namespace ainet::io

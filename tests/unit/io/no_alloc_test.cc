@@ -1,12 +1,18 @@
 // "Nothing on the packet path allocates", for the udp carrier's socket I/O:
 // a GSO send of a batch of cells and the GRO receive that cuts them apart
 // make no heap allocation (C++ or OpenSSL). The batches are allocated before.
+// The same for the TUN offloads: TCP coalescing and segmentation.
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <vector>
+
+#include "io/tcp_coalescing.h"
+#include "io/tcp_segmentation.h"
 #include "io/udp_offload.h"
 #include "io/udp_socket.h"
 #include "support/allocation_counter.h"
+#include "wire/checksum.h"
 
 namespace ainet::io {
 namespace {
@@ -53,6 +59,57 @@ TEST(IoNoAlloc, UdpGsoSendAndGroReceive) {
     EXPECT_EQ(got, sent);
   }
   EXPECT_TRUE(tx->gso() || !why.empty());
+}
+
+// One IPv4 TCP segment (ACK, DF) with valid checksums, into `b`.
+void tcp_segment_v4(Bytes& b, uint32_t seq, size_t payload) {
+  b.assign(40 + payload, 0);
+  b[0] = 0x45;
+  store_be16(&b[2], static_cast<uint16_t>(b.size()));
+  b[6] = 0x40;
+  b[8] = 64;
+  b[9] = 6;
+  b[12] = 10, b[15] = 1, b[16] = 10, b[19] = 2;
+  store_be16(&b[10], wire::internet_checksum(ByteSpan(b.data(), 20)));
+  store_be16(&b[20], 1234);
+  store_be16(&b[22], 80);
+  store_be32(&b[24], seq);
+  b[32] = 0x50;
+  b[33] = 0x10;
+  for (size_t i = 0; i < payload; ++i) b[40 + i] = static_cast<uint8_t>(i);
+  wire::InternetChecksum c;
+  c.add(ByteSpan(&b[12], 8));
+  c.add_u16(6);
+  c.add_u16(static_cast<uint16_t>(b.size() - 20));
+  c.add(ByteSpan(&b[20], b.size() - 20));
+  store_be16(&b[36], c.finish());
+}
+
+TEST(IoNoAlloc, TunTcpCoalesceAndSegment) {
+  std::vector<Bytes> segs(40);
+  for (size_t i = 0; i < segs.size(); ++i)
+    tcp_segment_v4(segs[i], static_cast<uint32_t>(i * 1400), 1400);
+  Bytes out(kVirtioNetHdrSize + 65535);
+  PacketBatch cells(64, 1100);
+  for (int round = 0; round < 3; ++round) {
+    size_t joined = 0, cut = 0;
+    const test::Allocations a = test::allocations_during([&] {
+      TcpCoalescer co(out);
+      if (!co.start(segs[0])) return;
+      for (size_t i = 1; i < segs.size() && co.append(segs[i]); ++i) {
+      }
+      joined = co.segments();
+      ByteSpan w = co.finish();
+      auto h = parse_virtio_net_hdr(w);
+      if (!h) return;
+      cells.clear();
+      auto n = tcp_segment_into(*h, w.subspan(kVirtioNetHdrSize), 1000, cells);
+      if (n) cut = *n;
+    });
+    EXPECT_EQ(joined, segs.size());
+    EXPECT_EQ(cut, 56u);  // 56000 payload bytes at 1000 per cell
+    EXPECT_EQ(a.total(), 0) << "round " << round;
+  }
 }
 
 }  // namespace
