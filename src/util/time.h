@@ -1,6 +1,7 @@
 // Time as a plain value. The sans-I/O core never reads a clock: every entry
 // point takes `Time now`, so a simulation can run a virtual clock.
 #pragma once
+#include <compare>
 #include <cstdint>
 
 namespace ainet {
