@@ -96,11 +96,13 @@ void IkeDriver::drain(Time now) {
 
 void IkeDriver::on_timer(Time now) {
   now_ = now;
-  if (now < engine_->next_deadline()) return drain(now);
-  if (liveness_.tracked() != 0)
-    liveness_.check(now, *engine_, [this](uint32_t spi) { return child_packets_in(spi); });
-  // peer_alive may have moved the deadline (a liveness check that can wait).
-  if (now >= engine_->next_deadline()) engine_->handle_timers(now, *this);
+  if (now >= engine_->next_deadline()) {
+    if (liveness_.tracked() != 0)
+      liveness_.check(now, *engine_, [this](uint32_t spi) { return child_packets_in(spi); });
+    // peer_alive may have moved the deadline (a liveness check that can wait).
+    if (now >= engine_->next_deadline()) engine_->handle_timers(now, *this);
+  }
+  if (now >= own_deadline()) run_own_timers(now);
   drain(now);
 }
 

@@ -8,6 +8,7 @@
 // The carrier hands back every datagram with the non-ESP marker (§2.2) by
 // on_encap(). Child and IKE SA events stay the subclass's (ike::Effects).
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,8 +49,10 @@ class IkeDriver : public ike::Effects {
   void on_readable(int fd, Time now);
   // A datagram with the non-ESP marker that arrived on the carrier's port.
   void on_encap(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload);
+  // Runs the engine's due timers (after the ESP liveness check), then the
+  // subclass's own (run_own_timers), then the deferred work: one drain.
   void on_timer(Time now);
-  Time next_deadline() const { return engine_->next_deadline(); }
+  Time next_deadline() const { return std::min(engine_->next_deadline(), own_deadline()); }
 
   // A child SA the owner cannot use: deleted once the engine call that
   // announced it has returned (Effects must not re-enter the engine).
@@ -78,6 +81,10 @@ class IkeDriver : public ike::Effects {
   virtual std::optional<uint64_t> child_packets_in(uint32_t /*spi_in*/) const {
     return std::nullopt;
   }
+  // Timers of the subclass beside the engine's (aind's PVT restarts):
+  // on_timer() calls run_own_timers when now >= own_deadline().
+  virtual void run_own_timers(Time /*now*/) {}
+  virtual Time own_deadline() const { return Time::max(); }
   IkeLiveness liveness_;
   Time now_{};  // of the current entry point (on_readable, on_encap, on_timer)
 

@@ -43,8 +43,8 @@ core::NodeId IkeNode::pvt_of(const std::string& peer) const {
   return it == settings_.pvt_of_peer.end() ? 0 : it->second;
 }
 
-Time IkeNode::next_deadline() const {
-  Time t = IkeDriver::next_deadline();
+Time IkeNode::own_deadline() const {
+  Time t = Time::max();
   for (const auto& [peer, at] : pvt_retry_) t = std::min(t, at);
   return t;
 }
@@ -55,8 +55,7 @@ void IkeNode::start_pvts(Time now) {
   on_timer(now);
 }
 
-void IkeNode::on_timer(Time now) {
-  IkeDriver::on_timer(now);
+void IkeNode::run_own_timers(Time now) {
   for (auto it = pvt_retry_.begin(); it != pvt_retry_.end();) {
     if (it->second > now) {
       ++it;
@@ -73,7 +72,6 @@ void IkeNode::on_timer(Time now) {
       pvt_retry_[peer] = now + kPvtRetry;
     }
   }
-  drain(now);
 }
 
 void IkeNode::child_sa_up(const ike::ChildSaUp& up) {

@@ -58,9 +58,6 @@ class IkeNode final : public IkeDriver {
                                                       bool own_encap = false);
   void set_host(Host* h) { host_ = h; }
 
-  // IkeDriver's, plus the PVT IKE SAs this AIN (re)starts.
-  void on_timer(Time now);
-  Time next_deadline() const;
   // IKE PVTs: starts the IKE SA of every PVT whose peer has the higher node
   // id (the lower id initiates, the other only answers: no duplicate SAs),
   // and again a few seconds after one of them went down.
@@ -78,6 +75,9 @@ class IkeNode final : public IkeDriver {
   void ike_sa_down(const ike::IkeSaEvent& ev) override;
 
  protected:
+  // IkeDriver's own-timer hook: the PVT IKE SAs this AIN (re)starts.
+  void run_own_timers(Time now) override;
+  Time own_deadline() const override;
   void send_encap(const ike::UdpEndpoint& remote, ByteSpan payload) override;
   void on_esp(Time now, const wire::IpAddress& src, uint16_t port, ByteSpan payload) override;
   std::optional<uint64_t> child_packets_in(uint32_t spi_in) const override {
