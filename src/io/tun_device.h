@@ -49,6 +49,9 @@ class TunDevice {
   // A datagram the kernel refuses (not IP, bad length) is an error of that
   // datagram only; the caller counts it.
   SysStatus write(ByteSpan datagram);
+  // head then datagram in one write (writev): e.g. a virtio header before a
+  // datagram that stays where it is.
+  SysStatus write(ByteSpan head, ByteSpan datagram);
   SysResult<BatchCounts> write_batch(const PacketBatch& batch);
 
  private:
