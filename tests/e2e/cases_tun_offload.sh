@@ -15,6 +15,11 @@ _tun_offload_live() {
   e2e_init
   export AINET_PCAP_DIR="$E2E_DIR/pcap"
   e2e_topology || return 1
+  # The capture set gso_max_segs 1 on every link; the responder's link is
+  # not checked here, and its TCP super-packets are what the exit's TUN is
+  # to read whole (forwarded GSO packets), so it gets the default back.
+  ip -n "$(e2e_ns ain3)" link set dev responder gso_max_segs 65535 || return 1
+  ip -n "$(e2e_ns responder)" link set dev ain3 gso_max_segs 65535 || return 1
   e2e_routes_ant || return 1
   e2e_ant_gen "$1" 4 1 1400 --tun-offload on || { e2e_log "config generation failed"; return 1; }
   e2e_ant_start_ains || return 1
@@ -26,15 +31,15 @@ _tun_offload_live() {
   # Downloads: the exit read super-packets, the endpoint wrote joined ones;
   # iperf3 (upload): the other way round.
   local sock="$E2E_DIR/conf/initiator/endpoint.sock" json expr
-  expr='all(r["tun_offload"].get(k, 0) > 0 for k in ("super_packets_in", "segments_in", "super_packets_out", "segments_out")) and not any(k.startswith("tun_vnet_") for k in r["drops"])'
+  expr='all(r["tun_offload"].get(k, 0) > 0 for k in ("super_packets_in", "segments_in", "super_packets_out", "segments_out")) and not any("tun_vnet_" in k for k in r["drops"])'
   json=$("$E2E_AINCTL" --socket "$sock" --json status 2>/dev/null) || { e2e_log "endpoint status failed"; return 1; }
   "$E2E_PY" -c "import json,sys; r=json.loads(sys.stdin.read()); sys.exit(0 if ($expr) else 1)" <<<"$json" ||
     { e2e_log "endpoint did not carry super-packets both ways: $json"; return 1; }
   e2e_log "  ok   endpoint TUN offload: $("$E2E_PY" -c 'import json,sys; print(json.loads(sys.stdin.read())["tun_offload"])' <<<"$json")"
-  e2e_ainctl_json ain3 status \
-    'all(r["tun_offload"].get(k, 0) > 0 for k in ("super_packets_in", "segments_in", "super_packets_out", "segments_out")) and not any(k.startswith("io_tun") for k in r["drops"])' \
-    >/dev/null || { e2e_log "the exit did not carry super-packets both ways"; e2e_ainctl ain3 status >&2; return 1; }
-  e2e_log "  ok   exit TUN offload: $(e2e_ainctl_json ain3 status 'r["tun_offload"]')"
+  json=$(e2e_ainctl ain3 --json status 2>/dev/null) || { e2e_log "ain3 status failed"; return 1; }
+  "$E2E_PY" -c "import json,sys; r=json.loads(sys.stdin.read()); sys.exit(0 if ($expr) else 1)" <<<"$json" ||
+    { e2e_log "the exit did not carry super-packets both ways: $json"; return 1; }
+  e2e_log "  ok   exit TUN offload: $("$E2E_PY" -c 'import json,sys; print(json.loads(sys.stdin.read())["tun_offload"])' <<<"$json")"
   local route
   route=$(e2e_ant_route) || { e2e_log "ain1 lists no live ANT"; return 1; }
   local p
