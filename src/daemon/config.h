@@ -43,7 +43,8 @@ struct AindConfig {
   int tun_mtu = 1500;
   // [network] tun_offload: the exit's TUN with IFF_VNET_HDR and TSO
   // (docs/tun-offload.md): super-packets both ways, cut at the cell size.
-  bool tun_offload = false;
+  // On by default: bench/e2e measured it faster and cheaper per byte.
+  bool tun_offload = true;
   std::string control_socket = "/run/ainet/aind.sock";
   // list_sas may return keys (docs/pcap.md); for test beds and debugging
   // only: anyone with the socket can then decrypt captures of this AIN.

@@ -103,6 +103,9 @@ TEST(EndpointConfig, RefusesUnknownKeysWithFileLineAndField) {
 }
 
 TEST(EndpointConfig, TunOffloadIsABoolean) {
+  auto d = parse_endpoint_config(kGood, "endpoint.toml");
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_TRUE(d.config.tun_offload);  // the default (docs/tun-offload.md: measured)
   auto r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = true"), "endpoint.toml");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_TRUE(r.config.tun_offload);
