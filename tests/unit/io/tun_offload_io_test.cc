@@ -1,14 +1,18 @@
 // TunOffloadIo (io/tun_offload_io.h), without a TUN: take() turns a read
 // (virtio header + packet) into batch datagrams, coalesce() turns a batch
-// into TUN writes. Segments are checked against independent computations
+// into TUN writes; read_batch()/write_batch() over a SOCK_SEQPACKET pair
+// standing in for the TUN (one message per packet, as a TUN). Segments are checked against independent computations
 // written here (RFC 1071 sums, expected header fields).
 #include "io/tun_offload_io.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <vector>
 
+#include "io/unique_fd.h"
 #include "io/virtio_net_hdr.h"
 
 namespace ainet::io {
@@ -262,6 +266,99 @@ TEST(TunOffloadIo, BatchHoldsTheLargestSuperPacket) {
     EXPECT_LE(io.reserve(), batch.capacity() - PacketBatch::kDefaultSlots + 0);
     EXPECT_EQ(check_run(batch, 0, 0, d, 7), 65535u - 40);
   }
+}
+
+// A TunDevice over one end of a SOCK_SEQPACKET pair; the test plays the
+// kernel on the other end.
+struct FakeTun {
+  TunDevice tun;
+  UniqueFd peer;
+  static FakeTun make() {
+    int sv[2] = {-1, -1};
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+    // Room for many 64 KB messages queued at once.
+    const int big = 8 << 20;
+    for (int fd : sv) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    return FakeTun{TunDevice::adopt(UniqueFd(sv[0]), "fake", true), UniqueFd(sv[1])};
+  }
+  void send(const Bytes& b) const { ASSERT_EQ(::send(peer.get(), b.data(), b.size(), 0), static_cast<ssize_t>(b.size())); }
+};
+
+// A super-packet with more segments than the batch holds: the batch is
+// filled, the rest waits (pending) and comes with the next call even
+// without a new read; then reading goes on where it stopped.
+TEST(TunOffloadIo, ReadBatchKeepsTheRestForTheNextCall) {
+  FakeTun f = FakeTun::make();
+  TunOffloadIo io(1365);
+  PacketBatch batch(TunOffloadIo::batch_slots(1365));
+  const size_t cap = batch.capacity();
+  for (int i = 0; i < 3; ++i) f.send(make_read(100, 0, kAck, 50000 + 100 * i));
+  f.send(make_read(200 * (cap + 30), 200, kAck | kPsh));  // cap + 30 segments of 200
+  f.send(make_read(100, 0, kAck, 70000));
+  auto r = io.read_batch(f.tun, batch);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->done, cap);
+  EXPECT_EQ(batch.size(), cap);
+  EXPECT_TRUE(io.pending());
+  size_t off = check_run(batch, 3, 0, 1365, 7);
+  EXPECT_EQ(off, 200 * (cap - 3));
+  r = io.read_batch(f.tun, batch, /*read_more=*/false);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(io.pending());
+  EXPECT_EQ(batch.size(), 33u);
+  off += check_run(batch, 0, off, 1365, static_cast<uint16_t>(7 + cap - 3));
+  EXPECT_EQ(off, 200 * (cap + 30));
+  EXPECT_EQ(batch.packet(32)[33], kAck | kPsh);  // PSH on the very last segment only
+  r = io.read_batch(f.tun, batch);  // the packet after it
+  ASSERT_TRUE(r);
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(load_be32(batch.packet(0).data() + 24), 70000u);
+  EXPECT_EQ(io.counters().segments_in, cap + 30);
+}
+
+// Refused reads are dropped and counted, and one call reads at most a
+// batch's capacity of packets (a flood of bad headers cannot hold the loop).
+TEST(TunOffloadIo, ReadBatchIsBoundedUnderBadHeaders) {
+  FakeTun f = FakeTun::make();
+  TunOffloadIo io(1365);
+  PacketBatch batch(TunOffloadIo::batch_slots(1365));
+  Bytes bad = make_read(100, 0, kAck);
+  bad[0] = 0x40;  // an unknown flag
+  for (size_t i = 0; i < batch.capacity() + 10; ++i) f.send(bad);
+  auto r = io.read_batch(f.tun, batch);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->done, 0u);
+  EXPECT_EQ(r->dropped, batch.capacity());
+  EXPECT_EQ(io.counters().dropped[static_cast<size_t>(Errc::malformed)], batch.capacity());
+  r = io.read_batch(f.tun, batch);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->dropped, 10u);
+}
+
+// write_batch: one message per joined run, lone datagrams behind a zero
+// header, in the batch's order.
+TEST(TunOffloadIo, WriteBatchWritesRunsInOrder) {
+  FakeTun f = FakeTun::make();
+  TunOffloadIo io(1365);
+  PacketBatch batch(TunOffloadIo::batch_slots(1365));
+  Bytes a = make_read(8000, 1000, kAck);
+  ASSERT_TRUE(io.take(a, batch));
+  Bytes lone = make_read(300, 0, kAck | kFin, 99999);  // FIN: never joined
+  ASSERT_TRUE(io.take(lone, batch));
+  auto r = io.write_batch(f.tun, batch);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->done, 9u);
+  Bytes msg(TunOffloadIo::kBufferSize);
+  ssize_t n = ::recv(f.peer.get(), msg.data(), msg.size(), 0);
+  ASSERT_EQ(n, static_cast<ssize_t>(kVirtioNetHdrSize + 40 + 8000));
+  EXPECT_EQ(parse_virtio_net_hdr(msg)->gso_kind(), kVnetGsoTcpV4);
+  n = ::recv(f.peer.get(), msg.data(), msg.size(), 0);
+  ASSERT_EQ(n, static_cast<ssize_t>(kVirtioNetHdrSize + 340));
+  EXPECT_EQ(parse_virtio_net_hdr(msg)->flags, 0);
+  EXPECT_EQ(parse_virtio_net_hdr(msg)->gso_type, kVnetGsoNone);
+  EXPECT_EQ(load_be32(msg.data() + kVirtioNetHdrSize + 24), 99999u);
+  EXPECT_TRUE(tcp_checksum_ok(ByteSpan(msg).subspan(kVirtioNetHdrSize, 340)));
+  EXPECT_LT(::recv(f.peer.get(), msg.data(), msg.size(), 0), 0);  // nothing else
 }
 
 }  // namespace
