@@ -45,6 +45,10 @@ Result<TunOffloadIo::Taken> TunOffloadIo::take(MutByteSpan read, PacketBatch& ba
     return h.error();
   }
   const MutByteSpan pkt = read.subspan(kVirtioNetHdrSize);
+  if (pkt.empty()) {  // a header with no packet behind it
+    count_drop(Errc::truncated);
+    return Errc::truncated;
+  }
   if (Status st = validate_virtio_net_hdr(*h, pkt); !ok(st)) {
     count_drop(st);
     return st;
