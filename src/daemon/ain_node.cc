@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "daemon/sa_listing.h"
-#include "wire/udp_encap.h"
 #include "core/onion.h"
+#include "daemon/sa_listing.h"
 #include "io/clock.h"
+#include "wire/udp_encap.h"
 
 namespace ainet::daemon {
 
@@ -84,8 +84,8 @@ AinNode::AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shar
   // TUN are cut so that every segment fits one cell (core/onion.h), and no
   // larger than the TUN MTU would have made them.
   if (tun_ && tun_->vnet_hdr()) {
-    const size_t max_datagram = std::min(core::max_cell_datagram(cfg_.engine.cell_size),
-                                         static_cast<size_t>(cfg_.tun_mtu));
+    const size_t max_datagram =
+        std::min(core::max_cell_datagram(cfg_.engine.cell_size), static_cast<size_t>(cfg_.tun_mtu));
     vnet_.emplace(max_datagram);
     tun_in_ = io::PacketBatch(io::TunOffloadIo::batch_slots(max_datagram));
   }
@@ -274,7 +274,8 @@ StatusInfo AinNode::status() {
   if (vnet_)  // [network] tun_offload: TUN reads refused by why (included in io_tun)
     for (size_t e = 0; e < kErrcCount; ++e)
       if (vnet_->counters().dropped[e])
-        s.drops["io_tun_vnet_" + std::string(to_string(static_cast<Errc>(e)))] = vnet_->counters().dropped[e];
+        s.drops["io_tun_vnet_" + std::string(to_string(static_cast<Errc>(e)))] =
+            vnet_->counters().dropped[e];
   if (dir_) s.directory_expires = static_cast<int64_t>(dir_->expires());
   s.shaping = {{"dummy_cells_sent", st.dummy_cells_sent},
                {"dummy_cells_received", st.dummy_cells},

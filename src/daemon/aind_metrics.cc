@@ -185,7 +185,8 @@ std::string AinNode::metrics_text() {
   if (vnet_)  // [network] tun_offload: TUN reads refused by why (included in io_tun)
     for (size_t i = 1; i < kErrcCount; ++i)
       if (vnet_->counters().dropped[i])
-        m.sample("ainet_drop_details_total", {{"detail", "tun_vnet_" + std::string(to_string(static_cast<Errc>(i)))}},
+        m.sample("ainet_drop_details_total",
+                 {{"detail", "tun_vnet_" + std::string(to_string(static_cast<Errc>(i)))}},
                  vnet_->counters().dropped[i]);
 
   // Customers.

@@ -41,9 +41,9 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   if (!ep) fail(1, "endpoint", "missing (required)");
   if (!ep->is_table()) fail(line_of(*ep), "endpoint", "expected a table, got " + type_name(*ep));
   Section e(*ep->as_table(), "endpoint",
-            {"name", "role", "anonymity_option", "ain_address", "tunnel_address", "carrier", "udp_port",
-             "tun_name", "tun_mtu", "tun_offload", "inner_addresses", "routes", "flow_idle_timeout", "out", "in",
-             "ike"});
+            {"name", "role", "anonymity_option", "ain_address", "tunnel_address", "carrier",
+             "udp_port", "tun_name", "tun_mtu", "tun_offload", "inner_addresses", "routes",
+             "flow_idle_timeout", "out", "in", "ike"});
   const bool ike = e.has("ike");
   EndpointConfig c;
   c.name = e.string_or("name", "endpoint");

@@ -29,12 +29,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/cell_queue.h"
+#include "core/flow_shaper.h"
 #include "crypto/rng.h"
 #include "daemon/carrier_io.h"
 #include "daemon/control_server.h"
@@ -48,12 +50,10 @@
 #include "io/clock.h"
 #include "io/event_loop.h"
 #include "io/metrics_http_server.h"
-#include "io/privileges.h"
 #include "io/packet_batch.h"
+#include "io/privileges.h"
 #include "io/tun_device.h"
 #include "io/tun_offload_io.h"
-#include "core/cell_queue.h"
-#include "core/flow_shaper.h"
 
 namespace {
 
@@ -81,7 +81,8 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
     // TUN MTU, the datagram size the kernel would have made; the batch
     // holds a 64 KB one whole.
     if (tun_->vnet_hdr()) {
-      const size_t max_datagram = std::min(static_cast<size_t>(cfg.tun_mtu), endpoint::EndpointDatapath::kMaxPacket);
+      const size_t max_datagram =
+          std::min(static_cast<size_t>(cfg.tun_mtu), endpoint::EndpointDatapath::kMaxPacket);
       vnet_.emplace(max_datagram);
       tun_in_ = io::PacketBatch(io::TunOffloadIo::batch_slots(max_datagram));
     }
@@ -174,8 +175,9 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
         flows_.record(tun_in_.packet(i), now);
       }
       // With offloads, reading stops short of full when a super-packet might not fit.
-      const bool more = tun_in_.full() || (vnet_ && (vnet_->pending() ||
-                                                     tun_in_.capacity() - tun_in_.size() < vnet_->reserve()));
+      const bool more =
+          tun_in_.full() ||
+          (vnet_ && (vnet_->pending() || tun_in_.capacity() - tun_in_.size() < vnet_->reserve()));
       flush();
       if (!more) break;
     }
@@ -416,9 +418,11 @@ int run(const std::string& path, bool check_only) {
     run_as = *u;
   }
 
-  auto tun = io::TunDevice::open(cfg.tun_name, cfg.tun_offload ? io::TunOffload::kVnetHdr : io::TunOffload::kNone);
+  auto tun = io::TunDevice::open(
+      cfg.tun_name, cfg.tun_offload ? io::TunOffload::kVnetHdr : io::TunOffload::kNone);
   if (!tun && cfg.tun_offload) {
-    log_line("warning: TUN offloads refused (" + tun.error().message() + "), going on without endpoint.tun_offload");
+    log_line("warning: TUN offloads refused (" + tun.error().message() +
+             "), going on without endpoint.tun_offload");
     tun = io::TunDevice::open(cfg.tun_name);
   }
   if (!tun) {

@@ -124,7 +124,8 @@ bool TunOffloadIo::consume(size_t off, size_t len, PacketBatch& batch, BatchCoun
   return true;
 }
 
-SysResult<BatchCounts> TunOffloadIo::read_batch(TunDevice& tun, PacketBatch& batch, bool read_more) {
+SysResult<BatchCounts> TunOffloadIo::read_batch(TunDevice& tun, PacketBatch& batch,
+                                                bool read_more) {
   batch.clear();
   BatchCounts c;
   if (pending_len_ != 0) {

@@ -31,10 +31,10 @@
 namespace ainet::io {
 
 struct TunOffloadCounters {
-  uint64_t super_packets_in = 0;    // GSO packets read
-  uint64_t segments_in = 0;         // segments cut from them
-  uint64_t super_packets_out = 0;   // writes that joined more than one segment
-  uint64_t segments_out = 0;        // segments in those writes
+  uint64_t super_packets_in = 0;   // GSO packets read
+  uint64_t segments_in = 0;        // segments cut from them
+  uint64_t super_packets_out = 0;  // writes that joined more than one segment
+  uint64_t segments_out = 0;       // segments in those writes
   // Reads refused, by why (validate_virtio_net_hdr's Errc; buffer_too_small:
   // more segments than a whole batch holds, or a packet larger than a slot).
   std::array<uint64_t, kErrcCount> dropped{};

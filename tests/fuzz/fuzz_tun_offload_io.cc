@@ -47,10 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The input in a buffer of its own exact size, so ASan sees any overrun.
   std::vector<uint8_t> read(data, data + size);
   auto h = parse_virtio_net_hdr(ByteSpan(read));
-  const bool gso = h && h->is_gso() && ok(validate_virtio_net_hdr(*h, ByteSpan(read).subspan(kVirtioNetHdrSize)));
+  const bool gso = h && h->is_gso() &&
+                   ok(validate_virtio_net_hdr(*h, ByteSpan(read).subspan(kVirtioNetHdrSize)));
   const Bytes original(read.begin(), read.end());
   size_t hdr = 0;
-  if (gso) hdr = h->csum_start + static_cast<size_t>(original[kVirtioNetHdrSize + h->csum_start + 12] >> 4) * 4;
+  if (gso)
+    hdr = h->csum_start +
+          static_cast<size_t>(original[kVirtioNetHdrSize + h->csum_start + 12] >> 4) * 4;
 
   MutByteSpan r(read);
   size_t payload = 0, parts = 0, datagrams = 0;
@@ -67,8 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(tcp_ok(s));
       FUZZ_CHECK(s.size() >= hdr);
       FUZZ_CHECK(payload + (s.size() - hdr) <= original.size() - kVirtioNetHdrSize - hdr);
-      FUZZ_CHECK(std::memcmp(s.data() + hdr, original.data() + kVirtioNetHdrSize + hdr + payload, s.size() - hdr) ==
-                 0);
+      FUZZ_CHECK(std::memcmp(s.data() + hdr, original.data() + kVirtioNetHdrSize + hdr + payload,
+                             s.size() - hdr) == 0);
       payload += s.size() - hdr;
     }
     const BatchCounts c = io.coalesce(batch, [](ByteSpan head, ByteSpan body) {

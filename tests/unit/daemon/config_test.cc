@@ -316,8 +316,8 @@ TEST(Config, TunOffloadIsABoolean) {
   ASSERT_TRUE(r.ok) << r.error;
   const bool def = r.config.tun_offload;
   EXPECT_TRUE(def);  // the default (docs/tun-offload.md: measured)
-  r = parse_config(base_config() + "[network]\ntun_offload = " + (def ? "false" : "true") + "\n", "aind.toml",
-                   "/etc/ainet");
+  r = parse_config(base_config() + "[network]\ntun_offload = " + (def ? "false" : "true") + "\n",
+                   "aind.toml", "/etc/ainet");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_NE(r.config.tun_offload, def);
   EXPECT_EQ(error_of(base_config() + "[network]\ntun_offload = 1\n"),

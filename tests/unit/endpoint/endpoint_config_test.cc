@@ -106,10 +106,12 @@ TEST(EndpointConfig, TunOffloadIsABoolean) {
   auto d = parse_endpoint_config(kGood, "endpoint.toml");
   ASSERT_TRUE(d.ok) << d.error;
   EXPECT_TRUE(d.config.tun_offload);  // the default (docs/tun-offload.md: measured)
-  auto r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = true"), "endpoint.toml");
+  auto r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = true"),
+                                 "endpoint.toml");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_TRUE(r.config.tun_offload);
-  r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = false"), "endpoint.toml");
+  r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = false"),
+                            "endpoint.toml");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_FALSE(r.config.tun_offload);
   EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = \"on\"")),

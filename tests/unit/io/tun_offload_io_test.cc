@@ -1,8 +1,8 @@
 // TunOffloadIo (io/tun_offload_io.h), without a TUN: take() turns a read
 // (virtio header + packet) into batch datagrams, coalesce() turns a batch
 // into TUN writes; read_batch()/write_batch() over a SOCK_SEQPACKET pair
-// standing in for the TUN (one message per packet, as a TUN). Segments are checked against independent computations
-// written here (RFC 1071 sums, expected header fields).
+// standing in for the TUN (one message per packet, as a TUN). Segments are checked against
+// independent computations written here (RFC 1071 sums, expected header fields).
 #include "io/tun_offload_io.h"
 
 #include <gtest/gtest.h>
@@ -31,9 +31,12 @@ uint16_t fold(uint32_t s) {
 uint32_t pseudo_sum(const uint8_t* ip, size_t tcp_len) {
   return sum16(ip + 12, 8) + 6 + static_cast<uint32_t>(tcp_len);
 }
-bool ipv4_header_ok(const uint8_t* p) { return fold(sum16(p, 20)) == 0xffff; }
+bool ipv4_header_ok(const uint8_t* p) {
+  return fold(sum16(p, 20)) == 0xffff;
+}
 bool tcp_checksum_ok(ByteSpan ip) {
-  return fold(pseudo_sum(ip.data(), ip.size() - 20) + sum16(ip.data() + 20, ip.size() - 20)) == 0xffff;
+  return fold(pseudo_sum(ip.data(), ip.size() - 20) + sum16(ip.data() + 20, ip.size() - 20)) ==
+         0xffff;
 }
 
 constexpr uint8_t kAck = 0x10, kPsh = 0x08, kFin = 0x01, kCwr = 0x80;
@@ -42,7 +45,8 @@ constexpr uint8_t kAck = 0x10, kPsh = 0x08, kFin = 0x01, kCwr = 0x80;
 // (IHL 5, 20-byte TCP header) with `payload` patterned bytes; GSO when
 // gso_size != 0 (NEEDS_CSUM, the pseudo-header sum in the checksum field),
 // else a plain packet with a partial checksum.
-Bytes make_read(size_t payload, uint16_t gso_size, uint8_t flags, uint32_t seq = 1000, uint16_t id = 7) {
+Bytes make_read(size_t payload, uint16_t gso_size, uint8_t flags, uint32_t seq = 1000,
+                uint16_t id = 7) {
   Bytes r(kVirtioNetHdrSize + 40 + payload, 0);
   uint8_t* p = r.data() + kVirtioNetHdrSize;
   p[0] = 0x45;
@@ -75,11 +79,14 @@ Bytes make_read(size_t payload, uint16_t gso_size, uint8_t flags, uint32_t seq =
   return r;
 }
 
-uint8_t payload_byte(size_t i) { return static_cast<uint8_t>(i * 7 + i / 251); }
+uint8_t payload_byte(size_t i) {
+  return static_cast<uint8_t>(i * 7 + i / 251);
+}
 
 // Checks the datagrams [from, batch.size()) as consecutive segments starting
 // at payload offset `off`; returns the payload bytes they carry.
-size_t check_run(const PacketBatch& b, size_t from, size_t off, size_t max_datagram, uint16_t first_id) {
+size_t check_run(const PacketBatch& b, size_t from, size_t off, size_t max_datagram,
+                 uint16_t first_id) {
   size_t total = 0;
   for (size_t i = from; i < b.size(); ++i) {
     const ByteSpan s = b.packet(i);
@@ -283,7 +290,9 @@ struct FakeTun {
     for (int fd : sv) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
     return FakeTun{TunDevice::adopt(UniqueFd(sv[0]), "fake", true), UniqueFd(sv[1])};
   }
-  void send(const Bytes& b) const { ASSERT_EQ(::send(peer.get(), b.data(), b.size(), 0), static_cast<ssize_t>(b.size())); }
+  void send(const Bytes& b) const {
+    ASSERT_EQ(::send(peer.get(), b.data(), b.size(), 0), static_cast<ssize_t>(b.size()));
+  }
 };
 
 // A super-packet with more segments than the batch holds: the batch is
@@ -311,7 +320,7 @@ TEST(TunOffloadIo, ReadBatchKeepsTheRestForTheNextCall) {
   off += check_run(batch, 0, off, 1365, static_cast<uint16_t>(7 + cap - 3));
   EXPECT_EQ(off, 200 * (cap + 30));
   EXPECT_EQ(batch.packet(32)[33], kAck | kPsh);  // PSH on the very last segment only
-  r = io.read_batch(f.tun, batch);  // the packet after it
+  r = io.read_batch(f.tun, batch);               // the packet after it
   ASSERT_TRUE(r);
   ASSERT_EQ(batch.size(), 1u);
   EXPECT_EQ(load_be32(batch.packet(0).data() + 24), 70000u);
