@@ -2,14 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "core/onion.h"
 #include "daemon/sa_listing.h"
-#include "wire/udp_encap.h"
 #include "io/clock.h"
+#include "wire/udp_encap.h"
 
 namespace ainet::daemon {
 
@@ -78,6 +80,15 @@ AinNode::AinNode(AindConfig cfg, std::unique_ptr<core::Engine> engine, std::shar
   // Only the configured PVT peers and customers hold SAs that can
   // authenticate a packet, so at most that many ports are ever learned.
   carrier_->set_peer_capacity(cfg_.engine.pvts.size() + cfg_.engine.customers.size());
+  // [network] tun_offload (docs/tun-offload.md): super-packets read from the
+  // TUN are cut so that every segment fits one cell (core/onion.h), and no
+  // larger than the TUN MTU would have made them.
+  if (tun_ && tun_->vnet_hdr()) {
+    const size_t max_datagram =
+        std::min(core::max_cell_datagram(cfg_.engine.cell_size), static_cast<size_t>(cfg_.tun_mtu));
+    vnet_.emplace(max_datagram);
+    tun_in_ = io::PacketBatch(io::TunOffloadIo::batch_slots(max_datagram));
+  }
 }
 
 // ---- Event inputs -----------------------------------------------------------
@@ -111,9 +122,13 @@ void AinNode::on_carrier_readable(int fd, Time now) {
 void AinNode::on_tun_readable(Time now) {
   now_ = now;
   if (!tun_) return;
-  for (int round = 0; round < 4; ++round) {
-    auto r = tun_->read_batch(tun_in_);
-    if (!r || r->done == 0) break;
+  // The rest of a super-packet cut at a full batch is still taken after the
+  // 4 rounds (no new reads then), so it does not wait for the next packet.
+  for (int round = 0; round < 4 || (vnet_ && vnet_->pending()); ++round) {
+    auto r = vnet_ ? vnet_->read_batch(*tun_, tun_in_, round < 4) : tun_->read_batch(tun_in_);
+    if (!r) break;
+    tun_dropped_ += r->dropped;
+    if (r->done == 0 && r->dropped == 0 && !(vnet_ && vnet_->pending())) break;
     for (size_t i = 0; i < tun_in_.size(); ++i) engine_->handle_local(now, tun_in_.packet(i), *this);
   }
   flush();
@@ -171,11 +186,7 @@ void AinNode::deliver_local(ByteSpan datagram) {
     ++tun_dropped_;
     return;
   }
-  if (tun_out_.full()) {
-    auto r = tun_->write_batch(tun_out_);
-    if (r) tun_dropped_ += r->dropped;
-    tun_out_.clear();
-  }
+  if (tun_out_.full()) write_tun();
   if (!tun_out_.push(datagram, io::SocketAddress{})) ++tun_dropped_;
 }
 
@@ -206,11 +217,15 @@ void AinNode::flush() {
     for (uint32_t spi : spis) (void)ike_->engine().rekey_child(now_, spi, *ike_);
   }
   carrier_->flush();
-  if (tun_ && tun_out_.size()) {
-    auto r = tun_->write_batch(tun_out_);
-    if (r) tun_dropped_ += r->dropped;
-    tun_out_.clear();
-  }
+  write_tun();
+}
+
+void AinNode::write_tun() {
+  if (!tun_ || tun_out_.size() == 0) return;
+  // With offloads: in-order TCP segments of a flow join into one write.
+  auto r = vnet_ ? vnet_->write_batch(*tun_, tun_out_) : tun_->write_batch(tun_out_);
+  if (r) tun_dropped_ += r->dropped;
+  tun_out_.clear();
 }
 
 void AinNode::log_io_errors(Time now) {
@@ -249,6 +264,18 @@ StatusInfo AinNode::status() {
   if (c.recv_dropped) s.drops["io_recv"] = c.recv_dropped;
   if (c.send_dropped) s.drops["io_send"] = c.send_dropped;
   if (tun_dropped_) s.drops["io_tun"] = tun_dropped_;
+  if (vnet_) {
+    const io::TunOffloadCounters& o = vnet_->counters();
+    s.tun_offload = {{"super_packets_in", o.super_packets_in},
+                     {"segments_in", o.segments_in},
+                     {"super_packets_out", o.super_packets_out},
+                     {"segments_out", o.segments_out}};
+  }
+  if (vnet_)  // [network] tun_offload: TUN reads refused by why (included in io_tun)
+    for (size_t e = 0; e < kErrcCount; ++e)
+      if (vnet_->counters().dropped[e])
+        s.drops["io_tun_vnet_" + std::string(to_string(static_cast<Errc>(e)))] =
+            vnet_->counters().dropped[e];
   if (dir_) s.directory_expires = static_cast<int64_t>(dir_->expires());
   s.shaping = {{"dummy_cells_sent", st.dummy_cells_sent},
                {"dummy_cells_received", st.dummy_cells},

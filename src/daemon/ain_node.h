@@ -17,10 +17,11 @@
 #include "daemon/config.h"
 #include "daemon/control_handler.h"
 #include "daemon/ike_node.h"
-#include "daemon/peer_port_table.h"
 #include "daemon/log_limiter.h"
+#include "daemon/peer_port_table.h"
 #include "io/packet_batch.h"
 #include "io/tun_device.h"
+#include "io/tun_offload_io.h"
 
 namespace ainet::daemon {
 
@@ -106,6 +107,7 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
 
  private:
   void flush();
+  void write_tun();
   void log_io_errors(Time now);
 
   AindConfig cfg_;
@@ -113,6 +115,7 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   std::shared_ptr<const core::Directory> dir_;
   std::unique_ptr<CarrierIo> carrier_;
   std::optional<io::TunDevice> tun_;
+  std::optional<io::TunOffloadIo> vnet_;  // set when the TUN has IFF_VNET_HDR
   io::PacketBatch tun_in_;
   io::PacketBatch tun_out_;
   uint64_t tun_dropped_ = 0;

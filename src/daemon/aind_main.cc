@@ -150,7 +150,13 @@ int run(const std::string& config_path, bool check_only) {
 
   std::optional<io::TunDevice> tun;
   if (!cfg.engine.exit_pool.empty()) {
-    auto t = io::TunDevice::open(cfg.tun_name);
+    auto t = io::TunDevice::open(
+        cfg.tun_name, cfg.tun_offload ? io::TunOffload::kVnetHdr : io::TunOffload::kNone);
+    if (!t && cfg.tun_offload) {
+      log->warn("TUN offloads refused ({}), going on without [network] tun_offload",
+                t.error().message());
+      t = io::TunDevice::open(cfg.tun_name);
+    }
     if (!t) {
       log->critical("exit pool configured but no TUN: {}", t.error().message());
       return 1;

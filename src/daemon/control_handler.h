@@ -35,6 +35,9 @@ struct StatusInfo {
   // Tickets (docs/protocol.md "Tickets"): verdicts on CREATEs received (one
   // counter per refusal) and the tickets this entrance signed or refused.
   std::map<std::string, uint64_t> tickets;
+  // [network] tun_offload: TUN super-packets and segments each way
+  // (docs/tun-offload.md); empty when the TUN has no offloads.
+  std::map<std::string, uint64_t> tun_offload;
 };
 
 struct PvtRow {

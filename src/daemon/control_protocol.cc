@@ -32,7 +32,8 @@ void to_json(json& j, const StatusInfo& v) {
            {"drops", v.drops},
            {"directory_expires", v.directory_expires ? json(*v.directory_expires) : json(nullptr)},
            {"shaping", v.shaping},
-           {"tickets", v.tickets}};
+           {"tickets", v.tickets},
+           {"tun_offload", v.tun_offload}};
 }
 
 void to_json(json& j, const PvtRow& v) {

@@ -41,8 +41,9 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   if (!ep) fail(1, "endpoint", "missing (required)");
   if (!ep->is_table()) fail(line_of(*ep), "endpoint", "expected a table, got " + type_name(*ep));
   Section e(*ep->as_table(), "endpoint",
-            {"name", "role", "anonymity_option", "ain_address", "tunnel_address", "carrier", "udp_port",
-             "tun_name", "tun_mtu", "inner_addresses", "routes", "flow_idle_timeout", "out", "in", "ike"});
+            {"name", "role", "anonymity_option", "ain_address", "tunnel_address", "carrier",
+             "udp_port", "tun_name", "tun_mtu", "tun_offload", "inner_addresses", "routes",
+             "flow_idle_timeout", "out", "in", "ike"});
   const bool ike = e.has("ike");
   EndpointConfig c;
   c.name = e.string_or("name", "endpoint");
@@ -76,6 +77,7 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   // RFC 791 / RFC 8200 §5: IPv4 needs 576, IPv6 1280; we check the lower one
   // here and the IPv6 one against the inner addresses below.
   c.tun_mtu = static_cast<int>(e.integer_or("tun_mtu", 1300, 576, 9000));
+  c.tun_offload = e.boolean_or("tun_offload", c.tun_offload);
   // An IKE initiator gets its inner address from the AIN (CP, RFC 7296 §3.15).
   const bool cp = ike && c.role == Role::initiator;
   if (cp && e.has("inner_addresses"))

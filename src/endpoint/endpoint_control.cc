@@ -53,6 +53,9 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
   for (size_t e = 0; e < dp.open_failed_by.size(); ++e)
     if (dp.open_failed_by[e] != 0)
       s.drops["open_" + std::string(to_string(static_cast<Errc>(e)))] = dp.open_failed_by[e];
+  for (size_t e = 0; e < io.tun_vnet_dropped.size(); ++e)
+    if (io.tun_vnet_dropped[e] != 0)
+      s.drops["tun_vnet_" + std::string(to_string(static_cast<Errc>(e)))] = io.tun_vnet_dropped[e];
   flows.for_each([&](const FlowPair& p) {
     s.flows.push_back({p.src.to_string(), p.dst.to_string(), p.packets_out, p.bytes_out,
                        p.packets_in, p.bytes_in});
@@ -66,6 +69,7 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
                         {"queue_drops", io.shaping_queue_drops},
                         {"queued", io.queued}};
   s.flows_expired = flows.expired();
+  s.tun_offload = io.tun_offload;
   return s;
 }
 
@@ -181,6 +185,7 @@ json status_json(const EndpointStatus& s) {
               {"shaping", s.shaping},
               {"padded", s.padded},
               {"shaping_counters", s.shaping_counters},
+              {"tun_offload", s.tun_offload},
               {"ike", ike_json(s.ike)}};
 }
 

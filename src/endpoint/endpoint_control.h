@@ -5,6 +5,7 @@
 // protocol as aind's: daemon::ControlServer moves the lines, this file turns a
 // request line into a response line.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,6 +31,12 @@ struct EndpointIoCounters {
   // [shaping] (docs/protocol.md "Shaping"): datagrams sent in slots, the
   // queue's refusals and what still waits.
   uint64_t shaped_sent = 0, shaping_queue_drops = 0, queued = 0;
+  // endpoint.tun_offload: TUN reads refused by why (io/tun_offload_io.h),
+  // included in tun_dropped.
+  std::array<uint64_t, kErrcCount> tun_vnet_dropped{};
+  // super_packets_in, segments_in, super_packets_out, segments_out; empty
+  // without offloads.
+  std::map<std::string, uint64_t> tun_offload;
 };
 
 struct FlowRow {
@@ -85,6 +92,7 @@ struct EndpointStatus {
   std::string shaping = "off";
   bool padded = false;
   std::map<std::string, uint64_t> shaping_counters;
+  std::map<std::string, uint64_t> tun_offload;  // endpoint.tun_offload (EndpointIoCounters)
   std::optional<EndpointIkeStatus> ike;  // endpoint.ike only ("ike": null otherwise)
 };
 

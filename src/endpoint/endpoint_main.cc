@@ -29,12 +29,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/cell_queue.h"
+#include "core/flow_shaper.h"
 #include "crypto/rng.h"
 #include "daemon/carrier_io.h"
 #include "daemon/control_server.h"
@@ -48,11 +50,10 @@
 #include "io/clock.h"
 #include "io/event_loop.h"
 #include "io/metrics_http_server.h"
-#include "io/privileges.h"
 #include "io/packet_batch.h"
+#include "io/privileges.h"
 #include "io/tun_device.h"
-#include "core/cell_queue.h"
-#include "core/flow_shaper.h"
+#include "io/tun_offload_io.h"
 
 namespace {
 
@@ -76,6 +77,15 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
         carrier_(std::move(carrier)),
         ain_(cfg.ain_address),
         started_(io::monotonic_now()) {
+    // endpoint.tun_offload (docs/tun-offload.md): super-packets cut at the
+    // TUN MTU, the datagram size the kernel would have made; the batch
+    // holds a 64 KB one whole.
+    if (tun_->vnet_hdr()) {
+      const size_t max_datagram =
+          std::min(static_cast<size_t>(cfg.tun_mtu), endpoint::EndpointDatapath::kMaxPacket);
+      vnet_.emplace(max_datagram);
+      tun_in_ = io::PacketBatch(io::TunOffloadIo::batch_slots(max_datagram));
+    }
     if (cfg.ike.enabled) ike_ = std::make_unique<endpoint::EndpointIkeClient>(cfg, rng_, *this);
   }
 
@@ -137,10 +147,11 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
 
   void on_tun_readable() {
     const Time now = io::monotonic_now();  // one clock read per wake-up, not per packet
-    // Bounded: a busy TUN must not starve the carrier side.
-    for (int round = 0; round < 4; ++round) {
+    // Bounded: a busy TUN must not starve the carrier side. The rest of a
+    // super-packet cut at a full batch is still taken (no new reads then).
+    for (int round = 0; round < 4 || (vnet_ && vnet_->pending()); ++round) {
       tun_in_.clear();
-      auto r = tun_->read_batch(tun_in_);
+      auto r = vnet_ ? vnet_->read_batch(*tun_, tun_in_, round < 4) : tun_->read_batch(tun_in_);
       if (!r) {
         note_error("TUN read: " + r.error().message());
         break;
@@ -163,7 +174,10 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
         carrier_->queue(ain_, *sealed);
         flows_.record(tun_in_.packet(i), now);
       }
-      const bool more = tun_in_.full();
+      // With offloads, reading stops short of full when a super-packet might not fit.
+      const bool more =
+          tun_in_.full() ||
+          (vnet_ && (vnet_->pending() || tun_in_.capacity() - tun_in_.size() < vnet_->reserve()));
       flush();
       if (!more) break;
     }
@@ -303,12 +317,20 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
     io.shaped_sent = shaper_.real_sent;
     io.shaping_queue_drops = queue_drops_;
     io.queued = queue_.size;
+    if (vnet_) {
+      const io::TunOffloadCounters& o = vnet_->counters();
+      io.tun_vnet_dropped = o.dropped;
+      io.tun_offload = {{"super_packets_in", o.super_packets_in},
+                        {"segments_in", o.segments_in},
+                        {"super_packets_out", o.super_packets_out},
+                        {"segments_out", o.segments_out}};
+    }
     return io;
   }
 
   void write_tun() {
     if (tun_out_.size() == 0) return;
-    auto r = tun_->write_batch(tun_out_);
+    auto r = vnet_ ? vnet_->write_batch(*tun_, tun_out_) : tun_->write_batch(tun_out_);
     if (r) {
       tun_dropped_ += r->dropped;
     } else {
@@ -328,6 +350,7 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
   const endpoint::EndpointConfig& cfg_;
   endpoint::EndpointDatapath dp_;
   std::optional<io::TunDevice> tun_;
+  std::optional<io::TunOffloadIo> vnet_;  // set when the TUN has IFF_VNET_HDR
   std::unique_ptr<daemon::CarrierIo> carrier_;
   wire::IpAddress ain_;
   Time started_;
@@ -395,7 +418,13 @@ int run(const std::string& path, bool check_only) {
     run_as = *u;
   }
 
-  auto tun = io::TunDevice::open(cfg.tun_name);
+  auto tun = io::TunDevice::open(
+      cfg.tun_name, cfg.tun_offload ? io::TunOffload::kVnetHdr : io::TunOffload::kNone);
+  if (!tun && cfg.tun_offload) {
+    log_line("warning: TUN offloads refused (" + tun.error().message() +
+             "), going on without endpoint.tun_offload");
+    tun = io::TunDevice::open(cfg.tun_name);
+  }
   if (!tun) {
     log_line("TUN " + cfg.tun_name + ": " + tun.error().message());
     return 1;

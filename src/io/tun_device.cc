@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -101,6 +102,17 @@ SysResult<BatchCounts> TunDevice::read_batch(PacketBatch& batch) {
 SysStatus TunDevice::write(ByteSpan datagram) {
   for (;;) {
     ssize_t n = ::write(fd(), datagram.data(), datagram.size());
+    if (n >= 0) return {};
+    if (errno == EINTR) continue;
+    return sys_error("write tun");
+  }
+}
+
+SysStatus TunDevice::write(ByteSpan head, ByteSpan datagram) {
+  iovec iov[2] = {{const_cast<uint8_t*>(head.data()), head.size()},
+                  {const_cast<uint8_t*>(datagram.data()), datagram.size()}};
+  for (;;) {
+    ssize_t n = ::writev(fd(), iov, datagram.empty() ? 1 : 2);
     if (n >= 0) return {};
     if (errno == EINTR) continue;
     return sys_error("write tun");

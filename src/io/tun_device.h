@@ -29,6 +29,16 @@ class TunDevice {
   // Needs CAP_NET_ADMIN.
   static SysResult<TunDevice> open(std::string_view name, TunOffload offload = TunOffload::kNone);
 
+  // Tests: a TunDevice over any packet-preserving descriptor (e.g. one end
+  // of a SOCK_SEQPACKET pair), so the batch code runs without a TUN.
+  static TunDevice adopt(UniqueFd fd, std::string name, bool vnet_hdr) {
+    TunDevice t;
+    t.fd_ = std::move(fd);
+    t.name_ = std::move(name);
+    t.vnet_hdr_ = vnet_hdr;
+    return t;
+  }
+
   int fd() const { return fd_.get(); }
   // The interface name the kernel gave.
   const std::string& name() const { return name_; }
@@ -49,6 +59,9 @@ class TunDevice {
   // A datagram the kernel refuses (not IP, bad length) is an error of that
   // datagram only; the caller counts it.
   SysStatus write(ByteSpan datagram);
+  // head then datagram in one write (writev): e.g. a virtio header before a
+  // datagram that stays where it is.
+  SysStatus write(ByteSpan head, ByteSpan datagram);
   SysResult<BatchCounts> write_batch(const PacketBatch& batch);
 
  private:

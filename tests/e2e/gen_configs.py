@@ -125,6 +125,12 @@ def add_customer(keys, node, sa, a, ain, code, table, cid, name, outer, serves=N
     return to_c, from_c
 
 
+def tun_offload_line(a):
+    """`tun_offload = ...` for [network] and [endpoint] with --tun-offload
+    (docs/tun-offload.md), else nothing (the daemons' default)."""
+    return f"tun_offload = {'true' if a.tun_offload == 'on' else 'false'}\n" if a.tun_offload else ""
+
+
 def write_endpoint(out, name, what, role, option, ain, outer, a, inner, routes, to_c, from_c, ike=None):
     """out/<name>/endpoint.toml: a customer endpoint (ain-endpoint) with its
     side of the tunnel (proposed format, see tests/e2e/README.md). With
@@ -145,6 +151,7 @@ def write_endpoint(out, name, what, role, option, ain, outer, a, inner, routes, 
                 f'ain_address = "{node_addr(ain, a.outer)}"\ntunnel_address = "{outer}"\n'
                 # endpoint.ike: ESP in UDP on 4500 whatever the AINs' carrier.
                 f'carrier = "{"udp" if ike else a.carrier}"\nudp_port = 4500\ntun_name = "ainc0"\ntun_mtu = {a.cell_size - 35}\n'
+                + tun_offload_line(a)
                 + (f'inner_addresses = ["{inner[0]}", "{inner[1]}"]\n' if inner else "")
                 + f'routes = [{", ".join(chr(34) + r + chr(34) for r in routes)}]\n\n'
                 f'[control]\nsocket = "{d}/endpoint.sock"\n\n'
@@ -163,6 +170,8 @@ def main():
     p.add_argument("--option", type=int, choices=[1, 2], default=1,
                    help="anonymity option (paper §4.4): 1 random private source, 2 real address")
     p.add_argument("--cell-size", type=int, default=1400)
+    p.add_argument("--tun-offload", choices=["on", "off"], default=None,
+                   help="tun_offload in every aind [network] and endpoint (default: not written)")
     p.add_argument("--keepalive", default="1s")
     p.add_argument("--shaping-rate", type=int, default=0,
                    help="cells/s: constant shaping on every ANT and customer link, both ways, and "
@@ -318,6 +327,7 @@ def main():
              f'[node]\nid = {n}\nname = "ain{n}"\nonion_key_file = "onion.key"\nidentity_key_file = "identity.key"\n\n'
              f'[directory]\nfile = "../directory.toml"\nauthority_key = "{auth_pub}"\n\n'
              f'[network]\ncarrier = "{a.carrier}"\nudp_port = 4500\ntun_name = "ain0"\ntun_mtu = 1500\n'
+             + tun_offload_line(a) +
              f"exit_pool = {pool}\n\n"
              f'[ant]\ncell_size = {a.cell_size}\nroute_length = {a.route_length}\nlifetime = "1h"\ninactivity_timeout = "120s"\n'
              f'setup_timeout = "3s"\nsetup_attempts = 3\nkeepalive_interval = "{a.keepalive}"\nmax_ants = 1000\n'

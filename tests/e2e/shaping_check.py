@@ -99,7 +99,8 @@ def main():
             continue
         rates = []
         for spi, times in sorted(by_spi.items()):
-            if spi in pvt_spis or len(times) < 2 * rate:  # signaling, or too short to measure
+            # A length-only link, signaling, or too short to measure.
+            if lengths_only or spi in pvt_spis or len(times) < 2 * rate:
                 continue
             r = (len(times) - 1) / (times[-1] - times[0])
             rates.append(r)

@@ -309,6 +309,21 @@ TEST(Config, ExportKeysIsOffByDefaultAndMustBeABoolean) {
             "aind.toml:22: control.export_keys: expected true or false, got a string");
 }
 
+// [network] tun_offload (docs/tun-offload.md): a boolean, refused with the
+// line and field otherwise.
+TEST(Config, TunOffloadIsABoolean) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  const bool def = r.config.tun_offload;
+  EXPECT_TRUE(def);  // the default (docs/tun-offload.md: measured)
+  r = parse_config(base_config() + "[network]\ntun_offload = " + (def ? "false" : "true") + "\n",
+                   "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_NE(r.config.tun_offload, def);
+  EXPECT_EQ(error_of(base_config() + "[network]\ntun_offload = 1\n"),
+            "aind.toml:22: network.tun_offload: expected true or false, got an integer");
+}
+
 // Secrets out of the main file: every key of aind.toml may come from a key
 // file (*_file), which must be chmod 600; group/other access, a directory, a
 // missing file and a wrong length are each one file:line: field message.

@@ -102,6 +102,22 @@ TEST(EndpointConfig, RefusesUnknownKeysWithFileLineAndField) {
   EXPECT_EQ(error_of(edit("socket = ", "path = ")), "endpoint.toml:16: control.path: unknown key");
 }
 
+TEST(EndpointConfig, TunOffloadIsABoolean) {
+  auto d = parse_endpoint_config(kGood, "endpoint.toml");
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_TRUE(d.config.tun_offload);  // the default (docs/tun-offload.md: measured)
+  auto r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = true"),
+                                 "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.config.tun_offload);
+  r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = false"),
+                            "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.config.tun_offload);
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\ntun_offload = \"on\"")),
+            "endpoint.toml:12: endpoint.tun_offload: expected true or false, got a string");
+}
+
 TEST(EndpointConfig, RefusesBadValuesNamingTheField) {
   EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 70")), "endpoint.toml:11: endpoint.tun_mtu: expected 576..9000, got 70");
   EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1000")),
