@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/kex.h"
+#include "crypto/kex_counts.h"
 #include "crypto/raw_key.h"
 
 namespace ainet::crypto {
@@ -20,6 +21,7 @@ Ed25519KeyPair ed25519_generate(Rng& rng) {
 
 Result<Signature> ed25519_sign(ByteSpan seed32, ByteSpan msg) {
   if (seed32.size() != kEd25519KeySize) return Errc::invalid_argument;
+  ++detail::mutable_kex_counts().ed25519_sign;
   detail::Pkey pk = detail::raw_private_pkey(EVP_PKEY_ED25519, seed32);
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   Signature sig{};
@@ -36,6 +38,7 @@ Result<Signature> ed25519_sign(ByteSpan seed32, ByteSpan msg) {
 Errc ed25519_verify(ByteSpan pub32, ByteSpan msg, ByteSpan sig64) {
   if (pub32.size() != kEd25519KeySize) return Errc::invalid_argument;
   if (sig64.size() != kEd25519SigSize) return Errc::bad_signature;
+  ++detail::mutable_kex_counts().ed25519_verify;
   detail::Pkey pk = detail::raw_public_pkey(EVP_PKEY_ED25519, pub32);
   if (!pk) {  // not a usable public key
     ERR_clear_error();

@@ -7,6 +7,7 @@
 
 #include "crypto/hkdf_digest.h"
 #include "crypto/kex.h"
+#include "crypto/kex_counts.h"
 
 namespace ainet::crypto {
 
@@ -24,6 +25,7 @@ Errc hkdf(HkdfDigest d, HkdfMode mode, ByteSpan salt, ByteSpan key, ByteSpan inf
     return Errc::invalid_argument;  // RFC 5869 §2.3: L <= 255*HashLen
   // RFC 5869 §2.3: the PRK is at least HashLen octets.
   if (mode == HkdfMode::expand_only && key.size() < hash_len) return Errc::invalid_argument;
+  ++mutable_kex_counts().hkdf;
 
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   if (kdf == nullptr) return Errc::crypto_error;

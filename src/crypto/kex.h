@@ -55,4 +55,18 @@ Result<Signature> ed25519_sign(ByteSpan seed32, ByteSpan msg);
 [[nodiscard]] Errc hkdf_extract_sha256(ByteSpan salt, ByteSpan ikm, MutByteSpan prk32);
 [[nodiscard]] Errc hkdf_expand_sha256(ByteSpan prk, ByteSpan info, MutByteSpan out);
 
+// Operations made by the calling thread since it started, for tools that
+// compare a measured cost with the bare cost of these operations (the
+// "crypto floor", tools/sim_scale). x25519_keygen counts public keys computed
+// (x25519_generate, x25519_public); x25519_shared
+// counts shared secrets; hkdf counts HKDF calls of any mode and digest.
+struct KexCounts {
+  uint64_t x25519_keygen = 0;
+  uint64_t x25519_shared = 0;
+  uint64_t hkdf = 0;
+  uint64_t ed25519_sign = 0;
+  uint64_t ed25519_verify = 0;
+};
+KexCounts kex_counts();
+
 }  // namespace ainet::crypto

@@ -10,16 +10,19 @@
 #include <cstring>
 
 #include "crypto/kex.h"
+#include "crypto/kex_counts.h"
 #include "crypto/raw_key.h"
 
 namespace ainet::crypto {
 
 Result<PublicKey> x25519_public(ByteSpan priv32) {
+  ++detail::mutable_kex_counts().x25519_keygen;
   return detail::raw_public_of(EVP_PKEY_X25519, priv32);
 }
 
 X25519KeyPair x25519_generate(Rng& rng) {
   // RFC 7748 §6.1: the private key is 32 random bytes.
+  ++detail::mutable_kex_counts().x25519_keygen;
   return detail::raw_generate<X25519KeyPair>(EVP_PKEY_X25519, rng);
 }
 
@@ -49,6 +52,7 @@ detail::Pkey keypair_pkey(ByteSpan priv32, ByteSpan pub32) {
 }
 
 Errc derive(detail::Pkey priv, ByteSpan peer_pub32, MutByteSpan out32) {
+  ++detail::mutable_kex_counts().x25519_shared;
   detail::Pkey peer = detail::raw_public_pkey(EVP_PKEY_X25519, peer_pub32);
   EVP_PKEY_CTX* ctx = priv ? EVP_PKEY_CTX_new_from_pkey(nullptr, priv.get(), nullptr) : nullptr;
   size_t len = out32.size();

@@ -5,7 +5,11 @@
 //     hop states (entries in every AIN's ANT table: entrance, intermediates, exit);
 //   - ANT set-ups per CPU-second (CLOCK_PROCESS_CPUTIME_ID) for the whole
 //     simulation: customers' ESP+AH, the network, and every AIN's engine;
-//   - data cells through the ANTs per CPU-second.
+//   - data cells through the ANTs per CPU-second;
+//   - the crypto floor of a set-up (crypto_floor.h): the public-key and KDF
+//     operations the set-up phase made per ANT (counted by src/crypto),
+//     times the bare OpenSSL cost of each, measured in this process after
+//     the run; and the set-up rate as a fraction of the floor's rate.
 // This tool is outside the sans-I/O core, so it may read clocks.
 //
 //   sim_scale [--ains N] [--ants M] [--degree D] [--hops H] [--seed S]
@@ -25,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto_floor.h"
 #include "sim/sim_datagram.h"
 #include "sim/sim_world.h"
 
@@ -119,12 +124,14 @@ int main(int argc, char** argv) {
   }
   malloc_trim(0);
   const size_t heap0 = heap_bytes(), rss0 = rss_bytes();
+  const crypto::KexCounts kex0 = crypto::kex_counts();
   const double cpu0 = cpu_seconds();
   for (const auto& [c, d] : first) {
     if (w->customer(c).send_datagram(d) != Errc::ok) return 1;
   }
   w->run_for(Duration::s(2));
   const double cpu1 = cpu_seconds();
+  const crypto::KexCounts kex1 = crypto::kex_counts();
   size_t up = 0;
   const size_t states = hop_states(*w, &up);
   const size_t heap1 = heap_bytes(), rss1 = rss_bytes();
@@ -147,6 +154,16 @@ int main(int argc, char** argv) {
   const double cpu3 = cpu_seconds();
   for (NodeId id = 1; id <= w->size(); ++id) local1 += w->ain(id).local_count;
 
+  const crypto::KexCounts kex{kex1.x25519_keygen - kex0.x25519_keygen,
+                              kex1.x25519_shared - kex0.x25519_shared, kex1.hkdf - kex0.hkdf,
+                              kex1.ed25519_sign - kex0.ed25519_sign,
+                              kex1.ed25519_verify - kex0.ed25519_verify};
+  tools::CryptoOpCosts costs;
+  if (!tools::measure_crypto_op_costs(2000, kex.ed25519_sign + kex.ed25519_verify > 0, costs)) {
+    std::fprintf(stderr, "sim_scale: OpenSSL refused a crypto floor measurement\n");
+    return 1;
+  }
+  const double floor_cpu = tools::crypto_floor_seconds(kex, costs);
   const double setup_cpu = cpu1 - cpu0, data_cpu = cpu3 - cpu2;
   const double heap_delta = static_cast<double>(heap1) - static_cast<double>(heap0);
   const double rss_delta = static_cast<double>(rss1) - static_cast<double>(rss0);
@@ -162,6 +179,20 @@ int main(int argc, char** argv) {
   std::printf("| heap growth per ANT (bytes)          | %12.0f |\n", up ? heap_delta / up : 0.0);
   std::printf("| set-up CPU seconds (whole sim)       | %12.3f |\n", setup_cpu);
   std::printf("| ANT set-ups per CPU-second           | %12.0f |\n", setup_cpu > 0 ? up / setup_cpu : 0.0);
+  const double per_ant = up ? 1.0 / static_cast<double>(up) : 0.0;
+  std::printf("| per ANT: X25519 keygen / DH / HKDF   | %4.1f/%4.1f/%4.1f |\n",
+              static_cast<double>(kex.x25519_keygen) * per_ant,
+              static_cast<double>(kex.x25519_shared) * per_ant, static_cast<double>(kex.hkdf) * per_ant);
+  std::printf("| per ANT: Ed25519 sign / verify       | %5.1f / %5.1f |\n",
+              static_cast<double>(kex.ed25519_sign) * per_ant,
+              static_cast<double>(kex.ed25519_verify) * per_ant);
+  std::printf("| bare X25519 / HKDF, CPU microseconds | %6.2f/%5.2f |\n", costs.x25519_us,
+              costs.hkdf_us);
+  std::printf("| crypto floor CPU-us per ANT set-up   | %12.1f |\n", floor_cpu * 1e6 * per_ant);
+  std::printf("| measured CPU-us per ANT set-up       | %12.1f |\n", setup_cpu * 1e6 * per_ant);
+  std::printf("| ANT set-ups per CPU-second at floor  | %12.0f |\n", floor_cpu > 0 ? up / floor_cpu : 0.0);
+  std::printf("| set-up rate / floor rate             | %12.3f |\n",
+              setup_cpu > 0 ? floor_cpu / setup_cpu : 0.0);
   std::printf("| datagrams delivered (data phase)     | %12llu |\n",
               static_cast<unsigned long long>(local1 - local0));
   std::printf("| end-to-end datagrams per CPU-second  | %12.0f |\n",

@@ -57,6 +57,22 @@ TEST(X25519, WithOwnPublicKeyGivesTheSameSecret) {
   EXPECT_EQ(x25519(a.priv.span(), ByteSpan(a.pub.data(), 31), b.pub, k2), Errc::invalid_argument);
 }
 
+TEST(X25519, OperationsAreCounted) {
+  DeterministicRng rng(45);
+  const KexCounts c0 = kex_counts();
+  auto a = x25519_generate(rng);
+  auto b = x25519_generate(rng);
+  uint8_t out[32], okm[64];
+  ASSERT_EQ(x25519(b.priv.span(), b.pub, a.pub, out), Errc::ok);
+  ASSERT_EQ(x25519(a.priv.span(), b.pub, out), Errc::ok);
+  ASSERT_EQ(hkdf_sha256({}, out, {}, okm), Errc::ok);
+  const KexCounts c1 = kex_counts();
+  EXPECT_EQ(c1.x25519_keygen - c0.x25519_keygen, 2u);
+  EXPECT_EQ(c1.x25519_shared - c0.x25519_shared, 2u);
+  EXPECT_EQ(c1.hkdf - c0.hkdf, 1u);
+  EXPECT_EQ(c1.ed25519_sign, c0.ed25519_sign);
+}
+
 TEST(X25519, WrongLengthsAreInvalidArgument) {
   DeterministicRng rng(42);
   auto a = x25519_generate(rng);
