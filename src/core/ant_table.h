@@ -98,9 +98,11 @@ struct Ant {
   uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;
   std::unique_ptr<sa::SecurityAssociation> sa_in_fwd, sa_out_bwd, sa_out_fwd, sa_in_bwd;
 
-  // Onion keys: the entrance holds every hop's; relays and the exit their own.
-  std::optional<RouteOnionKeys> route_keys;
-  std::optional<HopOnionKeys> hop_keys;
+  // Onion keys: the entrance holds every hop's; relays and the exit their
+  // own. One heap block each, made when the keys are (a pointer, not an
+  // optional, so the role that does not use one pays 8 bytes, issue 10).
+  std::unique_ptr<RouteOnionKeys> route_keys;
+  std::unique_ptr<HopOnionKeys> hop_keys;
 
   // Entrance (the exit binds inner src/dst too).
   uint32_t customer = 0;  // customer index
