@@ -48,7 +48,7 @@ Ant* Engine::start_ant(Time now, size_t ci, const IpAddress& src, const IpAddres
     return nullptr;
   }
   a.ent->pending = PendingQueue(cfg_.pending_queue, max_datagram_);
-  a.shaping = cfg_.shaping.ant;
+  a.ent->shaping = cfg_.shaping.ant;
   a.lifetime = cfg_.ant_lifetime;
   a.idle = cfg_.inactivity_timeout;
   for (const auto& rr : cfg_.remote_responders) {
@@ -146,7 +146,7 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
     info.hard_lifetime_s = seconds(cfg_.ant_lifetime);
     info.inactivity_s = seconds(cfg_.inactivity_timeout);
     // The exit shapes the backward cells like the entrance the forward ones.
-    if (last) info.shaping = a.shaping;
+    if (last) info.shaping = a.ent->shaping;
     targets[h].info = encode_hop_info(info);
   }
   SignalingMessage c;
@@ -197,7 +197,7 @@ void Engine::entrance_up(Time now, Ant& a, Effects& fx) {
   a.up = true;
   ++stats_.ants_created;
   fx.on_event({EventKind::ant_up, a.handle, 0, 0, now - a.created});
-  shaping_start(now, a, a.shaping);
+  shaping_start(now, a, a.ent->shaping);
   for (size_t i = 0; i < a.ent->pending.size(); ++i) send_forward(now, a, a.ent->pending.at(i), fx);
   // Only ANTs under construction hold queue storage: max_ants live ANTs do
   // not each keep pending_queue cells.

@@ -70,6 +70,18 @@ struct EntranceState {
   // A route the operator chose (ainctl ant create --route), or a cover ANT's:
   // every attempt uses it instead of a random one.
   std::vector<NodeId> pinned_route;
+  // The profile this ANT asks for (CREATE tells the exit) and starts when up.
+  ShapingProfile shaping;
+};
+
+// The shaping state of a shaped ANT (shaping.cc): the entrance shapes
+// forward, the exit backward. Made by Engine::shaping_start() only for a
+// shaped profile, so unshaped ANTs and every relay carry just the pointer
+// (issue 10: ~130 bytes per hop state).
+struct AntShaping {
+  ShapingProfile profile;
+  FlowShaper shaper;
+  CellQueuePool::Fifo queue;  // real datagrams waiting for a slot
 };
 
 struct Ant {
@@ -86,9 +98,11 @@ struct Ant {
   uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;
   std::unique_ptr<sa::SecurityAssociation> sa_in_fwd, sa_out_bwd, sa_out_fwd, sa_in_bwd;
 
-  // Onion keys: the entrance holds every hop's; relays and the exit their own.
-  std::optional<RouteOnionKeys> route_keys;
-  std::optional<HopOnionKeys> hop_keys;
+  // Onion keys: the entrance holds every hop's; relays and the exit their
+  // own. One heap block each, made when the keys are (a pointer, not an
+  // optional, so the role that does not use one pays 8 bytes, issue 10).
+  std::unique_ptr<RouteOnionKeys> route_keys;
+  std::unique_ptr<HopOnionKeys> hop_keys;
 
   // Entrance (the exit binds inner src/dst too).
   uint32_t customer = 0;  // customer index
@@ -121,11 +135,9 @@ struct Ant {
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
   uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;
 
-  // Shaping (shaping.cc): the entrance shapes forward, the exit backward.
-  ShapingProfile shaping;        // off: cells go out as datagrams arrive
-  FlowShaper shaper;
-  CellQueuePool::Fifo queue;     // real datagrams waiting for a slot
-  bool cover = false;            // entrance: cover traffic built by this AIN
+  // Shaping (shaping.cc); null: cells go out as datagrams arrive.
+  std::unique_ptr<AntShaping> shaped;
+  bool cover = false;  // entrance: cover traffic built by this AIN
 
   // The CREATE key nonces of the TVTs towards the previous and the next AIN:
   // with the PVT secret and the SPIs they re-derive the TVT keys when an

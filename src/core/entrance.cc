@@ -45,7 +45,7 @@ void Engine::on_customer_packet(Time now, size_t ci, const IpAddress& src, MutBy
 }
 
 void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
-  if (a.shaping.shaped()) {
+  if (a.shaped) {
     // Shaped: the datagram waits for the ANT's next slot (shaping.cc).
     touch(now, a);
     a.datagram_bytes_fwd += dgram.size();

@@ -81,7 +81,7 @@ void Engine::handle_local(Time now, ByteSpan datagram, Effects& fx) {
 
 void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
   if (!a.up || a.prev_pvt < 0) return drop(Errc::not_found);
-  if (a.shaping.shaped()) {
+  if (a.shaped) {
     // Shaped: the datagram waits for the ANT's next slot (shaping.cc).
     touch(now, a);
     a.datagram_bytes_bwd += dgram.size();

@@ -10,10 +10,10 @@ using Nonce = std::array<uint8_t, kCellNonceSize>;
 
 Result<OnionLayer> make_layer(const HopKeys& k) {
   OnionLayer l;
-  auto fc = crypto::Cipher::create(crypto::CipherAlg::aes256_ctr, k.fwd_layer.span());
-  auto bc = crypto::Cipher::create(crypto::CipherAlg::aes256_ctr, k.bwd_layer.span());
-  auto fp = crypto::Cipher::create(crypto::CipherAlg::aes256_ecb, k.fwd_prp.span());
-  auto bp = crypto::Cipher::create(crypto::CipherAlg::aes256_ecb, k.bwd_prp.span());
+  auto fc = crypto::Cipher::make(crypto::CipherAlg::aes256_ctr, k.fwd_layer.span());
+  auto bc = crypto::Cipher::make(crypto::CipherAlg::aes256_ctr, k.bwd_layer.span());
+  auto fp = crypto::Cipher::make(crypto::CipherAlg::aes256_ecb, k.fwd_prp.span());
+  auto bp = crypto::Cipher::make(crypto::CipherAlg::aes256_ecb, k.bwd_prp.span());
   for (Errc e : {fc.error(), bc.error(), fp.error(), bp.error()})
     if (e != Errc::ok) return e;
   l.fwd_ctr = std::move(fc).value();
@@ -23,10 +23,9 @@ Result<OnionLayer> make_layer(const HopKeys& k) {
   return l;
 }
 
-[[nodiscard]] Errc make_e2e(const HopKeys& k, std::unique_ptr<crypto::Aead>& fwd,
-                            std::unique_ptr<crypto::Aead>& bwd) {
-  auto f = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, k.e2e_fwd.span());
-  auto b = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, k.e2e_bwd.span());
+[[nodiscard]] Errc make_e2e(const HopKeys& k, crypto::Aead& fwd, crypto::Aead& bwd) {
+  auto f = crypto::Aead::make(crypto::AeadAlg::chacha20_poly1305, k.e2e_fwd.span());
+  auto b = crypto::Aead::make(crypto::AeadAlg::chacha20_poly1305, k.e2e_bwd.span());
   if (!f) return f.error();
   if (!b) return b.error();
   fwd = std::move(f).value();
@@ -127,7 +126,7 @@ Result<HopOnionKeys> make_hop_onion_keys(const HopKeys& keys, bool is_exit, size
 Errc wrap_forward(RouteOnionKeys& keys, CellType type, ByteSpan datagram, crypto::Rng& rng,
                   MutByteSpan cell) {
   const size_t k = keys.hops.size();
-  if (cell.size() != keys.cell_size || k == 0 || k > wire::kMaxHops || !keys.e2e_fwd)
+  if (cell.size() != keys.cell_size || k == 0 || k > wire::kMaxHops || !keys.e2e_fwd.keyed())
     return Errc::invalid_argument;
   Errc e = fill_inner(type, datagram, cell);
   if (e != Errc::ok) return e;
@@ -135,13 +134,13 @@ Errc wrap_forward(RouteOnionKeys& keys, CellType type, ByteSpan datagram, crypto
   std::array<Nonce, wire::kMaxHops> n;
   rng.fill(n[0]);
   for (size_t h = 0; h + 1 < k; ++h) {
-    e = keys.hops[h].fwd_prp->encrypt({}, n[h], n[h + 1]);
+    e = keys.hops[h].fwd_prp.encrypt({}, n[h], n[h + 1]);
     if (e != Errc::ok) return e;
   }
-  e = keys.e2e_fwd->seal(aead_nonce(n[k - 1]), {}, inner_of(cell), inner_of(cell), tag_of(cell));
+  e = keys.e2e_fwd.seal(aead_nonce(n[k - 1]), {}, inner_of(cell), inner_of(cell), tag_of(cell));
   if (e != Errc::ok) return e;
   for (size_t h = k; h-- > 0;) {
-    e = keys.hops[h].fwd_ctr->encrypt(n[h], body_of(cell), body_of(cell));
+    e = keys.hops[h].fwd_ctr.encrypt(n[h], body_of(cell), body_of(cell));
     if (e != Errc::ok) return e;
   }
   store_nonce(n[0], cell);
@@ -150,29 +149,29 @@ Errc wrap_forward(RouteOnionKeys& keys, CellType type, ByteSpan datagram, crypto
 
 Errc relay_forward(HopOnionKeys& keys, MutByteSpan cell) {
   if (cell.size() != keys.cell_size) return Errc::invalid_argument;
-  return relay_layer(*keys.layer.fwd_ctr, *keys.layer.fwd_prp, cell);
+  return relay_layer(keys.layer.fwd_ctr, keys.layer.fwd_prp, cell);
 }
 
 Result<CellPayload> open_forward(HopOnionKeys& keys, MutByteSpan cell) {
-  if (cell.size() != keys.cell_size || !keys.is_exit || !keys.e2e_fwd) return Errc::invalid_argument;
+  if (cell.size() != keys.cell_size || !keys.is_exit || !keys.e2e_fwd.keyed()) return Errc::invalid_argument;
   Nonce n;
   load_nonce(cell, n);
-  Errc e = keys.layer.fwd_ctr->encrypt(n, body_of(cell), body_of(cell));
+  Errc e = keys.layer.fwd_ctr.encrypt(n, body_of(cell), body_of(cell));
   if (e != Errc::ok) return e;
-  e = keys.e2e_fwd->open(aead_nonce(n), {}, inner_of(cell), tag_of(cell), inner_of(cell));
+  e = keys.e2e_fwd.open(aead_nonce(n), {}, inner_of(cell), tag_of(cell), inner_of(cell));
   if (e != Errc::ok) return e;
   return read_inner(cell);
 }
 
 Errc wrap_backward(HopOnionKeys& keys, CellType type, ByteSpan datagram, crypto::Rng& rng,
                    MutByteSpan cell) {
-  if (cell.size() != keys.cell_size || !keys.is_exit || !keys.e2e_bwd)
+  if (cell.size() != keys.cell_size || !keys.is_exit || !keys.e2e_bwd.keyed())
     return Errc::invalid_argument;
   Errc e = fill_inner(type, datagram, cell);
   if (e != Errc::ok) return e;
   Nonce m;
   rng.fill(m);
-  e = keys.e2e_bwd->seal(aead_nonce(m), {}, inner_of(cell), inner_of(cell), tag_of(cell));
+  e = keys.e2e_bwd.seal(aead_nonce(m), {}, inner_of(cell), inner_of(cell), tag_of(cell));
   if (e != Errc::ok) return e;
   store_nonce(m, cell);
   return relay_backward(keys, cell);
@@ -180,24 +179,24 @@ Errc wrap_backward(HopOnionKeys& keys, CellType type, ByteSpan datagram, crypto:
 
 Errc relay_backward(HopOnionKeys& keys, MutByteSpan cell) {
   if (cell.size() != keys.cell_size) return Errc::invalid_argument;
-  return relay_layer(*keys.layer.bwd_ctr, *keys.layer.bwd_prp, cell);
+  return relay_layer(keys.layer.bwd_ctr, keys.layer.bwd_prp, cell);
 }
 
 Result<CellPayload> open_backward(RouteOnionKeys& keys, MutByteSpan cell) {
   const size_t k = keys.hops.size();
-  if (cell.size() != keys.cell_size || k == 0 || !keys.e2e_bwd) return Errc::invalid_argument;
+  if (cell.size() != keys.cell_size || k == 0 || !keys.e2e_bwd.keyed()) return Errc::invalid_argument;
   Nonce m;
   load_nonce(cell, m);
   for (size_t h = 0; h < k; ++h) {
     // M = PRP_bwd_h^{-1}(M) recovers the nonce hop h used for its layer.
     Nonce prev;
-    Errc e = keys.hops[h].bwd_prp->decrypt({}, m, prev);
+    Errc e = keys.hops[h].bwd_prp.decrypt({}, m, prev);
     if (e != Errc::ok) return e;
     m = prev;
-    e = keys.hops[h].bwd_ctr->encrypt(m, body_of(cell), body_of(cell));
+    e = keys.hops[h].bwd_ctr.encrypt(m, body_of(cell), body_of(cell));
     if (e != Errc::ok) return e;
   }
-  const Errc e = keys.e2e_bwd->open(aead_nonce(m), {}, inner_of(cell), tag_of(cell), inner_of(cell));
+  const Errc e = keys.e2e_bwd.open(aead_nonce(m), {}, inner_of(cell), tag_of(cell), inner_of(cell));
   if (e != Errc::ok) return e;
   return read_inner(cell);
 }

@@ -35,17 +35,20 @@ constexpr size_t max_cell_datagram(size_t cell_size) { return cell_size - kCellO
 
 enum class CellType : uint8_t { data = 0, dummy = 1 };
 
-// The keyed contexts of one hop's onion layer.
+// The keys of one hop's onion layer. The Cipher/Aead objects are key bytes
+// (the keyed contexts are the thread's, crypto/context_cache.h) held by
+// value, so a hop's onion state is one heap block, not one per key
+// (issue 10, memory per ANT hop).
 struct OnionLayer {
-  std::unique_ptr<crypto::Cipher> fwd_ctr, bwd_ctr;  // AES-256-CTR layers
-  std::unique_ptr<crypto::Cipher> fwd_prp, bwd_prp;  // AES-256-ECB nonce PRPs
+  crypto::Cipher fwd_ctr, bwd_ctr;  // AES-256-CTR layers
+  crypto::Cipher fwd_prp, bwd_prp;  // AES-256-ECB nonce PRPs
 };
 
 // Entrance: one layer per key-holding hop (h = 0..n-2) plus the exit's e2e AEADs.
 struct RouteOnionKeys {
   size_t cell_size = kDefaultCellSize;
   std::vector<OnionLayer> hops;  // sized once at ANT set-up
-  std::unique_ptr<crypto::Aead> e2e_fwd, e2e_bwd;
+  crypto::Aead e2e_fwd, e2e_bwd;
 };
 
 // Relay or exit: its own layer; the exit also holds the e2e AEADs.
@@ -53,7 +56,7 @@ struct HopOnionKeys {
   size_t cell_size = kDefaultCellSize;
   bool is_exit = false;
   OnionLayer layer;
-  std::unique_ptr<crypto::Aead> e2e_fwd, e2e_bwd;  // null at relays
+  crypto::Aead e2e_fwd, e2e_bwd;  // unkeyed at relays
 };
 
 // route: the HopKeys of hops 0..n-2 in path order (1..kMaxHops of them).

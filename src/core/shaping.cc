@@ -40,20 +40,24 @@ void Engine::shaping_start(Time now, Ant& a, const ShapingProfile& p) {
   if (!p.shaped()) return;
   if (cell_pool_.capacity() == 0)  // sized once, at the first shaped flow
     cell_pool_ = CellQueuePool(cfg_.shaping.pool, max_datagram_);
-  a.shaping = p;
-  a.shaper.start(p, now, random_phase(p, rng_));
-  slots_.set(a.handle, a.shaper.next);
+  // Set-up time, not the data path: the state is allocated here, once.
+  if (!a.shaped) a.shaped = std::make_unique<AntShaping>();
+  AntShaping& s = *a.shaped;
+  s.profile = p;
+  s.shaper.start(p, now, random_phase(p, rng_));
+  slots_.set(a.handle, s.shaper.next);
 }
 
 void Engine::shaping_stop(Ant& a) {
   slots_.remove(a.handle);
-  cell_pool_.clear(a.queue);
+  if (a.shaped) cell_pool_.clear(a.shaped->queue);
 }
 
 void Engine::shaping_enqueue(Ant& a, ByteSpan dgram) {
-  a.shaper.offer();
-  if (a.queue.size >= cfg_.shaping.queue || !cell_pool_.push(a.queue, dgram)) {
-    ++a.shaper.queue_drops;
+  AntShaping& s = *a.shaped;
+  s.shaper.offer();
+  if (s.queue.size >= cfg_.shaping.queue || !cell_pool_.push(s.queue, dgram)) {
+    ++s.shaper.queue_drops;
     ++stats_.queue_drops;
     drop(Errc::limit);
   }
@@ -75,14 +79,15 @@ void Engine::run_slots(Time now, Effects& fx) {
 }
 
 void Engine::ant_slot(Time now, Ant& a, Effects& fx) {
-  const bool real = !a.queue.empty();
+  AntShaping& s = *a.shaped;  // only shaped ANTs have a slot
+  const bool real = !s.queue.empty();
   const CellType type = real ? CellType::data : CellType::dummy;
-  const ByteSpan dgram = real ? cell_pool_.front(a.queue) : ByteSpan{};
+  const ByteSpan dgram = real ? cell_pool_.front(s.queue) : ByteSpan{};
   const bool forward = a.role == Role::entrance;
   // Paper Fig. 7: dummies get every layer too (onion.h).
   const Errc e = forward ? wrap_forward(*a.route_keys, type, dgram, rng_, cell_)
                          : wrap_backward(*a.hop_keys, type, dgram, rng_, cell_);
-  if (real) cell_pool_.pop(a.queue);
+  if (real) cell_pool_.pop(s.queue);
   if (!ok(e)) {
     drop(Errc::invalid_argument);
   } else if (forward) {
@@ -95,13 +100,13 @@ void Engine::ant_slot(Time now, Ant& a, Effects& fx) {
     seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
   }
   if (real) {
-    ++a.shaper.real_sent;
+    ++s.shaper.real_sent;
   } else {
-    ++a.shaper.dummy_sent;
+    ++s.shaper.dummy_sent;
     ++stats_.dummy_cells_sent;
   }
-  a.shaper.advance(a.shaping, now, a.queue.size);
-  slots_.set(a.handle, a.shaper.next);
+  s.shaper.advance(s.profile, now, s.queue.size);
+  slots_.set(a.handle, s.shaper.next);
 }
 
 void Engine::customer_slot(Time now, size_t ci, Effects& fx) {
@@ -186,7 +191,7 @@ void Engine::cover_check(Time now, Effects& fx) {
     if (!route || (*route)[1] != first) continue;
     Ant& a = ants_.add(Role::entrance, now);
     a.cover = true;
-    a.shaping = cfg_.shaping.ant;
+    a.ent->shaping = cfg_.shaping.ant;
     a.lifetime = cfg_.ant_lifetime;
     a.idle = cfg_.inactivity_timeout;
     a.ent->pinned_route = std::move(*route);

@@ -220,7 +220,7 @@ void Engine::on_create(Time now, size_t pi, const PvtGeneration& gen, const Sign
   if (good) {
     auto hk = make_hop_onion_keys(cp.keys, is_exit, cfg_.cell_size);
     good = hk.ok();
-    if (good) a.hop_keys = std::move(*hk);
+    if (good) a.hop_keys = std::make_unique<HopOnionKeys>(std::move(*hk));
   }
   if (!good) {
     remove_ant(a);
@@ -285,7 +285,7 @@ void Engine::on_created(Time now, size_t /*pi*/, Ant& a, const SignalingMessage&
       drop(rk.error());
       return attempt_failed(now, a, SignalReason::resources, true, fx);
     }
-    a.route_keys = std::move(*rk);
+    a.route_keys = std::make_unique<RouteOnionKeys>(std::move(*rk));
     return entrance_up(now, a, fx);
   }
   if (a.up || !a.reply || a.prev_pvt < 0) {

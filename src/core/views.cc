@@ -39,14 +39,15 @@ std::vector<AntInfo> Engine::ants() const {
     i.created = a->created;
     i.last_active = a->last_active;
     i.cover = a->cover;
-    if (a->shaping.shaped() && a->role != Role::intermediate) {
-      i.shaping = a->shaping;
-      i.shaping_rate = a->shaper.rate(a->shaping);
-      i.cells_real = a->shaper.real_sent;
-      i.cells_dummy = a->shaper.dummy_sent;
-      i.queue_drops = a->shaper.queue_drops;
-      i.queued = a->queue.size;
-      i.level_changes = a->shaper.level_changes;
+    if (a->shaped && a->role != Role::intermediate) {
+      const AntShaping& s = *a->shaped;
+      i.shaping = s.profile;
+      i.shaping_rate = s.shaper.rate(s.profile);
+      i.cells_real = s.shaper.real_sent;
+      i.cells_dummy = s.shaper.dummy_sent;
+      i.queue_drops = s.shaper.queue_drops;
+      i.queued = s.queue.size;
+      i.level_changes = s.shaper.level_changes;
     }
     out.push_back(std::move(i));
   }

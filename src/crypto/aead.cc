@@ -80,30 +80,55 @@ size_t aead_key_size(AeadAlg alg) {
   return 0;
 }
 
-Result<std::unique_ptr<Aead>> Aead::create(AeadAlg alg, ByteSpan key) {
+Result<Aead> Aead::make(AeadAlg alg, ByteSpan key) {
   const size_t key_size = aead_key_size(alg);  // 0: not an algorithm
   if (key_size == 0 || key.size() != key_size) return Errc::invalid_argument;
-  std::unique_ptr<Aead> a(new Aead());
-  a->alg_ = alg;
-  a->id_ = detail::new_key_id();
-  if (!a->key_.assign(key)) return Errc::invalid_argument;
+  Aead a;
+  a.alg_ = alg;
+  if (!a.key_.assign(key)) return Errc::invalid_argument;
+  a.id_ = detail::new_key_id();
   // No IV yet: each seal/open supplies its own nonce. Both ciphers default to
   // a 12-byte nonce and a 16-byte tag, which is what RFC 4106 §3/§4 and
   // RFC 7634 §2/§3 use. Keying both directions now surfaces an OpenSSL
   // failure here, as before.
-  if (detail::keyed_cipher_ctx(evp_of(alg), 1, a->id_, a->key_.data()) == nullptr ||
-      detail::keyed_cipher_ctx(evp_of(alg), 0, a->id_, a->key_.data()) == nullptr)
+  if (detail::keyed_cipher_ctx(evp_of(alg), 1, a.id_, a.key_.data()) == nullptr ||
+      detail::keyed_cipher_ctx(evp_of(alg), 0, a.id_, a.key_.data()) == nullptr)
     return Errc::crypto_error;
   return a;
 }
 
-Aead::~Aead() {
+Result<std::unique_ptr<Aead>> Aead::create(AeadAlg alg, ByteSpan key) {
+  auto a = make(alg, key);
+  if (!a) return a.error();
+  return std::make_unique<Aead>(std::move(*a));
+}
+
+void Aead::forget() {
+  if (id_ == 0) return;
   detail::forget_cipher_ctx(evp_of(alg_), 1, id_);
   detail::forget_cipher_ctx(evp_of(alg_), 0, id_);
+  id_ = 0;
+}
+
+Aead::~Aead() { forget(); }
+
+// The cache ways belong to the id, so a move hands the id over; the source
+// is left unkeyed (Secret's move wipes its key bytes).
+Aead::Aead(Aead&& o) noexcept : alg_(o.alg_), id_(o.id_), key_(std::move(o.key_)) { o.id_ = 0; }
+
+Aead& Aead::operator=(Aead&& o) noexcept {
+  if (this != &o) {
+    forget();
+    alg_ = o.alg_;
+    id_ = o.id_;
+    key_ = std::move(o.key_);
+    o.id_ = 0;
+  }
+  return *this;
 }
 
 Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutByteSpan tag) {
-  if (!valid_args(nonce, aad, pt, ct, tag.size())) return Errc::invalid_argument;
+  if (id_ == 0 || !valid_args(nonce, aad, pt, ct, tag.size())) return Errc::invalid_argument;
   EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg_), 1, id_, key_.data());
   if (ctx == nullptr) return Errc::crypto_error;
   int done = 0;
@@ -116,7 +141,7 @@ Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutBy
 }
 
 Errc Aead::open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByteSpan pt) {
-  if (!valid_args(nonce, aad, ct, pt, tag.size())) return Errc::invalid_argument;
+  if (id_ == 0 || !valid_args(nonce, aad, ct, pt, tag.size())) return Errc::invalid_argument;
   EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg_), 0, id_, key_.data());
   if (ctx == nullptr) return Errc::crypto_error;
   int done = 0;

@@ -25,11 +25,20 @@ class Aead {
  public:
   // key: the cipher key only (the RFC 4106/7634 salt is the caller's business).
   static Result<std::unique_ptr<Aead>> create(AeadAlg alg, ByteSpan key);
+  // The same by value, for objects kept inside larger state (the onion keys
+  // of an ANT): no heap block of its own (issue 10, memory per hop).
+  static Result<Aead> make(AeadAlg alg, ByteSpan key);
+  // Unkeyed: seal/open return Errc::invalid_argument until a keyed Aead is
+  // moved in.
+  Aead() = default;
   ~Aead();
+  Aead(Aead&& o) noexcept;
+  Aead& operator=(Aead&& o) noexcept;
   Aead(const Aead&) = delete;
   Aead& operator=(const Aead&) = delete;
 
   AeadAlg alg() const { return alg_; }
+  bool keyed() const { return id_ != 0; }
 
   // Encrypts pt into ct (same length; ct may alias pt exactly) and writes the
   // 16-byte tag. nonce must be 12 bytes, tag 16 bytes. Wrong sizes or a
@@ -41,9 +50,9 @@ class Aead {
   [[nodiscard]] Errc open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByteSpan pt);
 
  private:
-  Aead() = default;
+  void forget();
   AeadAlg alg_{};
-  uint64_t id_ = 0;  // context cache identity (never reused)
+  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
   Secret<32> key_;
 };
 

@@ -65,30 +65,58 @@ size_t cipher_iv_size(CipherAlg alg) {
   return 0;
 }
 
-Result<std::unique_ptr<Cipher>> Cipher::create(CipherAlg alg, ByteSpan key) {
+Result<Cipher> Cipher::make(CipherAlg alg, ByteSpan key) {
   const size_t key_size = cipher_key_size(alg);  // 0: not an algorithm
   if (key_size == 0 || key.size() != key_size) return Errc::invalid_argument;
-  std::unique_ptr<Cipher> c(new Cipher());
-  c->alg_ = alg;
-  c->id_ = detail::new_key_id();
-  if (!c->key_.assign(key)) return Errc::invalid_argument;
+  Cipher c;
+  c.alg_ = alg;
+  if (!c.key_.assign(key)) return Errc::invalid_argument;
+  c.id_ = detail::new_key_id();
   // Key the thread's contexts now: an OpenSSL failure shows here, as it did
   // when each object had its own, and a new object is usually used next.
-  if (detail::keyed_cipher_ctx(evp_of(alg), 1, c->id_, c->key_.data()) == nullptr ||
+  if (detail::keyed_cipher_ctx(evp_of(alg), 1, c.id_, c.key_.data()) == nullptr ||
       (is_block_mode(alg) &&
-       detail::keyed_cipher_ctx(evp_of(alg), 0, c->id_, c->key_.data()) == nullptr))
+       detail::keyed_cipher_ctx(evp_of(alg), 0, c.id_, c.key_.data()) == nullptr))
     return Errc::crypto_error;
   return c;
 }
 
-Cipher::~Cipher() {
+Result<std::unique_ptr<Cipher>> Cipher::create(CipherAlg alg, ByteSpan key) {
+  auto c = make(alg, key);
+  if (!c) return c.error();
+  return std::make_unique<Cipher>(std::move(*c));
+}
+
+void Cipher::forget() {
+  if (id_ == 0) return;
   detail::forget_cipher_ctx(evp_of(alg_), 1, id_);
   if (is_block_mode(alg_)) detail::forget_cipher_ctx(evp_of(alg_), 0, id_);
+  id_ = 0;
+}
+
+Cipher::~Cipher() { forget(); }
+
+// The cache ways belong to the id, so a move hands the id over; the source
+// is left unkeyed (Secret's move wipes its key bytes).
+Cipher::Cipher(Cipher&& o) noexcept : alg_(o.alg_), id_(o.id_), key_(std::move(o.key_)) {
+  o.id_ = 0;
+}
+
+Cipher& Cipher::operator=(Cipher&& o) noexcept {
+  if (this != &o) {
+    forget();
+    alg_ = o.alg_;
+    id_ = o.id_;
+    key_ = std::move(o.key_);
+    o.id_ = 0;
+  }
+  return *this;
 }
 
 static Errc run(const Cipher& c, uint64_t id, const Secret<32>& key, bool encrypt, ByteSpan iv,
                 ByteSpan in, MutByteSpan out) {
   const CipherAlg alg = c.alg();
+  if (id == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
   if (iv.size() != cipher_iv_size(alg) || out.size() != in.size() || !detail::fits_int(in.size()) ||
       detail::partially_overlaps(out.data(), in.data(), in.size()) ||
       (is_block_mode(alg) && in.size() % 16 != 0))

@@ -38,11 +38,20 @@ size_t cipher_iv_size(CipherAlg alg);
 class Cipher {
  public:
   static Result<std::unique_ptr<Cipher>> create(CipherAlg alg, ByteSpan key);
+  // The same by value, for objects kept inside larger state (the onion
+  // layers of an ANT): no heap block of its own (issue 10, memory per hop).
+  static Result<Cipher> make(CipherAlg alg, ByteSpan key);
+  // Unkeyed: every call returns Errc::invalid_argument until a keyed Cipher
+  // is moved in.
+  Cipher() = default;
   ~Cipher();
+  Cipher(Cipher&& o) noexcept;
+  Cipher& operator=(Cipher&& o) noexcept;
   Cipher(const Cipher&) = delete;
   Cipher& operator=(const Cipher&) = delete;
 
   CipherAlg alg() const { return alg_; }
+  bool keyed() const { return id_ != 0; }
   // out.size() must equal in.size(); out may alias in exactly. iv.size() must
   // equal cipher_iv_size(alg()); CBC and ECB need in.size() % 16 == 0.
   // Otherwise Errc::invalid_argument.
@@ -50,9 +59,9 @@ class Cipher {
   [[nodiscard]] Errc decrypt(ByteSpan iv, ByteSpan in, MutByteSpan out);
 
  private:
-  Cipher() = default;
+  void forget();
   CipherAlg alg_{};
-  uint64_t id_ = 0;  // context cache identity (never reused)
+  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
   Secret<32> key_;
 };
 

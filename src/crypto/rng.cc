@@ -32,6 +32,16 @@ uint64_t Rng::uniform(uint64_t bound) {
   }
 }
 
+uint16_t Rng::u16_batched() {
+  if (u16_used_ == sizeof(u16_batch_)) {
+    fill(MutByteSpan(u16_batch_, sizeof(u16_batch_)));
+    u16_used_ = 0;
+  }
+  const uint16_t v = load_be16(u16_batch_ + u16_used_);
+  u16_used_ += 2;
+  return v;
+}
+
 void SystemRng::fill(MutByteSpan out) {
   size_t off = 0;
   while (off < out.size()) {

@@ -68,8 +68,6 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   sa->replay_ = std::move(window);
   sa->inbound_only_ = config.inbound_only;
   sa->outbound_only_ = config.outbound_only;
-  if (config.framing == Framing::ip && config.remote.is_v4() && !config.inbound_only)
-    sa->ipv4_ids_ = std::make_unique<Ipv4IdPool>();
 
   const ByteSpan keymat = config.keymat.span();
   const ByteSpan enc_key = keymat.first(info.enc_key_size);
@@ -227,9 +225,9 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
     // soon. RFC 6864 §4.1 lets an atomic datagram (DF set) carry any ID; a
     // constant 0 would make the first 8 header bytes identical on every link
     // of an ANT (version..fragment offset), so the ID is random in both cases.
-    // The pool draws IDs in batches: one Rng call per packet cost more than
-    // the AEAD of a 1400-byte packet (ipv4_id_pool.h).
-    spec.ipv4_id = ipv4_ids_->next(rng);
+    // Drawn in batches: one Rng call per packet cost more than the AEAD of a
+    // 1400-byte packet (crypto/rng.h, Rng::u16_batched()).
+    spec.ipv4_id = rng.u16_batched();
   }
   // The number is used from here on even if the cipher fails below: a
   // half-done seal must never lead to the same nonce being used twice.

@@ -7,7 +7,8 @@
 //    buffers, the replay bitmap is created in create() (unless the SA is
 //    outbound_only, which never opens) and the keyed cipher
 //    contexts come from the thread's cache (crypto/context_cache.h). The
-//    outer IPv4 ID pool is made in create() unless the SA is inbound_only.
+//    outer IPv4 IDs come from the caller's Rng (Rng::u16_batched(), no
+//    per-SA pool).
 //    The per-reason drop/refusal counters are allocated once, at the first
 //    drop or refusal of the SA, so that the many SAs that never drop do not
 //    carry them (issue 10: ~1.5 KB per ANT hop); later drops never allocate.
@@ -33,7 +34,6 @@
 #include "crypto/gmac.h"
 #include "crypto/hmac.h"
 #include "crypto/rng.h"
-#include "sa/ipv4_id_pool.h"
 #include "sa/replay_window.h"
 #include "sa/sa_config.h"
 #include "sa/sa_counters.h"
@@ -81,8 +81,9 @@ class SecurityAssociation {
   // Seals `payload` with the given next header (e.g. 4/41 for an inner IP
   // packet, 253 for an onion cell, 50 for ESP inside AH) and writes the framed
   // result to `out`; returns its length. rng is used for CBC IVs and for the
-  // outer IPv4 ID (random on every packet, RFC 6864 §4.1/§4.2; drawn from the
-  // SA's Ipv4IdPool, i.e. one rng call per Ipv4IdPool::kIds packets).
+  // outer IPv4 ID (random on every packet, RFC 6864 §4.1/§4.2; drawn with
+  // rng.u16_batched(), i.e. one rng call per Rng::kU16Batch IDs of all the
+  // SAs that share the rng).
   // Errors: buffer_too_small, seq_exhausted, limit (too big for an IP packet),
   // crypto_error. A call refused for size or exhaustion consumes no sequence
   // number; a cipher failure does (so a nonce is never reused).
@@ -163,9 +164,6 @@ class SecurityAssociation {
   std::unique_ptr<crypto::Hmac> hmac_;      // HMAC-SHA-256-128
 
   uint64_t last_seq_ = 0;
-  // Random outer IPv4 IDs; only for Framing::ip towards an IPv4 peer and not
-  // inbound_only (null otherwise), made in create() so seal() never allocates.
-  std::unique_ptr<Ipv4IdPool> ipv4_ids_;
   ReplayWindow replay_;
   uint64_t packets_out_ = 0, bytes_out_ = 0, packets_in_ = 0, bytes_in_ = 0;
   std::unique_ptr<ErrcTables> errcs_;  // null until the first drop or refusal

@@ -373,8 +373,8 @@ struct Golden {
 // Update only as described at the top of this file.
 const Golden kGolden[] = {
     {"setup_data_teardown_ip_v4", run_setup_data_teardown, core::Carrier::ip, false,
-     "fce482a2c6034e7090490defff4f35861616bbba344e3bd7d60a7870306165e6",
-     "5df6051d7e9d9d02796db1b25754f23c0825828970487f7bdbf58147836ad9f7"},
+     "8383d4ce59d8f9f16f47e813f2f21513a8c414dea9921fbf70869f4bccc8eb87",
+     "2aec7cf8eed79e825db68e05fa309093361f6a10867c84e51984fd29047657e1"},
     {"setup_data_teardown_udp_v6", run_setup_data_teardown, core::Carrier::udp, true,
      "d6c129b53d5fc0a2eeef75759ca7074cf205373ac94d9834f5d5cb606e27c689",
      "6c44f80ab5509d730c7e47b2898102e8355b0ce5ab5361b12b40ee94bda4801e"},
@@ -385,8 +385,8 @@ const Golden kGolden[] = {
      "b6df778af1ce0d35532ab4af2eb01bc90e438e64936fe03870bfcb4bb00425f3",
      "3364e8048a3a30b194e0bd1d3240627c5fe780bc5caed320ed6c1f1a3ae3458c"},
     {"failure_retry_ip_v4", run_failure_retry, core::Carrier::ip, false,
-     "d98e46fafce25a1a06910df51e692b73b1476cf6a9061214f29c2f770171ddef",
-     "4d68526ec30547c025d9435f54fd1223db4a35dc66abcf6c16cebaef1f146984"},
+     "9bfe74089da4ae190d872bb800bf462b29c410f247bc259df57d788a058d3217",
+     "ab83fc0e85440ba40e2d7a207749ba0dbee368d1ab7df84ff18cb0bc4bebc1b9"},
     {"failure_retry_udp_v6", run_failure_retry, core::Carrier::udp, true,
      "c7e485d306a226fbea4ad06e3cf54cbfbc50a5f83e26e198adeef2b77acfaed9",
      "9a7f423b547239b0343964d2e574b9752d1d2edad27463a1b807ec9a6113dbe6"},

@@ -44,8 +44,8 @@ TEST(NoAllocation, SealAndOpenAllocateNothingPerPacket) {
                            Transform::esp_chacha20_poly1305,  Transform::esp_aes128_cbc_hmac_sha256,
                            Transform::esp_null_hmac_sha256,   Transform::esp_aes128_gmac,
                            Transform::ah_hmac_sha256,         Transform::ah_aes256_gmac};
-  // IPv4 outer headers draw random IDs from the SA's pool (refilled every
-  // Ipv4IdPool::kIds packets within the 1000 below); IPv6 has no ID.
+  // IPv4 outer headers draw random IDs from the Rng's batch (refilled every
+  // crypto::Rng::kU16Batch packets within the 1000 below); IPv6 has no ID.
   for (auto family : {wire::IpFamily::v4, wire::IpFamily::v6}) {
     for (Transform t : all) {
       SCOPED_TRACE(test::name_of(t) + (family == wire::IpFamily::v4 ? " outer IPv4" : " outer IPv6"));

@@ -1,8 +1,7 @@
 // Random outer IPv4 IDs: each ID is two fresh bytes of the Rng (so as uniform
-// and unpredictable as the Rng), one Rng call per Ipv4IdPool::kIds packets,
-// and only SAs that build an outer IPv4 header draw from the Rng for them.
-#include "sa/ipv4_id_pool.h"
-
+// and unpredictable as the Rng), one Rng call per Rng::kU16Batch IDs of all
+// the SAs sharing the Rng, and only SAs that build an outer IPv4 header draw
+// from the Rng for them.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -44,31 +43,31 @@ std::vector<uint16_t> stream_words(uint64_t seed, size_t n) {
   return w;
 }
 
-TEST(Ipv4IdPool, IdsAreTheRngStreamOneCallPerBatch) {
-  constexpr size_t kDraws = 3 * Ipv4IdPool::kIds + 5;
+constexpr size_t kIds = crypto::Rng::kU16Batch;
+
+TEST(Ipv4Id, IdsAreTheRngStreamOneCallPerBatch) {
+  constexpr size_t kDraws = 3 * kIds + 5;
   CountingRng rng(21);
-  Ipv4IdPool pool;
   std::vector<uint16_t> ids;
   for (size_t i = 0; i < kDraws; ++i) {
-    ids.push_back(pool.next(rng));
+    ids.push_back(rng.u16_batched());
     // Refilled only when the previous batch is used up.
-    EXPECT_EQ(rng.calls, i / Ipv4IdPool::kIds + 1) << "draw " << i;
+    EXPECT_EQ(rng.calls, i / kIds + 1) << "draw " << i;
   }
-  EXPECT_EQ(rng.bytes, 4 * Ipv4IdPool::kIds * 2);
+  EXPECT_EQ(rng.bytes, 4 * kIds * 2);
   // Every ID is used once, in stream order: no byte is reused or skipped.
   EXPECT_EQ(ids, stream_words(21, kDraws));
 }
 
-TEST(Ipv4IdPool, IdsSpreadOverTheWholeRange) {
+TEST(Ipv4Id, IdsSpreadOverTheWholeRange) {
   // With a CSPRNG behind it, 4096 IDs fall evenly into 16 bins of 4096 values
   // (expected 256 each; 5 sigma is ~78) and rarely repeat (birthday bound:
   // ~128 expected collisions in 4096 draws from 65536).
   crypto::DeterministicRng rng(5);
-  Ipv4IdPool pool;
   size_t bins[16] = {};
   std::set<uint16_t> seen;
   for (int i = 0; i < 4096; ++i) {
-    const uint16_t id = pool.next(rng);
+    const uint16_t id = rng.u16_batched();
     ++bins[id >> 12];
     seen.insert(id);
   }
@@ -79,7 +78,7 @@ TEST(Ipv4IdPool, IdsSpreadOverTheWholeRange) {
   EXPECT_GT(seen.size(), 4096u - 200u);
 }
 
-TEST(Ipv4IdPool, SealedIpv4PacketsCarryFreshIdsFromTheRng) {
+TEST(Ipv4Id, SealedIpv4PacketsCarryFreshIdsFromTheRng) {
   // AES-GCM draws no other randomness (the IV is the sequence number), so the
   // Rng serves exactly the outer IPv4 IDs.
   constexpr size_t kPackets = 300;
@@ -95,16 +94,18 @@ TEST(Ipv4IdPool, SealedIpv4PacketsCarryFreshIdsFromTheRng) {
     ASSERT_TRUE(ip);
     ids.push_back(load_be16(&out[4]));  // RFC 791 §3.1: Identification at offset 4
   }
-  EXPECT_EQ(rng.calls, (kPackets + Ipv4IdPool::kIds - 1) / Ipv4IdPool::kIds);
+  EXPECT_EQ(rng.calls, (kPackets + kIds - 1) / kIds);
   EXPECT_EQ(ids, stream_words(77, kPackets));
-  // Two SAs (two links of an ANT) draw independent IDs from the same Rng.
+  // Two SAs (two links of an ANT) sharing the Rng draw disjoint IDs from its
+  // stream: the second SA's first packet takes the next unused value.
   auto other = make_sa(make_config(Transform::esp_aes256_gcm, 0x501, Framing::ip));
   auto n = other->seal_inner_packet(inner, out, rng);
   ASSERT_TRUE(n);
-  EXPECT_EQ(load_be16(&out[4]), stream_words(77, 4 * Ipv4IdPool::kIds)[3 * Ipv4IdPool::kIds]);
+  EXPECT_EQ(load_be16(&out[4]), stream_words(77, kPackets + 1)[kPackets]);
+  EXPECT_EQ(rng.calls, (kPackets + 1 + kIds - 1) / kIds);
 }
 
-TEST(Ipv4IdPool, OnlyOuterIpv4HeadersDrawIds) {
+TEST(Ipv4Id, OnlyOuterIpv4HeadersDrawIds) {
   const Bytes inner = make_inner_packet(wire::IpFamily::v4, 100);
   for (auto [framing, family] :
        {std::pair{Framing::ip, wire::IpFamily::v6}, std::pair{Framing::udp, wire::IpFamily::v4},
