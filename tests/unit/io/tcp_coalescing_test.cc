@@ -10,24 +10,14 @@
 #include <vector>
 
 #include "io/tcp_segmentation.h"
+#include "support/reference_checksum.h"
 
 namespace ainet::io {
 namespace {
 
-uint32_t sum16(const uint8_t* p, size_t n) {
-  uint32_t s = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) s += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-  if (n % 2) s += static_cast<uint32_t>(p[n - 1] << 8);
-  return s;
-}
-uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
-}
-uint32_t pseudo_sum(const uint8_t* ip, bool v4, size_t tcp_len) {
-  if (v4) return sum16(ip + 12, 8) + 6 + static_cast<uint32_t>(tcp_len);
-  return sum16(ip + 8, 32) + static_cast<uint32_t>(tcp_len) + 6;
-}
+using test::fold;
+using test::pseudo_sum;
+using test::sum16;
 
 struct Seg {
   bool v4 = true;

@@ -10,31 +10,20 @@
 #include <vector>
 
 #include "io/virtio_net_hdr.h"
+#include "support/reference_checksum.h"
 
 namespace ainet::io {
 namespace {
 
+using test::fold;
+using test::pseudo_sum;
+using test::sum16;
+
 // --- independent reference computations (RFC 1071, RFC 9293 §3.1) ---------
 
-uint32_t sum16(const uint8_t* p, size_t n) {
-  uint32_t s = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) s += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-  if (n % 2) s += static_cast<uint32_t>(p[n - 1] << 8);
-  return s;
-}
-uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
-}
 // True if the IPv4 header's checksum verifies (sum incl. the field = 0xffff).
 bool ipv4_header_ok(const uint8_t* p) {
   return fold(sum16(p, size_t{p[0] & 0xfu} * 4)) == 0xffff;
-}
-// The folded pseudo-header sum (not complemented) of a TCP segment of `tcp_len`.
-uint32_t pseudo_sum(const uint8_t* ip, bool v4, size_t tcp_len) {
-  if (v4) return sum16(ip + 12, 8) + 6 + static_cast<uint32_t>(tcp_len);
-  return sum16(ip + 8, 32) + static_cast<uint32_t>(tcp_len >> 16) +
-         static_cast<uint32_t>(tcp_len & 0xffff) + 6;
 }
 // True if the TCP checksum of the packet verifies.
 bool tcp_checksum_ok(const uint8_t* ip, size_t len, bool v4) {

@@ -14,29 +14,21 @@
 
 #include "io/unique_fd.h"
 #include "io/virtio_net_hdr.h"
+#include "support/reference_checksum.h"
 
 namespace ainet::io {
 namespace {
 
-uint32_t sum16(const uint8_t* p, size_t n) {
-  uint32_t s = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) s += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-  if (n % 2) s += static_cast<uint32_t>(p[n - 1] << 8);
-  return s;
-}
-uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
-}
-uint32_t pseudo_sum(const uint8_t* ip, size_t tcp_len) {
-  return sum16(ip + 12, 8) + 6 + static_cast<uint32_t>(tcp_len);
-}
+using test::fold;
+using test::pseudo_sum;
+using test::sum16;
+
 bool ipv4_header_ok(const uint8_t* p) {
   return fold(sum16(p, 20)) == 0xffff;
 }
 bool tcp_checksum_ok(ByteSpan ip) {
-  return fold(pseudo_sum(ip.data(), ip.size() - 20) + sum16(ip.data() + 20, ip.size() - 20)) ==
-         0xffff;
+  return fold(pseudo_sum(ip.data(), true, ip.size() - 20) +
+              sum16(ip.data() + 20, ip.size() - 20)) == 0xffff;
 }
 
 constexpr uint8_t kAck = 0x10, kPsh = 0x08, kFin = 0x01, kCwr = 0x80;
@@ -67,7 +59,7 @@ Bytes make_read(size_t payload, uint16_t gso_size, uint8_t flags, uint32_t seq =
   t[13] = flags;
   store_be16(t + 14, 501);
   for (size_t i = 0; i < payload; ++i) t[20 + i] = static_cast<uint8_t>(i * 7 + i / 251);
-  store_be16(t + 16, fold(pseudo_sum(p, 20 + payload)));
+  store_be16(t + 16, fold(pseudo_sum(p, true, 20 + payload)));
   VirtioNetHdr h;
   h.flags = kVnetFlagNeedsCsum;
   h.gso_type = gso_size ? kVnetGsoTcpV4 : kVnetGsoNone;

@@ -22,20 +22,14 @@
 #include "io/unique_fd.h"
 #include "io/virtio_net_hdr.h"
 #include "netns_child.h"
+#include "support/reference_checksum.h"
 
 namespace ainet::io {
 namespace {
 
-uint32_t sum16(const uint8_t* p, size_t n) {
-  uint32_t s = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) s += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-  if (n % 2) s += static_cast<uint32_t>(p[n - 1] << 8);
-  return s;
-}
-uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
-}
+using test::fold;
+using test::sum16;
+
 // IPv4 only here (the TUN carries 10.9.0.0/24).
 bool ipv4_tcp_checksums_ok(const uint8_t* ip, size_t len) {
   const size_t ihl = size_t{ip[0] & 0xfu} * 4;
