@@ -167,10 +167,11 @@ Errc build_create(std::span<const HopTarget> hops, crypto::Rng& rng, EntranceHan
   for (size_t i = k; i-- > 0;) {
     auto& hs = state.hops[i];
     hs.b = hops[i].onion_key;
-    crypto::X25519KeyPair eph = crypto::x25519_generate(rng);
+    crypto::X25519KeyPair eph;
+    hs.xb.resize(32);
+    Errc e = crypto::x25519_generate_shared(rng, hs.b, eph, hs.xb.mut_span());
     hs.x = eph.priv;
     hs.x_pub = eph.pub;
-    Errc e = dh(hs.x, hs.x_pub, hs.b, hs.xb);
     if (e != Errc::ok) return state.wipe(), e;
     Secret<32> slot_key;
     e = derive_create_keys(hs.xb, hs.b, hs.x_pub, slot_key, hs.stream_key);
@@ -219,9 +220,11 @@ Errc process_create(const crypto::X25519KeyPair& onion, ByteSpan blob_in, crypto
     secure_zero(info.data(), info.size());
     return Errc::auth_failed;
   }
-  crypto::X25519KeyPair eph = crypto::x25519_generate(rng);  // y, wiped at scope end
+  crypto::X25519KeyPair eph;  // y, wiped at scope end
   Secret<32> xy;
-  if (dh(eph.priv, eph.pub, x_pub, xy) != Errc::ok) return Errc::auth_failed;
+  xy.resize(32);
+  if (crypto::x25519_generate_shared(rng, x_pub, eph, xy.mut_span()) != Errc::ok)
+    return Errc::auth_failed;
   e = derive_hop_keys(xy, xb, onion.pub, x_pub, eph.pub, out.keys, out.reply.auth);
   if (e != Errc::ok) return e;
   out.info = info;

@@ -122,13 +122,24 @@ bool key_cipher(EVP_CIPHER_CTX* ctx, EvpCipher c, int enc, const uint8_t* key) {
          (!unpadded(c) || EVP_CIPHER_CTX_set_padding(ctx, 0) == 1);
 }
 
-bool key_hmac(EVP_MAC_CTX* ctx, const uint8_t* key, size_t len) {
+// The digest is set once, when the context is made: passing it again on every
+// re-key made OpenSSL fetch SHA-256 by name each time (issue 10, set-up cost).
+EVP_MAC_CTX* new_hmac_ctx(EVP_MAC* hmac) {
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac);
   char digest[] = "SHA256";
   const OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
       OSSL_PARAM_construct_end(),
   };
-  return EVP_MAC_init(ctx, key, len, params) == 1;
+  if (ctx != nullptr && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    ctx = nullptr;
+  }
+  return ctx;
+}
+
+bool key_hmac(EVP_MAC_CTX* ctx, const uint8_t* key, size_t len) {
+  return EVP_MAC_init(ctx, key, len, nullptr) == 1;
 }
 
 }  // namespace
@@ -170,7 +181,7 @@ EVP_MAC_CTX* keyed_hmac_ctx(uint64_t id, const uint8_t* key, size_t len) {
   if (w.ctx == nullptr) {
     if (tc.hmac == nullptr) tc.hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     if (tc.hmac == nullptr) return nullptr;
-    w.ctx = EVP_MAC_CTX_new(tc.hmac);
+    w.ctx = new_hmac_ctx(tc.hmac);
     if (w.ctx == nullptr) return nullptr;
   }
   if (!key_hmac(w.ctx, key, len)) return nullptr;

@@ -30,15 +30,20 @@ struct Ed25519KeyPair {
 
 X25519KeyPair x25519_generate(Rng& rng);
 Result<PublicKey> x25519_public(ByteSpan priv32);
+// A fresh key pair (as x25519_generate, the same bytes drawn from rng) and
+// its shared secret with peer_pub32 (as x25519 below), with one OpenSSL key
+// for both. kp is filled even when the DH fails (small-order peer).
+[[nodiscard]] Errc x25519_generate_shared(Rng& rng, ByteSpan peer_pub32, X25519KeyPair& kp,
+                                          MutByteSpan out32);
 // Shared secret; fails (Errc::crypto_error, out32 zeroed) for an all-zero
 // result (small-order peer key, RFC 7748 §6.1). Wrong lengths: invalid_argument.
 // x25519_generate/ed25519_generate abort only if OpenSSL cannot allocate.
 [[nodiscard]] Errc x25519(ByteSpan priv32, ByteSpan peer_pub32, MutByteSpan out32);
 // The same, for a caller that holds its own public key (own_pub32, the
 // public key of priv32): OpenSSL 3 derives the public half again (a
-// fixed-base scalar multiplication, as costly as the DH itself) whenever a
-// raw private key is imported without it, so passing it halves the cost.
-// The result depends only on priv32 and peer_pub32.
+// fixed-base scalar multiplication) whenever a raw private key is imported
+// without it; x25519.cc avoids that either way, so both overloads cost the
+// same. The result depends only on priv32 and peer_pub32.
 [[nodiscard]] Errc x25519(ByteSpan priv32, ByteSpan own_pub32, ByteSpan peer_pub32,
                           MutByteSpan out32);
 
@@ -58,7 +63,7 @@ Result<Signature> ed25519_sign(ByteSpan seed32, ByteSpan msg);
 // Operations made by the calling thread since it started, for tools that
 // compare a measured cost with the bare cost of these operations (the
 // "crypto floor", tools/sim_scale). x25519_keygen counts public keys computed
-// (x25519_generate, x25519_public); x25519_shared
+// (x25519_generate, x25519_generate_shared, x25519_public); x25519_shared
 // counts shared secrets; hkdf counts HKDF calls of any mode and digest.
 struct KexCounts {
   uint64_t x25519_keygen = 0;

@@ -1,67 +1,139 @@
-// X25519 (RFC 7748 §5, §6.1) via EVP_PKEY raw keys (raw_key.h). Not on the
-// packet path (one per hop handshake), so the EVP_PKEY allocations here are
-// fine; the EVP_PKEY frees wipe the private key they copied.
+// X25519 (RFC 7748 §5, §6.1) via EVP_PKEY. Not on the packet path (a few per
+// hop handshake), but ANT set-up rate is bounded by it (issue 10), so the
+// OpenSSL calls around each scalar multiplication are kept few:
+//   * keys are imported through one per-thread EVP_PKEY_fromdata context
+//     (EVP_PKEY_new_raw_*_key fetches the key manager by name every call);
+//   * the peer key is not "validated": for X25519 OpenSSL's public-key check
+//     accepts every 32-byte string (RFC 7748 §5 makes every u valid input),
+//     and costs a second EVP_PKEY_CTX; the small-order case is rejected by
+//     the all-zero test below, as RFC 7748 §6.1 asks;
+//   * a public key is computed as X25519(k, 9) (RFC 7748 §6.1) with the same
+//     derive call as any DH: OpenSSL 3.0 derives it on a raw private key
+//     import with its portable fixed-base code, about 15% slower on x86-64
+//     than its assembler ladder;
+//   * a fresh key pair and its first DH share one key context.
+// The EVP_PKEY frees wipe the private keys they copied.
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include <cstring>
+#include <array>
+#include <cstdlib>
+#include <memory>
 
 #include "crypto/kex.h"
 #include "crypto/kex_counts.h"
 #include "crypto/raw_key.h"
 
 namespace ainet::crypto {
-
-Result<PublicKey> x25519_public(ByteSpan priv32) {
-  ++detail::mutable_kex_counts().x25519_keygen;
-  return detail::raw_public_of(EVP_PKEY_X25519, priv32);
-}
-
-X25519KeyPair x25519_generate(Rng& rng) {
-  // RFC 7748 §6.1: the private key is 32 random bytes.
-  ++detail::mutable_kex_counts().x25519_keygen;
-  return detail::raw_generate<X25519KeyPair>(EVP_PKEY_X25519, rng);
-}
-
 namespace {
 
-// An X25519 EVP_PKEY from the private key and its public key, imported
-// together so that OpenSSL does not re-derive the public key
-// (ossl_ecx_key_fromdata computes it only when it is missing).
-detail::Pkey keypair_pkey(ByteSpan priv32, ByteSpan pub32) {
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "X25519", nullptr);
-  if (ctx == nullptr) return nullptr;
-  uint8_t priv[kX25519KeySize], pub[kX25519KeySize];  // OSSL_PARAM wants non-const
-  std::memcpy(priv, priv32.data(), sizeof priv);
-  std::memcpy(pub, pub32.data(), sizeof pub);
+// RFC 7748 §4.1: the u-coordinate of the Curve25519 base point is 9.
+constexpr std::array<uint8_t, kX25519KeySize> kBasePoint{9};
+
+EVP_PKEY_CTX* new_import_ctx() {
+  EVP_PKEY_CTX* c = EVP_PKEY_CTX_new_from_name(nullptr, "X25519", nullptr);
+  if (c != nullptr && EVP_PKEY_fromdata_init(c) != 1) {
+    EVP_PKEY_CTX_free(c);
+    c = nullptr;
+  }
+  return c;
+}
+
+// Set when the thread's import context is freed at thread exit: a later call
+// on that thread (from a static destructor) makes and frees its own.
+thread_local bool t_import_gone = false;
+
+struct ThreadImport {
+  EVP_PKEY_CTX* ctx = nullptr;
+  ~ThreadImport() {
+    EVP_PKEY_CTX_free(ctx);
+    ctx = nullptr;
+    t_import_gone = true;
+  }
+};
+
+// The thread's X25519 fromdata context, borrowed for one import.
+class ImportCtx {
+ public:
+  ImportCtx() {
+    if (t_import_gone) {
+      ctx_ = owned_ = new_import_ctx();
+      return;
+    }
+    thread_local ThreadImport t;
+    if (t.ctx == nullptr) t.ctx = new_import_ctx();
+    ctx_ = t.ctx;
+  }
+  ~ImportCtx() { EVP_PKEY_CTX_free(owned_); }
+  ImportCtx(const ImportCtx&) = delete;
+  ImportCtx& operator=(const ImportCtx&) = delete;
+  EVP_PKEY_CTX* get() const { return ctx_; }
+
+ private:
+  EVP_PKEY_CTX* ctx_ = nullptr;
+  EVP_PKEY_CTX* owned_ = nullptr;
+};
+
+// OSSL_PARAM takes non-const pointers; EVP_PKEY_fromdata only copies from them.
+uint8_t* mut(ByteSpan s) { return const_cast<uint8_t*>(s.data()); }
+
+detail::Pkey import_public(ByteSpan pub32) {
+  ImportCtx ictx;
   OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, priv, sizeof priv),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, mut(pub32), pub32.size()),
       OSSL_PARAM_construct_end(),
   };
   EVP_PKEY* pkey = nullptr;
-  if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-      EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1)
+  if (ictx.get() == nullptr ||
+      EVP_PKEY_fromdata(ictx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
     pkey = nullptr;
-  OPENSSL_cleanse(priv, sizeof priv);
-  EVP_PKEY_CTX_free(ctx);
   return detail::Pkey(pkey);
 }
 
-Errc derive(detail::Pkey priv, ByteSpan peer_pub32, MutByteSpan out32) {
-  ++detail::mutable_kex_counts().x25519_shared;
-  detail::Pkey peer = detail::raw_public_pkey(EVP_PKEY_X25519, peer_pub32);
-  EVP_PKEY_CTX* ctx = priv ? EVP_PKEY_CTX_new_from_pkey(nullptr, priv.get(), nullptr) : nullptr;
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+using DeriveCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+
+// A derive context on private key priv32. pub32 is stored beside it only so
+// that OpenSSL does not compute the public key on import
+// (ossl_ecx_key_fromdata derives it only when it is missing); the X25519
+// derive reads the private half alone, so a placeholder is fine where the
+// public key is not known yet (x25519_pub_of).
+DeriveCtx derive_ctx(ByteSpan priv32, ByteSpan pub32) {
+  DeriveCtx ctx;
+  detail::Pkey key;
+  {
+    ImportCtx ictx;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, mut(priv32), priv32.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, mut(pub32), pub32.size()),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY* pkey = nullptr;
+    if (ictx.get() == nullptr ||
+        EVP_PKEY_fromdata(ictx.get(), &pkey, EVP_PKEY_KEYPAIR, params) != 1)
+      return ctx;
+    key.reset(pkey);
+  }
+  // The context holds its own reference to the key.
+  ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (ctx && EVP_PKEY_derive_init(ctx.get()) != 1) ctx.reset();
+  return ctx;
+}
+
+// X25519(our key in ctx, peer_pub32) into out32; every failure (including an
+// all-zero result) leaves out32 zeroed and the thread's error queue empty.
+Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
+  detail::Pkey peer = ctx != nullptr ? import_public(peer_pub32) : nullptr;
   size_t len = out32.size();
   // OpenSSL itself refuses an all-zero result; the explicit check below keeps
   // that RFC 7748 §6.1 guarantee even if the library behaviour changed.
-  const bool derived = peer && ctx != nullptr && EVP_PKEY_derive_init(ctx) == 1 &&
-                       EVP_PKEY_derive_set_peer(ctx, peer.get()) == 1 &&
+  const bool derived = peer && EVP_PKEY_derive_set_peer_ex(ctx, peer.get(), 0) == 1 &&
                        EVP_PKEY_derive(ctx, out32.data(), &len) == 1 && len == kX25519KeySize;
-  EVP_PKEY_CTX_free(ctx);
   if (!derived) {
     // The Errc is the report; do not leave stale entries on the thread's
     // OpenSSL error queue for an unrelated later check to trip over.
@@ -77,20 +149,68 @@ Errc derive(detail::Pkey priv, ByteSpan peer_pub32, MutByteSpan out32) {
   return Errc::ok;
 }
 
+// A shared secret (counted as such).
+Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
+  ++detail::mutable_kex_counts().x25519_shared;
+  return derive(ctx, peer_pub32, out32);
+}
+
+// RFC 7748 §6.1: the public key is X25519(k, 9) (counted as a key generation).
+Errc public_of(EVP_PKEY_CTX* ctx, PublicKey& pub) {
+  ++detail::mutable_kex_counts().x25519_keygen;
+  return derive(ctx, kBasePoint, pub);
+}
+
+// RFC 7748 §6.1: the private key is 32 random bytes (OpenSSL clamps it).
+// Aborts only if OpenSSL cannot allocate: callers have no error path for key
+// generation, and a key pair with a garbage public key would be worse.
+DeriveCtx generate(Rng& rng, X25519KeyPair& kp) {
+  kp.priv.resize(kX25519KeySize);
+  rng.fill(kp.priv.mut_span());
+  DeriveCtx ctx = derive_ctx(kp.priv.span(), kBasePoint);
+  if (public_of(ctx.get(), kp.pub) != Errc::ok) std::abort();
+  return ctx;
+}
+
 }  // namespace
+
+Result<PublicKey> x25519_public(ByteSpan priv32) {
+  if (priv32.size() != kX25519KeySize) return Errc::invalid_argument;
+  DeriveCtx ctx = derive_ctx(priv32, kBasePoint);
+  PublicKey pub{};
+  if (public_of(ctx.get(), pub) != Errc::ok) return Errc::crypto_error;
+  return pub;
+}
+
+X25519KeyPair x25519_generate(Rng& rng) {
+  X25519KeyPair kp;
+  generate(rng, kp);
+  return kp;
+}
+
+Errc x25519_generate_shared(Rng& rng, ByteSpan peer_pub32, X25519KeyPair& kp,
+                            MutByteSpan out32) {
+  if (peer_pub32.size() != kX25519KeySize || out32.size() != kX25519KeySize)
+    return Errc::invalid_argument;
+  DeriveCtx ctx = generate(rng, kp);
+  return shared(ctx.get(), peer_pub32, out32);
+}
 
 Errc x25519(ByteSpan priv32, ByteSpan peer_pub32, MutByteSpan out32) {
   if (priv32.size() != kX25519KeySize || peer_pub32.size() != kX25519KeySize ||
       out32.size() != kX25519KeySize)
     return Errc::invalid_argument;
-  return derive(detail::raw_private_pkey(EVP_PKEY_X25519, priv32), peer_pub32, out32);
+  // The public key is not known here; the derive does not read it.
+  DeriveCtx ctx = derive_ctx(priv32, kBasePoint);
+  return shared(ctx.get(), peer_pub32, out32);
 }
 
 Errc x25519(ByteSpan priv32, ByteSpan own_pub32, ByteSpan peer_pub32, MutByteSpan out32) {
   if (priv32.size() != kX25519KeySize || own_pub32.size() != kX25519KeySize ||
       peer_pub32.size() != kX25519KeySize || out32.size() != kX25519KeySize)
     return Errc::invalid_argument;
-  return derive(keypair_pkey(priv32, own_pub32), peer_pub32, out32);
+  DeriveCtx ctx = derive_ctx(priv32, own_pub32);
+  return shared(ctx.get(), peer_pub32, out32);
 }
 
 }  // namespace ainet::crypto

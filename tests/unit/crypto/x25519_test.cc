@@ -1,6 +1,7 @@
 // X25519: agreement between generated keys, RFC 7748 §6.1 all-zero rejection,
 // argument checking.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include "crypto/kex.h"
 
@@ -57,13 +58,52 @@ TEST(X25519, WithOwnPublicKeyGivesTheSameSecret) {
   EXPECT_EQ(x25519(a.priv.span(), ByteSpan(a.pub.data(), 31), b.pub, k2), Errc::invalid_argument);
 }
 
+// x25519.cc computes public keys as X25519(k, 9); OpenSSL's own derivation
+// (a raw private key import, its fixed-base code) must agree on every key.
+TEST(X25519, GeneratedPublicKeyMatchesOpenSslDerivation) {
+  DeterministicRng rng(43);
+  for (int i = 0; i < 64; ++i) {
+    auto kp = x25519_generate(rng);
+    EVP_PKEY* k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, kp.priv.data(), 32);
+    ASSERT_NE(k, nullptr);
+    PublicKey pub{};
+    size_t len = pub.size();
+    ASSERT_EQ(EVP_PKEY_get_raw_public_key(k, pub.data(), &len), 1);
+    EVP_PKEY_free(k);
+    EXPECT_EQ(pub, kp.pub) << i;
+  }
+}
+
+// x25519_generate_shared draws the same key pair as x25519_generate from the
+// same RNG state (the simulation's traces depend on it) and gives the same
+// secret as x25519; a small-order peer still fails with a zeroed output.
+TEST(X25519, GenerateSharedIsGenerateThenDh) {
+  DeterministicRng r1(44), r2(44);
+  auto peer = x25519_generate(r1);
+  (void)x25519_generate(r2);
+  X25519KeyPair kp;
+  uint8_t k1[32], k2[32], k3[32];
+  ASSERT_EQ(x25519_generate_shared(r1, peer.pub, kp, k1), Errc::ok);
+  auto plain = x25519_generate(r2);
+  EXPECT_EQ(kp.pub, plain.pub);
+  EXPECT_EQ(to_hex(kp.priv.span()), to_hex(plain.priv.span()));
+  ASSERT_EQ(x25519(plain.priv.span(), peer.pub, k2), Errc::ok);
+  ASSERT_EQ(x25519(peer.priv.span(), kp.pub, k3), Errc::ok);
+  EXPECT_EQ(to_hex(k1), to_hex(k2));
+  EXPECT_EQ(to_hex(k1), to_hex(k3));
+  std::array<uint8_t, 32> zero{};
+  EXPECT_EQ(x25519_generate_shared(r1, zero, kp, k1), Errc::crypto_error);
+  EXPECT_EQ(to_hex(k1), std::string(64, '0'));
+  EXPECT_EQ(x25519_generate_shared(r1, Bytes(31), kp, k1), Errc::invalid_argument);
+}
+
 TEST(X25519, OperationsAreCounted) {
   DeterministicRng rng(45);
   const KexCounts c0 = kex_counts();
   auto a = x25519_generate(rng);
-  auto b = x25519_generate(rng);
+  X25519KeyPair b;
   uint8_t out[32], okm[64];
-  ASSERT_EQ(x25519(b.priv.span(), b.pub, a.pub, out), Errc::ok);
+  ASSERT_EQ(x25519_generate_shared(rng, a.pub, b, out), Errc::ok);
   ASSERT_EQ(x25519(a.priv.span(), b.pub, out), Errc::ok);
   ASSERT_EQ(hkdf_sha256({}, out, {}, okm), Errc::ok);
   const KexCounts c1 = kex_counts();
