@@ -11,6 +11,7 @@
 #include "core/onion.h"
 #include "daemon/sa_listing.h"
 #include "io/clock.h"
+#include "io/tun_read_rounds.h"
 #include "wire/udp_encap.h"
 
 namespace ainet::daemon {
@@ -122,15 +123,14 @@ void AinNode::on_carrier_readable(int fd, Time now) {
 void AinNode::on_tun_readable(Time now) {
   now_ = now;
   if (!tun_) return;
-  // The rest of a super-packet cut at a full batch is still taken after the
-  // 4 rounds (no new reads then), so it does not wait for the next packet.
-  for (int round = 0; round < 4 || (vnet_ && vnet_->pending()); ++round) {
-    auto r = vnet_ ? vnet_->read_batch(*tun_, tun_in_, round < 4) : tun_->read_batch(tun_in_);
-    if (!r) break;
-    tun_dropped_ += r->dropped;
-    if (r->done == 0 && r->dropped == 0 && !(vnet_ && vnet_->pending())) break;
-    for (size_t i = 0; i < tun_in_.size(); ++i) engine_->handle_local(now, tun_in_.packet(i), *this);
-  }
+  // Bounded rounds; the engine queues, one flush at the end (io/tun_read_rounds.h).
+  const io::TunReadOutcome r =
+      io::read_tun_rounds(*tun_, vnet_ ? &*vnet_ : nullptr, tun_in_, [&](const io::PacketBatch& b) {
+        for (size_t i = 0; i < b.size(); ++i) engine_->handle_local(now, b.packet(i), *this);
+      });
+  tun_dropped_ += r.dropped;
+  uint64_t suppressed = 0;
+  if (r.error && io_log_.allow(now, suppressed)) log_.warn("TUN read: {}", r.error->message());
   flush();
 }
 
@@ -265,17 +265,10 @@ StatusInfo AinNode::status() {
   if (c.send_dropped) s.drops["io_send"] = c.send_dropped;
   if (tun_dropped_) s.drops["io_tun"] = tun_dropped_;
   if (vnet_) {
-    const io::TunOffloadCounters& o = vnet_->counters();
-    s.tun_offload = {{"super_packets_in", o.super_packets_in},
-                     {"segments_in", o.segments_in},
-                     {"super_packets_out", o.super_packets_out},
-                     {"segments_out", o.segments_out}};
+    s.tun_offload = vnet_->counters().status_rows();
+    // [network] tun_offload: TUN reads refused by why (included in io_tun)
+    vnet_->counters().for_each_drop([&](const std::string& why, uint64_t n) { s.drops["io_" + why] = n; });
   }
-  if (vnet_)  // [network] tun_offload: TUN reads refused by why (included in io_tun)
-    for (size_t e = 0; e < kErrcCount; ++e)
-      if (vnet_->counters().dropped[e])
-        s.drops["io_tun_vnet_" + std::string(to_string(static_cast<Errc>(e)))] =
-            vnet_->counters().dropped[e];
   if (dir_) s.directory_expires = static_cast<int64_t>(dir_->expires());
   s.shaping = {{"dummy_cells_sent", st.dummy_cells_sent},
                {"dummy_cells_received", st.dummy_cells},

@@ -183,11 +183,9 @@ std::string AinNode::metrics_text() {
   m.sample("ainet_drop_details_total", {{"detail", "unexpected_signal"}}, st.unexpected_signal);
   m.sample("ainet_drop_details_total", {{"detail", "not_routable"}}, st.not_routable);
   if (vnet_)  // [network] tun_offload: TUN reads refused by why (included in io_tun)
-    for (size_t i = 1; i < kErrcCount; ++i)
-      if (vnet_->counters().dropped[i])
-        m.sample("ainet_drop_details_total",
-                 {{"detail", "tun_vnet_" + std::string(to_string(static_cast<Errc>(i)))}},
-                 vnet_->counters().dropped[i]);
+    vnet_->counters().for_each_drop([&](const std::string& why, uint64_t n) {
+      m.sample("ainet_drop_details_total", {{"detail", why}}, n);
+    });
 
   // Customers.
   const std::vector<core::CustomerInfo> customers = engine_->customers();

@@ -53,9 +53,8 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
   for (size_t e = 0; e < dp.open_failed_by.size(); ++e)
     if (dp.open_failed_by[e] != 0)
       s.drops["open_" + std::string(to_string(static_cast<Errc>(e)))] = dp.open_failed_by[e];
-  for (size_t e = 0; e < io.tun_vnet_dropped.size(); ++e)
-    if (io.tun_vnet_dropped[e] != 0)
-      s.drops["tun_vnet_" + std::string(to_string(static_cast<Errc>(e)))] = io.tun_vnet_dropped[e];
+  if (io.tun_offload)
+    io.tun_offload->for_each_drop([&](const std::string& why, uint64_t n) { s.drops[why] = n; });
   flows.for_each([&](const FlowPair& p) {
     s.flows.push_back({p.src.to_string(), p.dst.to_string(), p.packets_out, p.bytes_out,
                        p.packets_in, p.bytes_in});
@@ -69,7 +68,7 @@ EndpointStatus endpoint_status(const EndpointConfig& cfg, const DatapathCounters
                         {"queue_drops", io.shaping_queue_drops},
                         {"queued", io.queued}};
   s.flows_expired = flows.expired();
-  s.tun_offload = io.tun_offload;
+  if (io.tun_offload) s.tun_offload = io.tun_offload->status_rows();
   return s;
 }
 

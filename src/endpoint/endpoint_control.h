@@ -17,6 +17,7 @@
 #include "endpoint/endpoint_datapath.h"
 #include "endpoint/flow_table.h"
 #include "ike/ike_engine.h"
+#include "io/tun_offload_io.h"
 
 namespace ainet::endpoint {
 
@@ -31,12 +32,9 @@ struct EndpointIoCounters {
   // [shaping] (docs/protocol.md "Shaping"): datagrams sent in slots, the
   // queue's refusals and what still waits.
   uint64_t shaped_sent = 0, shaping_queue_drops = 0, queued = 0;
-  // endpoint.tun_offload: TUN reads refused by why (io/tun_offload_io.h),
-  // included in tun_dropped.
-  std::array<uint64_t, kErrcCount> tun_vnet_dropped{};
-  // super_packets_in, segments_in, super_packets_out, segments_out; empty
-  // without offloads.
-  std::map<std::string, uint64_t> tun_offload;
+  // endpoint.tun_offload: super-packets and segments each way, and TUN reads
+  // refused by why (included in tun_dropped); unset without offloads.
+  std::optional<io::TunOffloadCounters> tun_offload;
 };
 
 struct FlowRow {

@@ -61,11 +61,10 @@ std::string endpoint_metrics_text(const EndpointConfig& cfg, const DatapathCount
     m.sample("ainet_endpoint_drops_total", {{"reason", reason}}, dp.open_failed_by[e]);
   }
   // endpoint.tun_offload: TUN reads refused by the virtio header checks.
-  for (size_t e = 1; e < io.tun_vnet_dropped.size(); ++e)
-    if (io.tun_vnet_dropped[e] != 0) {
-      const std::string reason = "tun_vnet_" + std::string(to_string(static_cast<Errc>(e)));
-      m.sample("ainet_endpoint_drops_total", {{"reason", reason}}, io.tun_vnet_dropped[e]);
-    }
+  if (io.tun_offload)
+    io.tun_offload->for_each_drop([&](const std::string& why, uint64_t n) {
+      m.sample("ainet_endpoint_drops_total", {{"reason", why}}, n);
+    });
   m.family("ainet_endpoint_dummies_total", MetricType::counter,
            "ESP dummy packets (next header 59, shaping), by direction.");
   m.sample("ainet_endpoint_dummies_total", {{"direction", "out"}}, dp.dummies_sent);

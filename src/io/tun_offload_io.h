@@ -17,6 +17,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "io/batch_syscalls.h"
@@ -42,6 +44,20 @@ struct TunOffloadCounters {
     uint64_t n = 0;
     for (uint64_t d : dropped) n += d;
     return n;
+  }
+  // The status rows of aind's and ain-endpoint's `tun_offload` object.
+  std::map<std::string, uint64_t> status_rows() const {
+    return {{"super_packets_in", super_packets_in},
+            {"segments_in", segments_in},
+            {"super_packets_out", super_packets_out},
+            {"segments_out", segments_out}};
+  }
+  // f(reason, count) for every reason with drops; reason is "tun_vnet_"
+  // and the Errc's name, as both daemons' status and metrics show it.
+  template <class F>
+  void for_each_drop(F&& f) const {
+    for (size_t e = 0; e < dropped.size(); ++e)
+      if (dropped[e] != 0) f("tun_vnet_" + std::string(to_string(static_cast<Errc>(e))), dropped[e]);
   }
 };
 
