@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "fuzz_check.h"
+#include "fuzz_tcp_checksums.h"
 #include "io/tcp_coalescing.h"
 #include "io/tcp_segmentation.h"
 #include "io/virtio_net_hdr.h"
-#include "wire/checksum.h"
 
 using namespace ainet;
 using namespace ainet::io;
@@ -21,23 +21,6 @@ namespace {
 
 constexpr size_t kSlots = 80, kSlotSize = 1200, kCap = 1000;
 
-bool tcp_ok(ByteSpan p) {
-  const bool v4 = (p[0] >> 4) == 4;
-  const size_t ip_len = v4 ? static_cast<size_t>(p[0] & 0xf) * 4 : 40;
-  if (v4 && wire::internet_checksum(p.first(ip_len)) != 0) return false;
-  wire::InternetChecksum c;
-  if (v4) {
-    c.add(p.subspan(12, 8));
-    c.add_u16(6);
-    c.add_u16(static_cast<uint16_t>(p.size() - ip_len));
-  } else {
-    c.add(p.subspan(8, 32));
-    c.add_u32(static_cast<uint32_t>(p.size() - ip_len));
-    c.add_u32(6);
-  }
-  c.add(p.subspan(ip_len));
-  return c.finish() == 0;
-}
 
 }  // namespace
 
@@ -65,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t payload = 0;
   for (size_t i = 0; i < *n; ++i) {
     const ByteSpan s(store[i].data(), lens[i]);
-    FUZZ_CHECK(tcp_ok(s));
+    FUZZ_CHECK(fuzz::tcp_checksums_ok(s));
     FUZZ_CHECK(std::memcmp(s.data() + hdr, pkt.data() + hdr + payload, s.size() - hdr) == 0);
     payload += s.size() - hdr;
   }
