@@ -1,11 +1,16 @@
 // Rng helpers and the OpenSSL-backed system generator.
 #include "crypto/rng.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 
 namespace ainet::crypto {
 
@@ -42,15 +47,52 @@ uint16_t Rng::u16_batched() {
   return v;
 }
 
-void SystemRng::fill(MutByteSpan out) {
+namespace {
+
+// Bumped in every child after fork(): a SystemRng that filled its block in
+// another generation discards it. The one piece of process state here, at
+// the system boundary (the sans-I/O core only sees Rng&).
+std::atomic<uint64_t> g_fork_generation{0};
+
+void after_fork_in_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+void rand_bytes(uint8_t* p, size_t len) {
   size_t off = 0;
-  while (off < out.size()) {
-    const size_t n = std::min<size_t>(out.size() - off, INT_MAX);
+  while (off < len) {
+    const size_t n = std::min<size_t>(len - off, INT_MAX);
     // Continuing without randomness would silently produce predictable keys
     // and SPIs, so a CSPRNG failure is fatal.
-    if (RAND_bytes(out.data() + off, static_cast<int>(n)) != 1) std::abort();
+    if (RAND_bytes(p + off, static_cast<int>(n)) != 1) std::abort();
     off += n;
   }
+}
+
+}  // namespace
+
+SystemRng::SystemRng() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (pthread_atfork(nullptr, nullptr, after_fork_in_child) != 0) std::abort();
+  });
+}
+
+SystemRng::~SystemRng() { OPENSSL_cleanse(block_, sizeof block_); }
+
+void SystemRng::fill(MutByteSpan out) {
+  const size_t n = out.size();
+  if (n > kBufferedMax) {
+    rand_bytes(out.data(), n);
+    return;
+  }
+  const uint64_t gen = g_fork_generation.load(std::memory_order_relaxed);
+  if (used_ + n > kBufferSize || fork_generation_ != gen) {
+    rand_bytes(block_, sizeof block_);
+    used_ = 0;
+    fork_generation_ = gen;
+  }
+  std::memcpy(out.data(), block_ + used_, n);
+  OPENSSL_cleanse(block_ + used_, n);  // handed out once; not kept
+  used_ += n;
 }
 
 }  // namespace ainet::crypto

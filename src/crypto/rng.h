@@ -39,9 +39,32 @@ class Rng {
 
 // OpenSSL's CSPRNG (RAND_bytes). Aborts if the OS entropy source fails,
 // because continuing without randomness would be silently insecure.
+//
+// Small requests (at most kBufferedMax bytes: the onion nonce of every cell,
+// a CBC IV) are served from a kBufferSize-byte block that one RAND_bytes
+// call refills: OpenSSL 3.0's RAND_bytes has a fixed cost of ~2-3 us per
+// call (its EVP_RAND parameter plumbing), which was 6% of an entrance AIN's
+// CPU at one call per cell (perf, bench/e2e antudp). The bytes are the same
+// CSPRNG output, each handed out once; handed-out bytes are wiped from the
+// block at once, so no past nonce or key survives in it. After fork() the
+// child discards the block (pthread_atfork), so parent and child never
+// hand out the same bytes. Larger requests go straight to RAND_bytes. Not
+// for concurrent use of one object from several threads (like Rng).
 class SystemRng final : public Rng {
  public:
+  static constexpr size_t kBufferSize = 512;
+  static constexpr size_t kBufferedMax = 64;
+
+  SystemRng();
+  ~SystemRng() override;
+  SystemRng(const SystemRng&) = delete;
+  SystemRng& operator=(const SystemRng&) = delete;
   void fill(MutByteSpan out) override;
+
+ private:
+  uint8_t block_[kBufferSize] = {};
+  size_t used_ = kBufferSize;  // bytes of block_ handed out; starts empty
+  uint64_t fork_generation_ = 0;
 };
 
 // Deterministic generator for tests and simulation: the ChaCha20 keystream

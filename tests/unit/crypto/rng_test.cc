@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <deque>
+#include <vector>
 
 #include "crypto/cipher.h"
 #include "crypto/hmac.h"
@@ -59,6 +63,54 @@ TEST(SystemRng, ProducesDifferentBytes) {
   const Bytes a = take(r, 32), b = take(r, 32);
   EXPECT_NE(a, b);
   EXPECT_NE(a, Bytes(32, 0));
+}
+
+TEST(SystemRng, SmallFillsFromItsBlockNeverRepeatAcrossRefills) {
+  // 16-byte draws (an onion nonce each) across several refills of the
+  // block, with odd sizes between them so that refills fall mid-request:
+  // no two 16-byte draws are equal, none is all zero.
+  SystemRng r;
+  std::vector<Bytes> nonces;
+  for (size_t i = 0; i < 4 * SystemRng::kBufferSize / 16; ++i) {
+    nonces.push_back(take(r, 16));
+    if (i % 5 == 0) (void)take(r, i % 3 == 0 ? SystemRng::kBufferedMax : 7);
+    if (i % 11 == 0) (void)take(r, SystemRng::kBufferedMax + 1);  // straight to RAND_bytes
+  }
+  for (size_t i = 0; i < nonces.size(); ++i) {
+    EXPECT_NE(nonces[i], Bytes(16, 0)) << i;
+    for (size_t j = i + 1; j < nonces.size(); ++j) EXPECT_NE(nonces[i], nonces[j]) << i << " " << j;
+  }
+}
+
+TEST(SystemRng, ChildAfterForkDoesNotRepeatTheParentsBufferedBytes) {
+  // The parent's block holds unused bytes at fork(); without the atfork
+  // reset the child would hand out exactly the parent's next bytes.
+  SystemRng r;
+  (void)take(r, 16);  // fills the block
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const Bytes c = take(r, 32);
+    const ssize_t w = write(fds[1], c.data(), c.size());
+    _exit(w == 32 ? 0 : 1);
+  }
+  close(fds[1]);
+  Bytes child(32);
+  size_t got = 0;
+  while (got < child.size()) {
+    const ssize_t n = read(fds[0], child.data() + got, child.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, child.size());
+  const Bytes parent = take(r, 32);
+  EXPECT_NE(parent, child);
 }
 
 TEST(Rng, U32AndU64AreBigEndianViewsOfTheStream) {
