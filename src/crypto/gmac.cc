@@ -24,7 +24,7 @@ detail::EvpCipher evp_of(size_t key_bits) {
 Result<Gmac> Gmac::make(ByteSpan key) {
   if (key.size() != 16 && key.size() != 24 && key.size() != 32) return Errc::invalid_argument;
   Gmac g;
-  g.key_bits_ = key.size() * 8;
+  g.key_bits_ = static_cast<uint16_t>(key.size() * 8);
   if (!g.key_.assign(key)) return Errc::invalid_argument;
   g.id_ = detail::new_key_id();
   // Keyed now so that an OpenSSL failure shows at creation, as before.
@@ -49,7 +49,7 @@ Gmac::~Gmac() { forget(); }
 
 // The cache way belongs to the id, so a move hands the id over; the source
 // is left unkeyed (Secret's move wipes its key bytes).
-Gmac::Gmac(Gmac&& o) noexcept : key_bits_(o.key_bits_), id_(o.id_), key_(std::move(o.key_)) {
+Gmac::Gmac(Gmac&& o) noexcept : key_bits_(o.key_bits_), key_(std::move(o.key_)), id_(o.id_) {
   o.id_ = 0;
 }
 

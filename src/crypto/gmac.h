@@ -50,9 +50,9 @@ class Gmac {
 
  private:
   void forget();
-  size_t key_bits_ = 0;
-  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
+  uint16_t key_bits_ = 0;
   Secret<32> key_;
+  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
 };
 
 }  // namespace ainet::crypto
