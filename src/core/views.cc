@@ -149,9 +149,8 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
       const sa::SecurityAssociation* bwd;
       bool fwd_inbound;
     };
-    const Link links[] = {
-        {a->prev_pvt, &a->nonce_prev, a->sa_in_fwd(), a->sa_out_bwd(), true},
-        {a->next_pvt, &a->nonce_next, a->sa_out_fwd(), a->sa_in_bwd(), false}};
+    const Link links[] = {{a->prev_pvt, &a->nonce_prev, a->sa_in_fwd(), a->sa_out_bwd(), true},
+                          {a->next_pvt, &a->nonce_next, a->sa_out_fwd(), a->sa_in_bwd(), false}};
     for (const Link& l : links) {
       if (l.pvt < 0 || !l.fwd || !l.bwd) continue;
       const Pvt& p = pvts_[static_cast<size_t>(l.pvt)];

@@ -45,7 +45,9 @@ void Gmac::forget() {
   id_ = 0;
 }
 
-Gmac::~Gmac() { forget(); }
+Gmac::~Gmac() {
+  forget();
+}
 
 // The cache way belongs to the id, so a move hands the id over; the source
 // is left unkeyed (Secret's move wipes its key bytes).

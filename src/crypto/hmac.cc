@@ -57,11 +57,15 @@ void Hmac::forget() {
   id_ = 0;
 }
 
-Hmac::~Hmac() { forget(); }
+Hmac::~Hmac() {
+  forget();
+}
 
 // The cache way belongs to the id, so a move hands the id over; the source
 // is left unkeyed (Secret's move wipes its key bytes).
-Hmac::Hmac(Hmac&& o) noexcept : id_(o.id_), key_(std::move(o.key_)) { o.id_ = 0; }
+Hmac::Hmac(Hmac&& o) noexcept : id_(o.id_), key_(std::move(o.key_)) {
+  o.id_ = 0;
+}
 
 Hmac& Hmac::operator=(Hmac&& o) noexcept {
   if (this != &o) {

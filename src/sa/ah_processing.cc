@@ -101,7 +101,8 @@ Errc SecurityAssociation::ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t
   std::memcpy(hdr + tag_off, kZeroTag, info_->icv_size);
   const std::initializer_list<ByteSpan> parts = {ByteSpan(hdr, hdr_len), packet.subspan(tag_end),
                                                  implicit_hi};
-  if (hmac()) return expected.empty() ? hmac()->compute(parts, icv_out) : hmac()->verify(parts, expected);
+  if (hmac())
+    return expected.empty() ? hmac()->compute(parts, icv_out) : hmac()->verify(parts, expected);
   // AES-GMAC (RFC 4543 §3.3): the same bytes are all AAD, with an empty
   // plaintext; nonce = salt || the IV carried in the ICV field (§3.1).
   uint8_t nonce[crypto::kGmacNonceSize];

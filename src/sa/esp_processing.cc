@@ -64,7 +64,8 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
   if (info_->aead) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, seq, esn_);
-    if (Errc e = aead()->seal(nonce.span(), aad.span(), region, region, icv); e != Errc::ok) return e;
+    if (Errc e = aead()->seal(nonce.span(), aad.span(), region, region, icv); e != Errc::ok)
+      return e;
     return total;
   }
   if (gmac()) {
@@ -111,7 +112,8 @@ Result<OpenedPacket> SecurityAssociation::esp_open(MutByteSpan esp) {
   if (info_->aead) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, *seq, esn_);
-    if (Errc e = aead()->open(nonce.span(), aad.span(), region, icv, region); e != Errc::ok) return e;
+    if (Errc e = aead()->open(nonce.span(), aad.span(), region, icv, region); e != Errc::ok)
+      return e;
   } else if (gmac()) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, *seq, esn_);

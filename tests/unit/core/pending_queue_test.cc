@@ -10,7 +10,9 @@
 namespace ainet::core {
 namespace {
 
-Bytes filled(size_t n, uint8_t v) { return Bytes(n, v); }
+Bytes filled(size_t n, uint8_t v) {
+  return Bytes(n, v);
+}
 
 TEST(PendingQueue, KeepsOrderAndLengths) {
   PendingQueue q(4, 1400);
