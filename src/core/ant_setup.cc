@@ -181,8 +181,7 @@ void Engine::attempt_failed(Time now, Ant& a, SignalReason why, bool destroy_par
   }
   std::erase_if(penalties_, [&](const auto& p) { return p.second <= now; });
   ants_.release_spi_in_bwd(a);
-  a.sa_out_fwd.reset();
-  a.sa_in_bwd.reset();
+  a.tvt_next.reset();
   a.ent->handshake.reset();
   a.next_pvt = kNoPvt;
   a.spi_out_fwd = 0;

@@ -84,6 +84,13 @@ struct AntShaping {
   CellQueuePool::Fifo queue;  // real datagrams waiting for a slot
 };
 
+// The two SAs of one TVT in one heap block (issue 10: one allocation per TVT
+// instead of two, each with its own crypto objects). fwd carries cells away
+// from the entrance, bwd towards it.
+struct TvtSas {
+  sa::SecurityAssociation fwd, bwd;
+};
+
 struct Ant {
   uint64_t handle = 0;
   AntInfo::Role role = AntInfo::Role::intermediate;
@@ -96,7 +103,14 @@ struct Ant {
   // TVT towards the previous AIN: in_fwd (prev -> us), out_bwd (us -> prev).
   // TVT towards the next AIN: out_fwd (us -> next), in_bwd (next -> us).
   uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;
-  std::unique_ptr<sa::SecurityAssociation> sa_in_fwd, sa_out_bwd, sa_out_fwd, sa_in_bwd;
+  // The TVT SAs towards the previous AIN (fwd = in_fwd, bwd = out_bwd) and
+  // towards the next (fwd = out_fwd, bwd = in_bwd); null on the customer /
+  // local side and until the TVT is keyed.
+  std::unique_ptr<TvtSas> tvt_prev, tvt_next;
+  sa::SecurityAssociation* sa_in_fwd() const { return tvt_prev ? &tvt_prev->fwd : nullptr; }
+  sa::SecurityAssociation* sa_out_bwd() const { return tvt_prev ? &tvt_prev->bwd : nullptr; }
+  sa::SecurityAssociation* sa_out_fwd() const { return tvt_next ? &tvt_next->fwd : nullptr; }
+  sa::SecurityAssociation* sa_in_bwd() const { return tvt_next ? &tvt_next->bwd : nullptr; }
 
   // Onion keys: the entrance holds every hop's; relays and the exit their
   // own. One heap block each, made when the keys are (a pointer, not an

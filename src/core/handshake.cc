@@ -158,6 +158,7 @@ Errc build_create(std::span<const HopTarget> hops, crypto::Rng& rng, EntranceHan
   if (k == 0 || k > wire::kMaxHops || blob_out.size() != kCreateBlobSize)
     return Errc::invalid_argument;
   state.wipe();
+  state.hops.resize(k);
   state.hop_count = k;
   // Slots are built back to front: hop h's region of the blob that the
   // entrance controls is L_h = 896 - 112*h bytes (each earlier hop appends
@@ -273,7 +274,8 @@ Errc open_created(EntranceHandshake& state, MutByteSpan blob, std::span<HopKeys>
     state.wipe();
     return e;
   };
-  if (k == 0 || k > wire::kMaxHops || blob.size() != kCreatedBlobSize || keys_out.size() < k)
+  if (k == 0 || k > wire::kMaxHops || k > state.hops.size() || blob.size() != kCreatedBlobSize ||
+      keys_out.size() < k)
     return fail(0, Errc::invalid_argument);
   for (size_t h = 0; h < k; ++h) {
     auto& hs = state.hops[h];

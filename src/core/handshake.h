@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "core/shaping_profile.h"
 #include "crypto/kex.h"
@@ -74,7 +75,10 @@ struct EntranceHandshake {
     Secret<32> xb;             // X25519(x_h, B_h)
     Secret<32> stream_key;     // CREATE layer stream key (also CREATED layer)
   };
-  std::array<Hop, wire::kMaxHops> hops;
+  // hop_count entries (build_create sizes it): a fixed kMaxHops array made
+  // every ANT under construction hold 1.5 KB for a 3-hop route until CREATED
+  // came back, which a burst of set-ups left behind as heap holes (issue 10).
+  std::vector<Hop> hops;
   size_t hop_count = 0;
   void wipe();
 };

@@ -93,11 +93,11 @@ void Engine::ant_slot(Time now, Ant& a, Effects& fx) {
   } else if (forward) {
     ++a.packets_fwd;
     a.bytes_fwd += cell_.size();
-    seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+    seal_and_send_tvt(*a.sa_out_fwd(), static_cast<size_t>(a.next_pvt), cell_, fx);
   } else {
     ++a.packets_bwd;
     a.bytes_bwd += cell_.size();
-    seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
+    seal_and_send_tvt(*a.sa_out_bwd(), static_cast<size_t>(a.prev_pvt), cell_, fx);
   }
   if (real) {
     ++s.shaper.real_sent;

@@ -66,7 +66,7 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneratio
   // link the two links of a hop (RFC 6437 allows any pseudo-random value).
   const uint32_t label = (rng_.u32() & 0xfffff) | 1;
   auto make = [&](uint32_t spi, const Secret<32>& key, uint64_t seq,
-                  bool inbound) -> Result<std::unique_ptr<sa::SecurityAssociation>> {
+                  bool inbound) -> Result<sa::SecurityAssociation> {
     sa::SaConfig c;
     c.spi = spi;
     c.inbound_only = inbound;    // in_fwd / in_bwd only open: no outbound state
@@ -83,7 +83,7 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneratio
     c.local = self_addr_;
     c.remote = pvts_[pi].address;
     c.flow_label = label;
-    return sa::SecurityAssociation::create(c);
+    return sa::SecurityAssociation::make(c);
   };
   // Towards the previous AIN the forward SA is ours to open (in_fwd) and the
   // backward one ours to seal (out_bwd); towards the next AIN the reverse.
@@ -94,13 +94,8 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneratio
   auto& keep = towards_prev ? a.nonce_prev : a.nonce_next;
   if (nonce.size() != keep.size()) return Errc::invalid_argument;
   std::copy(nonce.begin(), nonce.end(), keep.begin());
-  if (towards_prev) {
-    a.sa_in_fwd = std::move(*fwd);
-    a.sa_out_bwd = std::move(*bwd);
-  } else {
-    a.sa_out_fwd = std::move(*fwd);
-    a.sa_in_bwd = std::move(*bwd);
-  }
+  (towards_prev ? a.tvt_prev : a.tvt_next) =
+      std::make_unique<TvtSas>(TvtSas{std::move(*fwd), std::move(*bwd)});
   return Errc::ok;
 }
 
@@ -117,12 +112,12 @@ void Engine::send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effe
     ++a.packets_fwd;
     a.bytes_fwd += cell_.size();
     a.datagram_bytes_fwd += datagram_len;
-    return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell_, fx);
+    return seal_and_send_tvt(*a.sa_out_fwd(), static_cast<size_t>(a.next_pvt), cell_, fx);
   }
   ++a.packets_bwd;
   a.bytes_bwd += cell_.size();
   a.datagram_bytes_bwd += datagram_len;
-  seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell_, fx);
+  seal_and_send_tvt(*a.sa_out_bwd(), static_cast<size_t>(a.prev_pvt), cell_, fx);
 }
 
 bool Engine::cell_datagram(const Result<CellPayload>& p, uint64_t& datagram_bytes) {
@@ -140,7 +135,7 @@ bool Engine::cell_datagram(const Result<CellPayload>& p, uint64_t& datagram_byte
 
 void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src, MutByteSpan pkt,
                            Effects& fx) {
-  sa::SecurityAssociation* in = forward ? a.sa_in_fwd.get() : a.sa_in_bwd.get();
+  sa::SecurityAssociation* in = forward ? a.sa_in_fwd() : a.sa_in_bwd();
   const int from = forward ? a.prev_pvt : a.next_pvt;
   if (!in || from < 0) return drop(Errc::unknown_spi);
   if (src != pvts_[from].address) {
@@ -168,7 +163,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
     if (a.role == Role::intermediate) {
       // Paper §5.2: one layer off, then on to the next TVT.
       if (!ok(relay_forward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
-      return seal_and_send_tvt(*a.sa_out_fwd, static_cast<size_t>(a.next_pvt), cell, fx);
+      return seal_and_send_tvt(*a.sa_out_fwd(), static_cast<size_t>(a.next_pvt), cell, fx);
     }
     if (a.role != Role::exit) return drop(Errc::unsupported);
     return exit_cell(now, a, cell, fx);
@@ -178,7 +173,7 @@ void Engine::on_tvt_packet(Time now, Ant& a, bool forward, const IpAddress& src,
   a.bytes_bwd += cell.size();
   if (a.role == Role::intermediate) {
     if (!ok(relay_backward(*a.hop_keys, cell))) return drop(Errc::crypto_error);
-    return seal_and_send_tvt(*a.sa_out_bwd, static_cast<size_t>(a.prev_pvt), cell, fx);
+    return seal_and_send_tvt(*a.sa_out_bwd(), static_cast<size_t>(a.prev_pvt), cell, fx);
   }
   if (a.role != Role::entrance) return drop(Errc::unsupported);
   entrance_cell(now, a, cell, fx);

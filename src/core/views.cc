@@ -132,8 +132,7 @@ StateCounts Engine::state_counts() const {
   s.shaped_flows = slots_.size();
   s.queued = cell_pool_.in_use();
   for (const auto& [h, a] : ants_.all())
-    s.tvt_sas += (a->sa_in_fwd != nullptr) + (a->sa_out_fwd != nullptr) +
-                 (a->sa_in_bwd != nullptr) + (a->sa_out_bwd != nullptr);
+    s.tvt_sas += 2 * (size_t{a->tvt_prev != nullptr} + size_t{a->tvt_next != nullptr});
   return s;
 }
 
@@ -150,9 +149,8 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
       const sa::SecurityAssociation* bwd;
       bool fwd_inbound;
     };
-    const Link links[] = {
-        {a->prev_pvt, &a->nonce_prev, a->sa_in_fwd.get(), a->sa_out_bwd.get(), true},
-        {a->next_pvt, &a->nonce_next, a->sa_out_fwd.get(), a->sa_in_bwd.get(), false}};
+    const Link links[] = {{a->prev_pvt, &a->nonce_prev, a->sa_in_fwd(), a->sa_out_bwd(), true},
+                          {a->next_pvt, &a->nonce_next, a->sa_out_fwd(), a->sa_in_bwd(), false}};
     for (const Link& l : links) {
       if (l.pvt < 0 || !l.fwd || !l.bwd) continue;
       const Pvt& p = pvts_[static_cast<size_t>(l.pvt)];

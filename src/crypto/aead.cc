@@ -114,7 +114,9 @@ Aead::~Aead() { forget(); }
 
 // The cache ways belong to the id, so a move hands the id over; the source
 // is left unkeyed (Secret's move wipes its key bytes).
-Aead::Aead(Aead&& o) noexcept : alg_(o.alg_), id_(o.id_), key_(std::move(o.key_)) { o.id_ = 0; }
+Aead::Aead(Aead&& o) noexcept : alg_(o.alg_), key_(std::move(o.key_)), id_(o.id_) {
+  o.id_ = 0;
+}
 
 Aead& Aead::operator=(Aead&& o) noexcept {
   if (this != &o) {

@@ -51,9 +51,10 @@ class Aead {
 
  private:
   void forget();
+  // alg_ and key_ first: with the id after them the object is 48 bytes.
   AeadAlg alg_{};
-  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
   Secret<32> key_;
+  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
 };
 
 }  // namespace ainet::crypto

@@ -98,7 +98,7 @@ Cipher::~Cipher() { forget(); }
 
 // The cache ways belong to the id, so a move hands the id over; the source
 // is left unkeyed (Secret's move wipes its key bytes).
-Cipher::Cipher(Cipher&& o) noexcept : alg_(o.alg_), id_(o.id_), key_(std::move(o.key_)) {
+Cipher::Cipher(Cipher&& o) noexcept : alg_(o.alg_), key_(std::move(o.key_)), id_(o.id_) {
   o.id_ = 0;
 }
 

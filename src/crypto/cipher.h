@@ -60,9 +60,10 @@ class Cipher {
 
  private:
   void forget();
+  // alg_ and key_ first: with the id after them the object is 48 bytes.
   CipherAlg alg_{};
-  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
   Secret<32> key_;
+  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
 };
 
 }  // namespace ainet::crypto

@@ -21,23 +21,53 @@ detail::EvpCipher evp_of(size_t key_bits) {
 
 }  // namespace
 
-Result<std::unique_ptr<Gmac>> Gmac::create(ByteSpan key) {
+Result<Gmac> Gmac::make(ByteSpan key) {
   if (key.size() != 16 && key.size() != 24 && key.size() != 32) return Errc::invalid_argument;
-  std::unique_ptr<Gmac> g(new Gmac());
-  g->key_bits_ = key.size() * 8;
-  g->id_ = detail::new_key_id();
-  if (!g->key_.assign(key)) return Errc::invalid_argument;
+  Gmac g;
+  g.key_bits_ = static_cast<uint16_t>(key.size() * 8);
+  if (!g.key_.assign(key)) return Errc::invalid_argument;
+  g.id_ = detail::new_key_id();
   // Keyed now so that an OpenSSL failure shows at creation, as before.
-  if (detail::keyed_cipher_ctx(evp_of(g->key_bits_), 1, g->id_, g->key_.data()) == nullptr)
+  if (detail::keyed_cipher_ctx(evp_of(g.key_bits_), 1, g.id_, g.key_.data()) == nullptr)
     return Errc::crypto_error;
   return g;
 }
 
-Gmac::~Gmac() {
+Result<std::unique_ptr<Gmac>> Gmac::create(ByteSpan key) {
+  auto g = make(key);
+  if (!g) return g.error();
+  return std::make_unique<Gmac>(std::move(*g));
+}
+
+void Gmac::forget() {
+  if (id_ == 0) return;
   detail::forget_cipher_ctx(evp_of(key_bits_), 1, id_);
+  id_ = 0;
+}
+
+Gmac::~Gmac() {
+  forget();
+}
+
+// The cache way belongs to the id, so a move hands the id over; the source
+// is left unkeyed (Secret's move wipes its key bytes).
+Gmac::Gmac(Gmac&& o) noexcept : key_bits_(o.key_bits_), key_(std::move(o.key_)), id_(o.id_) {
+  o.id_ = 0;
+}
+
+Gmac& Gmac::operator=(Gmac&& o) noexcept {
+  if (this != &o) {
+    forget();
+    key_bits_ = o.key_bits_;
+    id_ = o.id_;
+    key_ = std::move(o.key_);
+    o.id_ = 0;
+  }
+  return *this;
 }
 
 Errc Gmac::compute(ByteSpan nonce, std::initializer_list<ByteSpan> parts, MutByteSpan tag_out) {
+  if (id_ == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
   if (nonce.size() != kGmacNonceSize || tag_out.size() != kGmacTagSize)
     return Errc::invalid_argument;
   for (ByteSpan p : parts) {

@@ -26,11 +26,20 @@ class Gmac {
   // 24 -> AES-192-GMAC, 32 -> AES-256-GMAC (RFC 4543 §4). Anything else is
   // Errc::invalid_argument. key excludes the RFC 4543 salt.
   static Result<std::unique_ptr<Gmac>> create(ByteSpan key);
+  // The same by value, for objects kept inside larger state (an SA): no heap
+  // block of its own (issue 10, memory per hop).
+  static Result<Gmac> make(ByteSpan key);
+  // Unkeyed: compute/verify return Errc::invalid_argument until a keyed Gmac
+  // is moved in.
+  Gmac() = default;
   ~Gmac();
+  Gmac(Gmac&& o) noexcept;
+  Gmac& operator=(Gmac&& o) noexcept;
   Gmac(const Gmac&) = delete;
   Gmac& operator=(const Gmac&) = delete;
 
   size_t key_bits() const { return key_bits_; }
+  bool keyed() const { return id_ != 0; }
 
   // Tag over the concatenation of parts. nonce must be 12 bytes and tag_out
   // 16 bytes, else Errc::invalid_argument.
@@ -40,10 +49,10 @@ class Gmac {
   [[nodiscard]] Errc verify(ByteSpan nonce, std::initializer_list<ByteSpan> parts, ByteSpan tag);
 
  private:
-  Gmac() = default;
-  size_t key_bits_ = 0;
-  uint64_t id_ = 0;  // context cache identity (never reused)
+  void forget();
+  uint16_t key_bits_ = 0;
   Secret<32> key_;
+  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
 };
 
 }  // namespace ainet::crypto

@@ -23,33 +23,62 @@
 
 namespace ainet::crypto {
 
-Result<std::unique_ptr<Hmac>> Hmac::create(ByteSpan key) {
+Result<Hmac> Hmac::make(ByteSpan key) {
   // RFC 2104 §2 allows any key length, RFC 4868 §2.1.1 uses 32 bytes for
   // HMAC-SHA-256-128; an empty key is always a caller error.
   if (key.empty()) return Errc::invalid_argument;
-  std::unique_ptr<Hmac> h(new Hmac());
-  h->id_ = detail::new_key_id();
-  if (key.size() > h->key_.capacity()) {
+  Hmac h;
+  if (key.size() > h.key_.capacity()) {
     // RFC 2104 §2: a key longer than the block size (64 bytes for SHA-256)
     // is first hashed; HMAC with the hash as key is the same function.
     uint8_t digest[kSha256Size];
     if (sha256({key}, digest) != Errc::ok) return Errc::crypto_error;
-    (void)h->key_.assign(ByteSpan(digest, sizeof digest));
+    (void)h.key_.assign(ByteSpan(digest, sizeof digest));
     OPENSSL_cleanse(digest, sizeof digest);
   } else {
-    (void)h->key_.assign(key);
+    (void)h.key_.assign(key);
   }
+  h.id_ = detail::new_key_id();
   // Keyed now so that an OpenSSL failure shows at creation, as before.
-  if (detail::keyed_hmac_ctx(h->id_, h->key_.data(), h->key_.size()) == nullptr)
+  if (detail::keyed_hmac_ctx(h.id_, h.key_.data(), h.key_.size()) == nullptr)
     return Errc::crypto_error;
   return h;
 }
 
-Hmac::~Hmac() {
+Result<std::unique_ptr<Hmac>> Hmac::create(ByteSpan key) {
+  auto h = make(key);
+  if (!h) return h.error();
+  return std::make_unique<Hmac>(std::move(*h));
+}
+
+void Hmac::forget() {
+  if (id_ == 0) return;
   detail::forget_hmac_ctx(id_);
+  id_ = 0;
+}
+
+Hmac::~Hmac() {
+  forget();
+}
+
+// The cache way belongs to the id, so a move hands the id over; the source
+// is left unkeyed (Secret's move wipes its key bytes).
+Hmac::Hmac(Hmac&& o) noexcept : id_(o.id_), key_(std::move(o.key_)) {
+  o.id_ = 0;
+}
+
+Hmac& Hmac::operator=(Hmac&& o) noexcept {
+  if (this != &o) {
+    forget();
+    id_ = o.id_;
+    key_ = std::move(o.key_);
+    o.id_ = 0;
+  }
+  return *this;
 }
 
 Errc Hmac::compute(std::initializer_list<ByteSpan> parts, MutByteSpan out) {
+  if (id_ == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
   EVP_MAC_CTX* ctx = detail::keyed_hmac_ctx(id_, key_.data(), key_.size());
   if (ctx == nullptr || EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) return Errc::crypto_error;
   for (ByteSpan p : parts) {

@@ -22,9 +22,19 @@ constexpr size_t kHmacSha256_128IcvSize = 16;  // RFC 4868 §2.3
 class Hmac {
  public:
   static Result<std::unique_ptr<Hmac>> create(ByteSpan key);
+  // The same by value, for objects kept inside larger state (an SA): no heap
+  // block of its own (issue 10, memory per hop).
+  static Result<Hmac> make(ByteSpan key);
+  // Unkeyed: compute/verify return Errc::invalid_argument until a keyed Hmac
+  // is moved in.
+  Hmac() = default;
   ~Hmac();
+  Hmac(Hmac&& o) noexcept;
+  Hmac& operator=(Hmac&& o) noexcept;
   Hmac(const Hmac&) = delete;
   Hmac& operator=(const Hmac&) = delete;
+
+  bool keyed() const { return id_ != 0; }
 
   // MAC over the concatenation of parts; writes min(out.size(), 32) bytes
   // (the leftmost bytes of the full HMAC, RFC 4868 §2.3 truncation).
@@ -33,8 +43,8 @@ class Hmac {
   [[nodiscard]] Errc verify(std::initializer_list<ByteSpan> parts, ByteSpan expected);
 
  private:
-  Hmac() = default;
-  uint64_t id_ = 0;  // context cache identity (never reused)
+  void forget();
+  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
   // At most one SHA-256 block: a longer key is replaced by its hash in
   // create() (RFC 2104 §2), which gives the same MAC.
   Secret<64> key_;

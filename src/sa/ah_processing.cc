@@ -101,14 +101,15 @@ Errc SecurityAssociation::ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t
   std::memcpy(hdr + tag_off, kZeroTag, info_->icv_size);
   const std::initializer_list<ByteSpan> parts = {ByteSpan(hdr, hdr_len), packet.subspan(tag_end),
                                                  implicit_hi};
-  if (hmac_) return expected.empty() ? hmac_->compute(parts, icv_out) : hmac_->verify(parts, expected);
+  if (hmac())
+    return expected.empty() ? hmac()->compute(parts, icv_out) : hmac()->verify(parts, expected);
   // AES-GMAC (RFC 4543 §3.3): the same bytes are all AAD, with an empty
   // plaintext; nonce = salt || the IV carried in the ICV field (§3.1).
   uint8_t nonce[crypto::kGmacNonceSize];
   std::memcpy(nonce, salt_, 4);
   std::memcpy(nonce + 4, packet.data() + ip_header_len + wire::kAhFixedLen, 8);
-  return expected.empty() ? gmac_->compute(ByteSpan(nonce), parts, icv_out)
-                          : gmac_->verify(ByteSpan(nonce), parts, expected);
+  return expected.empty() ? gmac()->compute(ByteSpan(nonce), parts, icv_out)
+                          : gmac()->verify(ByteSpan(nonce), parts, expected);
 }
 
 Result<size_t> SecurityAssociation::ah_seal(uint64_t seq, ByteSpan payload, uint8_t next_header,

@@ -64,26 +64,27 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
   if (info_->aead) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, seq, esn_);
-    if (Errc e = aead_->seal(nonce.span(), aad.span(), region, region, icv); e != Errc::ok) return e;
+    if (Errc e = aead()->seal(nonce.span(), aad.span(), region, region, icv); e != Errc::ok)
+      return e;
     return total;
   }
-  if (gmac_) {
+  if (gmac()) {
     // RFC 4543 §3.2: nothing is encrypted; the AAD is SPI || seq || IV ||
     // payload || padding || trailer, and the tag is the ICV.
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, seq, esn_);
     const ByteSpan rest(p + wire::kEspHeaderLen, info_->iv_size + enc_len);
-    if (Errc e = gmac_->compute(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
+    if (Errc e = gmac()->compute(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
     return total;
   }
-  if (cipher_) {
-    if (Errc e = cipher_->encrypt(iv, region, region); e != Errc::ok) return e;
+  if (cipher()) {
+    if (Errc e = cipher()->encrypt(iv, region, region); e != Errc::ok) return e;
   }
   // RFC 4303 §2.2.1 / §3.3.2.1: the ICV covers SPI .. Next Header (after
   // encryption), then the implicit ESN high bits, which are never sent.
   const ByteSpan covered(p, body + enc_len);
   const ByteSpan implicit_hi = esn_ ? ByteSpan(hi) : ByteSpan();
-  if (Errc e = hmac_->compute({covered, implicit_hi}, icv); e != Errc::ok) return e;
+  if (Errc e = hmac()->compute({covered, implicit_hi}, icv); e != Errc::ok) return e;
   return total;
 }
 
@@ -111,18 +112,19 @@ Result<OpenedPacket> SecurityAssociation::esp_open(MutByteSpan esp) {
   if (info_->aead) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, *seq, esn_);
-    if (Errc e = aead_->open(nonce.span(), aad.span(), region, icv, region); e != Errc::ok) return e;
-  } else if (gmac_) {
+    if (Errc e = aead()->open(nonce.span(), aad.span(), region, icv, region); e != Errc::ok)
+      return e;
+  } else if (gmac()) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, *seq, esn_);
     const ByteSpan rest(p + wire::kEspHeaderLen, info_->iv_size + enc_len);
-    if (Errc e = gmac_->verify(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
+    if (Errc e = gmac()->verify(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
   } else {
     const ByteSpan covered(p, body + enc_len);
     const ByteSpan implicit_hi = esn_ ? ByteSpan(hi) : ByteSpan();
-    if (Errc e = hmac_->verify({covered, implicit_hi}, icv); e != Errc::ok) return e;
-    if (cipher_) {
-      if (Errc e = cipher_->decrypt(iv, region, region); e != Errc::ok) return e;
+    if (Errc e = hmac()->verify({covered, implicit_hi}, icv); e != Errc::ok) return e;
+    if (cipher()) {
+      if (Errc e = cipher()->decrypt(iv, region, region); e != Errc::ok) return e;
     }
   }
 

@@ -13,7 +13,7 @@ Result<ReplayWindow> ReplayWindow::create(uint32_t size, bool esn, uint64_t init
   // Without ESN the counter is 32 bits (RFC 4303 §2.2).
   if (!esn && initial_seq > UINT32_MAX) return Errc::invalid_argument;
   ReplayWindow w;
-  w.bits_.assign(size / 64, 0);
+  w.bits_ = std::make_unique<uint64_t[]>(size / 64);  // value-initialised: all zero
   w.top_ = initial_seq;
   w.floor_ = initial_seq;
   w.size_ = size;
@@ -28,7 +28,7 @@ bool ReplayWindow::seen(uint64_t seq) const {
 
 void ReplayWindow::clear_range(uint64_t first, uint64_t count) {
   if (count >= size_) {
-    std::fill(bits_.begin(), bits_.end(), 0);
+    std::fill(bits_.get(), bits_.get() + size_ / 64, 0);
     return;
   }
   // Clear word by word: at most size_/64 + 1 iterations.

@@ -11,7 +11,7 @@
 // [top - size + 1, top] are tracked; anything older is `stale`.
 #pragma once
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "util/result.h"
 
@@ -46,7 +46,9 @@ class ReplayWindow {
   bool seen(uint64_t seq) const;
   void clear_range(uint64_t first, uint64_t count);
 
-  std::vector<uint64_t> bits_;  // size_/64 words, allocated once
+  // size_/64 words, allocated once (a bare array: the size is size_, so a
+  // vector's own size and capacity would be 16 bytes per SA for nothing).
+  std::unique_ptr<uint64_t[]> bits_;
   uint64_t top_ = 0;            // highest authenticated seq (T in RFC 4303 A2)
   uint64_t floor_ = 0;          // seqs <= floor_ are never valid
   uint32_t size_ = 0;           // W

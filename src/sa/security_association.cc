@@ -14,6 +14,14 @@ constexpr size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; 
 }  // namespace
 
 SecurityAssociation::~SecurityAssociation() = default;
+SecurityAssociation::SecurityAssociation(SecurityAssociation&&) noexcept = default;
+SecurityAssociation& SecurityAssociation::operator=(SecurityAssociation&&) noexcept = default;
+
+Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const SaConfig& config) {
+  auto sa = make(config);
+  if (!sa) return sa.error();
+  return std::unique_ptr<SecurityAssociation>(new SecurityAssociation(std::move(*sa)));
+}
 
 SecurityAssociation::ErrcTables& SecurityAssociation::errc_tables() {
   if (!errcs_) errcs_ = std::make_unique<ErrcTables>();
@@ -33,7 +41,7 @@ SaCounters SecurityAssociation::counters() const {
   return c;
 }
 
-Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const SaConfig& config) {
+Result<SecurityAssociation> SecurityAssociation::make(const SaConfig& config) {
   if (transform_info_entry(config.transform) == nullptr) return Errc::invalid_argument;
   const TransformInfo info = transform_info(config.transform);
   if (config.keymat.size() != info.keymat_size) return Errc::invalid_argument;
@@ -53,75 +61,76 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
     window = std::move(*replay);
   }
 
-  std::unique_ptr<SecurityAssociation> sa(new SecurityAssociation());
-  sa->spi_ = config.spi;
-  sa->transform_ = config.transform;
-  sa->info_ = transform_info_entry(config.transform);
-  sa->framing_ = config.framing;
-  sa->esn_ = config.esn;
-  sa->local_ = config.local;
-  sa->remote_ = config.remote;
-  sa->hop_limit_ = config.hop_limit;
-  sa->flow_label_ = config.flow_label & 0xfffffU;
-  sa->tunnel_policy_ = config.tunnel_policy;
-  sa->last_seq_ = config.initial_seq;
-  sa->replay_ = std::move(window);
-  sa->inbound_only_ = config.inbound_only;
-  sa->outbound_only_ = config.outbound_only;
+  SecurityAssociation sa;
+  sa.spi_ = config.spi;
+  sa.transform_ = config.transform;
+  sa.info_ = transform_info_entry(config.transform);
+  sa.framing_ = config.framing;
+  sa.esn_ = config.esn;
+  sa.local_ = config.local;
+  sa.remote_ = config.remote;
+  sa.hop_limit_ = config.hop_limit;
+  sa.flow_label_ = config.flow_label & 0xfffffU;
+  sa.tunnel_policy_ = config.tunnel_policy;
+  sa.last_seq_ = config.initial_seq;
+  sa.replay_ = std::move(window);
+  sa.inbound_only_ = config.inbound_only;
+  sa.outbound_only_ = config.outbound_only;
 
   const ByteSpan keymat = config.keymat.span();
   const ByteSpan enc_key = keymat.first(info.enc_key_size);
   // RFC 4106 §8.1 / RFC 7634 §4 / RFC 4543 §7.1: the salt is the last 4 bytes.
-  if (info.salt_size) std::memcpy(sa->salt_, keymat.data() + info.enc_key_size, info.salt_size);
+  if (info.salt_size) std::memcpy(sa.salt_, keymat.data() + info.enc_key_size, info.salt_size);
   // IKEv2 order (RFC 7296 §2.17): encryption key first, then integrity key.
   const ByteSpan auth_key = keymat.subspan(info.enc_key_size + info.salt_size, info.auth_key_size);
 
+  const auto aead = [&](crypto::AeadAlg alg) -> Errc {
+    auto a = crypto::Aead::make(alg, enc_key);
+    if (!a) return a.error();
+    sa.crypto_ = std::move(*a);
+    return Errc::ok;
+  };
+  Errc e = Errc::ok;
   switch (config.transform) {
-    case Transform::esp_aes128_gcm: {
-      auto a = crypto::Aead::create(crypto::AeadAlg::aes128_gcm, enc_key);
-      if (!a) return a.error();
-      sa->aead_ = std::move(*a);
+    case Transform::esp_aes128_gcm:
+      e = aead(crypto::AeadAlg::aes128_gcm);
       break;
-    }
-    case Transform::esp_aes256_gcm: {
-      auto a = crypto::Aead::create(crypto::AeadAlg::aes256_gcm, enc_key);
-      if (!a) return a.error();
-      sa->aead_ = std::move(*a);
+    case Transform::esp_aes256_gcm:
+      e = aead(crypto::AeadAlg::aes256_gcm);
       break;
-    }
-    case Transform::esp_chacha20_poly1305: {
-      auto a = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, enc_key);
-      if (!a) return a.error();
-      sa->aead_ = std::move(*a);
+    case Transform::esp_chacha20_poly1305:
+      e = aead(crypto::AeadAlg::chacha20_poly1305);
       break;
-    }
     case Transform::esp_aes128_cbc_hmac_sha256:
     case Transform::esp_aes256_cbc_hmac_sha256: {
-      auto c = crypto::Cipher::create(config.transform == Transform::esp_aes128_cbc_hmac_sha256
-                                          ? crypto::CipherAlg::aes128_cbc
-                                          : crypto::CipherAlg::aes256_cbc,
-                                      enc_key);
+      auto c = crypto::Cipher::make(config.transform == Transform::esp_aes128_cbc_hmac_sha256
+                                        ? crypto::CipherAlg::aes128_cbc
+                                        : crypto::CipherAlg::aes256_cbc,
+                                    enc_key);
       if (!c) return c.error();
-      sa->cipher_ = std::move(*c);
+      auto m = crypto::Hmac::make(auth_key);
+      if (!m) return m.error();
+      sa.crypto_ = std::make_unique<CbcHmac>(CbcHmac{std::move(*c), std::move(*m)});
       break;
     }
     case Transform::esp_aes128_gmac:
     case Transform::esp_aes256_gmac:
     case Transform::ah_aes128_gmac:
     case Transform::ah_aes256_gmac: {
-      auto g = crypto::Gmac::create(enc_key);
+      auto g = crypto::Gmac::make(enc_key);
       if (!g) return g.error();
-      sa->gmac_ = std::move(*g);
+      sa.crypto_ = std::move(*g);
       break;
     }
     case Transform::esp_null_hmac_sha256:
-    case Transform::ah_hmac_sha256: break;
+    case Transform::ah_hmac_sha256: {
+      auto m = crypto::Hmac::make(auth_key);
+      if (!m) return m.error();
+      sa.crypto_ = std::move(*m);
+      break;
+    }
   }
-  if (info.auth_key_size) {
-    auto h = crypto::Hmac::create(auth_key);
-    if (!h) return h.error();
-    sa->hmac_ = std::move(*h);
-  }
+  if (e != Errc::ok) return e;
   return sa;
 }
 

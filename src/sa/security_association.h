@@ -28,6 +28,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <variant>
 
 #include "crypto/aead.h"
 #include "crypto/cipher.h"
@@ -55,7 +56,13 @@ class SecurityAssociation {
   // Checks the config (KEYMAT size, framing vs protocol, endpoint families,
   // replay window size) and keys the cipher contexts once.
   static Result<std::unique_ptr<SecurityAssociation>> create(const SaConfig& config);
+  // The same by value, for SAs kept inside larger state (the two SAs of a
+  // TVT share one block per ANT hop, core/ant_table.h; issue 10). A moved SA
+  // keeps its keys, counters and window; the moved-from one is unkeyed.
+  static Result<SecurityAssociation> make(const SaConfig& config);
   ~SecurityAssociation();
+  SecurityAssociation(SecurityAssociation&&) noexcept;
+  SecurityAssociation& operator=(SecurityAssociation&&) noexcept;
   SecurityAssociation(const SecurityAssociation&) = delete;
   SecurityAssociation& operator=(const SecurityAssociation&) = delete;
 
@@ -108,6 +115,8 @@ class SecurityAssociation {
 
  private:
   friend class SecurityAssociationTestPeer;  // KAT access to seal_at()
+  template <typename>
+  friend class ainet::Result;  // the (never used) value of an error Result
   SecurityAssociation() = default;
 
   uint64_t max_seq() const { return esn_ ? UINT64_MAX : UINT32_MAX; }
@@ -158,10 +167,28 @@ class SecurityAssociation {
   wire::TunnelPolicy tunnel_policy_;
   uint8_t salt_[4] = {};
 
-  std::unique_ptr<crypto::Aead> aead_;      // GCM / ChaCha20-Poly1305
-  std::unique_ptr<crypto::Gmac> gmac_;      // AES-GMAC (ESP and AH)
-  std::unique_ptr<crypto::Cipher> cipher_;  // AES-CBC
-  std::unique_ptr<crypto::Hmac> hmac_;      // HMAC-SHA-256-128
+  // The keyed primitive(s) of the transform, held by value (key bytes and a
+  // context-cache id, no heap block each; issue 10): GCM/ChaCha20-Poly1305
+  // an Aead, AES-GMAC a Gmac, HMAC-SHA-256-128 (AH, ESP-NULL) an Hmac. The
+  // rare AES-CBC + HMAC pair is the one alternative kept in its own block,
+  // so that it does not make every SA as large as both keys.
+  struct CbcHmac {
+    crypto::Cipher cipher;
+    crypto::Hmac hmac;
+  };
+  std::variant<std::monostate, crypto::Aead, crypto::Gmac, crypto::Hmac, std::unique_ptr<CbcHmac>>
+      crypto_;
+  crypto::Aead* aead() { return std::get_if<crypto::Aead>(&crypto_); }
+  crypto::Gmac* gmac() { return std::get_if<crypto::Gmac>(&crypto_); }
+  crypto::Cipher* cipher() {
+    auto* p = std::get_if<std::unique_ptr<CbcHmac>>(&crypto_);
+    return p ? &(*p)->cipher : nullptr;
+  }
+  crypto::Hmac* hmac() {
+    if (auto* m = std::get_if<crypto::Hmac>(&crypto_)) return m;
+    auto* p = std::get_if<std::unique_ptr<CbcHmac>>(&crypto_);
+    return p ? &(*p)->hmac : nullptr;
+  }
 
   uint64_t last_seq_ = 0;
   ReplayWindow replay_;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <type_traits>
 
 namespace ainet {
 
@@ -36,14 +37,14 @@ class Secret {
     if (src.size() > N) return false;
     wipe();
     if (!src.empty()) std::memcpy(data_.data(), src.data(), src.size());
-    len_ = src.size();
+    len_ = static_cast<decltype(len_)>(src.size());
     return true;
   }
   void wipe() {
     secure_zero(data_.data(), N);
     len_ = 0;
   }
-  void resize(size_t n) { len_ = n <= N ? n : N; }
+  void resize(size_t n) { len_ = static_cast<decltype(len_)>(n <= N ? n : N); }
   size_t size() const { return len_; }
   bool empty() const { return len_ == 0; }
   static constexpr size_t capacity() { return N; }
@@ -54,7 +55,9 @@ class Secret {
 
  private:
   std::array<uint8_t, N> data_;
-  size_t len_ = 0;
+  // One byte when it can hold N, so a Secret<32> is 33 bytes, not 40: the
+  // key-byte objects (crypto::Cipher/Aead) then fit in 48 bytes (issue 10).
+  std::conditional_t<(N < 256), uint8_t, size_t> len_ = 0;
 };
 
 }  // namespace ainet
