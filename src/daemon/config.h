@@ -45,6 +45,9 @@ struct AindConfig {
   // (docs/tun-offload.md): super-packets both ways, cut at the cell size.
   // On by default: bench/e2e measured it faster and cheaper per byte.
   bool tun_offload = true;
+  // [network] send_thread: the carrier's send system calls on a thread of
+  // their own (docs/send-thread.md), so a node uses a second core.
+  bool send_thread = true;
   std::string control_socket = "/run/ainet/aind.sock";
   // list_sas may return keys (docs/pcap.md); for test beds and debugging
   // only: anyone with the socket can then decrypt captures of this AIN.
