@@ -252,7 +252,8 @@ StatusInfo AinNode::status() {
     const io::SendPipelineStats p = carrier_->pipeline_stats();
     s.send_pipeline = {{"batches", p.batches},
                        {"producer_waits", p.producer_waits},
-                       {"wakeups", p.wakeups}};
+                       {"wakeups", p.wakeups},
+                       {"inline_sends", p.inline_sends}};
   }
   s.uptime_s = (io::monotonic_now() - started_).ns / 1'000'000'000;
   for (const core::PvtInfo& p : engine_->pvts()) {

@@ -12,6 +12,9 @@ namespace {
 // With the send thread: batches per sending socket, so the engine fills one
 // while the thread sends others (64 cells each; 128 KB per batch).
 constexpr size_t kBatchesPerSocket = 4;
+// With the send thread: batches of up to this many packets are sent on the
+// engine thread when the send thread is idle (no wake-up latency).
+constexpr size_t kInlineMax = 8;
 }  // namespace
 
 io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier, uint16_t udp_port,
@@ -83,6 +86,9 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
   io::BatchSender& sender = *c;  // a private base: converted here, inside the class
   c->pipeline_ = std::make_unique<io::SendPipeline>(
       sender, send_thread ? sending * kBatchesPerSocket : std::max<size_t>(sending, 1));
+  // A lone packet (a ping, an ACK, a keepalive) is not worth waking the
+  // send thread for when it is idle (io/send_pipeline.h "Latency").
+  c->pipeline_->set_inline_max(kInlineMax);
   return c;
 }
 

@@ -47,6 +47,15 @@ void SendPipeline::submit(uint32_t target, PacketBatch& batch) {
     send_now(target, id);
     return;
   }
+  // Idle (every earlier batch sent, and the send thread's writes visible
+  // through completed_): a small batch goes now, on this thread. The send
+  // thread cannot be sending meanwhile: it only sends what this thread
+  // pushes, and the next push orders this send before its own.
+  if (batch.size() <= inline_max_ && completed_.load(std::memory_order_acquire) == submitted_ - 1) {
+    ++stats_.inline_sends;
+    send_now(target, id);
+    return;
+  }
   (void)full_.push(Full{id, target});  // never full: it can hold every batch
   wake_consumer();
 }

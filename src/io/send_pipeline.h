@@ -31,6 +31,14 @@
 // packets the kernel could still have taken, and the engine would have to
 // count a drop that is not congestion.
 //
+// Latency: a wake-up costs the sleeping thread a scheduler round trip (tens
+// of microseconds on each hop of an ANT). So a small batch (at most
+// `inline_max` packets, set_inline_max) submitted while the send thread is
+// idle, everything before it sent, is sent at once on the producer's thread
+// instead: a lone ping does not pay the wake-up, a busy node still hands
+// its full batches over. Order holds: nothing is in flight then, and the
+// next handover happens after this send (the ring's release/acquire).
+//
 // Without a thread (the default before start(), and the mode when the
 // daemon is configured without one) submit() sends at once on the calling
 // thread, so both modes share every line of the send path.
@@ -46,8 +54,10 @@
 
 namespace ainet::io {
 
-// Sends one batch. With a thread, called on the TX thread only (never two
-// calls at once); what it touches must not be touched by the producer.
+// Sends one batch. Never two calls at once: with a thread, on the TX thread,
+// or on the producer's for an inline send while the TX thread is idle (each
+// call happens-after the previous one). What it touches must not be touched
+// by the producer otherwise.
 class BatchSender {
  public:
   virtual ~BatchSender() = default;
@@ -58,6 +68,7 @@ struct SendPipelineStats {
   uint64_t batches = 0;         // submitted
   uint64_t producer_waits = 0;  // acquire()/drain() had to sleep (backpressure)
   uint64_t wakeups = 0;         // notifications sent to a sleeping consumer
+  uint64_t inline_sends = 0;    // small batches sent on the producer's thread (idle pipeline)
 };
 
 class SendPipeline {
@@ -75,6 +86,9 @@ class SendPipeline {
   // dropped its privileges: capabilities are per thread (io/privileges.h).
   void start();
   bool threaded() const { return thread_.joinable(); }
+  // Batches of at most `n` packets go out on the producer's thread when the
+  // send thread is idle (see above); 0: always hand over. Producer thread.
+  void set_inline_max(size_t n) { inline_max_ = n; }
 
   // --- Producer thread only. ---
   // An empty batch to fill; waits while every batch is in flight.
@@ -110,6 +124,7 @@ class SendPipeline {
   std::thread thread_;
   // Producer-only state.
   uint64_t submitted_ = 0;
+  size_t inline_max_ = 0;
   SendPipelineStats stats_;
   // Shared: the handshake words (see the header comment).
   alignas(64) std::atomic<uint64_t> completed_{0};  // batches sent (consumer writes)

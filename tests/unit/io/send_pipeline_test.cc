@@ -193,5 +193,38 @@ TEST(SendPipeline, WakesASleepingConsumer) {
   EXPECT_GE(p.stats().wakeups, 1u);
 }
 
+// Latency: with the send thread idle, a small batch goes out on the
+// producer's thread at submit(); a larger one, or one behind others still in
+// flight, goes to the thread. Order holds across the switches.
+TEST(SendPipeline, SmallBatchesWhileIdleGoInline) {
+  RecordingSender s;
+  SendPipeline p(s, 4, 8, 64);
+  p.set_inline_max(2);
+  p.start();
+  PacketBatch& a = p.acquire();
+  put(a, 0);
+  p.submit(0, a);  // idle, 1 packet: inline
+  EXPECT_EQ(s.calling_thread, std::this_thread::get_id());
+  ASSERT_EQ(s.seen[0].size(), 1u);
+  EXPECT_EQ(p.stats().inline_sends, 1u);
+  s.gate.store(false);
+  PacketBatch& b = p.acquire();
+  for (uint64_t v = 1; v <= 3; ++v) put(b, v);
+  p.submit(0, b);  // 3 packets: the thread (stuck at the gate)
+  PacketBatch& c = p.acquire();
+  put(c, 4);
+  p.submit(0, c);  // small, but b is in flight: the thread too, after b
+  EXPECT_EQ(p.stats().inline_sends, 1u);
+  s.gate.store(true, std::memory_order_release);
+  p.drain();
+  EXPECT_NE(s.calling_thread, std::this_thread::get_id());
+  PacketBatch& d = p.acquire();
+  put(d, 5);
+  p.submit(0, d);  // idle again: inline
+  EXPECT_EQ(p.stats().inline_sends, 2u);
+  ASSERT_EQ(s.seen[0].size(), 6u);
+  for (uint64_t v = 0; v < 6; ++v) EXPECT_EQ(s.seen[0][v], v);
+}
+
 }  // namespace
 }  // namespace ainet::io
