@@ -141,7 +141,8 @@ int run(const std::string& config_path, bool check_only) {
   }
 
   std::vector<std::string> warnings;
-  auto carrier = daemon::CarrierIo::open(cfg.engine.carrier, cfg.udp_port, warnings, cfg.send_thread);
+  auto carrier =
+      daemon::CarrierIo::open(cfg.engine.carrier, cfg.udp_port, warnings, cfg.send_thread);
   for (const std::string& w : warnings) log->warn("{}", w);
   if (!carrier) {
     log->critical("cannot open the carrier sockets: {}", carrier.error().message());

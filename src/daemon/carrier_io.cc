@@ -18,8 +18,8 @@ constexpr size_t kInlineMax = 8;
 }  // namespace
 
 io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier, uint16_t udp_port,
-                                                           std::vector<std::string>& warnings,
-                                                           bool send_thread) {
+                                                          std::vector<std::string>& warnings,
+                                                          bool send_thread) {
   std::unique_ptr<CarrierIo> c(new CarrierIo());
   c->carrier_ = carrier;
   c->udp_port_ = udp_port;

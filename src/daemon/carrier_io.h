@@ -27,9 +27,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <type_traits>
+#include <vector>
 
 #include "core/engine_api.h"
 #include "daemon/peer_port_table.h"
@@ -59,8 +58,8 @@ class CarrierIo final : private io::BatchSender {
   // `send_thread`: size the batch pool for start_send_thread() (a few
   // batches per socket in flight); without it, one batch per socket.
   static io::SysResult<std::unique_ptr<CarrierIo>> open(core::Carrier carrier, uint16_t udp_port,
-                                                         std::vector<std::string>& warnings,
-                                                         bool send_thread = false);
+                                                        std::vector<std::string>& warnings,
+                                                        bool send_thread = false);
   ~CarrierIo() override;
 
   // Sends from now on on a thread of its own (once; after dropping the
@@ -121,8 +120,8 @@ class CarrierIo final : private io::BatchSender {
     uint8_t protocol = 0;  // ip carrier only
     std::optional<io::RawIpSocket> raw;
     std::optional<io::UdpSocket> udp;
-    bool sends = false;            // false for raw sockets that only receive
-    bool gso_at_open = false;      // udp: GSO was on when opened
+    bool sends = false;              // false for raw sockets that only receive
+    bool gso_at_open = false;        // udp: GSO was on when opened
     io::PacketBatch* out = nullptr;  // the batch being filled (from pipeline_), if any
     int fd() const { return raw ? raw->fd() : udp->fd(); }
   };

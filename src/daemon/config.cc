@@ -192,8 +192,9 @@ class ConfigReader {
   void read_network(const Section& top, AindConfig& c) {
     const toml::table* t = top.table("network", false);
     if (!t) return;
-    Section s(*t, "network",
-              {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "exit_pool"});
+    Section s(
+        *t, "network",
+        {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "exit_pool"});
     if (s.has("carrier")) {
       const std::string v = s.string("carrier");
       if (v == "ip") c.engine.carrier = core::Carrier::ip;

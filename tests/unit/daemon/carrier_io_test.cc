@@ -231,7 +231,8 @@ TEST(CarrierIo, SendThreadDeliversEveryCellInOrderAndCountsThem) {
         if (fd < 0) break;
         io.receive(fd, [&](const std::optional<wire::IpAddress>& src, ByteSpan d) {
           ok = ok && src && *src == lo && d.size() == kCell;
-          for (size_t k = 0; ok && k < d.size(); ++k) ok = d[k] == static_cast<uint8_t>(next * 5 + k);
+          for (size_t k = 0; ok && k < d.size(); ++k)
+            ok = d[k] == static_cast<uint8_t>(next * 5 + k);
           ++next;
         });
       }
