@@ -330,6 +330,7 @@ TEST(Config, SendThreadIsABoolean) {
   ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
   ASSERT_TRUE(r.ok) << r.error;
   const bool def = r.config.send_thread;
+  EXPECT_FALSE(def);  // the default (docs/send-thread.md: measured)
   r = parse_config(base_config() + "[network]\nsend_thread = " + (def ? "false" : "true") + "\n",
                    "aind.toml", "/etc/ainet");
   ASSERT_TRUE(r.ok) << r.error;
