@@ -32,13 +32,6 @@ PacketBatch& SendPipeline::acquire() {
   return pool_[id];
 }
 
-void SendPipeline::release(PacketBatch& batch) {
-  // The producer never pushes to free_ (its consumer side is ours): an
-  // unused batch goes through the full ring as an empty send instead.
-  batch.clear();
-  submit(0, batch);
-}
-
 void SendPipeline::submit(uint32_t target, PacketBatch& batch) {
   ++submitted_;
   ++stats_.batches;

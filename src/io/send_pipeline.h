@@ -93,11 +93,10 @@ class SendPipeline {
   // --- Producer thread only. ---
   // An empty batch to fill; waits while every batch is in flight.
   PacketBatch& acquire();
-  // Hands `batch` (from acquire(), filled or empty) over to be sent to
-  // `target` (the sender's meaning); the producer must not touch it again.
+  // Hands `batch` (from acquire(); an empty one just comes back) over to be
+  // sent to `target` (the sender's meaning); the producer must not touch it
+  // again.
   void submit(uint32_t target, PacketBatch& batch);
-  // Gives back an unused batch from acquire() without sending it.
-  void release(PacketBatch& batch);
   // Waits until every submitted batch has been sent.
   void drain();
   // drain(), then stops and joins the thread (idempotent). The pipeline
