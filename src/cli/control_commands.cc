@@ -68,6 +68,8 @@ void table(std::ostream& out, const std::vector<std::string>& header, const std:
 void print_status(const json& r, std::ostream& out) {
   out << "node " << text(r, "node_id") << " (" << text(r, "node_name") << "), carrier " << text(r, "carrier")
       << ", up " << text(r, "uptime_s") << " s\n";
+  if (auto t = r.find("send_thread"); t != r.end() && t->is_boolean())
+    out << "  send thread: " << (t->get<bool>() ? "on" : "off") << '\n';
   out << "  PVTs:      " << text(r, "pvts_up") << " up of " << text(r, "pvts_total") << '\n';
   out << "  ANTs:      " << text(r, "ants") << " (created " << text(r, "ants_created") << ", destroyed "
       << text(r, "ants_destroyed") << ", failed " << text(r, "create_failures") << ")\n";
@@ -80,10 +82,11 @@ void print_status(const json& r, std::ostream& out) {
     for (auto it = d->begin(); it != d->end(); ++it) out << ' ' << it.key() << '=' << it.value().dump();
     out << '\n';
   }
-  for (const char* group : {"shaping", "tickets"}) {
+  for (const char* group : {"shaping", "tickets", "send_pipeline"}) {
     auto d = r.find(group);
     if (d == r.end() || !d->is_object() || d->empty()) continue;
-    out << "  " << group << ':' << std::string(9 - std::string_view(group).size(), ' ');
+    const size_t name = std::string_view(group).size();
+    out << "  " << group << ':' << std::string(name < 9 ? 9 - name : 0, ' ');
     for (auto it = d->begin(); it != d->end(); ++it) out << ' ' << it.key() << '=' << it.value().dump();
     out << '\n';
   }

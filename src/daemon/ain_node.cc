@@ -149,6 +149,8 @@ void AinNode::shutdown(Time now) {
   now_ = now;
   engine_->shutdown(now, *this);
   flush();
+  // With the send thread: the DESTROYs are out before aind exits.
+  carrier_->drain();
 }
 
 ControlOutcome<DirectoryInfo> AinNode::reload(int64_t now_unix) {
@@ -245,6 +247,14 @@ StatusInfo AinNode::status() {
   s.node_id = cfg_.engine.self;
   s.node_name = cfg_.node_name;
   s.carrier = cfg_.engine.carrier == core::Carrier::ip ? "ip" : "udp";
+  s.send_thread = carrier_->send_thread();
+  if (s.send_thread) {
+    const io::SendPipelineStats p = carrier_->pipeline_stats();
+    s.send_pipeline = {{"batches", p.batches},
+                       {"producer_waits", p.producer_waits},
+                       {"wakeups", p.wakeups},
+                       {"inline_sends", p.inline_sends}};
+  }
   s.uptime_s = (io::monotonic_now() - started_).ns / 1'000'000'000;
   for (const core::PvtInfo& p : engine_->pvts()) {
     ++s.pvts_total;

@@ -63,6 +63,8 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
                 : engine_->next_deadline();
   }
   const CarrierIo& carrier() const { return *carrier_; }
+  // [network] send_thread: carrier sends from now on on their own thread.
+  void start_send_thread() { carrier_->start_send_thread(); }
   const io::TunDevice* tun() const { return tun_ ? &*tun_ : nullptr; }
 
   // core::Effects

@@ -141,7 +141,8 @@ int run(const std::string& config_path, bool check_only) {
   }
 
   std::vector<std::string> warnings;
-  auto carrier = daemon::CarrierIo::open(cfg.engine.carrier, cfg.udp_port, warnings);
+  auto carrier =
+      daemon::CarrierIo::open(cfg.engine.carrier, cfg.udp_port, warnings, cfg.send_thread);
   for (const std::string& w : warnings) log->warn("{}", w);
   if (!carrier) {
     log->critical("cannot open the carrier sockets: {}", carrier.error().message());
@@ -220,6 +221,9 @@ int run(const std::string& config_path, bool check_only) {
             dropped->user ? fmt::format(", running as {} (uid {}, gid {})", dropped->user->name, dropped->user->uid,
                                         dropped->user->gid)
                           : ", uid " + std::to_string(::getuid()));
+  // [network] send_thread: like the metrics thread, started only now that
+  // no capability is left to inherit (they are per thread).
+  if (cfg.send_thread) node.start_send_thread();
   if (metrics) {
     if (auto st = metrics->start(loop, [&node] { return node.metrics_text(); }); !st) {
       log->critical("metrics: {}", st.err.message());

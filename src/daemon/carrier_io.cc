@@ -2,12 +2,24 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
+
 #include "io/socket_buffers.h"
 
 namespace ainet::daemon {
 
+namespace {
+// With the send thread: batches per sending socket, so the engine fills one
+// while the thread sends others (64 cells each; 128 KB per batch).
+constexpr size_t kBatchesPerSocket = 4;
+// With the send thread: batches of up to this many packets are sent on the
+// engine thread when the send thread is idle (no wake-up latency).
+constexpr size_t kInlineMax = 8;
+}  // namespace
+
 io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier, uint16_t udp_port,
-                                                           std::vector<std::string>& warnings) {
+                                                          std::vector<std::string>& warnings,
+                                                          bool send_thread) {
   std::unique_ptr<CarrierIo> c(new CarrierIo());
   c->carrier_ = carrier;
   c->udp_port_ = udp_port;
@@ -32,7 +44,7 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
         e.raw.emplace(std::move(s).value());
         // IPv4 with IP_HDRINCL sends any protocol from one socket; IPv6 needs
         // the socket of the packet's next header.
-        if (family == AF_INET6 || proto == io::kIpProtoAh) e.out = std::make_unique<io::PacketBatch>();
+        e.sends = family == AF_INET6 || proto == io::kIpProtoAh;
         c->endpoints_.push_back(std::move(e));
       }
     } else {
@@ -50,7 +62,8 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
       if (!why_not.empty())
         warnings.push_back(std::string(fam) + " UDP socket: offload not available, sending/receiving " +
                            "one datagram per cell: " + why_not);
-      e.out = std::make_unique<io::PacketBatch>();
+      e.sends = true;
+      e.gso_at_open = e.udp->gso();
       c->endpoints_.push_back(std::move(e));
     }
   }
@@ -68,7 +81,21 @@ io::SysResult<std::unique_ptr<CarrierIo>> CarrierIo::open(core::Carrier carrier,
   bool v4 = false, v6 = false;
   for (const Endpoint& e : c->endpoints_) (e.family == AF_INET ? v4 : v6) = true;
   if (!v4 && !v6) return *first_error;
+  size_t sending = 0;
+  for (const Endpoint& e : c->endpoints_) sending += e.sends ? 1 : 0;
+  io::BatchSender& sender = *c;  // a private base: converted here, inside the class
+  c->pipeline_ = std::make_unique<io::SendPipeline>(
+      sender, send_thread ? sending * kBatchesPerSocket : std::max<size_t>(sending, 1));
+  // A lone packet (a ping, an ACK, a keepalive) is not worth waking the
+  // send thread for when it is idle (io/send_pipeline.h "Latency").
+  c->pipeline_->set_inline_max(kInlineMax);
   return c;
+}
+
+CarrierIo::~CarrierIo() {
+  // Whatever was flushed is sent (stop() drains) before the sockets close;
+  // the thread is gone before any member it uses.
+  if (pipeline_) pipeline_->stop();
 }
 
 std::vector<int> CarrierIo::fds() const {
@@ -91,17 +118,18 @@ void CarrierIo::queue(const wire::IpAddress& dst, ByteSpan packet) {
     const int family = version == 4 ? AF_INET : version == 6 ? AF_INET6 : 0;
     const uint8_t proto = version == 6 && packet.size() > 6 ? packet[6] : io::kIpProtoAh;
     for (Endpoint& e : endpoints_)
-      if (e.out && e.family == family && (family == AF_INET || e.protocol == proto)) target = &e;
+      if (e.sends && e.family == family && (family == AF_INET || e.protocol == proto)) target = &e;
   } else {
     const int family = dst.is_v4() ? AF_INET : AF_INET6;
     for (Endpoint& e : endpoints_)
-      if (e.out && e.family == family) target = &e;
+      if (e.sends && e.family == family) target = &e;
   }
   if (!target) {
     ++counters_.send_dropped;
     return;
   }
-  if (target->out->full()) flush(*target);
+  if (target->out && target->out->full()) submit(static_cast<size_t>(target - endpoints_.data()));
+  if (!target->out) target->out = &pipeline_->acquire();
   // RFC 3948 §3: a peer behind a NAT is reached at the port its
   // authenticated packets came from; everyone else at udp_port.
   const uint16_t port = carrier_ == core::Carrier::udp ? peer_ports_.port_of(dst) : 0;
@@ -112,8 +140,9 @@ bool CarrierIo::queue_to(const wire::IpAddress& dst, uint16_t port, ByteSpan pac
   if (carrier_ != core::Carrier::udp) return false;
   const int family = dst.is_v4() ? AF_INET : AF_INET6;
   for (Endpoint& e : endpoints_) {
-    if (!e.out || e.family != family) continue;
-    if (e.out->full()) flush(e);
+    if (!e.sends || e.family != family) continue;
+    if (e.out && e.out->full()) submit(static_cast<size_t>(&e - endpoints_.data()));
+    if (!e.out) e.out = &pipeline_->acquire();
     if (!e.out->push(packet, io::SocketAddress::from_ip(dst.bytes(), port))) ++counters_.send_dropped;
     return true;
   }
@@ -132,42 +161,74 @@ bool CarrierIo::gro() const {
 
 bool CarrierIo::gso() const {
   bool any = false;
-  for (const Endpoint& e : endpoints_) {
-    if (!e.udp || !e.udp->gso()) return false;
+  const uint32_t refused = gso_refused_mask_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    const Endpoint& e = endpoints_[i];
+    if (!e.udp || !e.gso_at_open || (refused >> i) & 1) return false;
     any = true;
   }
   return any;
 }
 
-void CarrierIo::flush(Endpoint& e) {
-  if (!e.out || e.out->size() == 0) return;
+CarrierCounters CarrierIo::counters() const {
+  CarrierCounters c = counters_;
+  c.sent = sent_.sent.load(std::memory_order_relaxed);
+  c.send_dropped += sent_.send_dropped.load(std::memory_order_relaxed);
+  c.bytes_sent = sent_.bytes_sent.load(std::memory_order_relaxed);
+  c.gso_refused = sent_.gso_refused.load(std::memory_order_relaxed);
+  c.gso_sends = sent_.gso_sends.load(std::memory_order_relaxed);
+  return c;
+}
+
+void CarrierIo::submit(size_t index) {
+  Endpoint& e = endpoints_[index];
+  if (!e.out) return;
+  pipeline_->submit(static_cast<uint32_t>(index), *e.out);
+  e.out = nullptr;  // the pipeline's now; the next queue() takes a fresh one
+}
+
+void CarrierIo::send_batch(uint32_t target, io::PacketBatch& batch) {
+  // The sending side: the send thread, or flush()'s caller without one. It
+  // alone touches the socket's send state (UdpSocket's GsoState).
+  Endpoint& e = endpoints_[target];
   const bool had_gso = e.udp && e.udp->gso();
-  auto r = e.raw ? e.raw->send(*e.out) : e.udp->send(*e.out);
+  auto r = e.raw ? e.raw->send(batch) : e.udp->send(batch);
   if (had_gso && !e.udp->gso()) {
     // Once per socket: GSO is off from now on.
-    ++counters_.gso_refused;
+    add(sent_.gso_refused, 1);
+    gso_refused_mask_.fetch_or(1u << target, std::memory_order_relaxed);
     note(io::SysError{"UDP GSO send refused by the kernel, GSO off on this socket (cells go one by one)",
                       e.udp->gso_state().refused_errno});
   }
   if (r) {
-    counters_.sent += r->done;
-    counters_.bytes_sent += r->bytes;
-    counters_.gso_sends += r->coalesced;
-    counters_.send_dropped += r->dropped;
+    add(sent_.sent, r->done);
+    add(sent_.bytes_sent, r->bytes);
+    add(sent_.gso_sends, r->coalesced);
+    add(sent_.send_dropped, r->dropped);
   } else {
-    counters_.send_dropped += e.out->size();
+    add(sent_.send_dropped, batch.size());
     note(r.error());
   }
-  e.out->clear();
 }
 
 void CarrierIo::flush() {
-  for (Endpoint& e : endpoints_) flush(e);
+  for (size_t i = 0; i < endpoints_.size(); ++i)
+    if (endpoints_[i].out && endpoints_[i].out->size() > 0) submit(i);
+}
+
+void CarrierIo::note(const io::SysError& e) {
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  last_error_ = e;
+  has_error_.store(true, std::memory_order_release);
 }
 
 std::optional<io::SysError> CarrierIo::take_error() {
+  // Checked after every event: only a set flag costs the lock.
+  if (!has_error_.load(std::memory_order_acquire)) return std::nullopt;
+  std::lock_guard<std::mutex> lock(error_mutex_);
   auto e = std::move(last_error_);
   last_error_.reset();
+  has_error_.store(false, std::memory_order_relaxed);
   return e;
 }
 

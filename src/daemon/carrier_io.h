@@ -9,24 +9,32 @@
 // Outgoing packets queue into preallocated batches and leave with one
 // sendmmsg per socket when the daemon flushes (after each event), or earlier
 // when a batch fills. Nothing here allocates per packet.
+// Send thread (io/send_pipeline.h, docs/send-thread.md): the batches come
+// from a SendPipeline; with start_send_thread() the system calls that send
+// them run on a thread of their own, else at flush() on the caller's thread.
+// Everything the sending side writes that the caller reads (send counters,
+// GSO refusals, errors) crosses threads through atomics (the error text
+// under a mutex, on the error path only).
 // udp carrier offloads (io/udp_offload.h): equal-size cells to one peer in a
 // batch leave as one UDP GSO send, and the sockets receive with UDP GRO, each
 // coalesced buffer cut back into its datagrams in place. A kernel that lacks
 // either gets a startup warning and the plain path; a GSO send refused at
 // run time switches GSO off for that socket (counted, logged once).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <type_traits>
+#include <vector>
 
 #include "core/engine_api.h"
 #include "daemon/peer_port_table.h"
 #include "io/packet_batch.h"
 #include "io/raw_ip_socket.h"
+#include "io/send_pipeline.h"
 #include "io/sys_result.h"
 #include "io/udp_offload.h"
 #include "io/udp_socket.h"
@@ -43,12 +51,25 @@ struct CarrierCounters {
   uint64_t gro_buffers = 0;  // udp: received buffers that held 2+ datagrams (UDP_GRO)
 };
 
-class CarrierIo {
+class CarrierIo final : private io::BatchSender {
  public:
   // Opens the sockets. An address family the host lacks (no IPv6) is skipped
   // with a note in `warnings`; having neither family is an error.
+  // `send_thread`: size the batch pool for start_send_thread() (a few
+  // batches per socket in flight); without it, one batch per socket.
   static io::SysResult<std::unique_ptr<CarrierIo>> open(core::Carrier carrier, uint16_t udp_port,
-                                                         std::vector<std::string>& warnings);
+                                                        std::vector<std::string>& warnings,
+                                                        bool send_thread = false);
+  ~CarrierIo() override;
+
+  // Sends from now on on a thread of its own (once; after dropping the
+  // privileges, which are per thread: io/privileges.h).
+  void start_send_thread() { pipeline_->start(); }
+  bool send_thread() const { return pipeline_->threaded(); }
+  // Waits until everything flushed so far has been sent (with the thread;
+  // without it flush() already sent it).
+  void drain() { pipeline_->drain(); }
+  io::SendPipelineStats pipeline_stats() const { return pipeline_->stats(); }
 
   core::Carrier carrier() const { return carrier_; }
   // Every socket fd, for the event loop.
@@ -85,7 +106,8 @@ class CarrierIo {
   // Sends everything queued. Failures are counted, never fatal.
   void flush();
 
-  const CarrierCounters& counters() const { return counters_; }
+  // A snapshot (the send counters may be moving on the send thread).
+  CarrierCounters counters() const;
   // udp carrier: whether every socket receives with GRO / sends with GSO.
   bool gro() const;
   bool gso() const;
@@ -98,13 +120,27 @@ class CarrierIo {
     uint8_t protocol = 0;  // ip carrier only
     std::optional<io::RawIpSocket> raw;
     std::optional<io::UdpSocket> udp;
-    std::unique_ptr<io::PacketBatch> out;  // null for raw sockets that only receive
+    bool sends = false;              // false for raw sockets that only receive
+    bool gso_at_open = false;        // udp: GSO was on when opened
+    io::PacketBatch* out = nullptr;  // the batch being filled (from pipeline_), if any
     int fd() const { return raw ? raw->fd() : udp->fd(); }
   };
+  // Written only by the sending side (one thread at a time: the send thread,
+  // or the caller's without it), read by any: relaxed atomics, added to by
+  // load + store (one writer, so no locked instruction per batch).
+  struct SendCounters {
+    std::atomic<uint64_t> sent{0}, send_dropped{0}, bytes_sent{0}, gso_refused{0}, gso_sends{0};
+  };
+  static void add(std::atomic<uint64_t>& c, uint64_t n) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   CarrierIo() = default;
   Endpoint* find(int fd);
-  void flush(Endpoint& e);
-  void note(const io::SysError& e) { last_error_ = e; }
+  // Hands the endpoint's batch to the pipeline (sent now or by the thread).
+  void submit(size_t index);
+  // io::BatchSender: the send system call for endpoints_[target].
+  void send_batch(uint32_t target, io::PacketBatch& batch) override;
+  void note(const io::SysError& e);
 
   core::Carrier carrier_ = core::Carrier::ip;
   uint16_t udp_port_ = 4500;
@@ -112,8 +148,15 @@ class CarrierIo {
   std::vector<Endpoint> endpoints_;
   static constexpr size_t kGroSlots = 32;
   io::PacketBatch in_;
-  CarrierCounters counters_;
+  CarrierCounters counters_;  // receive side and queue-time drops (caller's thread only)
+  SendCounters sent_;
+  std::atomic<uint32_t> gso_refused_mask_{0};  // bit i: endpoints_[i] turned GSO off
+  std::atomic<bool> has_error_{false};
+  std::mutex error_mutex_;  // error path only
   std::optional<io::SysError> last_error_;
+  // Last: destroyed first, so its thread drains and joins while the sockets
+  // it sends on still exist.
+  std::unique_ptr<io::SendPipeline> pipeline_;
 };
 
 template <typename Sink>

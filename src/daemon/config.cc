@@ -192,8 +192,9 @@ class ConfigReader {
   void read_network(const Section& top, AindConfig& c) {
     const toml::table* t = top.table("network", false);
     if (!t) return;
-    Section s(*t, "network",
-              {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "exit_pool"});
+    Section s(
+        *t, "network",
+        {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "exit_pool"});
     if (s.has("carrier")) {
       const std::string v = s.string("carrier");
       if (v == "ip") c.engine.carrier = core::Carrier::ip;
@@ -207,6 +208,7 @@ class ConfigReader {
            "expected an interface name of 1..15 characters, got \"" + c.tun_name + "\"");
     c.tun_mtu = static_cast<int>(s.integer_or("tun_mtu", c.tun_mtu, 576, 65535));  // RFC 791 minimum
     c.tun_offload = s.boolean_or("tun_offload", c.tun_offload);
+    c.send_thread = s.boolean_or("send_thread", c.send_thread);
     c.engine.exit_pool = prefixes(s, "exit_pool", false);
   }
 

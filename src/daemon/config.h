@@ -45,6 +45,11 @@ struct AindConfig {
   // (docs/tun-offload.md): super-packets both ways, cut at the cell size.
   // On by default: bench/e2e measured it faster and cheaper per byte.
   bool tun_offload = true;
+  // [network] send_thread: the carrier's send system calls on a thread of
+  // their own (docs/send-thread.md), so a node uses a second core. Off by
+  // default: on the 2-core bench/e2e bed no aind is CPU-bound and the
+  // thread measured no gain there, at +2-5 % CPU per byte (the doc's table).
+  bool send_thread = false;
   std::string control_socket = "/run/ainet/aind.sock";
   // list_sas may return keys (docs/pcap.md); for test beds and debugging
   // only: anyone with the socket can then decrypt captures of this AIN.

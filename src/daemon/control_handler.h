@@ -22,6 +22,11 @@ struct StatusInfo {
   uint32_t node_id = 0;
   std::string node_name;
   std::string carrier;  // "ip" | "udp"
+  // [network] send_thread (docs/send-thread.md): whether the carrier's sends
+  // run on their own thread, and its batches handed over / waits for a free
+  // batch (backpressure) / wake-ups of a sleeping send thread.
+  bool send_thread = false;
+  std::map<std::string, uint64_t> send_pipeline;
   int64_t uptime_s = 0;
   uint64_t pvts_up = 0, pvts_total = 0;
   uint64_t ants = 0, customers = 0;

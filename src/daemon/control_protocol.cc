@@ -18,6 +18,8 @@ void to_json(json& j, const StatusInfo& v) {
   j = json{{"node_id", v.node_id},
            {"node_name", v.node_name},
            {"carrier", v.carrier},
+           {"send_thread", v.send_thread},
+           {"send_pipeline", v.send_pipeline},
            {"uptime_s", v.uptime_s},
            {"pvts_up", v.pvts_up},
            {"pvts_total", v.pvts_total},

@@ -131,6 +131,12 @@ def tun_offload_line(a):
     return f"tun_offload = {'true' if a.tun_offload == 'on' else 'false'}\n" if a.tun_offload else ""
 
 
+def send_thread_line(a):
+    """`send_thread = ...` for aind's [network] with --send-thread
+    (docs/send-thread.md), else nothing (aind's default)."""
+    return f"send_thread = {'true' if a.send_thread == 'on' else 'false'}\n" if a.send_thread else ""
+
+
 def write_endpoint(out, name, what, role, option, ain, outer, a, inner, routes, to_c, from_c, ike=None):
     """out/<name>/endpoint.toml: a customer endpoint (ain-endpoint) with its
     side of the tunnel (proposed format, see tests/e2e/README.md). With
@@ -172,6 +178,8 @@ def main():
     p.add_argument("--cell-size", type=int, default=1400)
     p.add_argument("--tun-offload", choices=["on", "off"], default=None,
                    help="tun_offload in every aind [network] and endpoint (default: not written)")
+    p.add_argument("--send-thread", choices=["on", "off"], default=None,
+                   help="send_thread in every aind [network] (default: not written)")
     p.add_argument("--keepalive", default="1s")
     p.add_argument("--shaping-rate", type=int, default=0,
                    help="cells/s: constant shaping on every ANT and customer link, both ways, and "
@@ -327,7 +335,7 @@ def main():
              f'[node]\nid = {n}\nname = "ain{n}"\nonion_key_file = "onion.key"\nidentity_key_file = "identity.key"\n\n'
              f'[directory]\nfile = "../directory.toml"\nauthority_key = "{auth_pub}"\n\n'
              f'[network]\ncarrier = "{a.carrier}"\nudp_port = 4500\ntun_name = "ain0"\ntun_mtu = 1500\n'
-             + tun_offload_line(a) +
+             + tun_offload_line(a) + send_thread_line(a) +
              f"exit_pool = {pool}\n\n"
              f'[ant]\ncell_size = {a.cell_size}\nroute_length = {a.route_length}\nlifetime = "1h"\ninactivity_timeout = "120s"\n'
              f'setup_timeout = "3s"\nsetup_attempts = 3\nkeepalive_interval = "{a.keepalive}"\nmax_ants = 1000\n'

@@ -324,6 +324,21 @@ TEST(Config, TunOffloadIsABoolean) {
             "aind.toml:22: network.tun_offload: expected true or false, got an integer");
 }
 
+// [network] send_thread (docs/send-thread.md): a boolean, refused with the
+// line and field otherwise.
+TEST(Config, SendThreadIsABoolean) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  const bool def = r.config.send_thread;
+  EXPECT_FALSE(def);  // the default (docs/send-thread.md: measured)
+  r = parse_config(base_config() + "[network]\nsend_thread = " + (def ? "false" : "true") + "\n",
+                   "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_NE(r.config.send_thread, def);
+  EXPECT_EQ(error_of(base_config() + "[network]\nsend_thread = \"on\"\n"),
+            "aind.toml:22: network.send_thread: expected true or false, got a string");
+}
+
 // Secrets out of the main file: every key of aind.toml may come from a key
 // file (*_file), which must be chmod 600; group/other access, a directory, a
 // missing file and a wrong length are each one file:line: field message.
