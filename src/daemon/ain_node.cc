@@ -113,7 +113,7 @@ void AinNode::on_carrier_readable(int fd, Time now) {
             engine_->handle_packet(now, pkt, *this);
           }
         });
-    if (n == 0) break;
+    if (n == 0 || carrier_->drained()) break;
   }
   flush();
   log_io_errors(now);
@@ -130,6 +130,7 @@ void AinNode::on_tun_readable(Time now) {
     tun_dropped_ += r->dropped;
     if (r->done == 0 && r->dropped == 0 && !(vnet_ && vnet_->pending())) break;
     for (size_t i = 0; i < tun_in_.size(); ++i) engine_->handle_local(now, tun_in_.packet(i), *this);
+    if (r->drained) break;  // the TUN is empty: another read could only say EAGAIN
   }
   flush();
 }

@@ -62,6 +62,10 @@ class CarrierIo {
   // Returns the number of packets (0 = nothing was waiting).
   template <typename Sink>
   size_t receive(int fd, Sink&& sink);
+  // Whether the last receive() found the socket empty before its batch was
+  // full: then another receive() now could only say EAGAIN (a wasted
+  // system call per wake-up at low rates); epoll reports what comes later.
+  bool drained() const { return drained_; }
 
   // Effects::send_packet: queue for the next flush(). udp: to dst's learned
   // port (learn_peer_port), else to udp_port.
@@ -114,10 +118,12 @@ class CarrierIo {
   io::PacketBatch in_;
   CarrierCounters counters_;
   std::optional<io::SysError> last_error_;
+  bool drained_ = false;
 };
 
 template <typename Sink>
 size_t CarrierIo::receive(int fd, Sink&& sink) {
+  drained_ = true;
   Endpoint* e = find(fd);
   if (!e) return 0;
   auto r = e->raw ? e->raw->recv(in_) : e->udp->recv(in_);
@@ -125,6 +131,7 @@ size_t CarrierIo::receive(int fd, Sink&& sink) {
     note(r.error());
     return 0;
   }
+  drained_ = r->drained;
   counters_.recv_dropped += r->dropped;
   counters_.received += r->done;
   counters_.bytes_received += r->bytes;

@@ -202,6 +202,7 @@ class EndpointNode : public endpoint::EndpointControlHandler, public endpoint::E
       });
       if (n == 0) break;
       flush();
+      if (carrier_->drained()) break;  // nothing more waiting: no EAGAIN read
     }
   }
 
