@@ -16,6 +16,7 @@
 #include "daemon/config_values.h"
 #include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
+#include "io/event_loop.h"
 #include "util/secret.h"
 #include "util/bytes.h"
 #include "wire/ip_address.h"
@@ -193,7 +194,7 @@ class ConfigReader {
     const toml::table* t = top.table("network", false);
     if (!t) return;
     Section s(*t, "network",
-              {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "exit_pool"});
+              {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "busy_poll_us", "exit_pool"});
     if (s.has("carrier")) {
       const std::string v = s.string("carrier");
       if (v == "ip") c.engine.carrier = core::Carrier::ip;
@@ -207,6 +208,7 @@ class ConfigReader {
            "expected an interface name of 1..15 characters, got \"" + c.tun_name + "\"");
     c.tun_mtu = static_cast<int>(s.integer_or("tun_mtu", c.tun_mtu, 576, 65535));  // RFC 791 minimum
     c.tun_offload = s.boolean_or("tun_offload", c.tun_offload);
+    c.busy_poll_us = static_cast<int>(s.integer_or("busy_poll_us", c.busy_poll_us, 0, io::kMaxBusyPollUs));
     c.engine.exit_pool = prefixes(s, "exit_pool", false);
   }
 

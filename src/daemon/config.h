@@ -45,6 +45,10 @@ struct AindConfig {
   // (docs/tun-offload.md): super-packets both ways, cut at the cell size.
   // On by default: bench/e2e measured it faster and cheaper per byte.
   bool tun_offload = true;
+  // [network] busy_poll_us: bounded busy polling of the event loop after a
+  // wake-up that found packets (io/event_loop.h set_busy_poll), in
+  // microseconds; 0 (the default) blocks in epoll_wait at once.
+  int busy_poll_us = 0;
   std::string control_socket = "/run/ainet/aind.sock";
   // list_sas may return keys (docs/pcap.md); for test beds and debugging
   // only: anyone with the socket can then decrypt captures of this AIN.

@@ -128,7 +128,8 @@ def add_customer(keys, node, sa, a, ain, code, table, cid, name, outer, serves=N
 def tun_offload_line(a):
     """`tun_offload = ...` for [network] and [endpoint] with --tun-offload
     (docs/tun-offload.md), else nothing (the daemons' default)."""
-    return f"tun_offload = {'true' if a.tun_offload == 'on' else 'false'}\n" if a.tun_offload else ""
+    return (f"tun_offload = {'true' if a.tun_offload == 'on' else 'false'}\n" if a.tun_offload else "") + (
+        f"busy_poll_us = {a.busy_poll}\n" if a.busy_poll is not None else "")
 
 
 def write_endpoint(out, name, what, role, option, ain, outer, a, inner, routes, to_c, from_c, ike=None):
@@ -172,6 +173,8 @@ def main():
     p.add_argument("--cell-size", type=int, default=1400)
     p.add_argument("--tun-offload", choices=["on", "off"], default=None,
                    help="tun_offload in every aind [network] and endpoint (default: not written)")
+    p.add_argument("--busy-poll", type=int, default=None,
+                   help="busy_poll_us in every aind [network] and endpoint (default: not written)")
     p.add_argument("--keepalive", default="1s")
     p.add_argument("--shaping-rate", type=int, default=0,
                    help="cells/s: constant shaping on every ANT and customer link, both ways, and "
