@@ -114,7 +114,7 @@ void AinNode::on_carrier_readable(int fd, Time now) {
             engine_->handle_packet(now, pkt, *this);
           }
         });
-    if (n == 0) break;
+    if (n == 0 || carrier_->drained()) break;
   }
   flush();
   log_io_errors(now);

@@ -120,6 +120,7 @@ int run(const std::string& config_path, bool check_only) {
     return 1;
   }
   io::EventLoop& loop = **loop_r;
+  loop.set_busy_poll(Duration{int64_t{cfg.busy_poll_us} * 1000});  // [network] busy_poll_us
   // Before anything else runs: signals become loop events from here on.
   bool stopping = false;
   std::function<void(int)> on_signal;  // set once the node exists

@@ -83,6 +83,10 @@ class CarrierIo final : private io::BatchSender {
   // Returns the number of packets (0 = nothing was waiting).
   template <typename Sink>
   size_t receive(int fd, Sink&& sink);
+  // Whether the last receive() found the socket empty before its batch was
+  // full: then another receive() now could only say EAGAIN (a wasted
+  // system call per wake-up at low rates); epoll reports what comes later.
+  bool drained() const { return drained_; }
 
   // Effects::send_packet: queue for the next flush(). udp: to dst's learned
   // port (learn_peer_port), else to udp_port.
@@ -154,6 +158,7 @@ class CarrierIo final : private io::BatchSender {
   std::atomic<bool> has_error_{false};
   std::mutex error_mutex_;  // error path only
   std::optional<io::SysError> last_error_;
+  bool drained_ = false;
   // Last: destroyed first, so its thread drains and joins while the sockets
   // it sends on still exist.
   std::unique_ptr<io::SendPipeline> pipeline_;
@@ -161,6 +166,7 @@ class CarrierIo final : private io::BatchSender {
 
 template <typename Sink>
 size_t CarrierIo::receive(int fd, Sink&& sink) {
+  drained_ = true;
   Endpoint* e = find(fd);
   if (!e) return 0;
   auto r = e->raw ? e->raw->recv(in_) : e->udp->recv(in_);
@@ -168,6 +174,7 @@ size_t CarrierIo::receive(int fd, Sink&& sink) {
     note(r.error());
     return 0;
   }
+  drained_ = r->drained;
   counters_.recv_dropped += r->dropped;
   counters_.received += r->done;
   counters_.bytes_received += r->bytes;

@@ -16,6 +16,7 @@
 #include "daemon/config_values.h"
 #include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
+#include "io/event_loop.h"
 #include "util/secret.h"
 #include "util/bytes.h"
 #include "wire/ip_address.h"
@@ -192,9 +193,9 @@ class ConfigReader {
   void read_network(const Section& top, AindConfig& c) {
     const toml::table* t = top.table("network", false);
     if (!t) return;
-    Section s(
-        *t, "network",
-        {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "exit_pool"});
+    Section s(*t, "network",
+              {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "busy_poll_us",
+               "exit_pool"});
     if (s.has("carrier")) {
       const std::string v = s.string("carrier");
       if (v == "ip") c.engine.carrier = core::Carrier::ip;
@@ -209,6 +210,7 @@ class ConfigReader {
     c.tun_mtu = static_cast<int>(s.integer_or("tun_mtu", c.tun_mtu, 576, 65535));  // RFC 791 minimum
     c.tun_offload = s.boolean_or("tun_offload", c.tun_offload);
     c.send_thread = s.boolean_or("send_thread", c.send_thread);
+    c.busy_poll_us = static_cast<int>(s.integer_or("busy_poll_us", c.busy_poll_us, 0, io::kMaxBusyPollUs));
     c.engine.exit_pool = prefixes(s, "exit_pool", false);
   }
 

@@ -50,6 +50,10 @@ struct AindConfig {
   // default: on the 2-core bench/e2e bed no aind is CPU-bound and the
   // thread measured no gain there, at +2-5 % CPU per byte (the doc's table).
   bool send_thread = false;
+  // [network] busy_poll_us: bounded busy polling of the event loop after a
+  // wake-up that found packets (io/event_loop.h set_busy_poll), in
+  // microseconds; 0 (the default) blocks in epoll_wait at once.
+  int busy_poll_us = 0;
   std::string control_socket = "/run/ainet/aind.sock";
   // list_sas may return keys (docs/pcap.md); for test beds and debugging
   // only: anyone with the socket can then decrypt captures of this AIN.

@@ -82,6 +82,7 @@ int run(const std::string& path, bool check_only) {
     return 1;
   }
   io::EventLoop& ev = **loop;
+  ev.set_busy_poll(Duration{int64_t{cfg.busy_poll_us} * 1000});  // endpoint.busy_poll_us
   std::function<void()> on_hup;  // set once the node exists
   if (auto st = ev.watch_signals({SIGTERM, SIGINT, SIGHUP}, [&](int sig) {
         if (sig == SIGHUP) {

@@ -134,6 +134,7 @@ void EndpointNode::on_carrier_readable(int fd) {
         });
     if (n == 0) break;
     flush();
+    if (carrier_->drained()) break;  // nothing more waiting: no EAGAIN read
   }
 }
 

@@ -113,10 +113,16 @@ SysResult<BatchCounts> recv_batch(int fd, PacketBatch& batch, size_t headroom, b
     r = recvmmsg(fd, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
   } while (r < 0 && errno == EINTR);
   if (r < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return BatchCounts{};
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      BatchCounts none;
+      none.drained = true;
+      return none;
+    }
     return sys_error("recvmmsg");
   }
   BatchCounts counts;
+  // With MSG_DONTWAIT, recvmmsg stops short of n only when the queue is empty.
+  counts.drained = static_cast<size_t>(r) < n;
   size_t kept = 0;
   for (size_t i = 0; i < static_cast<size_t>(r); ++i) {
     msghdr& mh = msgs[i].msg_hdr;

@@ -15,6 +15,12 @@ struct BatchCounts {
   size_t dropped = 0;    // truncated on receive, refused by the kernel on send
   size_t bytes = 0;      // payload bytes of the `done` packets (metrics)
   size_t coalesced = 0;  // UDP: GRO buffers / GSO sends that carried 2+ datagrams
+  // Receive: the call found the queue empty before the batch was full
+  // (recvmmsg returned fewer than capacity(), or a read said EAGAIN). The
+  // caller need not ask again: level-triggered epoll reports what comes
+  // later, and an extra read that can only say EAGAIN costs a system call
+  // per wake-up at low rates (ping RTT).
+  bool drained = false;
 };
 
 // Receives up to batch.capacity() datagrams without blocking, each into its

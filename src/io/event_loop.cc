@@ -1,12 +1,15 @@
 #include "io/event_loop.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "io/clock.h"
 
 namespace ainet::io {
 
@@ -37,6 +40,8 @@ SysResult<std::unique_ptr<EventLoop>> EventLoop::create() {
     (void)!::read(self->wake_.get(), &v, sizeof v);
   });
   if (!st) return st.err;
+  loop->entries_[loop->timer_.get()]->internal = true;
+  loop->entries_[loop->wake_.get()]->internal = true;
   return loop;
 }
 
@@ -103,25 +108,44 @@ SysStatus EventLoop::watch_signals(std::initializer_list<int> signals,
   signal_handler_ = std::move(handler);
   if (had) return {};
   signal_.reset(fd);
-  return add(fd, EPOLLIN, [this](uint32_t) {
+  SysStatus st = add(fd, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
     while (::read(signal_.get(), &si, sizeof si) == sizeof si) {
       if (signal_handler_) signal_handler_(static_cast<int>(si.ssi_signo));
     }
   });
+  if (st) entries_[fd]->internal = true;
+  return st;
 }
 
 SysResult<int> EventLoop::run_once(int timeout_ms) {
-  int n = epoll_wait(epoll_.get(), ready_.data(), static_cast<int>(ready_.size()), timeout_ms);
+  // Busy polling (set_busy_poll): within the budget, look without blocking.
+  bool polling = false;
+  if (busy_poll_.ns > 0 && polling_until_.ns != 0) {
+    polling = monotonic_now() < polling_until_;
+    if (!polling) polling_until_ = Time{};
+  }
+  int n = epoll_wait(epoll_.get(), ready_.data(), static_cast<int>(ready_.size()), polling ? 0 : timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return 0;
     return sys_error("epoll_wait");
   }
+  bool traffic = false;
   for (int i = 0; i < n; ++i) {
     auto* e = static_cast<Entry*>(ready_[static_cast<size_t>(i)].data.ptr);
-    if (!e->removed) e->handler(ready_[static_cast<size_t>(i)].events);
+    if (e->removed) continue;
+    traffic |= !e->internal;
+    e->handler(ready_[static_cast<size_t>(i)].events);
   }
   graveyard_.clear();
+  if (busy_poll_.ns > 0) {
+    if (traffic) {
+      polling_until_ = monotonic_now() + busy_poll_;
+    } else if (polling && n == 0) {
+      ++idle_polls_;
+      sched_yield();  // a runnable process on this CPU (the next hop?) goes first
+    }
+  }
   return n;
 }
 

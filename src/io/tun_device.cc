@@ -92,7 +92,10 @@ SysResult<BatchCounts> TunDevice::read_batch(PacketBatch& batch) {
   while (!batch.full()) {
     auto n = read(batch.next_buffer());
     if (!n) return n.error();
-    if (*n == 0) break;
+    if (*n == 0) {
+      c.drained = true;
+      break;
+    }
     batch.commit(*n, SocketAddress{});
     ++c.done;
   }

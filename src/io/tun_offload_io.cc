@@ -138,7 +138,10 @@ SysResult<BatchCounts> TunOffloadIo::read_batch(TunDevice& tun, PacketBatch& bat
     if (batch.capacity() - batch.size() < std::min(reserve_, batch.capacity())) break;
     auto r = tun.read(MutByteSpan(in_.data(), in_.size()));
     if (!r) return r.error();
-    if (*r == 0) break;
+    if (*r == 0) {
+      c.drained = pending_len_ == 0;
+      break;
+    }
     if (!consume(0, *r, batch, c)) break;
   }
   return c;

@@ -5,8 +5,8 @@
 //    level-triggered and comes back). The rest of a super-packet cut at a
 //    full batch is still handed over after the last round (no new reads
 //    then), so it never waits for the next packet to arrive.
-//  - Stops as soon as a round came back short of full: nothing more was
-//    waiting, and another read would only return EAGAIN.
+//  - Stops as soon as a round found the TUN empty (BatchCounts::drained) or
+//    came back short of full: another read would only return EAGAIN.
 // on_batch(batch) sees every round's datagrams before the next read
 // overwrites them.
 #pragma once
@@ -44,8 +44,9 @@ TunReadOutcome read_tun_rounds(TunDevice& tun, TunOffloadIo* vnet, PacketBatch& 
     // With offloads, a read stops short of full when the next super-packet
     // might not fit, or leaves the rest of one for the next call.
     const bool more =
-        batch.full() ||
-        (vnet != nullptr && (vnet->pending() || batch.capacity() - batch.size() < vnet->reserve()));
+        !r->drained &&
+        (batch.full() ||
+         (vnet != nullptr && (vnet->pending() || batch.capacity() - batch.size() < vnet->reserve())));
     if (!more) break;
   }
   return out;

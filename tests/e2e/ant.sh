@@ -84,7 +84,8 @@ e2e_ant_gen() {
   "$E2E_PY" "$E2E_GEN" --ainctl "$E2E_AINCTL" --out "$E2E_DIR/conf" --carrier "$carrier" --outer "$outer" \
     --option "$option" --cell-size "$cell" --log-level "${AINET_E2E_LOG_LEVEL:-info}" \
     ${AINET_E2E_TUN_OFFLOAD:+--tun-offload "$AINET_E2E_TUN_OFFLOAD"} \
-    ${AINET_E2E_SEND_THREAD:+--send-thread "$AINET_E2E_SEND_THREAD"} "$@" || return 1
+    ${AINET_E2E_SEND_THREAD:+--send-thread "$AINET_E2E_SEND_THREAD"} \
+    ${AINET_E2E_BUSY_POLL:+--busy-poll "$AINET_E2E_BUSY_POLL"} "$@" || return 1
   # shellcheck disable=SC1091
   source "$E2E_DIR/conf/env.sh"
 }

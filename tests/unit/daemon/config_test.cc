@@ -339,6 +339,23 @@ TEST(Config, SendThreadIsABoolean) {
             "aind.toml:22: network.send_thread: expected true or false, got a string");
 }
 
+// [network] busy_poll_us (io/event_loop.h set_busy_poll): microseconds,
+// 0 (off, the default) .. 1000, refused with the line and field otherwise.
+TEST(Config, BusyPollIsBoundedMicroseconds) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.busy_poll_us, 0);
+  r = parse_config(base_config() + "[network]\nbusy_poll_us = 50\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.busy_poll_us, 50);
+  EXPECT_EQ(error_of(base_config() + "[network]\nbusy_poll_us = 1001\n"),
+            "aind.toml:22: network.busy_poll_us: expected 0..1000, got 1001");
+  EXPECT_EQ(error_of(base_config() + "[network]\nbusy_poll_us = -1\n"),
+            "aind.toml:22: network.busy_poll_us: expected 0..1000, got -1");
+  EXPECT_EQ(error_of(base_config() + "[network]\nbusy_poll_us = \"50us\"\n"),
+            "aind.toml:22: network.busy_poll_us: expected an integer, got a string");
+}
+
 // Secrets out of the main file: every key of aind.toml may come from a key
 // file (*_file), which must be chmod 600; group/other access, a directory, a
 // missing file and a wrong length are each one file:line: field message.

@@ -118,6 +118,21 @@ TEST(EndpointConfig, TunOffloadIsABoolean) {
             "endpoint.toml:12: endpoint.tun_offload: expected true or false, got a string");
 }
 
+// endpoint.busy_poll_us (io/event_loop.h set_busy_poll): 0 (off, the
+// default) .. 1000 microseconds.
+TEST(EndpointConfig, BusyPollIsBoundedMicroseconds) {
+  auto d = parse_endpoint_config(kGood, "endpoint.toml");
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(d.config.busy_poll_us, 0);
+  auto r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\nbusy_poll_us = 50"), "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.busy_poll_us, 50);
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\nbusy_poll_us = 2000")),
+            "endpoint.toml:12: endpoint.busy_poll_us: expected 0..1000, got 2000");
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\nbusy_poll_us = true")),
+            "endpoint.toml:12: endpoint.busy_poll_us: expected an integer, got a boolean");
+}
+
 TEST(EndpointConfig, RefusesBadValuesNamingTheField) {
   EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 70")), "endpoint.toml:11: endpoint.tun_mtu: expected 576..9000, got 70");
   EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1000")),

@@ -82,6 +82,59 @@ TEST(EventLoop, FdHandlerRunsAndMayRemoveItself) {
   close(fds[1]);
 }
 
+// set_busy_poll: after a wake-up that found a watched fd ready, the next
+// run_once looks without blocking (an idle poll) instead of sleeping; the
+// timer (internal) does not start polling, and a zero budget never polls.
+// No timing is asserted: the budget is far longer than the test (60 s), and
+// a timer 2 s ahead ends a run_once that wrongly blocks (then it returns 1
+// and the check fails) instead of hanging.
+TEST(EventLoop, BusyPollLooksWithoutBlockingAfterTraffic) {
+  for (const bool on : {true, false}) {
+    auto loop = make_loop();
+    if (on) loop->set_busy_poll(Duration::s(60));
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    int reads = 0;
+    ASSERT_TRUE(loop->add(fds[0], EPOLLIN, [&](uint32_t) {
+      char c;
+      reads += ::read(fds[0], &c, 1) == 1;
+    }).ok());
+    int fired = 0;
+    loop->on_timer([&] { ++fired; });
+    ASSERT_EQ(::write(fds[1], "x", 1), 1);
+    auto n = loop->run_once(-1);  // the byte: traffic
+    ASSERT_TRUE(n);
+    EXPECT_EQ(*n, 1);
+    EXPECT_EQ(reads, 1);
+    ASSERT_TRUE(loop->set_timer(monotonic_now() + Duration::s(2)).ok());
+    n = loop->run_once(-1);
+    ASSERT_TRUE(n);
+    if (on) {
+      EXPECT_EQ(*n, 0);  // polled: nothing ready, did not block
+      EXPECT_EQ(loop->idle_polls(), 1u);
+      EXPECT_EQ(fired, 0);
+    } else {
+      EXPECT_EQ(*n, 1);  // blocked until the timer
+      EXPECT_EQ(fired, 1);
+      EXPECT_EQ(loop->idle_polls(), 0u);
+    }
+    // A timer-only wake-up starts no polling: with the timer firing at once,
+    // the next run_once(0) is a plain non-blocking wait, not an idle poll.
+    auto quiet = make_loop();
+    quiet->set_busy_poll(Duration::s(60));
+    int ticks = 0;
+    quiet->on_timer([&] { ++ticks; });
+    ASSERT_TRUE(quiet->set_timer(Time{1}).ok());  // in the past: fires at once
+    n = quiet->run_once(-1);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(ticks, 1);
+    ASSERT_TRUE(quiet->run_once(0));
+    EXPECT_EQ(quiet->idle_polls(), 0u);
+    close(fds[0]);
+    close(fds[1]);
+  }
+}
+
 TEST(EventLoop, StopFromAnotherThreadEndsRun) {
   auto loop = make_loop();
   std::thread t([&] {

@@ -67,6 +67,34 @@ void batch_round_trip(int family) {
 TEST(UdpSocket, BatchSendRecvIpv4Loopback) { batch_round_trip(AF_INET); }
 TEST(UdpSocket, BatchSendRecvIpv6Loopback) { batch_round_trip(AF_INET6); }
 
+// BatchCounts::drained: a receive that found the queue empty before its
+// batch was full says so (the caller skips a read that could only say
+// EAGAIN); a full batch does not (more may wait); EAGAIN does.
+TEST(UdpSocket, RecvSaysWhetherTheQueueWasDrained) {
+  auto rx = UdpSocket::bind(SocketAddress::loopback(AF_INET, 0));
+  auto tx = UdpSocket::bind(SocketAddress::loopback(AF_INET, 0));
+  ASSERT_TRUE(rx && tx);
+  const uint8_t p[3] = {1, 2, 3};
+  PacketBatch out(3, 64);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(out.push(p, *rx->local_address()));
+  ASSERT_TRUE(tx->send(out));
+  ASSERT_TRUE(wait_readable(rx->fd()));
+  // Loopback delivers in the sender's system call: all 3 wait now.
+  PacketBatch in(2, 64);
+  auto full = rx->recv(in);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->done, 2u);
+  EXPECT_FALSE(full->drained);
+  auto rest = rx->recv(in);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->done, 1u);
+  EXPECT_TRUE(rest->drained);
+  auto none = rx->recv(in);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->done, 0u);
+  EXPECT_TRUE(none->drained);
+}
+
 TEST(UdpSocket, DatagramLargerThanSlotIsDroppedAndCounted) {
   auto rx = UdpSocket::bind(SocketAddress::loopback(AF_INET, 0));
   auto tx = UdpSocket::bind(SocketAddress::loopback(AF_INET, 0));
