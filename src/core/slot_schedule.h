@@ -1,7 +1,8 @@
 // The next shaping slot of every shaped flow, earliest first.
 //
-// The engine's TimerQueue allocates a tree node per schedule, which is fine
-// for set-up and expiry timers but not for a timer that fires once per cell.
+// The engine's TimerQueue fires a timer once and takes a new schedule() (a
+// fresh handle) per firing, fine for set-up and expiry timers; a flow's slot
+// moves once per cell and is looked up by flow, so it is kept here instead.
 // This is an indexed binary min-heap: after a flow is added, moving its slot
 // (the per-cell operation) only swaps entries in place and never allocates,
 // and a flow can be removed at teardown so no entry outlives its ANT.
