@@ -154,12 +154,12 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
     for (const Link& l : links) {
       if (l.pvt < 0 || !l.fwd || !l.bwd) continue;
       const Pvt& p = pvts_[static_cast<size_t>(l.pvt)];
-      TvtAhKeys k;
+      TvtKeys k;
       // The generation that keyed this TVT; gone after two rekeys (no key then).
       const PvtGeneration* g = p.gen_by_number(l.fwd_inbound ? a->gen_prev : a->gen_next);
       const bool keys =
           with_keys && g &&
-          ok(derive_tvt_keys(g->tvt_secret.span(), *l.nonce, l.fwd->spi(), l.bwd->spi(), k));
+          ok(derive_tvt_keys(cfg_.tvt_integrity, g->tvt_secret.span(), *l.nonce, l.fwd->spi(), l.bwd->spi(), k));
       for (bool forward : {true, false}) {
         const sa::SecurityAssociation& s = forward ? *l.fwd : *l.bwd;
         TvtSaInfo i;
@@ -171,6 +171,7 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
         i.src = i.inbound ? p.address : self_addr_;
         i.dst = i.inbound ? self_addr_ : p.address;
         i.carrier = cfg_.carrier;
+        i.integrity = cfg_.tvt_integrity;
         i.seq = i.inbound ? s.replay_window().top() : s.last_sent_seq();
         if (keys) i.key = forward ? k.fwd : k.bwd;
         out.push_back(std::move(i));
