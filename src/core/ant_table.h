@@ -66,6 +66,7 @@ struct EntranceState {
   NodeId responder_exit = 0;
   uint32_t responder_id = 0;
   std::unique_ptr<EntranceHandshake> handshake;  // between CREATE and CREATED
+  std::unique_ptr<RouteOnionKeys> route_keys;    // every hop's, from CREATED on
   PendingQueue pending;
   // A route the operator chose (ainctl ant create --route), or a cover ANT's:
   // every attempt uses it instead of a random one.
@@ -112,11 +113,12 @@ struct Ant {
   sa::SecurityAssociation* sa_out_fwd() const { return tvt_next ? &tvt_next->fwd : nullptr; }
   sa::SecurityAssociation* sa_in_bwd() const { return tvt_next ? &tvt_next->bwd : nullptr; }
 
-  // Onion keys: the entrance holds every hop's; relays and the exit their
-  // own. One heap block each, made when the keys are (a pointer, not an
-  // optional, so the role that does not use one pays 8 bytes, issue 10).
-  std::unique_ptr<RouteOnionKeys> route_keys;
-  std::unique_ptr<HopOnionKeys> hop_keys;
+  // Onion keys: a relay's layer, or the exit's layer and e2e AEADs (the
+  // entrance's, every hop's, are in ent). One heap block, made when the keys
+  // are (a pointer, not an optional, so the role that does not use one pays
+  // 8 bytes, issue 10).
+  std::unique_ptr<HopOnionKeys> hop_keys;    // Role::intermediate
+  std::unique_ptr<ExitOnionKeys> exit_keys;  // Role::exit
 
   // Entrance (the exit binds inner src/dst too).
   uint32_t customer = 0;  // customer index
