@@ -153,9 +153,19 @@ class SecurityAssociation {
   [[nodiscard]] Errc ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t seq, MutByteSpan icv_out,
                             ByteSpan expected);
 
-  // Members are grouped by alignment (8-, 4-, then 1-byte), so an SA, four
-  // of them per ANT hop, carries no padding (issue 10).
+  uint32_t spi_ = 0;
+  Transform transform_{};
   const TransformInfo* info_ = nullptr;  // static entry (kTransformInfos)
+  Framing framing_ = Framing::ip;
+  bool esn_ = false;
+  bool inbound_only_ = false;
+  bool outbound_only_ = false;
+  wire::IpAddress local_;
+  wire::IpAddress remote_;
+  uint8_t hop_limit_ = 0;
+  uint32_t flow_label_ = 0;
+  wire::TunnelPolicy tunnel_policy_;
+  uint8_t salt_[4] = {};
 
   // The keyed primitive(s) of the transform, held by value (key bytes and a
   // context-cache id, no heap block each; issue 10): GCM/ChaCha20-Poly1305
@@ -185,20 +195,6 @@ class SecurityAssociation {
   ReplayWindow replay_;
   uint64_t packets_out_ = 0, bytes_out_ = 0, packets_in_ = 0, bytes_in_ = 0;
   std::unique_ptr<ErrcTables> errcs_;  // null until the first drop or refusal
-
-  uint32_t spi_ = 0;
-  uint32_t flow_label_ = 0;
-  uint8_t salt_[4] = {};
-
-  Transform transform_{};
-  Framing framing_ = Framing::ip;
-  bool esn_ = false;
-  bool inbound_only_ = false;
-  bool outbound_only_ = false;
-  uint8_t hop_limit_ = 0;
-  wire::TunnelPolicy tunnel_policy_;
-  wire::IpAddress local_;
-  wire::IpAddress remote_;
 };
 
 }  // namespace ainet::sa
