@@ -46,7 +46,7 @@ BENCHMARK(BM_WrapForward)->Arg(2)->Arg(4)->Arg(8);
 void BM_RelayForward(benchmark::State& st) {
   crypto::DeterministicRng rng(2);
   auto route = random_route(2, rng);
-  auto hop = std::move(make_hop_onion_keys(route[0], false, kDefaultCellSize)).value();
+  auto hop = std::move(make_hop_onion_keys(route[0], kDefaultCellSize)).value();
   Bytes cell(kDefaultCellSize, 0x5a);
   for (auto _ : st) {
     if (relay_forward(hop, cell) != Errc::ok) st.SkipWithError("relay");
@@ -60,7 +60,7 @@ void BM_ExitOpenForward(benchmark::State& st) {
   crypto::DeterministicRng rng(3);
   auto route = random_route(1, rng);
   auto entrance = std::move(make_route_onion_keys(route, kDefaultCellSize)).value();
-  auto exit = std::move(make_hop_onion_keys(route[0], true, kDefaultCellSize)).value();
+  auto exit = std::move(make_exit_onion_keys(route[0], kDefaultCellSize)).value();
   Bytes dgram(1300, 0xab), cell(kDefaultCellSize), work(kDefaultCellSize);
   if (wrap_forward(entrance, CellType::data, dgram, rng, cell) != Errc::ok) return;
   for (auto _ : st) {

@@ -75,7 +75,7 @@ struct Fixture {
       s->resize(32);
       rng.fill(s->mut_span());
     }
-    auto h = core::make_hop_onion_keys(k, false, core::kDefaultCellSize);
+    auto h = core::make_hop_onion_keys(k, core::kDefaultCellSize);
     if (!h) die("onion keys");
     hop = std::make_unique<core::HopOnionKeys>(std::move(h.value()));
     refill();

@@ -66,6 +66,7 @@ struct EntranceState {
   NodeId responder_exit = 0;
   uint32_t responder_id = 0;
   std::unique_ptr<EntranceHandshake> handshake;  // between CREATE and CREATED
+  std::unique_ptr<RouteOnionKeys> route_keys;    // every hop's, from CREATED on
   PendingQueue pending;
   // A route the operator chose (ainctl ant create --route), or a cover ANT's:
   // every attempt uses it instead of a random one.
@@ -89,20 +90,20 @@ struct AntShaping {
 // from the entrance, bwd towards it.
 struct TvtSas {
   sa::SecurityAssociation fwd, bwd;
+  // The PVT generation (pvt.h) whose tvt_secret keyed them, and the CREATE
+  // key nonce: with the SPIs they re-derive the keys when an operator asks
+  // for key export (Engine::tvt_sas), so no second copy of the keys is kept.
+  // Here rather than in Ant, so a side without a TVT does not carry them.
+  uint32_t pvt_gen = 0;
+  std::array<uint8_t, wire::kTvtNonceSize> nonce{};
 };
 
+// Fields are grouped by alignment (8-, 4-, then 1-byte) and the flags are
+// one-bit fields, so that the ANT of every hop state carries no padding
+// (issue 10, memory per ANT hop).
 struct Ant {
   uint64_t handle = 0;
-  AntInfo::Role role = AntInfo::Role::intermediate;
-  bool up = false;
 
-  // Neighbours: PVT indices; kNoPvt on the customer / local side.
-  int prev_pvt = kNoPvt, next_pvt = kNoPvt;
-  // The PVT generations (pvt.h) whose tvt_secret keyed the TVTs to them.
-  uint32_t gen_prev = 0, gen_next = 0;
-  // TVT towards the previous AIN: in_fwd (prev -> us), out_bwd (us -> prev).
-  // TVT towards the next AIN: out_fwd (us -> next), in_bwd (next -> us).
-  uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;
   // The TVT SAs towards the previous AIN (fwd = in_fwd, bwd = out_bwd) and
   // towards the next (fwd = out_fwd, bwd = in_bwd); null on the customer /
   // local side and until the TVT is keyed.
@@ -112,34 +113,24 @@ struct Ant {
   sa::SecurityAssociation* sa_out_fwd() const { return tvt_next ? &tvt_next->fwd : nullptr; }
   sa::SecurityAssociation* sa_in_bwd() const { return tvt_next ? &tvt_next->bwd : nullptr; }
 
-  // Onion keys: the entrance holds every hop's; relays and the exit their
-  // own. One heap block each, made when the keys are (a pointer, not an
-  // optional, so the role that does not use one pays 8 bytes, issue 10).
-  std::unique_ptr<RouteOnionKeys> route_keys;
-  std::unique_ptr<HopOnionKeys> hop_keys;
+  // Onion keys: a relay's layer, or the exit's layer and e2e AEADs (the
+  // entrance's, every hop's, are in ent). One heap block, made when the keys
+  // are (a pointer, not an optional, so the role that does not use one pays
+  // 8 bytes, issue 10).
+  std::unique_ptr<HopOnionKeys> hop_keys;    // Role::intermediate
+  std::unique_ptr<ExitOnionKeys> exit_keys;  // Role::exit
 
-  // Entrance (the exit binds inner src/dst too).
-  uint32_t customer = 0;  // customer index
-  IpAddress inner_src, inner_dst;
   // What only the entrance keeps (route, attempts, handshake, pending
-  // queue): AntTable::add() makes it for Role::entrance only, so the relays
-  // and the exit, two of every three hop states, do not carry it (issue 10).
+  // queue, route keys): AntTable::add() makes it for Role::entrance only, so
+  // the relays and the exit, two of every three hop states, do not carry it
+  // (issue 10).
   std::unique_ptr<EntranceState> ent;
 
   // Relay: its CREATED slot, kept until CREATED comes back from the next hop.
   std::unique_ptr<CreatedReply> reply;
 
-  // Exit.
-  bool deliver_to_responder = false;
-  uint32_t responder = 0;       // customer index of the responder
-  bool bound = false;           // the first datagram fixed inner src/dst
-  bool rewritten = false;       // inner source replaced by exposed_src
-  IpAddress exposed_src;        // what the destination sees as source
-  bool owns_pool_address = false;
-
-  // Index entries this ANT owns (for complete removal).
-  bool has_entrance_key = false, has_exit_key = false;
-  bool owns_spi_in_fwd = false, owns_spi_in_bwd = false;
+  // Shaping (shaping.cc); null: cells go out as datagrams arrive.
+  std::unique_ptr<AntShaping> shaped;
 
   // Time.
   Time created{}, last_active{};
@@ -149,15 +140,31 @@ struct Ant {
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
   uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;
 
-  // Shaping (shaping.cc); null: cells go out as datagrams arrive.
-  std::unique_ptr<AntShaping> shaped;
-  bool cover = false;  // entrance: cover traffic built by this AIN
+  // Neighbours: PVT indices; kNoPvt on the customer / local side.
+  int prev_pvt = kNoPvt, next_pvt = kNoPvt;
+  // TVT towards the previous AIN: in_fwd (prev -> us), out_bwd (us -> prev).
+  // TVT towards the next AIN: out_fwd (us -> next), in_bwd (next -> us).
+  uint32_t spi_in_fwd = 0, spi_out_bwd = 0, spi_out_fwd = 0, spi_in_bwd = 0;
 
-  // The CREATE key nonces of the TVTs towards the previous and the next AIN:
-  // with the PVT secret and the SPIs they re-derive the TVT keys when an
-  // operator asks for key export (Engine::tvt_sas), so no second copy of the
-  // keys is kept.
-  std::array<uint8_t, wire::kTvtNonceSize> nonce_prev{}, nonce_next{};
+  // Entrance (the exit binds inner src/dst too).
+  uint32_t customer = 0;  // customer index
+  IpAddress inner_src, inner_dst;
+
+  // Exit.
+  uint32_t responder = 0;  // customer index of the responder
+  IpAddress exposed_src;   // what the destination sees as source
+
+  AntInfo::Role role = AntInfo::Role::intermediate;
+  bool up : 1 = false;
+  // Exit.
+  bool deliver_to_responder : 1 = false;
+  bool bound : 1 = false;      // the first datagram fixed inner src/dst
+  bool rewritten : 1 = false;  // inner source replaced by exposed_src
+  bool owns_pool_address : 1 = false;
+  // Index entries this ANT owns (for complete removal).
+  bool has_entrance_key : 1 = false, has_exit_key : 1 = false;
+  bool owns_spi_in_fwd : 1 = false, owns_spi_in_bwd : 1 = false;
+  bool cover : 1 = false;  // entrance: cover traffic built by this AIN
 };
 
 class AntTable {

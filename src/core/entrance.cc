@@ -52,7 +52,7 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
     return shaping_enqueue(a, dgram);
   }
   // Paper Fig. 7: nested encryption, K_n innermost (onion.h).
-  if (!ok(wrap_forward(*a.route_keys, CellType::data, dgram, rng_, cell_)))
+  if (!ok(wrap_forward(*a.ent->route_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
   send_cell(now, a, true, dgram.size(), fx);
 }
@@ -124,7 +124,7 @@ void Engine::customer_control(Time now, size_t ci, ByteSpan msg, Effects& fx) {
 void Engine::entrance_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx) {
   // Paper §4.4: the entrance removes every layer and sends the datagram to
   // the customer through its ESP+AH tunnel.
-  auto p = open_backward(*a.route_keys, cell);
+  auto p = open_backward(*a.ent->route_keys, cell);
   if (!cell_datagram(p, a.datagram_bytes_bwd)) return;  // dropped, or a dummy
   if (a.cover) return drop(Errc::unsupported);          // a cover ANT carries no data
   touch(now, a);  // only real data keeps an ANT alive at its ends

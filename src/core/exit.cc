@@ -12,7 +12,7 @@
 namespace ainet::core {
 
 void Engine::exit_cell(Time now, Ant& a, MutByteSpan cell, Effects& fx) {
-  auto p = open_forward(*a.hop_keys, cell);
+  auto p = open_forward(*a.exit_keys, cell);
   if (!cell_datagram(p, a.datagram_bytes_fwd)) return;  // dropped, or a dummy
   touch(now, a);  // only real data keeps an ANT alive at its ends
   exit_deliver(now, a, p->datagram, fx);
@@ -87,7 +87,7 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
     a.datagram_bytes_bwd += dgram.size();
     return shaping_enqueue(a, dgram);
   }
-  if (!ok(wrap_backward(*a.hop_keys, CellType::data, dgram, rng_, cell_)))
+  if (!ok(wrap_backward(*a.exit_keys, CellType::data, dgram, rng_, cell_)))
     return drop(Errc::invalid_argument);
   send_cell(now, a, false, dgram.size(), fx);
 }

@@ -108,18 +108,23 @@ Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, siz
   return k;
 }
 
-Result<HopOnionKeys> make_hop_onion_keys(const HopKeys& keys, bool is_exit, size_t cell_size) {
+Result<HopOnionKeys> make_hop_onion_keys(const HopKeys& keys, size_t cell_size) {
   if (!valid_cell_size(cell_size)) return Errc::invalid_argument;
   HopOnionKeys k;
   k.cell_size = cell_size;
-  k.is_exit = is_exit;
   auto l = make_layer(keys);
   if (!l) return l.error();
   k.layer = std::move(l).value();
-  if (is_exit) {
-    const Errc e = make_e2e(keys, k.e2e_fwd, k.e2e_bwd);
-    if (e != Errc::ok) return e;
-  }
+  return k;
+}
+
+Result<ExitOnionKeys> make_exit_onion_keys(const HopKeys& keys, size_t cell_size) {
+  auto hop = make_hop_onion_keys(keys, cell_size);
+  if (!hop) return hop.error();
+  ExitOnionKeys k;
+  static_cast<HopOnionKeys&>(k) = std::move(hop).value();
+  const Errc e = make_e2e(keys, k.e2e_fwd, k.e2e_bwd);
+  if (e != Errc::ok) return e;
   return k;
 }
 
@@ -152,8 +157,8 @@ Errc relay_forward(HopOnionKeys& keys, MutByteSpan cell) {
   return relay_layer(keys.layer.fwd_ctr, keys.layer.fwd_prp, cell);
 }
 
-Result<CellPayload> open_forward(HopOnionKeys& keys, MutByteSpan cell) {
-  if (cell.size() != keys.cell_size || !keys.is_exit || !keys.e2e_fwd.keyed()) return Errc::invalid_argument;
+Result<CellPayload> open_forward(ExitOnionKeys& keys, MutByteSpan cell) {
+  if (cell.size() != keys.cell_size || !keys.e2e_fwd.keyed()) return Errc::invalid_argument;
   Nonce n;
   load_nonce(cell, n);
   Errc e = keys.layer.fwd_ctr.encrypt(n, body_of(cell), body_of(cell));
@@ -163,9 +168,9 @@ Result<CellPayload> open_forward(HopOnionKeys& keys, MutByteSpan cell) {
   return read_inner(cell);
 }
 
-Errc wrap_backward(HopOnionKeys& keys, CellType type, ByteSpan datagram, crypto::Rng& rng,
+Errc wrap_backward(ExitOnionKeys& keys, CellType type, ByteSpan datagram, crypto::Rng& rng,
                    MutByteSpan cell) {
-  if (cell.size() != keys.cell_size || !keys.is_exit || !keys.e2e_bwd.keyed())
+  if (cell.size() != keys.cell_size || !keys.e2e_bwd.keyed())
     return Errc::invalid_argument;
   Errc e = fill_inner(type, datagram, cell);
   if (e != Errc::ok) return e;

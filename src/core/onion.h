@@ -6,7 +6,7 @@
 // so no byte of a cell on one link reappears in the cell on the next link.
 //
 // Every crypto context is keyed once when the ANT comes up (RouteOnionKeys at
-// the entrance, HopOnionKeys at relays and the exit); the per-cell calls work
+// the entrance, HopOnionKeys at relays, ExitOnionKeys at the exit); the per-cell calls work
 // in place and never allocate.
 #pragma once
 #include <cstddef>
@@ -51,18 +51,24 @@ struct RouteOnionKeys {
   crypto::Aead e2e_fwd, e2e_bwd;
 };
 
-// Relay or exit: its own layer; the exit also holds the e2e AEADs.
+// A relay: its own layer only.
 struct HopOnionKeys {
   size_t cell_size = kDefaultCellSize;
-  bool is_exit = false;
   OnionLayer layer;
-  crypto::Aead e2e_fwd, e2e_bwd;  // unkeyed at relays
+};
+
+// The exit: its layer (it relays its own backward cells, wrap_backward) and
+// the e2e AEADs, which only the exit keys: so relays, a third of all hop
+// states, do not carry two unkeyed AEADs (issue 10: 96 bytes each).
+struct ExitOnionKeys : HopOnionKeys {
+  crypto::Aead e2e_fwd, e2e_bwd;
 };
 
 // route: the HopKeys of hops 0..n-2 in path order (1..kMaxHops of them).
 // cell_size in [kMinCellSize, kMaxCellSize]; else Errc::invalid_argument.
 Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, size_t cell_size);
-Result<HopOnionKeys> make_hop_onion_keys(const HopKeys& keys, bool is_exit, size_t cell_size);
+Result<HopOnionKeys> make_hop_onion_keys(const HopKeys& keys, size_t cell_size);
+Result<ExitOnionKeys> make_exit_onion_keys(const HopKeys& keys, size_t cell_size);
 
 // A decrypted cell: type and the datagram, which points into the cell buffer.
 struct CellPayload {
@@ -80,10 +86,10 @@ struct CellPayload {
 // Exit: removes its layer and opens the AEAD. Errc::auth_failed on a bad tag
 // (the caller counts it); Errc::malformed for an unknown type or a length
 // that does not fit. Errc::invalid_argument for a wrong cell size.
-Result<CellPayload> open_forward(HopOnionKeys& keys, MutByteSpan cell);
+Result<CellPayload> open_forward(ExitOnionKeys& keys, MutByteSpan cell);
 
 // Exit: builds a backward cell (random nonce M).
-[[nodiscard]] Errc wrap_backward(HopOnionKeys& keys, CellType type, ByteSpan datagram,
+[[nodiscard]] Errc wrap_backward(ExitOnionKeys& keys, CellType type, ByteSpan datagram,
                                  crypto::Rng& rng, MutByteSpan cell);
 // Relay: adds its backward layer and transforms the nonce, in place.
 [[nodiscard]] Errc relay_backward(HopOnionKeys& keys, MutByteSpan cell);

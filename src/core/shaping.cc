@@ -85,8 +85,8 @@ void Engine::ant_slot(Time now, Ant& a, Effects& fx) {
   const ByteSpan dgram = real ? cell_pool_.front(s.queue) : ByteSpan{};
   const bool forward = a.role == Role::entrance;
   // Paper Fig. 7: dummies get every layer too (onion.h).
-  const Errc e = forward ? wrap_forward(*a.route_keys, type, dgram, rng_, cell_)
-                         : wrap_backward(*a.hop_keys, type, dgram, rng_, cell_);
+  const Errc e = forward ? wrap_forward(*a.ent->route_keys, type, dgram, rng_, cell_)
+                         : wrap_backward(*a.exit_keys, type, dgram, rng_, cell_);
   if (real) cell_pool_.pop(s.queue);
   if (!ok(e)) {
     drop(Errc::invalid_argument);

@@ -218,9 +218,15 @@ void Engine::on_create(Time now, size_t pi, const PvtGeneration& gen, const Sign
   bool good = ants_.claim_spi_in_fwd(a, m.spi) &&
               ok(make_tvt(a, true, pi, gen, m.tvt_nonce, m.spi, m.spi_bwd, m.seq_fwd, m.seq_bwd));
   if (good) {
-    auto hk = make_hop_onion_keys(cp.keys, is_exit, cfg_.cell_size);
-    good = hk.ok();
-    if (good) a.hop_keys = std::make_unique<HopOnionKeys>(std::move(*hk));
+    if (is_exit) {
+      auto ek = make_exit_onion_keys(cp.keys, cfg_.cell_size);
+      good = ek.ok();
+      if (good) a.exit_keys = std::make_unique<ExitOnionKeys>(std::move(*ek));
+    } else {
+      auto hk = make_hop_onion_keys(cp.keys, cfg_.cell_size);
+      good = hk.ok();
+      if (good) a.hop_keys = std::make_unique<HopOnionKeys>(std::move(*hk));
+    }
   }
   if (!good) {
     remove_ant(a);
@@ -285,7 +291,7 @@ void Engine::on_created(Time now, size_t /*pi*/, Ant& a, const SignalingMessage&
       drop(rk.error());
       return attempt_failed(now, a, SignalReason::resources, true, fx);
     }
-    a.route_keys = std::make_unique<RouteOnionKeys>(std::move(*rk));
+    a.ent->route_keys = std::make_unique<RouteOnionKeys>(std::move(*rk));
     return entrance_up(now, a, fx);
   }
   if (a.up || !a.reply || a.prev_pvt < 0) {

@@ -68,7 +68,6 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneratio
   if (!gen.keyed()) return Errc::invalid_argument;
   Status st = derive_tvt_keys(cfg_.tvt_integrity, gen.tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);
   if (!ok(st)) return st;
-  (towards_prev ? a.gen_prev : a.gen_next) = gen.number;
   // DESIGN.md: a random IPv6 outer flow label per TVT, so the label does not
   // link the two links of a hop (RFC 6437 allows any pseudo-random value).
   const uint32_t label = (rng_.u32() & 0xfffff) | 1;
@@ -97,11 +96,11 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneratio
   auto bwd = make(spi_bwd, k.bwd, seq_bwd, !towards_prev);
   if (!fwd) return fwd.error();
   if (!bwd) return bwd.error();
-  auto& keep = towards_prev ? a.nonce_prev : a.nonce_next;
-  if (nonce.size() != keep.size()) return Errc::invalid_argument;
-  std::copy(nonce.begin(), nonce.end(), keep.begin());
-  (towards_prev ? a.tvt_prev : a.tvt_next) =
-      std::make_unique<TvtSas>(TvtSas{std::move(*fwd), std::move(*bwd)});
+  if (nonce.size() != wire::kTvtNonceSize) return Errc::invalid_argument;
+  auto tvt = std::make_unique<TvtSas>(TvtSas{std::move(*fwd), std::move(*bwd)});
+  tvt->pvt_gen = gen.number;
+  std::copy(nonce.begin(), nonce.end(), tvt->nonce.begin());
+  (towards_prev ? a.tvt_prev : a.tvt_next) = std::move(tvt);
   return Errc::ok;
 }
 

@@ -144,24 +144,21 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
     // (tvt_keys.h), i.e. (fwd, bwd) of the same link.
     struct Link {
       int pvt;
-      const std::array<uint8_t, wire::kTvtNonceSize>* nonce;
-      const sa::SecurityAssociation* fwd;
-      const sa::SecurityAssociation* bwd;
+      const TvtSas* tvt;
       bool fwd_inbound;
     };
-    const Link links[] = {{a->prev_pvt, &a->nonce_prev, a->sa_in_fwd(), a->sa_out_bwd(), true},
-                          {a->next_pvt, &a->nonce_next, a->sa_out_fwd(), a->sa_in_bwd(), false}};
+    const Link links[] = {{a->prev_pvt, a->tvt_prev.get(), true}, {a->next_pvt, a->tvt_next.get(), false}};
     for (const Link& l : links) {
-      if (l.pvt < 0 || !l.fwd || !l.bwd) continue;
+      if (l.pvt < 0 || !l.tvt) continue;
       const Pvt& p = pvts_[static_cast<size_t>(l.pvt)];
       TvtKeys k;
       // The generation that keyed this TVT; gone after two rekeys (no key then).
-      const PvtGeneration* g = p.gen_by_number(l.fwd_inbound ? a->gen_prev : a->gen_next);
-      const bool keys =
-          with_keys && g &&
-          ok(derive_tvt_keys(cfg_.tvt_integrity, g->tvt_secret.span(), *l.nonce, l.fwd->spi(), l.bwd->spi(), k));
+      const PvtGeneration* g = p.gen_by_number(l.tvt->pvt_gen);
+      const bool keys = with_keys && g &&
+                        ok(derive_tvt_keys(cfg_.tvt_integrity, g->tvt_secret.span(), l.tvt->nonce,
+                                           l.tvt->fwd.spi(), l.tvt->bwd.spi(), k));
       for (bool forward : {true, false}) {
-        const sa::SecurityAssociation& s = forward ? *l.fwd : *l.bwd;
+        const sa::SecurityAssociation& s = forward ? l.tvt->fwd : l.tvt->bwd;
         TvtSaInfo i;
         i.ant = h;
         i.peer = p.peer;

@@ -23,20 +23,23 @@
 
 namespace ainet::crypto {
 
-Result<Hmac> Hmac::make(ByteSpan key) {
+template <size_t N>
+Result<BasicHmac<N>> BasicHmac<N>::make(ByteSpan key) {
   // RFC 2104 §2 allows any key length, RFC 4868 §2.1.1 uses 32 bytes for
   // HMAC-SHA-256-128; an empty key is always a caller error.
   if (key.empty()) return Errc::invalid_argument;
-  Hmac h;
-  if (key.size() > h.key_.capacity()) {
+  BasicHmac h;
+  if (key.size() > kSha256BlockSize) {
     // RFC 2104 §2: a key longer than the block size (64 bytes for SHA-256)
     // is first hashed; HMAC with the hash as key is the same function.
     uint8_t digest[kSha256Size];
     if (sha256({key}, digest) != Errc::ok) return Errc::crypto_error;
     (void)h.key_.assign(ByteSpan(digest, sizeof digest));
     OPENSSL_cleanse(digest, sizeof digest);
-  } else {
-    (void)h.key_.assign(key);
+  } else if (!h.key_.assign(key)) {
+    // Only a capacity below the block size (Hmac32) gets here: a key it
+    // cannot hold as is. Truncating it would change the MAC.
+    return Errc::invalid_argument;
   }
   h.id_ = detail::new_key_id();
   // Keyed now so that an OpenSSL failure shows at creation, as before.
@@ -45,29 +48,34 @@ Result<Hmac> Hmac::make(ByteSpan key) {
   return h;
 }
 
-Result<std::unique_ptr<Hmac>> Hmac::create(ByteSpan key) {
+template <size_t N>
+Result<std::unique_ptr<BasicHmac<N>>> BasicHmac<N>::create(ByteSpan key) {
   auto h = make(key);
   if (!h) return h.error();
-  return std::make_unique<Hmac>(std::move(*h));
+  return std::make_unique<BasicHmac>(std::move(*h));
 }
 
-void Hmac::forget() {
+template <size_t N>
+void BasicHmac<N>::forget() {
   if (id_ == 0) return;
   detail::forget_hmac_ctx(id_);
   id_ = 0;
 }
 
-Hmac::~Hmac() {
+template <size_t N>
+BasicHmac<N>::~BasicHmac() {
   forget();
 }
 
 // The cache way belongs to the id, so a move hands the id over; the source
 // is left unkeyed (Secret's move wipes its key bytes).
-Hmac::Hmac(Hmac&& o) noexcept : id_(o.id_), key_(std::move(o.key_)) {
+template <size_t N>
+BasicHmac<N>::BasicHmac(BasicHmac&& o) noexcept : id_(o.id_), key_(std::move(o.key_)) {
   o.id_ = 0;
 }
 
-Hmac& Hmac::operator=(Hmac&& o) noexcept {
+template <size_t N>
+BasicHmac<N>& BasicHmac<N>::operator=(BasicHmac&& o) noexcept {
   if (this != &o) {
     forget();
     id_ = o.id_;
@@ -77,7 +85,8 @@ Hmac& Hmac::operator=(Hmac&& o) noexcept {
   return *this;
 }
 
-Errc Hmac::compute(std::initializer_list<ByteSpan> parts, MutByteSpan out) {
+template <size_t N>
+Errc BasicHmac<N>::compute(std::initializer_list<ByteSpan> parts, MutByteSpan out) {
   if (id_ == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
   EVP_MAC_CTX* ctx = detail::keyed_hmac_ctx(id_, key_.data(), key_.size());
   if (ctx == nullptr || EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) return Errc::crypto_error;
@@ -95,7 +104,8 @@ Errc Hmac::compute(std::initializer_list<ByteSpan> parts, MutByteSpan out) {
   return Errc::ok;
 }
 
-Errc Hmac::verify(std::initializer_list<ByteSpan> parts, ByteSpan expected) {
+template <size_t N>
+Errc BasicHmac<N>::verify(std::initializer_list<ByteSpan> parts, ByteSpan expected) {
   // An empty or over-long expected value would make the comparison vacuous
   // or impossible; neither is a valid ICV.
   if (expected.empty() || expected.size() > kSha256Size) return Errc::invalid_argument;
@@ -105,5 +115,8 @@ Errc Hmac::verify(std::initializer_list<ByteSpan> parts, ByteSpan expected) {
   // Constant time, so the position of the first wrong byte does not leak.
   return CRYPTO_memcmp(got, expected.data(), expected.size()) == 0 ? Errc::ok : Errc::auth_failed;
 }
+
+template class BasicHmac<kSha256BlockSize>;
+template class BasicHmac<kSha256Size>;
 
 }  // namespace ainet::crypto

@@ -11,6 +11,15 @@ namespace {
 
 constexpr size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
+// make() takes an integrity key of exactly auth_key_size bytes (the KEYMAT
+// size check) into an Hmac32, which holds 32 (RFC 4868 §2.1.1).
+constexpr bool auth_keys_fit_hmac32() {
+  for (const TransformInfo& i : kTransformInfos)
+    if (i.auth_key_size > crypto::kSha256Size) return false;
+  return true;
+}
+static_assert(auth_keys_fit_hmac32(), "every HMAC transform's key fits crypto::Hmac32");
+
 }  // namespace
 
 SecurityAssociation::~SecurityAssociation() = default;
@@ -108,7 +117,7 @@ Result<SecurityAssociation> SecurityAssociation::make(const SaConfig& config) {
                                         : crypto::CipherAlg::aes256_cbc,
                                     enc_key);
       if (!c) return c.error();
-      auto m = crypto::Hmac::make(auth_key);
+      auto m = crypto::Hmac32::make(auth_key);
       if (!m) return m.error();
       sa.crypto_ = std::make_unique<CbcHmac>(CbcHmac{std::move(*c), std::move(*m)});
       break;
@@ -124,7 +133,7 @@ Result<SecurityAssociation> SecurityAssociation::make(const SaConfig& config) {
     }
     case Transform::esp_null_hmac_sha256:
     case Transform::ah_hmac_sha256: {
-      auto m = crypto::Hmac::make(auth_key);
+      auto m = crypto::Hmac32::make(auth_key);
       if (!m) return m.error();
       sa.crypto_ = std::move(*m);
       break;

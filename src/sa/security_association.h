@@ -169,14 +169,15 @@ class SecurityAssociation {
 
   // The keyed primitive(s) of the transform, held by value (key bytes and a
   // context-cache id, no heap block each; issue 10): GCM/ChaCha20-Poly1305
-  // an Aead, AES-GMAC a Gmac, HMAC-SHA-256-128 (AH, ESP-NULL) an Hmac. The
+  // an Aead, AES-GMAC a Gmac, HMAC-SHA-256-128 (AH, ESP-NULL) an Hmac32
+  // (its key is 32 bytes, RFC 4868 §2.1.1, so no larger than the others). The
   // rare AES-CBC + HMAC pair is the one alternative kept in its own block,
   // so that it does not make every SA as large as both keys.
   struct CbcHmac {
     crypto::Cipher cipher;
-    crypto::Hmac hmac;
+    crypto::Hmac32 hmac;
   };
-  std::variant<std::monostate, crypto::Aead, crypto::Gmac, crypto::Hmac, std::unique_ptr<CbcHmac>>
+  std::variant<std::monostate, crypto::Aead, crypto::Gmac, crypto::Hmac32, std::unique_ptr<CbcHmac>>
       crypto_;
   crypto::Aead* aead() { return std::get_if<crypto::Aead>(&crypto_); }
   crypto::Gmac* gmac() { return std::get_if<crypto::Gmac>(&crypto_); }
@@ -184,8 +185,8 @@ class SecurityAssociation {
     auto* p = std::get_if<std::unique_ptr<CbcHmac>>(&crypto_);
     return p ? &(*p)->cipher : nullptr;
   }
-  crypto::Hmac* hmac() {
-    if (auto* m = std::get_if<crypto::Hmac>(&crypto_)) return m;
+  crypto::Hmac32* hmac() {
+    if (auto* m = std::get_if<crypto::Hmac32>(&crypto_)) return m;
     auto* p = std::get_if<std::unique_ptr<CbcHmac>>(&crypto_);
     return p ? &(*p)->hmac : nullptr;
   }

@@ -38,6 +38,17 @@ TEST(CryptoHmacKat, Rfc4868HmacSha256AndSha256_128) {
               Errc::ok);
     EXPECT_EQ(to_hex(split), to_hex(icv));
     EXPECT_EQ(h.value()->verify({data}, icv), Errc::ok);
+    // The SA's Hmac32 gives the same answers (every RFC 4868 §2.7.2.1 case
+    // uses the 32-byte key §2.1.1 fixes).
+    {
+      auto h32 = Hmac32::make(key);
+      ASSERT_TRUE(h32.ok());
+      uint8_t t[kHmacSha256_128IcvSize];
+      ASSERT_EQ(h32->compute({data}, t), Errc::ok);
+      EXPECT_EQ(to_hex(t), to_hex(icv));
+      ASSERT_EQ(h32->compute({data}, full), Errc::ok);
+      EXPECT_EQ(to_hex(full), to_hex(prf));
+    }
   }
 }
 

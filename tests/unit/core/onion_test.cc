@@ -23,11 +23,12 @@ void random_key(Secret<32>& s, crypto::Rng& rng) {
   rng.fill(s.mut_span());
 }
 
-// k key-holding hops with independent random keys; hop k-1 is the exit.
+// k key-holding hops with independent random keys: relays 0..k-2 and the exit.
 struct Ant {
   std::vector<HopKeys> keys;
   RouteOnionKeys entrance;
   std::vector<HopOnionKeys> hops;
+  ExitOnionKeys exit;
 };
 
 Ant make_ant(size_t k, size_t cell_size, crypto::Rng& rng) {
@@ -40,11 +41,14 @@ Ant make_ant(size_t k, size_t cell_size, crypto::Rng& rng) {
   auto e = make_route_onion_keys(a.keys, cell_size);
   EXPECT_TRUE(e.ok());
   a.entrance = std::move(e).value();
-  for (size_t h = 0; h < k; ++h) {
-    auto hk = make_hop_onion_keys(a.keys[h], h + 1 == k, cell_size);
+  for (size_t h = 0; h + 1 < k; ++h) {
+    auto hk = make_hop_onion_keys(a.keys[h], cell_size);
     EXPECT_TRUE(hk.ok());
     a.hops.push_back(std::move(hk).value());
   }
+  auto ek = make_exit_onion_keys(a.keys[k - 1], cell_size);
+  EXPECT_TRUE(ek.ok());
+  a.exit = std::move(ek).value();
   return a;
 }
 
@@ -82,14 +86,14 @@ TEST_P(OnionRoundTrip, BothWaysByteIdenticalAndUnlinkable) {
     if (len > 8) {
       EXPECT_FALSE(shares_8_bytes(links.front(), d));
     }
-    auto opened = open_forward(ant.hops[k - 1], cell);
+    auto opened = open_forward(ant.exit, cell);
     ASSERT_TRUE(opened.ok()) << to_string(opened.error());
     EXPECT_EQ(opened->type, CellType::data);
     EXPECT_EQ(Bytes(opened->datagram.begin(), opened->datagram.end()), d);
 
     // Backward.
     Bytes back(cs);
-    ASSERT_EQ(wrap_backward(ant.hops[k - 1], CellType::data, d, rng, back), Errc::ok);
+    ASSERT_EQ(wrap_backward(ant.exit, CellType::data, d, rng, back), Errc::ok);
     std::vector<Bytes> blinks{back};
     for (size_t h = k - 1; h-- > 0;) {
       ASSERT_EQ(relay_backward(ant.hops[h], back), Errc::ok);
@@ -121,12 +125,12 @@ TEST(Onion, TamperAnywhereFailsAtTheExit) {
         ASSERT_EQ(relay_forward(ant.hops[h], cell), Errc::ok);
       }
       if (link == 3) cell[pos] ^= 0x04;
-      EXPECT_EQ(open_forward(ant.hops[3], cell).error(), Errc::auth_failed) << pos << "/" << link;
+      EXPECT_EQ(open_forward(ant.exit, cell).error(), Errc::auth_failed) << pos << "/" << link;
     }
   }
   // Backward tamper fails at the entrance.
   Bytes back(1400);
-  ASSERT_EQ(wrap_backward(ant.hops[3], CellType::data, d, rng, back), Errc::ok);
+  ASSERT_EQ(wrap_backward(ant.exit, CellType::data, d, rng, back), Errc::ok);
   ASSERT_EQ(relay_backward(ant.hops[2], back), Errc::ok);
   back[700] ^= 1;
   ASSERT_EQ(relay_backward(ant.hops[1], back), Errc::ok);
@@ -141,7 +145,7 @@ TEST(Onion, WrongOrderOrMissingHopFails) {
   Bytes cell(1400);
   ASSERT_EQ(wrap_forward(ant.entrance, CellType::data, d, rng, cell), Errc::ok);
   ASSERT_EQ(relay_forward(ant.hops[0], cell), Errc::ok);  // hop 1 skipped
-  EXPECT_EQ(open_forward(ant.hops[2], cell).error(), Errc::auth_failed);
+  EXPECT_EQ(open_forward(ant.exit, cell).error(), Errc::auth_failed);
 }
 
 TEST(Onion, DummyCellsAndSizes) {
@@ -151,25 +155,27 @@ TEST(Onion, DummyCellsAndSizes) {
   Bytes cell(1400);
   ASSERT_EQ(wrap_forward(ant.entrance, CellType::dummy, {}, rng, cell), Errc::ok);
   ASSERT_EQ(relay_forward(ant.hops[0], cell), Errc::ok);
-  auto p = open_forward(ant.hops[1], cell);
+  auto p = open_forward(ant.exit, cell);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->type, CellType::dummy);
   EXPECT_TRUE(p->datagram.empty());
   // Oversize datagram and wrong cell buffer size are refused.
   const Bytes big = datagram(1366, 0);
   EXPECT_EQ(wrap_forward(ant.entrance, CellType::data, big, rng, cell), Errc::invalid_argument);
-  EXPECT_EQ(wrap_backward(ant.hops[1], CellType::data, big, rng, cell), Errc::invalid_argument);
+  EXPECT_EQ(wrap_backward(ant.exit, CellType::data, big, rng, cell), Errc::invalid_argument);
   Bytes short_cell(1399);
   EXPECT_EQ(wrap_forward(ant.entrance, CellType::data, {}, rng, short_cell), Errc::invalid_argument);
   EXPECT_EQ(relay_forward(ant.hops[0], short_cell), Errc::invalid_argument);
-  EXPECT_EQ(open_forward(ant.hops[1], short_cell).error(), Errc::invalid_argument);
-  // A relay cannot open or originate cells (it has no e2e keys).
-  EXPECT_EQ(open_forward(ant.hops[0], cell).error(), Errc::invalid_argument);
-  EXPECT_EQ(wrap_backward(ant.hops[0], CellType::data, {}, rng, cell), Errc::invalid_argument);
+  EXPECT_EQ(open_forward(ant.exit, short_cell).error(), Errc::invalid_argument);
+  // A relay's keys (HopOnionKeys) cannot open or originate cells at all;
+  // exit keys whose e2e AEADs are not keyed refuse to.
+  ExitOnionKeys unkeyed;
+  EXPECT_EQ(open_forward(unkeyed, cell).error(), Errc::invalid_argument);
+  EXPECT_EQ(wrap_backward(unkeyed, CellType::data, {}, rng, cell), Errc::invalid_argument);
   // Bad cell sizes at set-up.
   EXPECT_EQ(make_route_onion_keys(ant.keys, 63).error(), Errc::invalid_argument);
-  EXPECT_EQ(make_hop_onion_keys(ant.keys[0], false, kMaxCellSize + 1).error(),
-            Errc::invalid_argument);
+  EXPECT_EQ(make_hop_onion_keys(ant.keys[0], kMaxCellSize + 1).error(), Errc::invalid_argument);
+  EXPECT_EQ(make_exit_onion_keys(ant.keys[0], kMinCellSize - 1).error(), Errc::invalid_argument);
   EXPECT_EQ(make_route_onion_keys(std::span<const HopKeys>(), 1400).error(),
             Errc::invalid_argument);
 }
@@ -183,7 +189,7 @@ TEST(Onion, DatagramAlreadyInsideCell) {
   ASSERT_EQ(wrap_forward(ant.entrance, CellType::data, ByteSpan(cell).subspan(19, 1365), rng, cell),
             Errc::ok);
   ASSERT_EQ(relay_forward(ant.hops[0], cell), Errc::ok);
-  auto p = open_forward(ant.hops[1], cell);
+  auto p = open_forward(ant.exit, cell);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(Bytes(p->datagram.begin(), p->datagram.end()), d);
 }

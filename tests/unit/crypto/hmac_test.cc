@@ -72,6 +72,45 @@ TEST(Hmac, VerifyRejectsTamperAndBadLengths) {
   EXPECT_EQ(h2.value()->verify({data}, icv), Errc::auth_failed);
 }
 
+// Hmac32 (the SA's HMAC-SHA-256-128, 32 key bytes) is the same function as
+// the generic Hmac for every key it takes: 32 bytes and shorter as is, longer
+// than a block hashed (RFC 2104 §2). A key of 33..64 bytes, which the generic
+// class uses as is, does not fit and is refused rather than truncated.
+TEST(Hmac, Hmac32GivesTheSameMacAsTheGenericClass) {
+  DeterministicRng rng(22);
+  Bytes data(100);
+  rng.fill(data);
+  for (size_t key_len : {1u, 16u, 31u, 32u, 65u, 100u}) {
+    SCOPED_TRACE(key_len);
+    Bytes key(key_len);
+    rng.fill(key);
+    auto generic = Hmac::make(key);
+    auto small = Hmac32::make(key);
+    ASSERT_TRUE(generic.ok());
+    ASSERT_TRUE(small.ok());
+    uint8_t a[kSha256Size], b[kSha256Size];
+    ASSERT_EQ(generic->compute({data}, a), Errc::ok);
+    ASSERT_EQ(small->compute({data}, b), Errc::ok);
+    EXPECT_EQ(to_hex(a), to_hex(b));
+    EXPECT_EQ(small->verify({data}, ByteSpan(a).first(kHmacSha256_128IcvSize)), Errc::ok);
+    // A moved Hmac32 keeps its key; the moved-from one is unkeyed.
+    Hmac32 moved = std::move(*small);
+    ASSERT_EQ(moved.compute({data}, b), Errc::ok);
+    EXPECT_EQ(to_hex(a), to_hex(b));
+    EXPECT_EQ(small->compute({data}, b), Errc::invalid_argument);
+  }
+  for (size_t key_len : {33u, 64u}) {
+    Bytes key(key_len);
+    rng.fill(key);
+    EXPECT_TRUE(Hmac::make(key).ok());
+    auto small = Hmac32::make(key);
+    ASSERT_FALSE(small.ok());
+    EXPECT_EQ(small.error(), Errc::invalid_argument);
+  }
+  EXPECT_EQ(Hmac32::make({}).error(), Errc::invalid_argument);
+  EXPECT_LT(sizeof(Hmac32), sizeof(Hmac));
+}
+
 TEST(Sha256, WrongOutputSizeIsInvalidArgument) {
   uint8_t out[31];
   EXPECT_EQ(sha256({}, out), Errc::invalid_argument);

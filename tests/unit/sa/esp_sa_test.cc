@@ -375,6 +375,21 @@ TEST(EspSa, CreateValidatesConfig) {
   c = make_config(Transform::esp_aes128_gcm, kSpi, Framing::bare, wire::IpFamily::v4, false,
                   uint64_t{1} << 32);
   EXPECT_EQ(SecurityAssociation::create(c).error(), Errc::invalid_argument);
+  // The HMAC-SHA-256-128 key is 32 bytes (RFC 4868 §2.1.1): a KEYMAT with a
+  // shorter or longer one is refused, a 64-byte one (which the generic
+  // crypto::Hmac would take) included, and never truncated.
+  for (Transform t : {Transform::esp_null_hmac_sha256, Transform::esp_aes256_cbc_hmac_sha256,
+                      Transform::ah_hmac_sha256}) {
+    for (size_t auth : {31u, 33u, 64u}) {
+      c = make_config(t, kSpi, protocol_of(t) == Protocol::ah ? Framing::ip : Framing::bare);
+      ASSERT_TRUE(SecurityAssociation::create(c).ok()) << name_of(t);
+      const size_t enc = transform_info(t).keymat_size - transform_info(t).auth_key_size;
+      if (enc + auth > kMaxKeymatSize) continue;  // a SaConfig cannot even hold it
+      Bytes keymat(enc + auth, 0x5a);
+      ASSERT_TRUE(c.keymat.assign(keymat));
+      EXPECT_EQ(SecurityAssociation::create(c).error(), Errc::invalid_argument) << name_of(t) << " " << auth;
+    }
+  }
 }
 
 TEST(EspSa, WrongKeyFailsAuthentication) {
