@@ -166,17 +166,8 @@ def cmd_scapy(a):
         # RFC 4302 §3.3.3.2.1: with ESN the high 32 bits are appended.
         import hmac
         import struct
-        m = bytearray(raw)
-        if m[0] >> 4 == 6:
-            m[0:4] = b"\x60\0\0\0"
-            m[7] = 0
-            hl = 40
-        else:
-            m[1] = 0
-            m[6:8] = b"\0\0"
-            m[8] = 0
-            m[10:12] = b"\0\0"
-            hl = (m[0] & 15) * 4
+        from ah_aad import zero_mutable
+        m, hl = zero_mutable(raw)
         iv, tag = bytes(m[hl + 12:hl + 20]), bytes(m[hl + 20:hl + 36])
         m[hl + 20:hl + 36] = bytes(16)
         for hi in his or [None]:
