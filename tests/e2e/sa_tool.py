@@ -91,8 +91,8 @@ def cmd_tshark(a):
         print("-d")
         print("udp.port==4500,udpencap")
     for sa in parse(a.sa_txt):
-        if sa["proto"] != "esp":
-            continue  # Wireshark does not verify AH ICVs; AH SAs are for scapy
+        if sa["proto"] != "esp" or sa["auth"].startswith("aes-gmac-"):
+            continue  # Wireshark verifies neither AH ICVs nor AES-GMAC: those are for `scapy`
         fam = "IPv6" if ":" in sa["src"] else "IPv4"
         ek = "0x" + sa["enc_key"] if sa["enc_key"] != "-" else ""
         ak = "0x" + sa["auth_key"] if sa["auth_key"] != "-" else ""
