@@ -62,7 +62,7 @@ Status Engine::init(Time now) {
   if (onion_.pub != self->onion_key) return Errc::invalid_argument;
 
   // Paper §5.4: signaling packets as long as data cells on every link.
-  auto sig_len = signaling_size(cfg_.carrier, cfg_.cell_size, wire::kSignalingSize);
+  auto sig_len = signaling_size(cfg_.carrier, cfg_.tvt_integrity, cfg_.cell_size, wire::kSignalingSize);
   if (!sig_len) return sig_len.error();
   const ShapingConfig& sh = cfg_.shaping;
   if (sh.ant.check() != Errc::ok || sh.customer.check() != Errc::ok || sh.queue == 0 ||

@@ -28,6 +28,13 @@ uint32_t random_wire_spi(crypto::Rng& rng) {
 
 }  // namespace
 
+sa::Transform tvt_transform(Carrier carrier, TvtIntegrity integrity) {
+  const bool ip = carrier == Carrier::ip;
+  if (integrity == TvtIntegrity::aes256_gmac)
+    return ip ? sa::Transform::ah_aes256_gmac : sa::Transform::esp_aes256_gmac;  // RFC 4543
+  return ip ? sa::Transform::ah_hmac_sha256 : sa::Transform::esp_null_hmac_sha256;  // RFC 4868
+}
+
 uint32_t Engine::fresh_spi() {
   for (int i = 0; i < 64; ++i) {
     uint32_t s = random_wire_spi(rng_);
@@ -57,23 +64,22 @@ Status Engine::offer_tvt(Ant& a, size_t pi, SignalingMessage& c) {
 Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneration& gen,
                         ByteSpan nonce, uint32_t spi_fwd, uint32_t spi_bwd, uint64_t seq_fwd,
                         uint64_t seq_bwd) {
-  TvtAhKeys k;
+  TvtKeys k;
   if (!gen.keyed()) return Errc::invalid_argument;
-  Status st = derive_tvt_keys(gen.tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);
+  Status st = derive_tvt_keys(cfg_.tvt_integrity, gen.tvt_secret.span(), nonce, spi_fwd, spi_bwd, k);
   if (!ok(st)) return st;
   // DESIGN.md: a random IPv6 outer flow label per TVT, so the label does not
   // link the two links of a hop (RFC 6437 allows any pseudo-random value).
   const uint32_t label = (rng_.u32() & 0xfffff) | 1;
-  auto make = [&](uint32_t spi, const Secret<32>& key, uint64_t seq,
+  auto make = [&](uint32_t spi, const Secret<36>& key, uint64_t seq,
                   bool inbound) -> Result<sa::SecurityAssociation> {
     sa::SaConfig c;
     c.spi = spi;
     c.inbound_only = inbound;    // in_fwd / in_bwd only open: no outbound state
     c.outbound_only = !inbound;  // out_fwd / out_bwd only seal: no replay bitmap
-    // docs/protocol.md: AH HMAC-SHA-256-128 on the ip carrier; ESP-NULL with
-    // the same MAC on udp (RFC 3948 cannot carry AH). ESN, random offset.
-    c.transform = cfg_.carrier == Carrier::ip ? sa::Transform::ah_hmac_sha256
-                                              : sa::Transform::esp_null_hmac_sha256;
+    // docs/protocol.md: AH on the ip carrier; integrity-only ESP with the
+    // same MAC on udp (RFC 3948 cannot carry AH). ESN, random offset.
+    c.transform = tvt_transform(cfg_.carrier, cfg_.tvt_integrity);
     c.framing = cfg_.carrier == Carrier::ip ? sa::Framing::ip : sa::Framing::udp;
     if (!c.keymat.assign(key.span())) return Errc::invalid_argument;
     c.esn = true;

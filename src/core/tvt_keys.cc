@@ -2,27 +2,29 @@
 
 #include <array>
 #include <cstring>
+#include <string_view>
 
 #include "crypto/kex.h"
 
 namespace ainet::core {
 
-Errc derive_tvt_keys(ByteSpan tvt_secret, ByteSpan nonce, uint32_t spi_fwd, uint32_t spi_bwd,
-                     TvtAhKeys& out) {
+Errc derive_tvt_keys(TvtIntegrity integrity, ByteSpan tvt_secret, ByteSpan nonce, uint32_t spi_fwd,
+                     uint32_t spi_bwd, TvtKeys& out) {
   if (nonce.size() != 16 || tvt_secret.empty()) return Errc::invalid_argument;
-  // docs/protocol.md: info = "ainet-tvt-v1" || spi_fwd || spi_bwd (big-endian).
-  static constexpr char kLabel[] = "ainet-tvt-v1";
-  constexpr size_t kLabelLen = sizeof(kLabel) - 1;
-  std::array<uint8_t, kLabelLen + 8> info{};
-  std::memcpy(info.data(), kLabel, kLabelLen);
-  store_be32(info.data() + kLabelLen, spi_fwd);
-  store_be32(info.data() + kLabelLen + 4, spi_bwd);
-  Secret<64> okm;
-  okm.resize(64);
-  const Errc e = crypto::hkdf_sha256(nonce, tvt_secret, info, okm.mut_span());
+  // docs/protocol.md: info = label || spi_fwd || spi_bwd (big-endian).
+  const bool gmac = integrity == TvtIntegrity::aes256_gmac;
+  const std::string_view label = gmac ? "ainet-tvt-gmac-v1" : "ainet-tvt-v1";
+  const size_t each = gmac ? 36 : 32;  // RFC 4543 §8.1 key || salt; RFC 4868 key
+  std::array<uint8_t, 32> info{};
+  std::memcpy(info.data(), label.data(), label.size());
+  store_be32(info.data() + label.size(), spi_fwd);
+  store_be32(info.data() + label.size() + 4, spi_bwd);
+  Secret<72> okm;
+  okm.resize(2 * each);
+  const Errc e = crypto::hkdf_sha256(nonce, tvt_secret, ByteSpan(info.data(), label.size() + 8), okm.mut_span());
   if (e != Errc::ok) return e;
-  out.fwd.assign(okm.span().first(32));
-  out.bwd.assign(okm.span().subspan(32, 32));
+  out.fwd.assign(okm.span().first(each));
+  out.bwd.assign(okm.span().subspan(each, each));
   return Errc::ok;
 }
 

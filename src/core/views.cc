@@ -151,12 +151,12 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
     for (const Link& l : links) {
       if (l.pvt < 0 || !l.tvt) continue;
       const Pvt& p = pvts_[static_cast<size_t>(l.pvt)];
-      TvtAhKeys k;
+      TvtKeys k;
       // The generation that keyed this TVT; gone after two rekeys (no key then).
       const PvtGeneration* g = p.gen_by_number(l.tvt->pvt_gen);
       const bool keys = with_keys && g &&
-                        ok(derive_tvt_keys(g->tvt_secret.span(), l.tvt->nonce, l.tvt->fwd.spi(),
-                                           l.tvt->bwd.spi(), k));
+                        ok(derive_tvt_keys(cfg_.tvt_integrity, g->tvt_secret.span(), l.tvt->nonce,
+                                           l.tvt->fwd.spi(), l.tvt->bwd.spi(), k));
       for (bool forward : {true, false}) {
         const sa::SecurityAssociation& s = forward ? l.tvt->fwd : l.tvt->bwd;
         TvtSaInfo i;
@@ -168,6 +168,7 @@ std::vector<TvtSaInfo> Engine::tvt_sas(bool with_keys) const {
         i.src = i.inbound ? p.address : self_addr_;
         i.dst = i.inbound ? self_addr_ : p.address;
         i.carrier = cfg_.carrier;
+        i.integrity = cfg_.tvt_integrity;
         i.seq = i.inbound ? s.replay_window().top() : s.last_sent_seq();
         if (keys) i.key = forward ? k.fwd : k.bwd;
         out.push_back(std::move(i));

@@ -194,13 +194,22 @@ class ConfigReader {
     const toml::table* t = top.table("network", false);
     if (!t) return;
     Section s(*t, "network",
-              {"carrier", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "busy_poll_us",
+              {"carrier", "tvt_integrity", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "busy_poll_us",
                "exit_pool"});
     if (s.has("carrier")) {
       const std::string v = s.string("carrier");
       if (v == "ip") c.engine.carrier = core::Carrier::ip;
       else if (v == "udp") c.engine.carrier = core::Carrier::udp;
       else fail(line_of(*s.get("carrier")), s.field("carrier"), "expected \"ip\" or \"udp\", got \"" + v + "\"");
+    }
+    if (s.has("tvt_integrity")) {
+      // docs/protocol.md "TVT data cell": every AIN of a network uses the same.
+      const std::string v = s.string("tvt_integrity");
+      if (v == "aes-gmac-256") c.engine.tvt_integrity = core::TvtIntegrity::aes256_gmac;
+      else if (v == "hmac-sha256-128") c.engine.tvt_integrity = core::TvtIntegrity::hmac_sha256_128;
+      else
+        fail(line_of(*s.get("tvt_integrity")), s.field("tvt_integrity"),
+             "expected \"aes-gmac-256\" or \"hmac-sha256-128\", got \"" + v + "\"");
     }
     c.udp_port = static_cast<uint16_t>(s.integer_or("udp_port", c.udp_port, 1, 65535));
     c.tun_name = s.string_or("tun_name", c.tun_name);
@@ -228,9 +237,9 @@ class ConfigReader {
     // Paper §5.4: signaling packets are padded to the length of data cells
     // on the wire (core/link_sizes.h), so a cell must hold a signaling
     // message, and on the ip carrier be a multiple of 4 (ESP alignment).
-    if (!core::signaling_size(e.carrier, e.cell_size, wire::kSignalingSize)) {
+    if (!core::signaling_size(e.carrier, e.tvt_integrity, e.cell_size, wire::kSignalingSize)) {
       size_t least = 128;
-      while (!core::signaling_size(e.carrier, least, wire::kSignalingSize)) ++least;
+      while (!core::signaling_size(e.carrier, e.tvt_integrity, least, wire::kSignalingSize)) ++least;
       fail(line_of(*s.get("cell_size")), s.field("cell_size"),
            "must be at least " + std::to_string(least) +
                (e.carrier == core::Carrier::ip ? " and a multiple of 4 (ip carrier)" : "") +

@@ -4,10 +4,12 @@ namespace ainet::daemon {
 namespace {
 
 // docs/pcap.md names: the bundles are AES-256-GCM ESP with a 16-byte ICV
-// (RFC 4106) under HMAC-SHA-256-128 AH (RFC 4868); TVTs are AH, or ESP-NULL
-// with the same MAC on the udp carrier (docs/protocol.md "TVT data cell").
+// (RFC 4106) under HMAC-SHA-256-128 AH (RFC 4868); TVTs are AH, or
+// integrity-only ESP on the udp carrier, with AES-256-GMAC (RFC 4543) or the
+// same HMAC (docs/protocol.md "TVT data cell").
 constexpr const char* kBundleEnc = "aes256-gcm16";
 constexpr const char* kMac = "hmac-sha256-128";
+constexpr const char* kGmac = "aes-gmac-256";
 
 std::string key_text(ByteSpan key, bool with_keys) { return with_keys ? to_hex(key) : "-"; }
 
@@ -86,7 +88,7 @@ std::vector<SaRow> list_sa_rows(const AindConfig& cfg, const core::Engine& engin
     r.encap = encap(cfg);
     r.enc = "none";
     r.enc_key = "-";
-    r.auth = kMac;
+    r.auth = t.integrity == core::TvtIntegrity::aes256_gmac ? kGmac : kMac;
     r.auth_key = t.key ? to_hex(t.key->span()) : "-";
     r.inbound = t.inbound;
     r.esn = true;

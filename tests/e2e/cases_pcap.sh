@@ -3,10 +3,14 @@
 # captures with an independent IPsec implementation (scapy), on both carriers:
 # every TVT packet on the ANT's links verifies, nothing fails, and a key one
 # bit off fails. This is what lets an outsider check what ainet put on the
-# wire without trusting ainet's own code.
+# wire without trusting ainet's own code. Both TVT MACs ([network]
+# tvt_integrity): AES-256-GMAC (the default; checked with the `cryptography`
+# package's AES-GCM, since scapy has no GMAC) and HMAC-SHA-256-128 (scapy,
+# and Python's hmac for ESP-NULL with ESN).
 
-# _pcap_live CARRIER
+# _pcap_live CARRIER [AUTH]: AUTH is the sa.txt name every TVT line must carry.
 _pcap_live() {
+  local want_auth=${2:-aes-gmac-256}
   e2e_need_aind
   e2e_init
   # Captures are only taken with AINET_PCAP_DIR: use the run's, or our own.
@@ -29,6 +33,9 @@ _pcap_live() {
   # One ANT per inner pair: the ping/curl ANT has 2 links x 2 directions.
   [ "$n_tvt" -ge 4 ] || { e2e_log "only $n_tvt TVT SAs listed"; cat "$d/sa.txt" >&2; return 1; }
   grep -q ' esn=yes seq=' "$d/tvt.txt" || { e2e_log "TVT lines lack esn/seq"; return 1; }
+  if grep -v -q " auth=$want_auth " "$d/tvt.txt"; then
+    e2e_log "TVT lines with a MAC other than $want_auth"; cat "$d/tvt.txt" >&2; return 1
+  fi
   local -a hop
   read -r -a hop <<<"$route"
   local i a b link out opened failed
@@ -47,7 +54,7 @@ _pcap_live() {
     opened=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
     [ "$failed" -eq 0 ] && [ "$opened" -ge 100 ] ||
       { e2e_log "$link: TVT keys opened $opened cells, $failed failed (expected >= 100, 0)"; return 1; }
-    e2e_log "  ok   $link ($1 carrier): scapy verified $opened TVT cells with the exported keys, 0 failed, no unknown SPI"
+    e2e_log "  ok   $link ($1 carrier, $want_auth): independently verified $opened TVT cells with the exported keys, 0 failed, no unknown SPI"
   done
   # A wrong key must fail: flip one hex digit of every TVT auth key.
   "$E2E_PY" - "$d/tvt.txt" "$d/tvt-wrong.txt" <<'PY' || return 1
@@ -73,3 +80,11 @@ PY
 
 test_pcap_tvt_keys_ip() { _pcap_live ip; }
 test_pcap_tvt_keys_udp() { _pcap_live udp; }
+test_pcap_tvt_keys_hmac_ip() {
+  export AINET_E2E_TVT_INTEGRITY=hmac-sha256-128
+  _pcap_live ip hmac-sha256-128
+}
+test_pcap_tvt_keys_hmac_udp() {
+  export AINET_E2E_TVT_INTEGRITY=hmac-sha256-128
+  _pcap_live udp hmac-sha256-128
+}

@@ -134,8 +134,10 @@ def tun_offload_line(a):
 
 def send_thread_line(a):
     """`send_thread = ...` for aind's [network] with --send-thread
-    (docs/send-thread.md), else nothing (aind's default)."""
-    return f"send_thread = {'true' if a.send_thread == 'on' else 'false'}\n" if a.send_thread else ""
+    (docs/send-thread.md), else nothing (aind's default); likewise
+    `tvt_integrity = ...` with --tvt-integrity (docs/protocol.md)."""
+    return (f"send_thread = {'true' if a.send_thread == 'on' else 'false'}\n" if a.send_thread else "") + (
+        f'tvt_integrity = "{a.tvt_integrity}"\n' if a.tvt_integrity else "")
 
 
 def write_endpoint(out, name, what, role, option, ain, outer, a, inner, routes, to_c, from_c, ike=None):
@@ -181,6 +183,8 @@ def main():
                    help="tun_offload in every aind [network] and endpoint (default: not written)")
     p.add_argument("--send-thread", choices=["on", "off"], default=None,
                    help="send_thread in every aind [network] (default: not written)")
+    p.add_argument("--tvt-integrity", choices=["aes-gmac-256", "hmac-sha256-128"], default=None,
+                   help="aind [network] tvt_integrity (default: aind's)")
     p.add_argument("--busy-poll", type=int, default=None,
                    help="busy_poll_us in every aind [network] and endpoint (default: not written)")
     p.add_argument("--keepalive", default="1s")

@@ -34,6 +34,7 @@ AUTH = {  # sa.txt name -> (tshark name, scapy auth_algo, key bytes)
     "none": ("NULL", "NULL", 0),
     "hmac-sha256-128": ("HMAC-SHA-256-128 [RFC4868]", "SHA2-256-128", 32),
     "aes-gmac-128": ("NULL", None, 20),
+    "aes-gmac-256": ("NULL", None, 36),  # RFC 4543 KEYMAT: key(32) || salt(4); TVTs
 }
 
 
@@ -90,8 +91,8 @@ def cmd_tshark(a):
         print("-d")
         print("udp.port==4500,udpencap")
     for sa in parse(a.sa_txt):
-        if sa["proto"] != "esp":
-            continue  # Wireshark does not verify AH ICVs; AH SAs are for scapy
+        if sa["proto"] != "esp" or sa["auth"].startswith("aes-gmac-"):
+            continue  # Wireshark verifies neither AH ICVs nor AES-GMAC: those are for `scapy`
         fam = "IPv6" if ":" in sa["src"] else "IPv4"
         ek = "0x" + sa["enc_key"] if sa["enc_key"] != "-" else ""
         ak = "0x" + sa["auth_key"] if sa["auth_key"] != "-" else ""
@@ -114,6 +115,9 @@ def cmd_scapy(a):
             # listed high half, or the one before if the low half wrapped since.
             hi = sa["seq_int"] >> 32
             esn_hi[(sa["proto"], sa["spi_int"])] = [hi] + ([hi - 1] if hi else [])
+        if sa["auth"].startswith("aes-gmac-"):
+            sas[(sa["proto"], sa["spi_int"])] = None  # checked by open_gmac_*, scapy has no GMAC
+            continue
         if sa["proto"] == "esp":
             kw["crypt_algo"] = ENC[sa["enc"]][1]
             if sa["enc_key"] != "-":
@@ -126,9 +130,51 @@ def cmd_scapy(a):
             sas[("ah", sa["spi_int"])] = SecurityAssociation(AH, auth_algo=AUTH[sa["auth"]][1],
                                                              auth_key=bytes.fromhex(sa["auth_key"]), **kw)
     null_esn = {}  # (proto, spi) -> HMAC key: ESP-NULL+HMAC with ESN, checked below
+    gmac = {}  # (proto, spi) -> KEYMAT: AES-GMAC (RFC 4543), which scapy lacks; checked below
     for sa in parse(a.sa_txt):
         if sa["proto"] == "esp" and sa["enc"] == "none" and sa["auth"] == "hmac-sha256-128" and sa["esn_on"]:
             null_esn[("esp", sa["spi_int"])] = bytes.fromhex(sa["auth_key"])
+        if sa["auth"].startswith("aes-gmac-") and sa["auth_key"] != "-":
+            gmac[(sa["proto"], sa["spi_int"])] = bytes.fromhex(sa["auth_key"])
+
+    def gmac_tag(keymat, iv, aad):
+        # RFC 4543 §3.1-3.3: AES-GCM with an empty plaintext; nonce = salt || IV;
+        # everything authenticated is AAD. The `cryptography` package's GCM is
+        # independent of ainet's (OpenSSL EVP) code.
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        return AESGCM(keymat[:-4]).encrypt(keymat[-4:] + iv, b"", aad)
+
+    def open_gmac_esp(key, esp_bytes, his):
+        # RFC 4543 §3.2 / RFC 4106 §5: AAD = SPI || seq (ESN: high || low) ||
+        # IV || payload || padding || trailer; the 16-byte tag is the ICV.
+        import hmac
+        import struct
+        body, icv = esp_bytes[:-16], esp_bytes[-16:]
+        for hi in his or [None]:
+            hdr = body[:4] + (struct.pack(">I", hi) if hi is not None else b"") + body[4:8]
+            if hmac.compare_digest(gmac_tag(gmac[key], body[8:16], hdr + body[8:]), icv):
+                pad = body[-2]
+                if len(body) < 16 + 2 + pad or body[-2 - pad:-2] != bytes(range(1, pad + 1)):
+                    raise ValueError("ESP padding malformed")
+                return body[16:-2 - pad]
+        raise ValueError("ESP AES-GMAC ICV mismatch")
+
+    def open_gmac_ah(key, raw, his):
+        # RFC 4302 §3.3.3.1: mutable IP fields zeroed (IPv4: TOS, flags+offset,
+        # TTL, checksum; IPv6: traffic class, flow label, hop limit); RFC 4543
+        # §4: the ICV field is IV(8) || tag(16), the tag zeroed in the AAD;
+        # RFC 4302 §3.3.3.2.1: with ESN the high 32 bits are appended.
+        import hmac
+        import struct
+        from ah_aad import zero_mutable
+        m, hl = zero_mutable(raw)
+        iv, tag = bytes(m[hl + 12:hl + 20]), bytes(m[hl + 20:hl + 36])
+        m[hl + 20:hl + 36] = bytes(16)
+        for hi in his or [None]:
+            aad = bytes(m) + (struct.pack(">I", hi) if hi is not None else b"")
+            if hmac.compare_digest(gmac_tag(gmac[key], iv, aad), tag):
+                return raw[hl + (raw[hl + 1] + 2) * 4:]
+        raise ValueError("AH AES-GMAC ICV mismatch")
 
     def open_null_esn(key, esp_bytes, his):
         # scapy's ESP leaves the ESN high half out of non-AEAD ICVs, so this
@@ -151,6 +197,9 @@ def cmd_scapy(a):
 
     def open_one(key, pkt):
         his = esn_hi.get(key)
+        if key in gmac:
+            return open_gmac_esp(key, bytes(pkt[ESP]), his) if key[0] == "esp" else \
+                open_gmac_ah(key, bytes(pkt), his)
         if key in null_esn and his:
             return open_null_esn(key, bytes(pkt[ESP]), his)
         if not his:

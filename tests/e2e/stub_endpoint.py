@@ -24,6 +24,8 @@ from scapy.layers.inet import IP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.ipsec import AH, ESP, SecurityAssociation  # noqa: F401 (AH: haslayer)
 
+from ah_aad import zero_mutable  # tests/e2e, beside this script
+
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 
@@ -38,17 +40,7 @@ def ah_icv(key, raw, v6):
     """RFC 4302 §3.3.3.1: HMAC over the packet with the mutable fields zeroed
     (IPv4: TOS, flags+offset, TTL, checksum; IPv6: traffic class, flow label,
     hop limit) and the ICV zeroed; RFC 4868: 16 bytes."""
-    m = bytearray(raw)
-    if v6:
-        m[0:4] = b"\x60\0\0\0"
-        m[7] = 0
-        hl = 40
-    else:
-        m[1] = 0
-        m[6:8] = b"\0\0"
-        m[8] = 0
-        m[10:12] = b"\0\0"
-        hl = (m[0] & 15) * 4
+    m, hl = zero_mutable(raw)
     icv_len = (m[hl + 1] + 2) * 4 - 12
     m[hl + 12:hl + 12 + icv_len] = bytes(icv_len)
     return hmac.new(key, bytes(m), hashlib.sha256).digest()[:16]

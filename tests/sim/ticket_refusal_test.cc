@@ -32,7 +32,7 @@ class TicketRefusal : public ::testing::Test {
     fake_ = core::TunnelBundle::create(core::Carrier::ip, pvt_.out, pvt_.in, a1_, a2_, 1024).value();
     // AIN 2's side of the PVT, to open what AIN 1 sent it.
     listen_ = core::TunnelBundle::create(core::Carrier::ip, pvt_.in, pvt_.out, a2_, a1_, 1024).value();
-    sig_size_ = core::signaling_size(core::Carrier::ip, core::kDefaultCellSize, wire::kSignalingSize).value();
+    sig_size_ = core::signaling_size(core::Carrier::ip, core::TvtIntegrity::aes256_gmac, core::kDefaultCellSize, wire::kSignalingSize).value();
   }
 
   // A genuine ticket: AIN 1 builds an ANT for its customer; the CREATE it

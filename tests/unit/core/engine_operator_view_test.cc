@@ -4,6 +4,8 @@
 // route the operator chose.
 #include <gtest/gtest.h>
 
+#include "core/tvt_keys.h"
+
 #include <map>
 
 #include "engine_test_net.h"
@@ -37,7 +39,7 @@ std::unique_ptr<sa::SecurityAssociation> checker_sa(const TvtSaInfo& info, Carri
                                                     uint64_t last_seen) {
   sa::SaConfig c;
   c.spi = info.spi;
-  c.transform = carrier == Carrier::ip ? sa::Transform::ah_hmac_sha256 : sa::Transform::esp_null_hmac_sha256;
+  c.transform = tvt_transform(carrier, info.integrity);
   c.framing = carrier == Carrier::ip ? sa::Framing::ip : sa::Framing::udp;
   EXPECT_TRUE(info.key.has_value());
   if (!info.key || !c.keymat.assign(info.key->span())) return nullptr;
@@ -68,7 +70,9 @@ TEST_P(TvtExport, ExportedKeysOpenTheCellsOnTheWireAndBothEndsAgree) {
   for (const auto& v : {s1, s2, s3})
     for (const TvtSaInfo& i : v) {
       ASSERT_TRUE(i.key.has_value());
-      EXPECT_EQ(i.key->span().size(), 32u);
+      // RFC 4543 §8.1: AES-256-GMAC KEYMAT is key(32) || salt(4) (the default).
+      EXPECT_EQ(i.integrity, TvtIntegrity::aes256_gmac);
+      EXPECT_EQ(i.key->span().size(), 36u);
       EXPECT_EQ(i.carrier, carrier);
     }
   // Without key export no key leaves the engine.

@@ -198,7 +198,7 @@ TEST(EngineSetup, BadSignalingIsDroppedCountedAndLeavesNoState) {
   auto fake = TunnelBundle::create(Carrier::ip, pc.out, pc.in, Net::ain_addr(2), Net::ain_addr(1), 1024).value();
   // Signaling is padded to the length of a data cell on the link.
   const size_t link_size =
-      signaling_size(Carrier::ip, net.cfgs[0].cell_size, wire::kSignalingSize).value();
+      signaling_size(Carrier::ip, net.cfgs[0].tvt_integrity, net.cfgs[0].cell_size, wire::kSignalingSize).value();
   Bytes out(4096), msg(link_size);
   auto send = [&](const wire::SignalingMessage& m) {
     ASSERT_EQ(wire::serialize_signaling(m, msg), Errc::ok);

@@ -153,7 +153,8 @@ TEST(EngineThreeHop, TamperedAndReplayedCellsAreDroppedAndCounted) {
   net.customer_send(d, 4);
   net.run();
   net.tap = nullptr;
-  ASSERT_EQ(held.size(), 20u + 28u + 1400u);  // IPv4 | AH | cell: every cell the same size
+  // IPv4 | AH (AES-GMAC: 12 + IV 8 + tag 16, RFC 4543 §4) | cell: every cell the same size
+  ASSERT_EQ(held.size(), 20u + 36u + 1400u);
   const size_t delivered = net.fx_of(3).local.size();
   // Tampered (one cell byte): AH fails, nothing moves on, the window stays.
   Bytes bad = held;

@@ -334,6 +334,23 @@ TEST(Config, SendThreadIsABoolean) {
   expect_network_boolean("send_thread", &AindConfig::send_thread, false, "\"on\"", "a string");
 }
 
+// [network] tvt_integrity (docs/protocol.md "TVT data cell"): AES-256-GMAC
+// by default, HMAC-SHA-256-128 on request, anything else refused with the
+// line and field.
+TEST(Config, TvtIntegrityNamesOneOfTwoMacs) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.engine.tvt_integrity, core::TvtIntegrity::aes256_gmac);
+  r = parse_config(base_config() + "[network]\ntvt_integrity = \"hmac-sha256-128\"\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.engine.tvt_integrity, core::TvtIntegrity::hmac_sha256_128);
+  r = parse_config(base_config() + "[network]\ntvt_integrity = \"aes-gmac-256\"\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.engine.tvt_integrity, core::TvtIntegrity::aes256_gmac);
+  EXPECT_EQ(error_of(base_config() + "[network]\ntvt_integrity = \"sha1\"\n"),
+            "aind.toml:22: network.tvt_integrity: expected \"aes-gmac-256\" or \"hmac-sha256-128\", got \"sha1\"");
+}
+
 // [network] busy_poll_us (io/event_loop.h set_busy_poll): microseconds,
 // 0 (off, the default) .. 1000, refused with the line and field otherwise.
 TEST(Config, BusyPollIsBoundedMicroseconds) {

@@ -20,12 +20,19 @@ ConfigLoad load(const std::string& shaping) {
 }
 
 TEST(ShapingConfig, CellSizeMustHoldPaddedSignaling) {
+  // With AES-GMAC TVTs (the default) a TVT packet is 8 bytes longer than with
+  // HMAC (the IV, RFC 4543 §4), so the padded signaling message fits a cell
+  // 8 bytes smaller (core/link_sizes.h).
   EXPECT_EQ(load("[ant]\ncell_size = 1000\n").error,
-            "aind.toml:9: ant.cell_size: must be at least 1280 and a multiple of 4 (ip carrier) so "
+            "aind.toml:9: ant.cell_size: must be at least 1272 and a multiple of 4 (ip carrier) so "
             "that signaling and data packets have one length, got 1000");
   EXPECT_EQ(load("[ant]\ncell_size = 1402\n").error,
-            "aind.toml:9: ant.cell_size: must be at least 1280 and a multiple of 4 (ip carrier) so "
+            "aind.toml:9: ant.cell_size: must be at least 1272 and a multiple of 4 (ip carrier) so "
             "that signaling and data packets have one length, got 1402");
+  EXPECT_EQ(load("[network]\ntvt_integrity = \"hmac-sha256-128\"\n[ant]\ncell_size = 1276\n").error,
+            "aind.toml:11: ant.cell_size: must be at least 1280 and a multiple of 4 (ip carrier) so "
+            "that signaling and data packets have one length, got 1276");
+  EXPECT_TRUE(load("[ant]\ncell_size = 1276\n").ok);
   EXPECT_TRUE(load("[network]\ncarrier = \"udp\"\n[ant]\ncell_size = 1402\n").ok);
   EXPECT_TRUE(load("[ant]\ncell_size = 1540\n").ok);
 }
