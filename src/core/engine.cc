@@ -54,12 +54,13 @@ Status Engine::init(Time now) {
     return Errc::invalid_argument;
   if (cfg_.setup_attempts < 1 || cfg_.keepalive_interval.ns <= 0) return Errc::invalid_argument;
   if (cfg_.onion_private.size() != crypto::kX25519KeySize) return Errc::invalid_argument;
-  onion_.priv = cfg_.onion_private;
-  auto pub = crypto::x25519_public(onion_.priv.span());
+  auto pub = crypto::x25519_public(cfg_.onion_private.span());
   if (!pub) return pub.error();
-  onion_.pub = *pub;
   // The directory must publish the key we hold, or no CREATE would open.
-  if (onion_.pub != self->onion_key) return Errc::invalid_argument;
+  if (*pub != self->onion_key) return Errc::invalid_argument;
+  auto onion = crypto::X25519StaticKey::make(cfg_.onion_private.span(), *pub);
+  if (!onion) return onion.error();
+  onion_ = std::move(*onion);
 
   // Paper §5.4: signaling packets as long as data cells on every link.
   auto sig_len = signaling_size(cfg_.carrier, cfg_.tvt_integrity, cfg_.cell_size, wire::kSignalingSize);

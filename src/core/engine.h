@@ -267,7 +267,8 @@ class Engine {
   EngineConfig cfg_;
   std::shared_ptr<const Directory> dir_;
   crypto::Rng& rng_;
-  crypto::X25519KeyPair onion_;
+  // The onion key (b, B) with its DH context made once (one DH per CREATE).
+  crypto::X25519StaticKey onion_;
   IpAddress self_addr_;
 
   std::vector<Pvt> pvts_;

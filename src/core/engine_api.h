@@ -127,7 +127,12 @@ struct EngineConfig {
   std::vector<CustomerConfig> customers;
   std::vector<IpPrefix> exit_pool;   // local-delivery source pool (v4 and/or v6)
   std::vector<RemoteResponder> remote_responders;  // entrance: responders behind other exits
-  uint32_t replay_window = 1024;     // TVT/PVT/customer SA anti-replay window (multiple of 64)
+  uint32_t replay_window = 1024;     // PVT/customer SA anti-replay window (multiple of 64)
+  // Each TVT SA's window. A TVT carries one ANT on one link, whose cells
+  // leave in sequence order (one socket, one flow), so RFC 4303 §3.4.3's
+  // default of 64 suffices and keeps the window inside the SA: no 144-byte
+  // block per inbound TVT SA (issue 10, memory per ANT hop).
+  uint32_t tvt_replay_window = 64;
   // How long an AIN on a failed route is avoided by the next attempts.
   Duration failed_node_penalty = Duration::s(30);
   ShapingConfig shaping;

@@ -199,6 +199,13 @@ Errc build_create(std::span<const HopTarget> hops, crypto::Rng& rng, EntranceHan
 
 Errc process_create(const crypto::X25519KeyPair& onion, ByteSpan blob_in, crypto::Rng& rng,
                     CreateProcessed& out, MutByteSpan blob_out) {
+  auto key = crypto::X25519StaticKey::make(onion.priv.span(), onion.pub);
+  if (!key) return key.error();
+  return process_create(*key, blob_in, rng, out, blob_out);
+}
+
+Errc process_create(crypto::X25519StaticKey& onion, ByteSpan blob_in, crypto::Rng& rng,
+                    CreateProcessed& out, MutByteSpan blob_out) {
   if (blob_in.size() != kCreateBlobSize || blob_out.size() != kCreateBlobSize)
     return Errc::invalid_argument;
   const bool in_place = blob_in.data() == blob_out.data();
@@ -208,10 +215,11 @@ Errc process_create(const crypto::X25519KeyPair& onion, ByteSpan blob_in, crypto
   PublicKey x_pub;
   std::memcpy(x_pub.data(), blob_in.data(), 32);
   Secret<32> xb;
+  xb.resize(32);
   // A small-order X gives an all-zero secret (RFC 7748 §6.1): treat as tampered.
-  if (dh(onion.priv, onion.pub, x_pub, xb) != Errc::ok) return Errc::auth_failed;
+  if (onion.shared(x_pub, xb.mut_span()) != Errc::ok) return Errc::auth_failed;
   Secret<32> slot_key, stream_key;
-  Errc e = derive_create_keys(xb, onion.pub, x_pub, slot_key, stream_key);
+  Errc e = derive_create_keys(xb, onion.pub(), x_pub, slot_key, stream_key);
   if (e != Errc::ok) return e;
   auto aead = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, slot_key.span());
   if (!aead) return aead.error();
@@ -226,7 +234,7 @@ Errc process_create(const crypto::X25519KeyPair& onion, ByteSpan blob_in, crypto
   xy.resize(32);
   if (crypto::x25519_generate_shared(rng, x_pub, eph, xy.mut_span()) != Errc::ok)
     return Errc::auth_failed;
-  e = derive_hop_keys(xy, xb, onion.pub, x_pub, eph.pub, out.keys, out.reply.auth);
+  e = derive_hop_keys(xy, xb, onion.pub(), x_pub, eph.pub, out.keys, out.reply.auth);
   if (e != Errc::ok) return e;
   out.info = info;
   out.reply.y_pub = eph.pub;

@@ -110,6 +110,10 @@ struct CreateProcessed {
 // CREATE_FAILED(auth), keep no state); Errc::invalid_argument on sizes.
 [[nodiscard]] Errc process_create(const crypto::X25519KeyPair& onion, ByteSpan blob_in,
                                   crypto::Rng& rng, CreateProcessed& out, MutByteSpan blob_out);
+// The same with the onion key's derive context kept across CREATEs (what
+// the engine holds): each CREATE then imports only X.
+[[nodiscard]] Errc process_create(crypto::X25519StaticKey& onion, ByteSpan blob_in,
+                                  crypto::Rng& rng, CreateProcessed& out, MutByteSpan blob_out);
 
 // Exit: writes its slot, 7 random slots, then its CREATED layer over all
 // 512 bytes. blob.size() == kCreatedBlobSize.

@@ -83,7 +83,7 @@ Status Engine::make_tvt(Ant& a, bool towards_prev, size_t pi, const PvtGeneratio
     c.framing = cfg_.carrier == Carrier::ip ? sa::Framing::ip : sa::Framing::udp;
     if (!c.keymat.assign(key.span())) return Errc::invalid_argument;
     c.esn = true;
-    c.replay_window = cfg_.replay_window;
+    c.replay_window = cfg_.tvt_replay_window;
     c.initial_seq = seq;
     c.local = self_addr_;
     c.remote = pvts_[pi].address;

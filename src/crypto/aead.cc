@@ -89,10 +89,11 @@ Result<Aead> Aead::make(AeadAlg alg, ByteSpan key) {
   a.id_ = detail::new_key_id();
   // No IV yet: each seal/open supplies its own nonce. Both ciphers default to
   // a 12-byte nonce and a 16-byte tag, which is what RFC 4106 §3/§4 and
-  // RFC 7634 §2/§3 use. Keying both directions now surfaces an OpenSSL
-  // failure here, as before.
-  if (detail::keyed_cipher_ctx(evp_of(alg), 1, a.id_, a.key_.data()) == nullptr ||
-      detail::keyed_cipher_ctx(evp_of(alg), 0, a.id_, a.key_.data()) == nullptr)
+  // RFC 7634 §2/§3 use. Each direction is keyed on its first use (most
+  // objects only seal or only open); an OpenSSL failure to make the
+  // contexts shows here.
+  if (!detail::prepare_cipher_ctx(evp_of(alg), 1, a.id_) ||
+      !detail::prepare_cipher_ctx(evp_of(alg), 0, a.id_))
     return Errc::crypto_error;
   return a;
 }

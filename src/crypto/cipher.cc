@@ -72,11 +72,10 @@ Result<Cipher> Cipher::make(CipherAlg alg, ByteSpan key) {
   c.alg_ = alg;
   if (!c.key_.assign(key)) return Errc::invalid_argument;
   c.id_ = detail::new_key_id();
-  // Key the thread's contexts now: an OpenSSL failure shows here, as it did
-  // when each object had its own, and a new object is usually used next.
-  if (detail::keyed_cipher_ctx(evp_of(alg), 1, c.id_, c.key_.data()) == nullptr ||
-      (is_block_mode(alg) &&
-       detail::keyed_cipher_ctx(evp_of(alg), 0, c.id_, c.key_.data()) == nullptr))
+  // The thread's contexts get their key on first use (context_cache.h
+  // prepare_cipher_ctx); an OpenSSL failure to make them shows here.
+  if (!detail::prepare_cipher_ctx(evp_of(alg), 1, c.id_) ||
+      (is_block_mode(alg) && !detail::prepare_cipher_ctx(evp_of(alg), 0, c.id_)))
     return Errc::crypto_error;
   return c;
 }

@@ -71,6 +71,7 @@ struct Table {
     victim->last_use = ++clock;
     return *victim;
   }
+  Way<Ctx>* set(uint64_t id) { return &ways[set_of(id) * kWays]; }
   Way<Ctx>* holding(uint64_t id) {
     Way<Ctx>* set = &ways[set_of(id) * kWays];
     for (size_t i = 0; i < kWays; ++i) {
@@ -149,24 +150,45 @@ uint64_t new_key_id() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
+namespace {
+
+// Gives way w an unkeyed context of its (cipher, enc) if it has none.
+bool ensure_cipher_ctx(ThreadCache& tc, EvpCipher c, int enc, Way<EVP_CIPHER_CTX>& w) {
+  if (w.ctx != nullptr) return true;
+  EVP_CIPHER* cipher = tc.cipher(c);
+  if (cipher == nullptr) return false;
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  if (ctx == nullptr) return false;
+  if (EVP_CipherInit_ex(ctx, cipher, nullptr, nullptr, nullptr, enc) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    return false;
+  }
+  w.ctx = ctx;
+  return true;
+}
+
+bool ensure_hmac_ctx(ThreadCache& tc, Way<EVP_MAC_CTX>& w) {
+  if (w.ctx != nullptr) return true;
+  if (tc.hmac == nullptr) tc.hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (tc.hmac == nullptr) return false;
+  w.ctx = new_hmac_ctx(tc.hmac);
+  return w.ctx != nullptr;
+}
+
+Table<EVP_MAC_CTX>& hmac_table(ThreadCache& tc) {
+  if (!tc.hmac_table) tc.hmac_table = std::make_unique<Table<EVP_MAC_CTX>>();
+  return *tc.hmac_table;
+}
+
+}  // namespace
+
 EVP_CIPHER_CTX* keyed_cipher_ctx(EvpCipher c, int enc, uint64_t id, const uint8_t* key) {
   if (t_cache_gone) return nullptr;
   ThreadCache& tc = cache();
   Way<EVP_CIPHER_CTX>& w = tc.table(c, enc, true)->find(id);
   if (w.owner == id) return w.ctx;
   w.owner = 0;  // until keyed: a failure below must not leave a stale owner
-  if (w.ctx == nullptr) {
-    EVP_CIPHER* cipher = tc.cipher(c);
-    if (cipher == nullptr) return nullptr;
-    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-    if (ctx == nullptr) return nullptr;
-    if (EVP_CipherInit_ex(ctx, cipher, nullptr, nullptr, nullptr, enc) != 1) {
-      EVP_CIPHER_CTX_free(ctx);
-      return nullptr;
-    }
-    w.ctx = ctx;
-  }
-  if (!key_cipher(w.ctx, c, enc, key)) return nullptr;
+  if (!ensure_cipher_ctx(tc, c, enc, w) || !key_cipher(w.ctx, c, enc, key)) return nullptr;
   w.owner = id;
   return w.ctx;
 }
@@ -174,19 +196,21 @@ EVP_CIPHER_CTX* keyed_cipher_ctx(EvpCipher c, int enc, uint64_t id, const uint8_
 EVP_MAC_CTX* keyed_hmac_ctx(uint64_t id, const uint8_t* key, size_t len) {
   if (t_cache_gone) return nullptr;
   ThreadCache& tc = cache();
-  if (!tc.hmac_table) tc.hmac_table = std::make_unique<Table<EVP_MAC_CTX>>();
-  Way<EVP_MAC_CTX>& w = tc.hmac_table->find(id);
+  Way<EVP_MAC_CTX>& w = hmac_table(tc).find(id);
   if (w.owner == id) return w.ctx;
   w.owner = 0;
-  if (w.ctx == nullptr) {
-    if (tc.hmac == nullptr) tc.hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (tc.hmac == nullptr) return nullptr;
-    w.ctx = new_hmac_ctx(tc.hmac);
-    if (w.ctx == nullptr) return nullptr;
-  }
-  if (!key_hmac(w.ctx, key, len)) return nullptr;
+  if (!ensure_hmac_ctx(tc, w) || !key_hmac(w.ctx, key, len)) return nullptr;
   w.owner = id;
   return w.ctx;
+}
+
+bool prepare_cipher_ctx(EvpCipher c, int enc, uint64_t id) {
+  if (t_cache_gone) return true;  // a static object at thread exit: keyed per call
+  ThreadCache& tc = cache();
+  Way<EVP_CIPHER_CTX>* set = tc.table(c, enc, true)->set(id);
+  for (size_t i = 0; i < kWays; ++i)
+    if (!ensure_cipher_ctx(tc, c, enc, set[i])) return false;
+  return true;
 }
 
 void forget_cipher_ctx(EvpCipher c, int enc, uint64_t id) {

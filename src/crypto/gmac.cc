@@ -27,9 +27,8 @@ Result<Gmac> Gmac::make(ByteSpan key) {
   g.key_bits_ = static_cast<uint16_t>(key.size() * 8);
   if (!g.key_.assign(key)) return Errc::invalid_argument;
   g.id_ = detail::new_key_id();
-  // Keyed now so that an OpenSSL failure shows at creation, as before.
-  if (detail::keyed_cipher_ctx(evp_of(g.key_bits_), 1, g.id_, g.key_.data()) == nullptr)
-    return Errc::crypto_error;
+  // Keyed on first use; an OpenSSL failure to make the context shows here.
+  if (!detail::prepare_cipher_ctx(evp_of(g.key_bits_), 1, g.id_)) return Errc::crypto_error;
   return g;
 }
 

@@ -42,7 +42,10 @@ Result<BasicHmac<N>> BasicHmac<N>::make(ByteSpan key) {
     return Errc::invalid_argument;
   }
   h.id_ = detail::new_key_id();
-  // Keyed now so that an OpenSSL failure shows at creation, as before.
+  // Keyed now, unlike the ciphers (context_cache.h prepare_cipher_ctx):
+  // OpenSSL 3 allocates on every HMAC key (EVP_MAC_init with a key), so a
+  // key first given on the packet path would allocate there; keyed here, an
+  // SA's MAC key allocates only if other objects evicted it.
   if (detail::keyed_hmac_ctx(h.id_, h.key_.data(), h.key_.size()) == nullptr)
     return Errc::crypto_error;
   return h;

@@ -213,4 +213,41 @@ Errc x25519(ByteSpan priv32, ByteSpan own_pub32, ByteSpan peer_pub32, MutByteSpa
   return shared(ctx.get(), peer_pub32, out32);
 }
 
+Result<X25519StaticKey> X25519StaticKey::make(ByteSpan priv32, const PublicKey& pub32) {
+  if (priv32.size() != kX25519KeySize) return Errc::invalid_argument;
+  DeriveCtx ctx = derive_ctx(priv32, pub32);
+  if (!ctx) return Errc::crypto_error;
+  X25519StaticKey k;
+  k.ctx_ = ctx.release();
+  k.pub_ = pub32;
+  return k;
+}
+
+X25519StaticKey::X25519StaticKey(X25519StaticKey&& o) noexcept : ctx_(o.ctx_), pub_(o.pub_) {
+  o.ctx_ = nullptr;
+}
+
+X25519StaticKey& X25519StaticKey::operator=(X25519StaticKey&& o) noexcept {
+  if (this != &o) {
+    EVP_PKEY_CTX_free(ctx_);
+    ctx_ = o.ctx_;
+    pub_ = o.pub_;
+    o.ctx_ = nullptr;
+  }
+  return *this;
+}
+
+// Freeing the context frees its key reference, which wipes the private key.
+X25519StaticKey::~X25519StaticKey() { EVP_PKEY_CTX_free(ctx_); }
+
+Errc X25519StaticKey::shared(ByteSpan peer_pub32, MutByteSpan out32) {
+  if (peer_pub32.size() != kX25519KeySize || out32.size() != kX25519KeySize)
+    return Errc::invalid_argument;
+  if (ctx_ == nullptr) {  // default-constructed or moved-from
+    OPENSSL_cleanse(out32.data(), out32.size());
+    return Errc::crypto_error;
+  }
+  return crypto::shared(ctx_, peer_pub32, out32);
+}
+
 }  // namespace ainet::crypto

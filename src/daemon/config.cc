@@ -17,6 +17,7 @@
 #include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
 #include "io/event_loop.h"
+#include "sa/replay_window.h"
 #include "util/secret.h"
 #include "util/bytes.h"
 #include "wire/ip_address.h"
@@ -228,7 +229,7 @@ class ConfigReader {
     if (!t) return;
     Section s(*t, "ant",
               {"cell_size", "route_length", "lifetime", "inactivity_timeout", "setup_timeout", "setup_attempts",
-               "keepalive_interval", "max_ants", "pending_queue"});
+               "keepalive_interval", "max_ants", "pending_queue", "replay_window"});
     auto& e = c.engine;
     // A cell carries nonce(16) + type/len(3) + AEAD tag(16) around the
     // datagram (docs/protocol.md "TVT data cell"); 1900 keeps every outer
@@ -254,6 +255,13 @@ class ConfigReader {
     e.keepalive_interval = duration(s, "keepalive_interval", e.keepalive_interval, Duration::ms(100));
     e.max_ants = static_cast<size_t>(s.integer_or("max_ants", static_cast<int64_t>(e.max_ants), 1, 10'000'000));
     e.pending_queue = static_cast<size_t>(s.integer_or("pending_queue", static_cast<int64_t>(e.pending_queue), 0, 1024));
+    // RFC 4303 §3.4.3: the window of each TVT SA, in packets; a whole number
+    // of 64-bit words (sa/replay_window.h).
+    e.tvt_replay_window = static_cast<uint32_t>(
+        s.integer_or("replay_window", e.tvt_replay_window, 64, sa::kMaxReplayWindow));
+    if (e.tvt_replay_window % 64 != 0)
+      fail(line_of(*s.get("replay_window")), s.field("replay_window"),
+           "expected a multiple of 64, got " + std::to_string(e.tvt_replay_window));
   }
 
   // [shaping] (docs/protocol.md "Shaping"; examples/aind.toml).

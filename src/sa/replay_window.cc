@@ -13,7 +13,7 @@ Result<ReplayWindow> ReplayWindow::create(uint32_t size, bool esn, uint64_t init
   // Without ESN the counter is 32 bits (RFC 4303 §2.2).
   if (!esn && initial_seq > UINT32_MAX) return Errc::invalid_argument;
   ReplayWindow w;
-  w.bits_ = std::make_unique<uint64_t[]>(size / 64);  // value-initialised: all zero
+  if (size > 64) w.bits_.heap = new uint64_t[size / 64]();  // value-initialised: all zero
   w.top_ = initial_seq;
   w.floor_ = initial_seq;
   w.size_ = size;
@@ -21,14 +21,39 @@ Result<ReplayWindow> ReplayWindow::create(uint32_t size, bool esn, uint64_t init
   return w;
 }
 
+ReplayWindow::ReplayWindow(ReplayWindow&& o) noexcept
+    : bits_(o.bits_), top_(o.top_), floor_(o.floor_), size_(o.size_), esn_(o.esn_) {
+  // The source gives up its block and becomes a default-constructed window.
+  o.bits_.word = 0;
+  o.size_ = 0;
+}
+
+ReplayWindow& ReplayWindow::operator=(ReplayWindow&& o) noexcept {
+  if (this != &o) {
+    if (!inline_bits()) delete[] bits_.heap;
+    bits_ = o.bits_;
+    top_ = o.top_;
+    floor_ = o.floor_;
+    size_ = o.size_;
+    esn_ = o.esn_;
+    o.bits_.word = 0;
+    o.size_ = 0;
+  }
+  return *this;
+}
+
+ReplayWindow::~ReplayWindow() {
+  if (!inline_bits()) delete[] bits_.heap;
+}
+
 bool ReplayWindow::seen(uint64_t seq) const {
   const uint64_t idx = seq % size_;
-  return (bits_[idx / 64] >> (idx % 64)) & 1U;
+  return (words()[idx / 64] >> (idx % 64)) & 1U;
 }
 
 void ReplayWindow::clear_range(uint64_t first, uint64_t count) {
   if (count >= size_) {
-    std::fill(bits_.get(), bits_.get() + size_ / 64, 0);
+    std::fill(words(), words() + size_ / 64, 0);
     return;
   }
   // Clear word by word: at most size_/64 + 1 iterations.
@@ -37,7 +62,7 @@ void ReplayWindow::clear_range(uint64_t first, uint64_t count) {
     const uint64_t bit = idx % 64;
     const uint64_t n = std::min<uint64_t>(64 - bit, count);
     const uint64_t mask = n == 64 ? ~uint64_t{0} : (((uint64_t{1} << n) - 1) << bit);
-    bits_[idx / 64] &= ~mask;
+    words()[idx / 64] &= ~mask;
     first += n;
     count -= n;
   }
@@ -71,7 +96,7 @@ void ReplayWindow::update(uint64_t seq) {
     return;  // cannot happen after a successful check()
   }
   const uint64_t idx = seq % size_;
-  bits_[idx / 64] |= uint64_t{1} << (idx % 64);
+  words()[idx / 64] |= uint64_t{1} << (idx % 64);
 }
 
 }  // namespace ainet::sa

@@ -6,9 +6,12 @@
 // and update() runs only AFTER the ICV verified (RFC 4303 §3.4.3: "the
 // receive window is updated only if the integrity verification succeeds").
 //
-// The bitmap is a ring of `size` bits allocated once at construction; bit
-// (seq mod size) records whether seq was received. Only seqs in
-// [top - size + 1, top] are tracked; anything older is `stale`.
+// The bitmap is a ring of `size` bits; bit (seq mod size) records whether seq
+// was received. Only seqs in [top - size + 1, top] are tracked; anything older
+// is `stale`. A 64-bit window (RFC 4303 §3.4.3's default) lives inside the
+// object; a larger one is one heap block allocated at construction. Every TVT
+// holds one inbound window per link, so the inline case saves a 144-byte
+// block per inbound TVT SA (issue 10, memory per ANT hop).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -28,6 +31,11 @@ class ReplayWindow {
   // per-TVT offset agreed in CREATE); only seqs > initial_seq are accepted.
   static Result<ReplayWindow> create(uint32_t size, bool esn, uint64_t initial_seq = 0);
   ReplayWindow() = default;
+  ReplayWindow(ReplayWindow&& o) noexcept;
+  ReplayWindow& operator=(ReplayWindow&& o) noexcept;
+  ReplayWindow(const ReplayWindow&) = delete;
+  ReplayWindow& operator=(const ReplayWindow&) = delete;
+  ~ReplayWindow();
 
   // Pre-check of a received (low 32 bits of the) sequence number. Returns the
   // full 64-bit sequence number (inferred per RFC 4303 Appendix A2.2 when ESN
@@ -45,10 +53,17 @@ class ReplayWindow {
  private:
   bool seen(uint64_t seq) const;
   void clear_range(uint64_t first, uint64_t count);
+  bool inline_bits() const { return size_ <= 64; }
+  uint64_t* words() { return inline_bits() ? &bits_.word : bits_.heap; }
+  const uint64_t* words() const { return inline_bits() ? &bits_.word : bits_.heap; }
 
-  // size_/64 words, allocated once (a bare array: the size is size_, so a
+  // size_/64 words: the one word itself when size_ is 64 (or 0, default-
+  // constructed), else a bare array allocated once (its size is size_, so a
   // vector's own size and capacity would be 16 bytes per SA for nothing).
-  std::unique_ptr<uint64_t[]> bits_;
+  union Bits {
+    uint64_t word;
+    uint64_t* heap;
+  } bits_{.word = 0};
   uint64_t top_ = 0;            // highest authenticated seq (T in RFC 4303 A2)
   uint64_t floor_ = 0;          // seqs <= floor_ are never valid
   uint32_t size_ = 0;           // W

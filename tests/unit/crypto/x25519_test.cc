@@ -123,5 +123,39 @@ TEST(X25519, WrongLengthsAreInvalidArgument) {
   EXPECT_EQ(x25519_public(Bytes(16)).error(), Errc::invalid_argument);
 }
 
+
+// The static key (a relay's onion key, its OpenSSL context made once) gives
+// the same secret as x25519() for many peers in a row on one context,
+// rejects small-order peers without leaving a partial secret (and keeps
+// working after), and a moved-from key refuses instead of using a freed
+// context.
+TEST(X25519, StaticKeyGivesTheSameSecretsOnOneContext) {
+  DeterministicRng rng(44);
+  auto b = x25519_generate(rng);
+  auto made = X25519StaticKey::make(b.priv.span(), b.pub);
+  ASSERT_TRUE(made.ok());
+  X25519StaticKey key = std::move(*made);
+  EXPECT_EQ(key.pub(), b.pub);
+  for (int i = 0; i < 8; ++i) {
+    auto x = x25519_generate(rng);
+    uint8_t want[32], got[32];
+    ASSERT_EQ(x25519(x.priv.span(), b.pub, want), Errc::ok);
+    ASSERT_EQ(key.shared(x.pub, got), Errc::ok);
+    EXPECT_EQ(to_hex(got), to_hex(want)) << i;
+    if (i == 3) {
+      std::array<uint8_t, 32> zero{};
+      EXPECT_EQ(key.shared(zero, got), Errc::crypto_error);
+      EXPECT_EQ(to_hex(got), std::string(64, '0'));
+    }
+  }
+  uint8_t out[32];
+  EXPECT_EQ(key.shared(ByteSpan(b.pub.data(), 31), out), Errc::invalid_argument);
+  EXPECT_EQ(X25519StaticKey::make(Bytes(31), b.pub).error(), Errc::invalid_argument);
+  X25519StaticKey moved = std::move(key);
+  EXPECT_EQ(moved.shared(b.pub, out), Errc::ok);
+  EXPECT_EQ(key.shared(b.pub, out), Errc::crypto_error);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(to_hex(out), std::string(64, '0'));
+}
+
 }  // namespace
 }  // namespace ainet::crypto

@@ -351,6 +351,22 @@ TEST(Config, TvtIntegrityNamesOneOfTwoMacs) {
             "aind.toml:22: network.tvt_integrity: expected \"aes-gmac-256\" or \"hmac-sha256-128\", got \"sha1\"");
 }
 
+// [ant] replay_window (core/engine_api.h tvt_replay_window): each TVT SA's
+// anti-replay window, 64 packets by default (RFC 4303 §3.4.3), a multiple of
+// 64 up to 65536, refused with the line and field otherwise.
+TEST(Config, TvtReplayWindowIsWholeWords) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.engine.tvt_replay_window, 64u);
+  r = parse_config(base_config() + "[ant]\nreplay_window = 1024\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.engine.tvt_replay_window, 1024u);
+  EXPECT_EQ(error_of(base_config() + "[ant]\nreplay_window = 100\n"),
+            "aind.toml:22: ant.replay_window: expected a multiple of 64, got 100");
+  EXPECT_EQ(error_of(base_config() + "[ant]\nreplay_window = 32\n"),
+            "aind.toml:22: ant.replay_window: expected 64..65536, got 32");
+}
+
 // [network] busy_poll_us (io/event_loop.h set_busy_poll): microseconds,
 // 0 (off, the default) .. 1000, refused with the line and field otherwise.
 TEST(Config, BusyPollIsBoundedMicroseconds) {

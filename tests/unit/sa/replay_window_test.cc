@@ -172,5 +172,36 @@ TEST(ReplayWindowEsn, ManyEpochsInOrder) {
   EXPECT_EQ(w->top() >> 32, 3u);
 }
 
+
+// A 64-bit window lives inside the object and a larger one in its own block
+// (replay_window.h): moving either keeps every mark and leaves the source
+// a default-constructed window, and assigning over a heap window frees it
+// (the ASan build reports a leak or double free otherwise).
+TEST(ReplayWindow, MovesKeepTheMarksOfInlineAndHeapWindows) {
+  for (uint32_t size : {64u, 1024u}) {
+    SCOPED_TRACE(size);
+    auto made = ReplayWindow::create(size, true, 100);
+    ASSERT_TRUE(made);
+    ReplayWindow a = std::move(*made);
+    for (uint64_t s : {101u, 103u, 140u}) a.update(s);
+    ReplayWindow b(std::move(a));
+    EXPECT_EQ(a.check(150).error(), Errc::invalid_argument);  // moved-from: size 0
+    EXPECT_EQ(b.check(103).error(), Errc::replay);
+    EXPECT_EQ(b.check(140).error(), Errc::replay);
+    EXPECT_EQ(*b.check(102), 102u);
+    auto big = ReplayWindow::create(2048, true);
+    ASSERT_TRUE(big);
+    ReplayWindow c = std::move(*big);
+    c = std::move(b);
+    EXPECT_EQ(c.size(), size);
+    EXPECT_EQ(c.top(), 140u);
+    EXPECT_EQ(c.check(101).error(), Errc::replay);
+    EXPECT_EQ(b.check(150).error(), Errc::invalid_argument);
+    ReplayWindow& self = c;
+    c = std::move(self);  // self-move keeps the window
+    EXPECT_EQ(c.check(103).error(), Errc::replay);
+  }
+}
+
 }  // namespace
 }  // namespace ainet::sa
