@@ -125,14 +125,14 @@ DeriveCtx derive_ctx(ByteSpan priv32, ByteSpan pub32) {
   return ctx;
 }
 
-// X25519(our key in ctx, peer_pub32) into out32; every failure (including an
+// X25519(our key in ctx, peer) into out32; every failure (including an
 // all-zero result) leaves out32 zeroed and the thread's error queue empty.
-Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
-  detail::Pkey peer = ctx != nullptr ? import_public(peer_pub32) : nullptr;
+Errc derive_with(EVP_PKEY_CTX* ctx, EVP_PKEY* peer, MutByteSpan out32) {
   size_t len = out32.size();
   // OpenSSL itself refuses an all-zero result; the explicit check below keeps
   // that RFC 7748 §6.1 guarantee even if the library behaviour changed.
-  const bool derived = peer && EVP_PKEY_derive_set_peer_ex(ctx, peer.get(), 0) == 1 &&
+  const bool derived = ctx != nullptr && peer != nullptr &&
+                       EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) == 1 &&
                        EVP_PKEY_derive(ctx, out32.data(), &len) == 1 && len == kX25519KeySize;
   if (!derived) {
     // The Errc is the report; do not leave stale entries on the thread's
@@ -149,6 +149,28 @@ Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
   return Errc::ok;
 }
 
+Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
+  detail::Pkey peer = ctx != nullptr ? import_public(peer_pub32) : nullptr;
+  return derive_with(ctx, peer.get(), out32);
+}
+
+// The base point as an EVP_PKEY, imported once per thread: every public key
+// is X25519(k, 9), and importing u = 9 each time was about 1 us of the work
+// around each key generation (issue 10, set-up cost). A derive context takes
+// its own reference to the peer, so one key serves them all. As with the
+// import context, a call after the thread's copy is freed (a static
+// destructor at thread exit) imports its own.
+thread_local bool t_base_gone = false;
+
+struct ThreadBase {
+  EVP_PKEY* pkey = nullptr;
+  ~ThreadBase() {
+    EVP_PKEY_free(pkey);
+    pkey = nullptr;
+    t_base_gone = true;
+  }
+};
+
 // A shared secret (counted as such).
 Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
   ++detail::mutable_kex_counts().x25519_shared;
@@ -158,7 +180,10 @@ Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
 // RFC 7748 §6.1: the public key is X25519(k, 9) (counted as a key generation).
 Errc public_of(EVP_PKEY_CTX* ctx, PublicKey& pub) {
   ++detail::mutable_kex_counts().x25519_keygen;
-  return derive(ctx, kBasePoint, pub);
+  if (t_base_gone) return derive(ctx, kBasePoint, pub);
+  thread_local ThreadBase base;
+  if (base.pkey == nullptr) base.pkey = import_public(kBasePoint).release();
+  return derive_with(ctx, base.pkey, pub);
 }
 
 // RFC 7748 §6.1: the private key is 32 random bytes (OpenSSL clamps it).
