@@ -42,30 +42,32 @@ EVP_PKEY_CTX* new_import_ctx() {
   return c;
 }
 
-// Set when the thread's import context is freed at thread exit: a later call
-// on that thread (from a static destructor) makes and frees its own.
-thread_local bool t_import_gone = false;
-
-struct ThreadImport {
-  EVP_PKEY_CTX* ctx = nullptr;
-  ~ThreadImport() {
-    EVP_PKEY_CTX_free(ctx);
-    ctx = nullptr;
-    t_import_gone = true;
-  }
-};
+// One OpenSSL object per thread, made on first use (Make; retried while it
+// fails) and freed at thread exit. nullptr once it is gone: a later call on
+// that thread (from a static destructor) must make and free its own.
+template <typename T, T* (*Make)(), void (*Free)(T*)>
+T* thread_owned() {
+  static thread_local bool gone = false;
+  struct Holder {
+    T* p = nullptr;
+    ~Holder() {
+      Free(p);
+      p = nullptr;
+      gone = true;
+    }
+  };
+  if (gone) return nullptr;
+  static thread_local Holder h;
+  if (h.p == nullptr) h.p = Make();
+  return h.p;
+}
 
 // The thread's X25519 fromdata context, borrowed for one import.
 class ImportCtx {
  public:
   ImportCtx() {
-    if (t_import_gone) {
-      ctx_ = owned_ = new_import_ctx();
-      return;
-    }
-    thread_local ThreadImport t;
-    if (t.ctx == nullptr) t.ctx = new_import_ctx();
-    ctx_ = t.ctx;
+    ctx_ = thread_owned<EVP_PKEY_CTX, new_import_ctx, EVP_PKEY_CTX_free>();
+    if (ctx_ == nullptr) ctx_ = owned_ = new_import_ctx();
   }
   ~ImportCtx() { EVP_PKEY_CTX_free(owned_); }
   ImportCtx(const ImportCtx&) = delete;
@@ -154,22 +156,12 @@ Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
   return derive_with(ctx, peer.get(), out32);
 }
 
-// The base point as an EVP_PKEY, imported once per thread: every public key
-// is X25519(k, 9), and importing u = 9 each time was about 1 us of the work
-// around each key generation (issue 10, set-up cost). A derive context takes
-// its own reference to the peer, so one key serves them all. As with the
-// import context, a call after the thread's copy is freed (a static
-// destructor at thread exit) imports its own.
-thread_local bool t_base_gone = false;
-
-struct ThreadBase {
-  EVP_PKEY* pkey = nullptr;
-  ~ThreadBase() {
-    EVP_PKEY_free(pkey);
-    pkey = nullptr;
-    t_base_gone = true;
-  }
-};
+// The base point as an EVP_PKEY, imported once per thread (thread_owned):
+// every public key is X25519(k, 9), and importing u = 9 each time was about
+// 1 us of the work around each key generation (issue 10, set-up cost). A
+// derive context takes its own reference to the peer, so one key serves
+// them all.
+EVP_PKEY* import_base_point() { return import_public(kBasePoint).release(); }
 
 // A shared secret (counted as such).
 Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
@@ -180,10 +172,9 @@ Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
 // RFC 7748 §6.1: the public key is X25519(k, 9) (counted as a key generation).
 Errc public_of(EVP_PKEY_CTX* ctx, PublicKey& pub) {
   ++detail::mutable_kex_counts().x25519_keygen;
-  if (t_base_gone) return derive(ctx, kBasePoint, pub);
-  thread_local ThreadBase base;
-  if (base.pkey == nullptr) base.pkey = import_public(kBasePoint).release();
-  return derive_with(ctx, base.pkey, pub);
+  EVP_PKEY* base = thread_owned<EVP_PKEY, import_base_point, EVP_PKEY_free>();
+  if (base == nullptr) return derive(ctx, kBasePoint, pub);  // at thread exit, or failed
+  return derive_with(ctx, base, pub);
 }
 
 // RFC 7748 §6.1: the private key is 32 random bytes (OpenSSL clamps it).
