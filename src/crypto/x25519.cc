@@ -42,30 +42,32 @@ EVP_PKEY_CTX* new_import_ctx() {
   return c;
 }
 
-// Set when the thread's import context is freed at thread exit: a later call
-// on that thread (from a static destructor) makes and frees its own.
-thread_local bool t_import_gone = false;
-
-struct ThreadImport {
-  EVP_PKEY_CTX* ctx = nullptr;
-  ~ThreadImport() {
-    EVP_PKEY_CTX_free(ctx);
-    ctx = nullptr;
-    t_import_gone = true;
-  }
-};
+// One OpenSSL object per thread, made on first use (Make; retried while it
+// fails) and freed at thread exit. nullptr once it is gone: a later call on
+// that thread (from a static destructor) must make and free its own.
+template <typename T, T* (*Make)(), void (*Free)(T*)>
+T* thread_owned() {
+  static thread_local bool gone = false;
+  struct Holder {
+    T* p = nullptr;
+    ~Holder() {
+      Free(p);
+      p = nullptr;
+      gone = true;
+    }
+  };
+  if (gone) return nullptr;
+  static thread_local Holder h;
+  if (h.p == nullptr) h.p = Make();
+  return h.p;
+}
 
 // The thread's X25519 fromdata context, borrowed for one import.
 class ImportCtx {
  public:
   ImportCtx() {
-    if (t_import_gone) {
-      ctx_ = owned_ = new_import_ctx();
-      return;
-    }
-    thread_local ThreadImport t;
-    if (t.ctx == nullptr) t.ctx = new_import_ctx();
-    ctx_ = t.ctx;
+    ctx_ = thread_owned<EVP_PKEY_CTX, new_import_ctx, EVP_PKEY_CTX_free>();
+    if (ctx_ == nullptr) ctx_ = owned_ = new_import_ctx();
   }
   ~ImportCtx() { EVP_PKEY_CTX_free(owned_); }
   ImportCtx(const ImportCtx&) = delete;
@@ -125,14 +127,14 @@ DeriveCtx derive_ctx(ByteSpan priv32, ByteSpan pub32) {
   return ctx;
 }
 
-// X25519(our key in ctx, peer_pub32) into out32; every failure (including an
+// X25519(our key in ctx, peer) into out32; every failure (including an
 // all-zero result) leaves out32 zeroed and the thread's error queue empty.
-Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
-  detail::Pkey peer = ctx != nullptr ? import_public(peer_pub32) : nullptr;
+Errc derive_with(EVP_PKEY_CTX* ctx, EVP_PKEY* peer, MutByteSpan out32) {
   size_t len = out32.size();
   // OpenSSL itself refuses an all-zero result; the explicit check below keeps
   // that RFC 7748 §6.1 guarantee even if the library behaviour changed.
-  const bool derived = peer && EVP_PKEY_derive_set_peer_ex(ctx, peer.get(), 0) == 1 &&
+  const bool derived = ctx != nullptr && peer != nullptr &&
+                       EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) == 1 &&
                        EVP_PKEY_derive(ctx, out32.data(), &len) == 1 && len == kX25519KeySize;
   if (!derived) {
     // The Errc is the report; do not leave stale entries on the thread's
@@ -149,6 +151,18 @@ Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
   return Errc::ok;
 }
 
+Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
+  detail::Pkey peer = ctx != nullptr ? import_public(peer_pub32) : nullptr;
+  return derive_with(ctx, peer.get(), out32);
+}
+
+// The base point as an EVP_PKEY, imported once per thread (thread_owned):
+// every public key is X25519(k, 9), and importing u = 9 each time was about
+// 1 us of the work around each key generation (issue 10, set-up cost). A
+// derive context takes its own reference to the peer, so one key serves
+// them all.
+EVP_PKEY* import_base_point() { return import_public(kBasePoint).release(); }
+
 // A shared secret (counted as such).
 Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
   ++detail::mutable_kex_counts().x25519_shared;
@@ -158,7 +172,9 @@ Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
 // RFC 7748 §6.1: the public key is X25519(k, 9) (counted as a key generation).
 Errc public_of(EVP_PKEY_CTX* ctx, PublicKey& pub) {
   ++detail::mutable_kex_counts().x25519_keygen;
-  return derive(ctx, kBasePoint, pub);
+  EVP_PKEY* base = thread_owned<EVP_PKEY, import_base_point, EVP_PKEY_free>();
+  if (base == nullptr) return derive(ctx, kBasePoint, pub);  // at thread exit, or failed
+  return derive_with(ctx, base, pub);
 }
 
 // RFC 7748 §6.1: the private key is 32 random bytes (OpenSSL clamps it).

@@ -128,15 +128,9 @@ class ConfigReader {
     if (const toml::table* t = top.table("log", false)) {
       Section s(*t, "log", {"level"});
       if (s.has("level")) {
-        const std::string lv = s.string("level");
-        static const std::map<std::string, LogLevel> kLevels = {
-            {"trace", LogLevel::trace}, {"debug", LogLevel::debug}, {"info", LogLevel::info},
-            {"warn", LogLevel::warn},   {"error", LogLevel::error}, {"off", LogLevel::off}};
-        auto it = kLevels.find(lv);
-        if (it == kLevels.end())
-          fail(line_of(*s.get("level")), s.field("level"),
-               "expected \"trace\", \"debug\", \"info\", \"warn\", \"error\" or \"off\", got \"" + lv + "\"");
-        c.log_level = it->second;
+        static constexpr LogLevel kLevels[] = {LogLevel::trace, LogLevel::debug, LogLevel::info,
+                                               LogLevel::warn,  LogLevel::error, LogLevel::off};
+        c.log_level = kLevels[s.choice("level", {"trace", "debug", "info", "warn", "error", "off"})];
       }
     }
     if (const toml::table* t = top.table("metrics", false)) {
@@ -197,21 +191,13 @@ class ConfigReader {
     Section s(*t, "network",
               {"carrier", "tvt_integrity", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "busy_poll_us",
                "exit_pool"});
-    if (s.has("carrier")) {
-      const std::string v = s.string("carrier");
-      if (v == "ip") c.engine.carrier = core::Carrier::ip;
-      else if (v == "udp") c.engine.carrier = core::Carrier::udp;
-      else fail(line_of(*s.get("carrier")), s.field("carrier"), "expected \"ip\" or \"udp\", got \"" + v + "\"");
-    }
-    if (s.has("tvt_integrity")) {
-      // docs/protocol.md "TVT data cell": every AIN of a network uses the same.
-      const std::string v = s.string("tvt_integrity");
-      if (v == "aes-gmac-256") c.engine.tvt_integrity = core::TvtIntegrity::aes256_gmac;
-      else if (v == "hmac-sha256-128") c.engine.tvt_integrity = core::TvtIntegrity::hmac_sha256_128;
-      else
-        fail(line_of(*s.get("tvt_integrity")), s.field("tvt_integrity"),
-             "expected \"aes-gmac-256\" or \"hmac-sha256-128\", got \"" + v + "\"");
-    }
+    if (s.has("carrier"))
+      c.engine.carrier = s.choice("carrier", {"ip", "udp"}) == 0 ? core::Carrier::ip : core::Carrier::udp;
+    // docs/protocol.md "TVT data cell": every AIN of a network uses the same.
+    if (s.has("tvt_integrity"))
+      c.engine.tvt_integrity = s.choice("tvt_integrity", {"aes-gmac-256", "hmac-sha256-128"}) == 0
+                                   ? core::TvtIntegrity::aes256_gmac
+                                   : core::TvtIntegrity::hmac_sha256_128;
     c.udp_port = static_cast<uint16_t>(s.integer_or("udp_port", c.udp_port, 1, 65535));
     c.tun_name = s.string_or("tun_name", c.tun_name);
     if (c.tun_name.empty() || c.tun_name.size() > 15)  // IFNAMSIZ - 1
@@ -342,14 +328,11 @@ class ConfigReader {
       if (auto [it, fresh] = seen.emplace(p.peer, line_of(peer)); !fresh)
         fail(line_of(peer), s.field("peer"),
              "duplicate PVT to AIN " + std::to_string(p.peer) + " (also at line " + std::to_string(it->second) + ")");
-      const std::string keying = s.string_or("keying", "manual");
-      if (keying == "ike") {
+      if (s.choice_or("keying", 0, {"manual", "ike"}) == 1) {
         read_ike_pvt(s, p, c);
         c.engine.pvts.push_back(std::move(p));
         continue;
       }
-      if (keying != "manual")
-        fail(line_of(*s.get("keying")), s.field("keying"), "expected \"manual\" or \"ike\", got \"" + keying + "\"");
       for (std::string_view k : {"psk", "psk_file"})
         if (s.has(k)) fail(line_of(*s.get(k)), s.field(k), "only with keying = \"ike\"");
       p.tvt_secret = required_secret_hex(s, "tvt_secret", base_dir_, 32, "TVT key-derivation secret");

@@ -96,12 +96,11 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
     if (other.remote_id == p.remote_id)
       fail(line_of(*s.get("id")), s.field("id"),
            "identity \"" + s.string("id") + "\" is already customer \"" + other.name + "\"'s");
-  const std::string auth = s.string("auth");
-  if (auth == "psk") {
+  if (s.choice("auth", {"psk", "ed25519"}) == 0) {
     p.remote_auth.kind = p.local_auth.kind = ike::AuthKind::psk;
     p.remote_auth.psk = read_psk(s, base_dir);
     p.local_auth.psk = p.remote_auth.psk;
-  } else if (auth == "ed25519") {
+  } else {
     if (s.has("psk") || s.has("psk_file"))
       fail(line_of(*s.get(s.has("psk") ? "psk" : "psk_file")),
            s.field(s.has("psk") ? "psk" : "psk_file"), "only for auth = \"psk\"");
@@ -111,9 +110,6 @@ void read_ike_customer(const Section& customer, uint32_t id, const std::string& 
     p.remote_auth.kind = p.local_auth.kind = ike::AuthKind::ed25519;
     std::memcpy(p.remote_auth.ed25519.data(), k.data(), 32);
     // local_auth.ed25519 (this AIN's identity key) is set by read_ike_section.
-  } else {
-    fail(line_of(*s.get("auth")), s.field("auth"),
-         "expected \"psk\" or \"ed25519\", got \"" + auth + "\"");
   }
   if (const toml::node* d = s.get("dns")) {
     if (!d->is_array())

@@ -19,7 +19,8 @@ void refuse_key(const Section& s, std::string_view key, std::string_view profile
 }  // namespace
 
 core::ShapingProfile read_shaping_profile(const Section& s) {
-  const std::string mode = s.string_or("profile", "off");
+  static constexpr std::string_view kModes[] = {"off", "constant", "adaptive"};
+  const std::string_view mode = kModes[s.choice_or("profile", 0, {kModes[0], kModes[1], kModes[2]})];
   const int64_t line = s.get("profile") ? line_of(*s.get("profile")) : s.line();
   constexpr int64_t kLo = core::kMinShapingRate, kHi = core::kMaxShapingRate;
   if (mode == "off") {
@@ -33,8 +34,6 @@ core::ShapingProfile read_shaping_profile(const Section& s) {
     refuse_key(s, "interval", mode);
     return core::ShapingProfile::make_constant(static_cast<uint32_t>(s.integer("rate", kLo, kHi)));
   }
-  if (mode != "adaptive")
-    fail(line, s.field("profile"), "expected \"off\", \"constant\" or \"adaptive\", got \"" + mode + "\"");
   refuse_key(s, "rate", mode);
   const toml::node& n = s.require("levels");
   if (!n.is_array()) fail(line_of(n), s.field("levels"), "expected an array of rates, got " + type_name(n));

@@ -97,6 +97,28 @@ class Section {
            "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + std::to_string(v));
     return v;
   }
+  // A string that must be one of `names`: the index of the one given
+  // (choice: the key is required; choice_or: def when it is absent).
+  // Anything else: "expected \"a\", \"b\" or \"c\", got \"x\"".
+  size_t choice(std::string_view key, std::initializer_list<std::string_view> names) const {
+    return choice_at(require(key), key, names);
+  }
+  size_t choice_or(std::string_view key, size_t def, std::initializer_list<std::string_view> names) const {
+    const toml::node* n = get(key);
+    return n ? choice_at(*n, key, names) : def;
+  }
+  size_t choice_at(const toml::node& n, std::string_view key, std::initializer_list<std::string_view> names) const {
+    const std::string v = string_at(n, key);
+    std::string list;
+    size_t i = 0;
+    for (std::string_view name : names) {
+      if (v == name) return i;
+      if (i > 0) list += i + 1 == names.size() ? " or " : ", ";
+      list += "\"" + std::string(name) + "\"";
+      ++i;
+    }
+    fail(line_of(n), field(key), "expected " + list + ", got \"" + v + "\"");
+  }
   std::string string_at(const toml::node& n, std::string_view key) const {
     if (!n.is_string()) fail(line_of(n), field(key), "expected a string, got " + type_name(n));
     return n.as_string()->get();

@@ -48,28 +48,14 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   const bool ike = e.has("ike");
   EndpointConfig c;
   c.name = e.string_or("name", "endpoint");
-  const std::string role = e.string_or("role", "initiator");
-  if (role == "initiator") {
-    c.role = Role::initiator;
-  } else if (role == "responder") {
-    c.role = Role::responder;
-  } else {
-    fail(line_of(*e.get("role")), e.field("role"), "expected \"initiator\" or \"responder\", got \"" + role + "\"");
-  }
+  c.role = e.choice_or("role", 0, {"initiator", "responder"}) == 0 ? Role::initiator : Role::responder;
   c.anonymity_option = static_cast<int>(e.integer_or("anonymity_option", 1, 1, 2));
   c.ain_address = e.address("ain_address");
   c.tunnel_address = e.address("tunnel_address");
   if (c.ain_address.family() != c.tunnel_address.family())
     fail(line_of(e.require("tunnel_address")), e.field("tunnel_address"),
          "must be of the same family as endpoint.ain_address (" + c.ain_address.to_string() + ")");
-  const std::string carrier = e.string_or("carrier", "ip");
-  if (carrier == "ip") {
-    c.carrier = core::Carrier::ip;
-  } else if (carrier == "udp") {
-    c.carrier = core::Carrier::udp;
-  } else {
-    fail(line_of(*e.get("carrier")), e.field("carrier"), "expected \"ip\" or \"udp\", got \"" + carrier + "\"");
-  }
+  c.carrier = e.choice_or("carrier", 0, {"ip", "udp"}) == 0 ? core::Carrier::ip : core::Carrier::udp;
   c.udp_port = static_cast<uint16_t>(e.integer_or("udp_port", 4500, 1, 65535));
   c.tun_name = e.string_or("tun_name", "ainc0");
   if (c.tun_name.empty() || c.tun_name.size() > 15 || c.tun_name.find_first_of("/ \t") != std::string::npos)

@@ -52,14 +52,13 @@ void read_endpoint_ike(const Section& e, EndpointConfig& c, const std::string& b
   p.remote = {c.ain_address, x.port};
   p.local_id = identity(s, "local_id");
   p.remote_id = identity(s, "remote_id");
-  const std::string auth = s.string("auth");
-  if (auth == "psk") {
+  if (s.choice("auth", {"psk", "ed25519"}) == 0) {
     for (std::string_view k : {"private_key", "private_key_file", "ain_public_key"})
       if (s.has(k)) fail(line_of(*s.get(k)), s.field(k), "only for auth = \"ed25519\"");
     p.local_auth.kind = p.remote_auth.kind = ike::AuthKind::psk;
     p.local_auth.psk = daemon::read_psk(s, base_dir);
     p.remote_auth.psk = p.local_auth.psk;
-  } else if (auth == "ed25519") {
+  } else {
     for (std::string_view k : {"psk", "psk_file"})
       if (s.has(k)) fail(line_of(*s.get(k)), s.field(k), "only for auth = \"psk\"");
     // RFC 8420: this host signs with its own seed, the AIN with its node
@@ -72,9 +71,6 @@ void read_endpoint_ike(const Section& e, EndpointConfig& c, const std::string& b
     Bytes k = hex_key(s.string_at(n, "ain_public_key"), 32, "Ed25519 public key", line_of(n),
                       s.field("ain_public_key"));
     std::memcpy(p.remote_auth.ed25519.data(), k.data(), 32);
-  } else {
-    fail(line_of(*s.get("auth")), s.field("auth"),
-         "expected \"psk\" or \"ed25519\", got \"" + auth + "\"");
   }
   // What the tunnel carries on the far side: the routes into the TUN
   // (not PeerConfig's default "any IPv4").
