@@ -28,13 +28,6 @@ uint32_t random_wire_spi(crypto::Rng& rng) {
 
 }  // namespace
 
-sa::Transform tvt_transform(Carrier carrier, TvtIntegrity integrity) {
-  const bool ip = carrier == Carrier::ip;
-  if (integrity == TvtIntegrity::aes256_gmac)
-    return ip ? sa::Transform::ah_aes256_gmac : sa::Transform::esp_aes256_gmac;  // RFC 4543
-  return ip ? sa::Transform::ah_hmac_sha256 : sa::Transform::esp_null_hmac_sha256;  // RFC 4868
-}
-
 uint32_t Engine::fresh_spi() {
   for (int i = 0; i < 64; ++i) {
     uint32_t s = random_wire_spi(rng_);

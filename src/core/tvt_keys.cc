@@ -28,4 +28,11 @@ Errc derive_tvt_keys(TvtIntegrity integrity, ByteSpan tvt_secret, ByteSpan nonce
   return Errc::ok;
 }
 
+sa::Transform tvt_transform(Carrier carrier, TvtIntegrity integrity) {
+  const bool ip = carrier == Carrier::ip;
+  if (integrity == TvtIntegrity::aes256_gmac)
+    return ip ? sa::Transform::ah_aes256_gmac : sa::Transform::esp_aes256_gmac;  // RFC 4543
+  return ip ? sa::Transform::ah_hmac_sha256 : sa::Transform::esp_null_hmac_sha256;  // RFC 4868
+}
+
 }  // namespace ainet::core

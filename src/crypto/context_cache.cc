@@ -167,19 +167,6 @@ bool ensure_cipher_ctx(ThreadCache& tc, EvpCipher c, int enc, Way<EVP_CIPHER_CTX
   return true;
 }
 
-bool ensure_hmac_ctx(ThreadCache& tc, Way<EVP_MAC_CTX>& w) {
-  if (w.ctx != nullptr) return true;
-  if (tc.hmac == nullptr) tc.hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (tc.hmac == nullptr) return false;
-  w.ctx = new_hmac_ctx(tc.hmac);
-  return w.ctx != nullptr;
-}
-
-Table<EVP_MAC_CTX>& hmac_table(ThreadCache& tc) {
-  if (!tc.hmac_table) tc.hmac_table = std::make_unique<Table<EVP_MAC_CTX>>();
-  return *tc.hmac_table;
-}
-
 }  // namespace
 
 EVP_CIPHER_CTX* keyed_cipher_ctx(EvpCipher c, int enc, uint64_t id, const uint8_t* key) {
@@ -196,10 +183,17 @@ EVP_CIPHER_CTX* keyed_cipher_ctx(EvpCipher c, int enc, uint64_t id, const uint8_
 EVP_MAC_CTX* keyed_hmac_ctx(uint64_t id, const uint8_t* key, size_t len) {
   if (t_cache_gone) return nullptr;
   ThreadCache& tc = cache();
-  Way<EVP_MAC_CTX>& w = hmac_table(tc).find(id);
+  if (!tc.hmac_table) tc.hmac_table = std::make_unique<Table<EVP_MAC_CTX>>();
+  Way<EVP_MAC_CTX>& w = tc.hmac_table->find(id);
   if (w.owner == id) return w.ctx;
   w.owner = 0;
-  if (!ensure_hmac_ctx(tc, w) || !key_hmac(w.ctx, key, len)) return nullptr;
+  if (w.ctx == nullptr) {
+    if (tc.hmac == nullptr) tc.hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (tc.hmac == nullptr) return nullptr;
+    w.ctx = new_hmac_ctx(tc.hmac);
+    if (w.ctx == nullptr) return nullptr;
+  }
+  if (!key_hmac(w.ctx, key, len)) return nullptr;
   w.owner = id;
   return w.ctx;
 }

@@ -59,10 +59,11 @@ EVP_CIPHER_CTX* keyed_cipher_ctx(EvpCipher cipher, int enc, uint64_t id, const u
 EVP_MAC_CTX* keyed_hmac_ctx(uint64_t id, const uint8_t* key, size_t len);
 
 // Gives every way of object id's set a context for (cipher, enc), without a
-// key (OpenSSL 3 keys a cipher context without allocating, unlike HMAC). A new object calls this instead of keying a context it may never use
+// key. A new object calls this instead of keying a context it may never use
 // in that direction (or use only after other objects evicted it): the key
-// schedule is made by the first keyed_*_ctx call, and that call allocates
-// nothing (the packet path's no-allocation rule). false if OpenSSL fails,
+// schedule is made by its first keyed_cipher_ctx call, which then allocates
+// nothing (the packet path's no-allocation rule; OpenSSL 3 keys a cipher
+// context without allocating, unlike an HMAC one). false if OpenSSL fails,
 // so the failure shows when the object is made.
 [[nodiscard]] bool prepare_cipher_ctx(EvpCipher cipher, int enc, uint64_t id);
 

@@ -52,8 +52,9 @@ bool ReplayWindow::seen(uint64_t seq) const {
 }
 
 void ReplayWindow::clear_range(uint64_t first, uint64_t count) {
+  uint64_t* const w = words();
   if (count >= size_) {
-    std::fill(words(), words() + size_ / 64, 0);
+    std::fill(w, w + size_ / 64, 0);
     return;
   }
   // Clear word by word: at most size_/64 + 1 iterations.
@@ -62,7 +63,7 @@ void ReplayWindow::clear_range(uint64_t first, uint64_t count) {
     const uint64_t bit = idx % 64;
     const uint64_t n = std::min<uint64_t>(64 - bit, count);
     const uint64_t mask = n == 64 ? ~uint64_t{0} : (((uint64_t{1} << n) - 1) << bit);
-    words()[idx / 64] &= ~mask;
+    w[idx / 64] &= ~mask;
     first += n;
     count -= n;
   }
