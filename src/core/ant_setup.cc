@@ -161,13 +161,13 @@ Errc Engine::attempt_route(Time now, Ant& a, Effects& fx) {
   if (Status st = offer_tvt(a, static_cast<size_t>(first), c); !ok(st)) return st;
   a.ent->route = r;
   send_signal_msg(static_cast<size_t>(first), c, fx);
-  timers_.cancel(a.t_setup);
-  a.t_setup = timers_.schedule(now + cfg_.setup_timeout, {TimerKind::ant_setup, a.handle});
+  timers_.cancel(a.ent->t_setup);
+  a.ent->t_setup = timers_.schedule(now + cfg_.setup_timeout, {TimerKind::ant_setup, a.handle});
   return Errc::ok;
 }
 
 void Engine::attempt_failed(Time now, Ant& a, SignalReason why, bool destroy_partial, Effects& fx) {
-  timers_.cancel(a.t_setup);
+  timers_.cancel(a.ent->t_setup);
   ++stats_.create_failures;
   // The partial route may hold state (e.g. a timeout): tear it down.
   if (destroy_partial && a.next_pvt >= 0)
@@ -192,7 +192,7 @@ void Engine::attempt_failed(Time now, Ant& a, SignalReason why, bool destroy_par
 }
 
 void Engine::entrance_up(Time now, Ant& a, Effects& fx) {
-  timers_.cancel(a.t_setup);
+  timers_.cancel(a.ent->t_setup);
   a.up = true;
   ++stats_.ants_created;
   fx.on_event({EventKind::ant_up, a.handle, 0, 0, now - a.created});

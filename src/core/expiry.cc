@@ -8,7 +8,7 @@
 namespace ainet::core {
 
 void Engine::remove_ant(Ant& a) {
-  timers_.cancel(a.t_setup);
+  if (a.ent) timers_.cancel(a.ent->t_setup);
   timers_.cancel(a.t_expiry);
   timers_.cancel(a.t_idle);
   if (a.ent && a.ent->pending.size()) {
@@ -53,7 +53,7 @@ void Engine::on_timer(Time now, const TimerKey& k, Effects& fx) {
   if (!a) return;
   switch (k.kind) {
     case TimerKind::ant_setup:
-      a->t_setup = {};
+      if (a->ent) a->ent->t_setup = {};
       if (!a->up) attempt_failed(now, *a, SignalReason::timeout, true, fx);
       return;
     case TimerKind::ant_expiry:

@@ -84,8 +84,8 @@ Errc SecurityAssociation::ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t
   // the AH header with the ICV itself zeroed (padding and, for GMAC, the IV
   // are included as sent, RFC 4302 §2.6 / RFC 4543 §4), and the payload.
   // RFC 4302 §3.3.3.2.1: with ESN the high 32 bits are appended at the end.
-  const size_t tag_off = ip_header_len + wire::kAhFixedLen + info_->iv_size;
-  const size_t tag_end = tag_off + info_->icv_size;
+  const size_t tag_off = ip_header_len + wire::kAhFixedLen + info().iv_size;
+  const size_t tag_end = tag_off + info().icv_size;
   const auto hi = wire::esn_high_bytes(seq);
   const ByteSpan implicit_hi = esn_ ? ByteSpan(hi) : ByteSpan();
 
@@ -98,7 +98,7 @@ Errc SecurityAssociation::ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t
   if (ip_header_len > wire::kIpv6HeaderLen || hdr_len > sizeof(hdr)) return Errc::malformed;
   zero_mutable_fields(packet.first(ip_header_len), hdr);
   std::memcpy(hdr + ip_header_len, packet.data() + ip_header_len, ah_fields);
-  std::memcpy(hdr + tag_off, kZeroTag, info_->icv_size);
+  std::memcpy(hdr + tag_off, kZeroTag, info().icv_size);
   const std::initializer_list<ByteSpan> parts = {ByteSpan(hdr, hdr_len), packet.subspan(tag_end),
                                                  implicit_hi};
   if (hmac())
@@ -138,13 +138,13 @@ Result<size_t> SecurityAssociation::ah_seal(uint64_t seq, ByteSpan payload, uint
   store_be32(ah + 8, static_cast<uint32_t>(seq));  // RFC 4302 §2.5: low 32 bits
   std::memset(ah + wire::kAhFixedLen, 0, ahl - wire::kAhFixedLen);  // ICV field + padding
   // RFC 4543 §3.1: the GMAC IV is the 64-bit sequence number (unique per key).
-  if (info_->iv_size) store_be64(ah + wire::kAhFixedLen, seq);
-  const MutByteSpan tag(ah + wire::kAhFixedLen + info_->iv_size, info_->icv_size);
+  if (info().iv_size) store_be64(ah + wire::kAhFixedLen, seq);
+  const MutByteSpan tag(ah + wire::kAhFixedLen + info().iv_size, info().icv_size);
   uint8_t computed[16];
-  if (Errc e = ah_icv(ByteSpan(p, total), hdr, seq, MutByteSpan(computed, info_->icv_size), {});
+  if (Errc e = ah_icv(ByteSpan(p, total), hdr, seq, MutByteSpan(computed, info().icv_size), {});
       e != Errc::ok)
     return e;
-  std::memcpy(tag.data(), computed, info_->icv_size);
+  std::memcpy(tag.data(), computed, info().icv_size);
   return total;
 }
 
@@ -168,9 +168,9 @@ Result<OpenedPacket> SecurityAssociation::ah_open(MutByteSpan packet) {
 
   // 4. ICV (RFC 4302 §3.4.4).
   uint8_t received[16];
-  std::memcpy(received, ah + wire::kAhFixedLen + info_->iv_size, info_->icv_size);
+  std::memcpy(received, ah + wire::kAhFixedLen + info().iv_size, info().icv_size);
   if (Errc e = ah_icv(ip, outer->header_len, *seq, MutByteSpan(),
-                      ByteSpan(received, info_->icv_size));
+                      ByteSpan(received, info().icv_size));
       e != Errc::ok)
     return e;
 

@@ -37,9 +37,9 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
                                              uint8_t next_header, MutByteSpan out) {
   const size_t total = esp_len(payload.size());
   if (out.size() < total) return Errc::buffer_too_small;
-  if (iv.size() != info_->iv_size) return Errc::invalid_argument;
-  const size_t body = wire::kEspHeaderLen + info_->iv_size;  // offset of the payload
-  const size_t enc_len = total - body - info_->icv_size;     // payload + padding + trailer
+  if (iv.size() != info().iv_size) return Errc::invalid_argument;
+  const size_t body = wire::kEspHeaderLen + info().iv_size;  // offset of the payload
+  const size_t enc_len = total - body - info().icv_size;     // payload + padding + trailer
   const size_t pad_len = enc_len - payload.size() - wire::kEspTrailerLen;
 
   uint8_t* p = out.data();
@@ -57,11 +57,11 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
   trailer[pad_len + 1] = next_header;
 
   const MutByteSpan region(p + body, enc_len);
-  const MutByteSpan icv(p + body + enc_len, info_->icv_size);
+  const MutByteSpan icv(p + body + enc_len, info().icv_size);
   // RFC 4303 §2.2.1: with ESN the high 32 bits are in the AAD or, for HMAC,
   // an implicit trailer.
   const auto hi = wire::esn_high_bytes(seq);
-  if (info_->aead) {
+  if (info().aead) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, seq, esn_);
     if (Errc e = aead()->seal(nonce.span(), aad.span(), region, region, icv); e != Errc::ok)
@@ -73,7 +73,7 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
     // payload || padding || trailer, and the tag is the ICV.
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, seq, esn_);
-    const ByteSpan rest(p + wire::kEspHeaderLen, info_->iv_size + enc_len);
+    const ByteSpan rest(p + wire::kEspHeaderLen, info().iv_size + enc_len);
     if (Errc e = gmac()->compute(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
     return total;
   }
@@ -90,11 +90,11 @@ Result<size_t> SecurityAssociation::esp_seal(uint64_t seq, ByteSpan iv, ByteSpan
 
 Result<OpenedPacket> SecurityAssociation::esp_open(MutByteSpan esp) {
   // 1. Length: header, IV, at least the 2 trailer bytes, ICV (RFC 4303 §3.4).
-  const size_t body = wire::kEspHeaderLen + info_->iv_size;
-  if (esp.size() < body + wire::kEspTrailerLen + info_->icv_size) return Errc::truncated;
-  const size_t enc_len = esp.size() - body - info_->icv_size;
+  const size_t body = wire::kEspHeaderLen + info().iv_size;
+  if (esp.size() < body + wire::kEspTrailerLen + info().icv_size) return Errc::truncated;
+  const size_t enc_len = esp.size() - body - info().icv_size;
   // RFC 3602 §3: CBC ciphertext is whole blocks.
-  if (info_->cbc && enc_len % info_->block_size != 0) return Errc::malformed;
+  if (info().cbc && enc_len % info().block_size != 0) return Errc::malformed;
 
   // 2. SPI: the SAD picked this SA by SPI; a mismatch means a wrong caller.
   uint8_t* p = esp.data();
@@ -105,11 +105,11 @@ Result<OpenedPacket> SecurityAssociation::esp_open(MutByteSpan esp) {
   if (!seq) return seq.error();
 
   // 4. ICV / AEAD verification (RFC 4303 §3.4.4), then decryption.
-  const ByteSpan iv(p + wire::kEspHeaderLen, info_->iv_size);
+  const ByteSpan iv(p + wire::kEspHeaderLen, info().iv_size);
   const MutByteSpan region(p + body, enc_len);
-  const ByteSpan icv(p + body + enc_len, info_->icv_size);
+  const ByteSpan icv(p + body + enc_len, info().icv_size);
   const auto hi = wire::esn_high_bytes(*seq);
-  if (info_->aead) {
+  if (info().aead) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, *seq, esn_);
     if (Errc e = aead()->open(nonce.span(), aad.span(), region, icv, region); e != Errc::ok)
@@ -117,7 +117,7 @@ Result<OpenedPacket> SecurityAssociation::esp_open(MutByteSpan esp) {
   } else if (gmac()) {
     const EspNonce nonce(salt_, iv.data());
     const EspAad aad(spi_, *seq, esn_);
-    const ByteSpan rest(p + wire::kEspHeaderLen, info_->iv_size + enc_len);
+    const ByteSpan rest(p + wire::kEspHeaderLen, info().iv_size + enc_len);
     if (Errc e = gmac()->verify(nonce.span(), {aad.span(), rest}, icv); e != Errc::ok) return e;
   } else {
     const ByteSpan covered(p, body + enc_len);

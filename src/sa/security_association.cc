@@ -39,13 +39,20 @@ SecurityAssociation::ErrcTables& SecurityAssociation::errc_tables() {
 
 SaCounters SecurityAssociation::counters() const {
   SaCounters c;
-  c.packets_out = packets_out_;
-  c.bytes_out = bytes_out_;
-  c.packets_in = packets_in_;
-  c.bytes_in = bytes_in_;
+  if (inbound_only_) {
+    c.packets_in = packets_;
+    c.bytes_in = bytes_;
+  } else {
+    c.packets_out = packets_;
+    c.bytes_out = bytes_;
+  }
   if (errcs_) {
     c.drops_in = errcs_->drops_in;
     c.errors_out = errcs_->errors_out;
+    if (!inbound_only_) {
+      c.packets_in = errcs_->packets_in;
+      c.bytes_in = errcs_->bytes_in;
+    }
   }
   return c;
 }
@@ -73,7 +80,6 @@ Result<SecurityAssociation> SecurityAssociation::make(const SaConfig& config) {
   SecurityAssociation sa;
   sa.spi_ = config.spi;
   sa.transform_ = config.transform;
-  sa.info_ = transform_info_entry(config.transform);
   sa.framing_ = config.framing;
   sa.esn_ = config.esn;
   sa.local_ = config.local;
@@ -85,6 +91,9 @@ Result<SecurityAssociation> SecurityAssociation::make(const SaConfig& config) {
   sa.replay_ = std::move(window);
   sa.inbound_only_ = config.inbound_only;
   sa.outbound_only_ = config.outbound_only;
+  // A two-way SA counts what it opens in the side block: made now, so that
+  // open() never allocates.
+  if (!config.inbound_only && !config.outbound_only) sa.errcs_ = std::make_unique<ErrcTables>();
 
   const ByteSpan keymat = config.keymat.span();
   const ByteSpan enc_key = keymat.first(info.enc_key_size);
@@ -151,24 +160,24 @@ size_t SecurityAssociation::ah_len(wire::IpFamily f) const {
   // RFC 4302 §2.6 / §3.3.3.2.1: the ICV field is padded so the AH header is a
   // multiple of 32 bits for IPv4 and 64 bits for IPv6. RFC 4543 §4 (errata
   // 3643): the GMAC Authentication Data is IV || tag, 4 bytes padding for IPv6.
-  const size_t raw = wire::kAhFixedLen + info_->iv_size + info_->icv_size;
+  const size_t raw = wire::kAhFixedLen + info().iv_size + info().icv_size;
   return round_up(raw, f == wire::IpFamily::v6 ? 8 : 4);
 }
 
 size_t SecurityAssociation::esp_len(size_t payload_len) const {
   // RFC 4303 §2.4: payload + padding + the 2 trailer bytes must fill whole
   // cipher blocks (CBC) and end on a 4-byte boundary (all transforms).
-  return wire::kEspHeaderLen + info_->iv_size +
-         round_up(payload_len + wire::kEspTrailerLen, info_->block_size) + info_->icv_size;
+  return wire::kEspHeaderLen + info().iv_size +
+         round_up(payload_len + wire::kEspTrailerLen, info().block_size) + info().icv_size;
 }
 
 size_t SecurityAssociation::headroom() const {
-  if (info_->protocol == Protocol::ah) return outer_len() + ah_len(remote_.family());
-  return outer_len() + wire::kEspHeaderLen + info_->iv_size;
+  if (info().protocol == Protocol::ah) return outer_len() + ah_len(remote_.family());
+  return outer_len() + wire::kEspHeaderLen + info().iv_size;
 }
 
 size_t SecurityAssociation::sealed_size(size_t payload_len) const {
-  if (info_->protocol == Protocol::ah) return outer_len() + ah_len(remote_.family()) + payload_len;
+  if (info().protocol == Protocol::ah) return outer_len() + ah_len(remote_.family()) + payload_len;
   return outer_len() + esp_len(payload_len);
 }
 
@@ -176,7 +185,7 @@ wire::OuterHeaderSpec SecurityAssociation::default_outer() const {
   wire::OuterHeaderSpec spec;
   spec.src = local_;
   spec.dst = remote_;
-  spec.protocol = static_cast<uint8_t>(info_->protocol);
+  spec.protocol = static_cast<uint8_t>(info().protocol);
   spec.hop_limit = hop_limit_;
   spec.flow_label = flow_label_;
   // RFC 6864 §4.1: the ID of an atomic datagram (DF set) carries no meaning,
@@ -230,12 +239,12 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
 
   uint8_t iv_buf[16];
   ByteSpan iv;
-  if (info_->cbc) {
-    rng.fill(MutByteSpan(iv_buf, info_->iv_size));  // RFC 3602 §3: unpredictable IV
-    iv = ByteSpan(iv_buf, info_->iv_size);
-  } else if (info_->iv_size) {
+  if (info().cbc) {
+    rng.fill(MutByteSpan(iv_buf, info().iv_size));  // RFC 3602 §3: unpredictable IV
+    iv = ByteSpan(iv_buf, info().iv_size);
+  } else if (info().iv_size) {
     store_be64(iv_buf, seq);  // unique per key: the counter never repeats
-    iv = ByteSpan(iv_buf, info_->iv_size);
+    iv = ByteSpan(iv_buf, info().iv_size);
   }
   wire::OuterHeaderSpec spec = outer;
   if (framing_ == Framing::ip && remote_.is_v4()) {
@@ -252,15 +261,15 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
   last_seq_ = seq;
   auto n = seal_at(seq, iv, payload, next_header, spec, out);
   if (!n) return refuse(n.error());
-  ++packets_out_;
-  bytes_out_ += payload.size();
+  ++packets_;
+  bytes_ += payload.size();
   return n;
 }
 
 Result<size_t> SecurityAssociation::seal_at(uint64_t seq, ByteSpan iv, ByteSpan payload,
                                             uint8_t next_header,
                                             const wire::OuterHeaderSpec& outer, MutByteSpan out) {
-  if (info_->protocol == Protocol::ah) return ah_seal(seq, payload, next_header, outer, out);
+  if (info().protocol == Protocol::ah) return ah_seal(seq, payload, next_header, outer, out);
   const size_t hdr = outer_len();
   auto n = esp_seal(seq, iv, payload, next_header, out.subspan(hdr));
   if (!n) return n.error();
@@ -279,14 +288,20 @@ Result<OpenedPacket> SecurityAssociation::open(MutByteSpan packet) {
     ++at(errc_tables().drops_in, r.error());
     return r;
   }
-  ++packets_in_;
-  bytes_in_ += r->payload.size();
+  if (inbound_only_) {
+    ++packets_;
+    bytes_ += r->payload.size();
+  } else {
+    ErrcTables& t = errc_tables();  // a two-way SA's: made in make()
+    ++t.packets_in;
+    t.bytes_in += r->payload.size();
+  }
   return r;
 }
 
 Result<OpenedPacket> SecurityAssociation::open_uncounted(MutByteSpan packet) {
   if (outbound_only_) return Errc::invalid_argument;  // no inbound state
-  if (info_->protocol == Protocol::ah) return ah_open(packet);
+  if (info().protocol == Protocol::ah) return ah_open(packet);
   if (framing_ != Framing::ip) return esp_open(packet);
   // Framing::ip: the outer header is not covered by ESP; it is parsed only to
   // find the ESP header (RFC 4303 §3.4.1: reassembly happens before ESP).

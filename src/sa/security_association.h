@@ -68,7 +68,7 @@ class SecurityAssociation {
 
   uint32_t spi() const { return spi_; }
   Transform transform() const { return transform_; }
-  Protocol protocol() const { return info_->protocol; }
+  Protocol protocol() const { return info().protocol; }
   Framing framing() const { return framing_; }
   bool esn() const { return esn_; }
   // A snapshot (the per-reason tables are kept apart until first needed).
@@ -137,6 +137,7 @@ class SecurityAssociation {
   struct ErrcTables {
     ErrcCounters drops_in{};
     ErrcCounters errors_out{};
+    uint64_t packets_in = 0, bytes_in = 0;  // a two-way SA's opened packets
   };
   ErrcTables& errc_tables();
 
@@ -153,19 +154,20 @@ class SecurityAssociation {
   [[nodiscard]] Errc ah_icv(ByteSpan packet, size_t ip_header_len, uint64_t seq, MutByteSpan icv_out,
                             ByteSpan expected);
 
+  // The table entry of transform_ (static storage; no pointer kept per SA).
+  const TransformInfo& info() const { return kTransformInfos[static_cast<size_t>(transform_)]; }
+
+  // Members are ordered, and the two that end in padding are
+  // [[no_unique_address]], so that the one-byte fields fill that padding:
+  // 168 bytes per SA, 4 SAs per relay hop (issue 10, memory per ANT hop).
   uint32_t spi_ = 0;
-  Transform transform_{};
-  const TransformInfo* info_ = nullptr;  // static entry (kTransformInfos)
-  Framing framing_ = Framing::ip;
-  bool esn_ = false;
-  bool inbound_only_ = false;
-  bool outbound_only_ = false;
+  uint32_t flow_label_ = 0;
   wire::IpAddress local_;
   wire::IpAddress remote_;
-  uint8_t hop_limit_ = 0;
-  uint32_t flow_label_ = 0;
   wire::TunnelPolicy tunnel_policy_;
-  uint8_t salt_[4] = {};
+  uint8_t hop_limit_ = 0;
+  Transform transform_{};
+  Framing framing_ = Framing::ip;
 
   // The keyed primitive(s) of the transform, held by value (key bytes and a
   // context-cache id, no heap block each; issue 10): GCM/ChaCha20-Poly1305
@@ -177,7 +179,8 @@ class SecurityAssociation {
     crypto::Cipher cipher;
     crypto::Hmac32 hmac;
   };
-  std::variant<std::monostate, crypto::Aead, crypto::Gmac, crypto::Hmac32, std::unique_ptr<CbcHmac>>
+  [[no_unique_address]] std::variant<std::monostate, crypto::Aead, crypto::Gmac, crypto::Hmac32,
+                                     std::unique_ptr<CbcHmac>>
       crypto_;
   crypto::Aead* aead() { return std::get_if<crypto::Aead>(&crypto_); }
   crypto::Gmac* gmac() { return std::get_if<crypto::Gmac>(&crypto_); }
@@ -190,11 +193,22 @@ class SecurityAssociation {
     auto* p = std::get_if<std::unique_ptr<CbcHmac>>(&crypto_);
     return p ? &(*p)->hmac : nullptr;
   }
+  // In the variant's tail padding.
+  uint8_t salt_[4] = {};
+  bool esn_ = false;
+  bool inbound_only_ = false;
+  bool outbound_only_ = false;
 
   uint64_t last_seq_ = 0;
-  ReplayWindow replay_;
-  uint64_t packets_out_ = 0, bytes_out_ = 0, packets_in_ = 0, bytes_in_ = 0;
-  std::unique_ptr<ErrcTables> errcs_;  // null until the first drop or refusal
+  [[no_unique_address]] ReplayWindow replay_;
+  // Packets and payload bytes in the SA's one direction: sealed by an
+  // outbound-only SA, opened by an inbound-only one. An SA that does both
+  // (tests, interop tools) counts here what it seals and in its side block
+  // what it opens; that block is made with the SA, so no packet allocates.
+  uint64_t packets_ = 0, bytes_ = 0;
+  // The per-reason counters (and a two-way SA's inbound totals), allocated
+  // on the first drop or refusal, or at make() for a two-way SA.
+  std::unique_ptr<ErrcTables> errcs_;
 };
 
 }  // namespace ainet::sa
