@@ -140,7 +140,10 @@ struct Ant {
   // Time.
   Time created{}, last_active{};
   Duration lifetime{}, idle{};  // 0 = none
-  TimerHandle t_expiry, t_idle;  // every hop (the entrance's set-up timer is in ent)
+  // Every hop: one timer at the earlier of the hard expiry and the next
+  // inactivity check (a timer is 40 bytes in the queue, issue 10). The
+  // entrance's set-up timer is in ent.
+  TimerHandle t_life;
 
   uint64_t packets_fwd = 0, packets_bwd = 0, bytes_fwd = 0, bytes_bwd = 0;
   uint64_t datagram_bytes_fwd = 0, datagram_bytes_bwd = 0;

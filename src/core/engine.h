@@ -261,6 +261,7 @@ class Engine {
   void remove_ant(Ant& a);
   void touch(Time now, Ant& a);
   void arm_lifetime(Time now, Ant& a);
+  void arm_life_timer(Time next_check, Ant& a);
   void on_timer(Time now, const TimerKey& k, Effects& fx);
   void pvt_down(Time now, size_t pvt, Effects& fx);
 

@@ -9,8 +9,7 @@ namespace ainet::core {
 
 void Engine::remove_ant(Ant& a) {
   if (a.ent) timers_.cancel(a.ent->t_setup);
-  timers_.cancel(a.t_expiry);
-  timers_.cancel(a.t_idle);
+  timers_.cancel(a.t_life);
   if (a.ent && a.ent->pending.size()) {
     stats_.pending_dropped += a.ent->pending.size();
     drops_[static_cast<size_t>(Errc::limit)] += a.ent->pending.size();
@@ -25,9 +24,17 @@ void Engine::touch(Time now, Ant& a) {
 }
 
 void Engine::arm_lifetime(Time now, Ant& a) {
-  if (a.lifetime.ns > 0)
-    a.t_expiry = timers_.schedule(a.created + a.lifetime, {TimerKind::ant_expiry, a.handle});
-  if (a.idle.ns > 0) a.t_idle = timers_.schedule(now + a.idle, {TimerKind::ant_idle, a.handle});
+  timers_.cancel(a.t_life);
+  arm_life_timer(now, a);
+}
+
+// One timer per ANT for both limits: it fires at the hard expiry or at the
+// next inactivity check, whichever is first (on_timer tells them apart).
+void Engine::arm_life_timer(Time next_check, Ant& a) {
+  Time at = Time::max();
+  if (a.lifetime.ns > 0) at = a.created + a.lifetime;
+  if (a.idle.ns > 0 && next_check + a.idle < at) at = next_check + a.idle;
+  if (at != Time::max()) a.t_life = timers_.schedule(at, {TimerKind::ant_life, a.handle});
 }
 
 // ---------------------------------------------------------------- timers ---
@@ -56,15 +63,14 @@ void Engine::on_timer(Time now, const TimerKey& k, Effects& fx) {
       if (a->ent) a->ent->t_setup = {};
       if (!a->up) attempt_failed(now, *a, SignalReason::timeout, true, fx);
       return;
-    case TimerKind::ant_expiry:
-      a->t_expiry = {};
-      return teardown(now, *a, SignalReason::expired, true, true, fx);
-    case TimerKind::ant_idle:
-      a->t_idle = {};
-      if (now - a->last_active >= a->idle)
+    case TimerKind::ant_life:
+      a->t_life = {};
+      if (a->lifetime.ns > 0 && now >= a->created + a->lifetime)
+        return teardown(now, *a, SignalReason::expired, true, true, fx);
+      if (a->idle.ns > 0 && now - a->last_active >= a->idle)
         return teardown(now, *a, SignalReason::idle, true, true, fx);
-      a->t_idle = timers_.schedule(a->last_active + a->idle, {TimerKind::ant_idle, a->handle});
-      return;
+      // Traffic since the last check: look again one idle period after it.
+      return arm_life_timer(a->last_active, *a);
     case TimerKind::pvt_keepalive:
     case TimerKind::cover:
       return;

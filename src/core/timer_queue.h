@@ -31,8 +31,8 @@ namespace ainet::core {
 
 enum class TimerKind : uint8_t {
   ant_setup,      // entrance: CREATED did not come back in time
-  ant_expiry,     // hard lifetime reached (every hop)
-  ant_idle,       // inactivity check (every hop); re-armed if there was traffic
+  ant_life,       // every hop: hard lifetime reached, or an inactivity check
+                  // (re-armed if there was traffic); one timer for both
   pvt_keepalive,  // send KEEPALIVE on a PVT and check its liveness
   cover,          // top up the cover ANTs on this AIN's PVT links
 };

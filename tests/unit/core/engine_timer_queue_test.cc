@@ -14,9 +14,9 @@ namespace {
 
 TEST(TimerQueue, FiresInDeadlineThenInsertionOrder) {
   TimerQueue q;
-  q.schedule(Time::from_ms(20), {TimerKind::ant_idle, 1});
+  q.schedule(Time::from_ms(20), {TimerKind::ant_life, 1});
   q.schedule(Time::from_ms(10), {TimerKind::ant_setup, 2});
-  q.schedule(Time::from_ms(10), {TimerKind::ant_expiry, 3});
+  q.schedule(Time::from_ms(10), {TimerKind::ant_life, 3});
   EXPECT_EQ(q.next(), Time::from_ms(10));
   EXPECT_FALSE(q.pop_due(Time::from_ms(9)).has_value());
   auto a = q.pop_due(Time::from_ms(30));
@@ -51,9 +51,9 @@ TEST(TimerQueue, HandleIsSmall) {
 
 TEST(TimerQueue, StaleHandleDoesNotCancelTheSlotsNextTimer) {
   TimerQueue q;
-  auto fired = q.schedule(Time::from_ms(1), {TimerKind::ant_expiry, 1});
+  auto fired = q.schedule(Time::from_ms(1), {TimerKind::ant_life, 1});
   ASSERT_TRUE(q.pop_due(Time::from_ms(1)).has_value());
-  auto cancelled = q.schedule(Time::from_ms(2), {TimerKind::ant_idle, 2});
+  auto cancelled = q.schedule(Time::from_ms(2), {TimerKind::ant_life, 2});
   TimerHandle copy = cancelled;
   q.cancel(cancelled);
   // Both stale handles name the slot that the next timer reuses.
@@ -78,7 +78,7 @@ TEST(TimerQueue, ChurnReusesSlots) {
   std::vector<TimerHandle> hs;
   for (uint64_t round = 0; round < 50; ++round) {
     for (uint64_t i = 0; i < 1000; ++i)
-      hs.push_back(q.schedule(Time::from_ms(static_cast<int64_t>((i * 7919) % 100)), {TimerKind::ant_idle, i}));
+      hs.push_back(q.schedule(Time::from_ms(static_cast<int64_t>((i * 7919) % 100)), {TimerKind::ant_life, i}));
     for (size_t i = 0; i < hs.size(); i += 2) q.cancel(hs[i]);
     while (q.pop_due(Time::from_ms(100))) {
     }
