@@ -84,16 +84,14 @@ Result<Aead> Aead::make(AeadAlg alg, ByteSpan key) {
   const size_t key_size = aead_key_size(alg);  // 0: not an algorithm
   if (key_size == 0 || key.size() != key_size) return Errc::invalid_argument;
   Aead a;
-  a.alg_ = alg;
-  if (!a.key_.assign(key)) return Errc::invalid_argument;
-  a.id_ = detail::new_key_id();
+  if (!a.key_.assign(static_cast<uint8_t>(alg), key)) return Errc::invalid_argument;
   // No IV yet: each seal/open supplies its own nonce. Both ciphers default to
   // a 12-byte nonce and a 16-byte tag, which is what RFC 4106 §3/§4 and
   // RFC 7634 §2/§3 use. Each direction is keyed on its first use (most
   // objects only seal or only open); an OpenSSL failure to make the
   // contexts shows here.
-  if (!detail::prepare_cipher_ctx(evp_of(alg), 1, a.id_) ||
-      !detail::prepare_cipher_ctx(evp_of(alg), 0, a.id_))
+  if (!detail::prepare_cipher_ctx(evp_of(alg), 1, a.key_.id()) ||
+      !detail::prepare_cipher_ctx(evp_of(alg), 0, a.key_.id()))
     return Errc::crypto_error;
   return a;
 }
@@ -105,34 +103,30 @@ Result<std::unique_ptr<Aead>> Aead::create(AeadAlg alg, ByteSpan key) {
 }
 
 void Aead::forget() {
-  if (id_ == 0) return;
-  detail::forget_cipher_ctx(evp_of(alg_), 1, id_);
-  detail::forget_cipher_ctx(evp_of(alg_), 0, id_);
-  id_ = 0;
+  if (key_.id() == 0) return;
+  detail::forget_cipher_ctx(evp_of(alg()), 1, key_.id());
+  detail::forget_cipher_ctx(evp_of(alg()), 0, key_.id());
+  key_.wipe();
 }
 
 Aead::~Aead() { forget(); }
 
 // The cache ways belong to the id, so a move hands the id over; the source
-// is left unkeyed (Secret's move wipes its key bytes).
-Aead::Aead(Aead&& o) noexcept : alg_(o.alg_), key_(std::move(o.key_)), id_(o.id_) {
-  o.id_ = 0;
-}
+// is left unkeyed (KeyBytes' move wipes its key bytes and id).
+Aead::Aead(Aead&& o) noexcept : key_(std::move(o.key_)) {}
 
 Aead& Aead::operator=(Aead&& o) noexcept {
   if (this != &o) {
     forget();
-    alg_ = o.alg_;
-    id_ = o.id_;
     key_ = std::move(o.key_);
-    o.id_ = 0;
   }
   return *this;
 }
 
 Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutByteSpan tag) {
-  if (id_ == 0 || !valid_args(nonce, aad, pt, ct, tag.size())) return Errc::invalid_argument;
-  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg_), 1, id_, key_.data());
+  if (key_.id() == 0 || !valid_args(nonce, aad, pt, ct, tag.size()))
+    return Errc::invalid_argument;
+  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg()), 1, key_.id(), key_.data());
   if (ctx == nullptr) return Errc::crypto_error;
   int done = 0;
   if (Errc e = aead_update(ctx, nonce, aad, pt, ct, &done); e != Errc::ok) return e;
@@ -144,8 +138,9 @@ Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutBy
 }
 
 Errc Aead::open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByteSpan pt) {
-  if (id_ == 0 || !valid_args(nonce, aad, ct, pt, tag.size())) return Errc::invalid_argument;
-  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg_), 0, id_, key_.data());
+  if (key_.id() == 0 || !valid_args(nonce, aad, ct, pt, tag.size()))
+    return Errc::invalid_argument;
+  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(alg()), 0, key_.id(), key_.data());
   if (ctx == nullptr) return Errc::crypto_error;
   int done = 0;
   if (Errc e = aead_update(ctx, nonce, aad, ct, pt, &done); e != Errc::ok) return e;

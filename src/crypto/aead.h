@@ -11,7 +11,7 @@
 
 #include "util/bytes.h"
 #include "util/result.h"
-#include "util/secret.h"
+#include "crypto/key_bytes.h"
 
 namespace ainet::crypto {
 
@@ -37,8 +37,8 @@ class Aead {
   Aead(const Aead&) = delete;
   Aead& operator=(const Aead&) = delete;
 
-  AeadAlg alg() const { return alg_; }
-  bool keyed() const { return id_ != 0; }
+  AeadAlg alg() const { return static_cast<AeadAlg>(key_.tag()); }
+  bool keyed() const { return key_.id() != 0; }
 
   // Encrypts pt into ct (same length; ct may alias pt exactly) and writes the
   // 16-byte tag. nonce must be 12 bytes, tag 16 bytes. Wrong sizes or a
@@ -51,10 +51,7 @@ class Aead {
 
  private:
   void forget();
-  // alg_ and key_ first: with the id after them the object is 48 bytes.
-  AeadAlg alg_{};
-  Secret<32> key_;
-  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
+  detail::KeyBytes<32> key_;  // the algorithm is its tag (40 bytes in all)
 };
 
 }  // namespace ainet::crypto

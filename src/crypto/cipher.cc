@@ -69,13 +69,11 @@ Result<Cipher> Cipher::make(CipherAlg alg, ByteSpan key) {
   const size_t key_size = cipher_key_size(alg);  // 0: not an algorithm
   if (key_size == 0 || key.size() != key_size) return Errc::invalid_argument;
   Cipher c;
-  c.alg_ = alg;
-  if (!c.key_.assign(key)) return Errc::invalid_argument;
-  c.id_ = detail::new_key_id();
+  if (!c.key_.assign(static_cast<uint8_t>(alg), key)) return Errc::invalid_argument;
   // The thread's contexts get their key on first use (context_cache.h
   // prepare_cipher_ctx); an OpenSSL failure to make them shows here.
-  if (!detail::prepare_cipher_ctx(evp_of(alg), 1, c.id_) ||
-      (is_block_mode(alg) && !detail::prepare_cipher_ctx(evp_of(alg), 0, c.id_)))
+  if (!detail::prepare_cipher_ctx(evp_of(alg), 1, c.key_.id()) ||
+      (is_block_mode(alg) && !detail::prepare_cipher_ctx(evp_of(alg), 0, c.key_.id())))
     return Errc::crypto_error;
   return c;
 }
@@ -87,34 +85,30 @@ Result<std::unique_ptr<Cipher>> Cipher::create(CipherAlg alg, ByteSpan key) {
 }
 
 void Cipher::forget() {
-  if (id_ == 0) return;
-  detail::forget_cipher_ctx(evp_of(alg_), 1, id_);
-  if (is_block_mode(alg_)) detail::forget_cipher_ctx(evp_of(alg_), 0, id_);
-  id_ = 0;
+  if (key_.id() == 0) return;
+  detail::forget_cipher_ctx(evp_of(alg()), 1, key_.id());
+  if (is_block_mode(alg())) detail::forget_cipher_ctx(evp_of(alg()), 0, key_.id());
+  key_.wipe();
 }
 
 Cipher::~Cipher() { forget(); }
 
 // The cache ways belong to the id, so a move hands the id over; the source
-// is left unkeyed (Secret's move wipes its key bytes).
-Cipher::Cipher(Cipher&& o) noexcept : alg_(o.alg_), key_(std::move(o.key_)), id_(o.id_) {
-  o.id_ = 0;
-}
+// is left unkeyed (KeyBytes' move wipes its key bytes and id).
+Cipher::Cipher(Cipher&& o) noexcept : key_(std::move(o.key_)) {}
 
 Cipher& Cipher::operator=(Cipher&& o) noexcept {
   if (this != &o) {
     forget();
-    alg_ = o.alg_;
-    id_ = o.id_;
     key_ = std::move(o.key_);
-    o.id_ = 0;
   }
   return *this;
 }
 
-static Errc run(const Cipher& c, uint64_t id, const Secret<32>& key, bool encrypt, ByteSpan iv,
-                ByteSpan in, MutByteSpan out) {
-  const CipherAlg alg = c.alg();
+static Errc run(const detail::KeyBytes<32>& key, bool encrypt, ByteSpan iv, ByteSpan in,
+                MutByteSpan out) {
+  const auto alg = static_cast<CipherAlg>(key.tag());
+  const uint64_t id = key.id();
   if (id == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
   if (iv.size() != cipher_iv_size(alg) || out.size() != in.size() || !detail::fits_int(in.size()) ||
       detail::partially_overlaps(out.data(), in.data(), in.size()) ||
@@ -136,11 +130,11 @@ static Errc run(const Cipher& c, uint64_t id, const Secret<32>& key, bool encryp
 }
 
 Errc Cipher::encrypt(ByteSpan iv, ByteSpan in, MutByteSpan out) {
-  return run(*this, id_, key_, true, iv, in, out);
+  return run(key_, true, iv, in, out);
 }
 
 Errc Cipher::decrypt(ByteSpan iv, ByteSpan in, MutByteSpan out) {
-  return run(*this, id_, key_, false, iv, in, out);
+  return run(key_, false, iv, in, out);
 }
 
 }  // namespace ainet::crypto

@@ -15,7 +15,7 @@
 
 #include "util/bytes.h"
 #include "util/result.h"
-#include "util/secret.h"
+#include "crypto/key_bytes.h"
 
 namespace ainet::crypto {
 
@@ -50,8 +50,8 @@ class Cipher {
   Cipher(const Cipher&) = delete;
   Cipher& operator=(const Cipher&) = delete;
 
-  CipherAlg alg() const { return alg_; }
-  bool keyed() const { return id_ != 0; }
+  CipherAlg alg() const { return static_cast<CipherAlg>(key_.tag()); }
+  bool keyed() const { return key_.id() != 0; }
   // out.size() must equal in.size(); out may alias in exactly. iv.size() must
   // equal cipher_iv_size(alg()); CBC and ECB need in.size() % 16 == 0.
   // Otherwise Errc::invalid_argument.
@@ -60,10 +60,7 @@ class Cipher {
 
  private:
   void forget();
-  // alg_ and key_ first: with the id after them the object is 48 bytes.
-  CipherAlg alg_{};
-  Secret<32> key_;
-  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
+  detail::KeyBytes<32> key_;  // the algorithm is its tag (40 bytes in all)
 };
 
 }  // namespace ainet::crypto

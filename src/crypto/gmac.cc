@@ -24,11 +24,9 @@ detail::EvpCipher evp_of(size_t key_bits) {
 Result<Gmac> Gmac::make(ByteSpan key) {
   if (key.size() != 16 && key.size() != 24 && key.size() != 32) return Errc::invalid_argument;
   Gmac g;
-  g.key_bits_ = static_cast<uint16_t>(key.size() * 8);
-  if (!g.key_.assign(key)) return Errc::invalid_argument;
-  g.id_ = detail::new_key_id();
+  if (!g.key_.assign(static_cast<uint8_t>(key.size()), key)) return Errc::invalid_argument;
   // Keyed on first use; an OpenSSL failure to make the context shows here.
-  if (!detail::prepare_cipher_ctx(evp_of(g.key_bits_), 1, g.id_)) return Errc::crypto_error;
+  if (!detail::prepare_cipher_ctx(evp_of(g.key_bits()), 1, g.key_.id())) return Errc::crypto_error;
   return g;
 }
 
@@ -39,9 +37,9 @@ Result<std::unique_ptr<Gmac>> Gmac::create(ByteSpan key) {
 }
 
 void Gmac::forget() {
-  if (id_ == 0) return;
-  detail::forget_cipher_ctx(evp_of(key_bits_), 1, id_);
-  id_ = 0;
+  if (key_.id() == 0) return;
+  detail::forget_cipher_ctx(evp_of(key_bits()), 1, key_.id());
+  key_.wipe();
 }
 
 Gmac::~Gmac() {
@@ -49,30 +47,25 @@ Gmac::~Gmac() {
 }
 
 // The cache way belongs to the id, so a move hands the id over; the source
-// is left unkeyed (Secret's move wipes its key bytes).
-Gmac::Gmac(Gmac&& o) noexcept : key_bits_(o.key_bits_), key_(std::move(o.key_)), id_(o.id_) {
-  o.id_ = 0;
-}
+// is left unkeyed (KeyBytes' move wipes its key bytes and id).
+Gmac::Gmac(Gmac&& o) noexcept : key_(std::move(o.key_)) {}
 
 Gmac& Gmac::operator=(Gmac&& o) noexcept {
   if (this != &o) {
     forget();
-    key_bits_ = o.key_bits_;
-    id_ = o.id_;
     key_ = std::move(o.key_);
-    o.id_ = 0;
   }
   return *this;
 }
 
 Errc Gmac::compute(ByteSpan nonce, std::initializer_list<ByteSpan> parts, MutByteSpan tag_out) {
-  if (id_ == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
+  if (key_.id() == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
   if (nonce.size() != kGmacNonceSize || tag_out.size() != kGmacTagSize)
     return Errc::invalid_argument;
   for (ByteSpan p : parts) {
     if (!detail::fits_int(p.size())) return Errc::invalid_argument;
   }
-  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(key_bits_), 1, id_, key_.data());
+  EVP_CIPHER_CTX* ctx = detail::keyed_cipher_ctx(evp_of(key_bits()), 1, key_.id(), key_.data());
   if (ctx == nullptr) return Errc::crypto_error;
   if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1)
     return Errc::crypto_error;

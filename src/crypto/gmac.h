@@ -13,7 +13,7 @@
 
 #include "util/bytes.h"
 #include "util/result.h"
-#include "util/secret.h"
+#include "crypto/key_bytes.h"
 
 namespace ainet::crypto {
 
@@ -38,8 +38,8 @@ class Gmac {
   Gmac(const Gmac&) = delete;
   Gmac& operator=(const Gmac&) = delete;
 
-  size_t key_bits() const { return key_bits_; }
-  bool keyed() const { return id_ != 0; }
+  size_t key_bits() const { return size_t{key_.tag()} * 8; }
+  bool keyed() const { return key_.id() != 0; }
 
   // Tag over the concatenation of parts. nonce must be 12 bytes and tag_out
   // 16 bytes, else Errc::invalid_argument.
@@ -50,9 +50,7 @@ class Gmac {
 
  private:
   void forget();
-  uint16_t key_bits_ = 0;
-  Secret<32> key_;
-  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
+  detail::KeyBytes<32> key_;  // the key length in bytes is its tag (40 bytes in all)
 };
 
 }  // namespace ainet::crypto

@@ -34,19 +34,18 @@ Result<BasicHmac<N>> BasicHmac<N>::make(ByteSpan key) {
     // is first hashed; HMAC with the hash as key is the same function.
     uint8_t digest[kSha256Size];
     if (sha256({key}, digest) != Errc::ok) return Errc::crypto_error;
-    (void)h.key_.assign(ByteSpan(digest, sizeof digest));
+    (void)h.key_.assign(static_cast<uint8_t>(sizeof digest), ByteSpan(digest, sizeof digest));
     OPENSSL_cleanse(digest, sizeof digest);
-  } else if (!h.key_.assign(key)) {
+  } else if (!h.key_.assign(static_cast<uint8_t>(key.size()), key)) {
     // Only a capacity below the block size (Hmac32) gets here: a key it
     // cannot hold as is. Truncating it would change the MAC.
     return Errc::invalid_argument;
   }
-  h.id_ = detail::new_key_id();
   // Keyed now, unlike the ciphers (context_cache.h prepare_cipher_ctx):
   // OpenSSL 3 allocates on every HMAC key (EVP_MAC_init with a key), so a
   // key first given on the packet path would allocate there; keyed here, an
   // SA's MAC key allocates only if other objects evicted it.
-  if (detail::keyed_hmac_ctx(h.id_, h.key_.data(), h.key_.size()) == nullptr)
+  if (detail::keyed_hmac_ctx(h.key_.id(), h.key_.data(), h.key_.tag()) == nullptr)
     return Errc::crypto_error;
   return h;
 }
@@ -60,9 +59,9 @@ Result<std::unique_ptr<BasicHmac<N>>> BasicHmac<N>::create(ByteSpan key) {
 
 template <size_t N>
 void BasicHmac<N>::forget() {
-  if (id_ == 0) return;
-  detail::forget_hmac_ctx(id_);
-  id_ = 0;
+  if (key_.id() == 0) return;
+  detail::forget_hmac_ctx(key_.id());
+  key_.wipe();
 }
 
 template <size_t N>
@@ -71,27 +70,23 @@ BasicHmac<N>::~BasicHmac() {
 }
 
 // The cache way belongs to the id, so a move hands the id over; the source
-// is left unkeyed (Secret's move wipes its key bytes).
+// is left unkeyed (KeyBytes' move wipes its key bytes and id).
 template <size_t N>
-BasicHmac<N>::BasicHmac(BasicHmac&& o) noexcept : id_(o.id_), key_(std::move(o.key_)) {
-  o.id_ = 0;
-}
+BasicHmac<N>::BasicHmac(BasicHmac&& o) noexcept : key_(std::move(o.key_)) {}
 
 template <size_t N>
 BasicHmac<N>& BasicHmac<N>::operator=(BasicHmac&& o) noexcept {
   if (this != &o) {
     forget();
-    id_ = o.id_;
     key_ = std::move(o.key_);
-    o.id_ = 0;
   }
   return *this;
 }
 
 template <size_t N>
 Errc BasicHmac<N>::compute(std::initializer_list<ByteSpan> parts, MutByteSpan out) {
-  if (id_ == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
-  EVP_MAC_CTX* ctx = detail::keyed_hmac_ctx(id_, key_.data(), key_.size());
+  if (key_.id() == 0) return Errc::invalid_argument;  // unkeyed (moved-from or default)
+  EVP_MAC_CTX* ctx = detail::keyed_hmac_ctx(key_.id(), key_.data(), key_.tag());
   if (ctx == nullptr || EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) return Errc::crypto_error;
   for (ByteSpan p : parts) {
     if (!p.empty() && EVP_MAC_update(ctx, p.data(), p.size()) != 1) return Errc::crypto_error;

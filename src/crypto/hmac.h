@@ -13,7 +13,7 @@
 
 #include "util/bytes.h"
 #include "util/result.h"
-#include "util/secret.h"
+#include "crypto/key_bytes.h"
 
 namespace ainet::crypto {
 
@@ -51,7 +51,7 @@ class BasicHmac {
   BasicHmac(const BasicHmac&) = delete;
   BasicHmac& operator=(const BasicHmac&) = delete;
 
-  bool keyed() const { return id_ != 0; }
+  bool keyed() const { return key_.id() != 0; }
 
   // MAC over the concatenation of parts; writes min(out.size(), 32) bytes
   // (the leftmost bytes of the full HMAC, RFC 4868 §2.3 truncation).
@@ -61,8 +61,8 @@ class BasicHmac {
 
  private:
   void forget();
-  uint64_t id_ = 0;  // context cache identity (never reused); 0 = unkeyed
-  Secret<KeyCapacity> key_;
+  // The key length in bytes is its tag (Hmac32: 40 bytes in all).
+  detail::KeyBytes<KeyCapacity> key_;
 };
 
 using Hmac = BasicHmac<kSha256BlockSize>;
