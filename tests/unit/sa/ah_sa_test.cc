@@ -310,5 +310,41 @@ TEST(AhSa, OutboundOnlySealsButRefusesToOpen) {
   EXPECT_EQ(SecurityAssociation::create(c).error(), Errc::invalid_argument);
 }
 
+// Packet and byte totals: a one-way SA keeps only its own direction's (the
+// other reads 0), a two-way SA both (its inbound ones in a side block made
+// with the SA); the totals survive a move.
+TEST(AhSa, CountersFollowTheSaDirection) {
+  crypto::DeterministicRng rng(7);
+  SaConfig c = make_config(Transform::ah_hmac_sha256, 0x4244, Framing::ip);
+  auto both = make_sa(c);
+  c.outbound_only = true;
+  auto tx = make_sa(c);
+  c.outbound_only = false;
+  c.inbound_only = true;
+  auto rx = make_sa(c);
+  const Bytes inner = make_inner_packet(wire::IpFamily::v4, 100);
+  Bytes buf(tx->sealed_size(inner.size()));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(tx->seal_inner_packet(inner, buf, rng));
+    Bytes copy = buf;
+    ASSERT_TRUE(rx->open(buf));
+    ASSERT_TRUE(both->open(copy));
+  }
+  ASSERT_TRUE(both->seal_inner_packet(inner, buf, rng));
+  const SaCounters t = tx->counters(), r = rx->counters(), b = both->counters();
+  EXPECT_EQ(t.packets_out, 3u);
+  EXPECT_EQ(t.bytes_out, 3 * inner.size());
+  EXPECT_EQ(t.packets_in + t.bytes_in, 0u);
+  EXPECT_EQ(r.packets_in, 3u);
+  EXPECT_EQ(r.bytes_in, 3 * inner.size());
+  EXPECT_EQ(r.packets_out + r.bytes_out, 0u);
+  EXPECT_EQ(b.packets_in, 3u);
+  EXPECT_EQ(b.bytes_in, 3 * inner.size());
+  EXPECT_EQ(b.packets_out, 1u);
+  EXPECT_EQ(b.bytes_out, inner.size());
+  SecurityAssociation moved = std::move(*rx);
+  EXPECT_EQ(moved.counters().packets_in, 3u);
+}
+
 }  // namespace
 }  // namespace ainet::sa
