@@ -27,10 +27,12 @@ Errc hkdf(HkdfDigest d, HkdfMode mode, ByteSpan salt, ByteSpan key, ByteSpan inf
   if (mode == HkdfMode::expand_only && key.size() < hash_len) return Errc::invalid_argument;
   ++mutable_kex_counts().hkdf;
 
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  // Fetched once for the process (an EVP_KDF is immutable and may be shared
+  // by threads): a fetch per call was a method-store lookup under a lock,
+  // 12 per ANT set-up (issue 10, set-up cost).
+  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   if (kdf == nullptr) return Errc::crypto_error;
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  EVP_KDF_free(kdf);
   if (ctx == nullptr) return Errc::crypto_error;
 
   char digest_name[8] = "SHA256";

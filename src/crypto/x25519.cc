@@ -151,7 +151,23 @@ Errc derive_with(EVP_PKEY_CTX* ctx, EVP_PKEY* peer, MutByteSpan out32) {
   return Errc::ok;
 }
 
+// The thread's peer key: one EVP_PKEY whose public key each DH overwrites
+// (EVP_PKEY_set1_encoded_public_key), instead of a new key per DH. An
+// import goes through EVP_PKEY_set_type_by_keymgmt, which in OpenSSL 3.0
+// walks the whole algorithm-name map (OPENSSL_LH_doall_arg) every time
+// (issue 10, set-up cost). A derive context keeps a reference to the peer
+// it last used, but every derive here sets its peer first, so no context
+// ever derives with a key that was overwritten.
+EVP_PKEY* import_peer_slot() { return import_public(kBasePoint).release(); }
+
 Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
+  if (ctx != nullptr && peer_pub32.size() == kX25519KeySize) {
+    EVP_PKEY* slot = thread_owned<EVP_PKEY, import_peer_slot, EVP_PKEY_free>();
+    if (slot != nullptr &&
+        EVP_PKEY_set1_encoded_public_key(slot, peer_pub32.data(), peer_pub32.size()) == 1)
+      return derive_with(ctx, slot, out32);
+    ERR_clear_error();
+  }
   detail::Pkey peer = ctx != nullptr ? import_public(peer_pub32) : nullptr;
   return derive_with(ctx, peer.get(), out32);
 }
