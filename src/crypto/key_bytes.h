@@ -56,4 +56,6 @@ class KeyBytes {
   uint64_t word_ = 0;
 };
 
+static_assert(sizeof(KeyBytes<32>) == 40, "a 32-byte key and one word, no padding");
+
 }  // namespace ainet::crypto::detail

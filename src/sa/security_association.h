@@ -159,7 +159,8 @@ class SecurityAssociation {
 
   // Members are ordered, and the two that end in padding are
   // [[no_unique_address]], so that the one-byte fields fill that padding:
-  // 168 bytes per SA, 4 SAs per relay hop (issue 10, memory per ANT hop).
+  // 160 bytes per SA, 4 SAs per relay hop (issue 10, memory per ANT hop;
+  // security_association.cc checks the size).
   uint32_t spi_ = 0;
   uint32_t flow_label_ = 0;
   wire::IpAddress local_;
