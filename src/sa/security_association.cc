@@ -36,9 +36,9 @@ Result<std::unique_ptr<SecurityAssociation>> SecurityAssociation::create(const S
   return std::unique_ptr<SecurityAssociation>(new SecurityAssociation(std::move(*sa)));
 }
 
-SecurityAssociation::ErrcTables& SecurityAssociation::errc_tables() {
-  if (!errcs_) errcs_ = std::make_unique<ErrcTables>();
-  return *errcs_;
+SecurityAssociation::RareCounters& SecurityAssociation::rare_counters() {
+  if (!rare_) rare_ = std::make_unique<RareCounters>();
+  return *rare_;
 }
 
 SaCounters SecurityAssociation::counters() const {
@@ -50,12 +50,12 @@ SaCounters SecurityAssociation::counters() const {
     c.packets_out = packets_;
     c.bytes_out = bytes_;
   }
-  if (errcs_) {
-    c.drops_in = errcs_->drops_in;
-    c.errors_out = errcs_->errors_out;
+  if (rare_) {
+    c.drops_in = rare_->drops_in;
+    c.errors_out = rare_->errors_out;
     if (!inbound_only_) {
-      c.packets_in = errcs_->packets_in;
-      c.bytes_in = errcs_->bytes_in;
+      c.packets_in = rare_->packets_in;
+      c.bytes_in = rare_->bytes_in;
     }
   }
   return c;
@@ -97,7 +97,7 @@ Result<SecurityAssociation> SecurityAssociation::make(const SaConfig& config) {
   sa.outbound_only_ = config.outbound_only;
   // A two-way SA counts what it opens in the side block: made now, so that
   // open() never allocates.
-  if (!config.inbound_only && !config.outbound_only) sa.errcs_ = std::make_unique<ErrcTables>();
+  if (!config.inbound_only && !config.outbound_only) sa.rare_ = std::make_unique<RareCounters>();
 
   const ByteSpan keymat = config.keymat.span();
   const ByteSpan enc_key = keymat.first(info.enc_key_size);
@@ -207,7 +207,7 @@ Result<size_t> SecurityAssociation::seal_inner_packet(ByteSpan inner_ip, MutByte
                                                       crypto::Rng& rng) {
   auto inner = parse_tunnel_inner(inner_ip);
   if (!inner) {
-    ++at(errc_tables().errors_out, inner.error());
+    ++at(rare_counters().errors_out, inner.error());
     return inner.error();
   }
   // Only the inner packet itself is carried, not any link-layer trailer.
@@ -229,7 +229,7 @@ Result<size_t> SecurityAssociation::seal_counted(ByteSpan payload, uint8_t next_
                                                  const wire::OuterHeaderSpec& outer,
                                                  MutByteSpan out, crypto::Rng& rng) {
   auto refuse = [&](Errc e) -> Result<size_t> {
-    ++at(errc_tables().errors_out, e);
+    ++at(rare_counters().errors_out, e);
     return e;
   };
   if (inbound_only_) return refuse(Errc::invalid_argument);  // no outbound state
@@ -289,14 +289,14 @@ Result<size_t> SecurityAssociation::seal_at(uint64_t seq, ByteSpan iv, ByteSpan 
 Result<OpenedPacket> SecurityAssociation::open(MutByteSpan packet) {
   auto r = open_uncounted(packet);
   if (!r) {
-    ++at(errc_tables().drops_in, r.error());
+    ++at(rare_counters().drops_in, r.error());
     return r;
   }
   if (inbound_only_) {
     ++packets_;
     bytes_ += r->payload.size();
   } else {
-    ErrcTables& t = errc_tables();  // a two-way SA's: made in make()
+    RareCounters& t = rare_counters();  // a two-way SA's: made in make()
     ++t.packets_in;
     t.bytes_in += r->payload.size();
   }

@@ -12,6 +12,8 @@
 //    The per-reason drop/refusal counters are allocated once, at the first
 //    drop or refusal of the SA, so that the many SAs that never drop do not
 //    carry them (issue 10: ~1.5 KB per ANT hop); later drops never allocate.
+//    A two-way SA (neither inbound_only nor outbound_only) gets that block
+//    in create(), since it counts its opened packets there.
 //    (OpenSSL 3.0's HMAC mallocs inside libcrypto per MAC; see
 //    tests/unit/sa/no_allocation_test.cc and src/crypto/hmac.cc.)
 //  * open() works in place on the caller's buffer and returns a span of it.
@@ -133,13 +135,15 @@ class SecurityAssociation {
                               crypto::Rng& rng);
   wire::OuterHeaderSpec default_outer() const;
   Result<OpenedPacket> open_uncounted(MutByteSpan packet);
-  // The per-reason counters, allocated on the first drop or refusal.
-  struct ErrcTables {
+  // Counters most SAs never touch, in a block of their own: the per-reason
+  // drops and refusals (made at the first one), and a two-way SA's inbound
+  // totals (made with the SA).
+  struct RareCounters {
     ErrcCounters drops_in{};
     ErrcCounters errors_out{};
     uint64_t packets_in = 0, bytes_in = 0;  // a two-way SA's opened packets
   };
-  ErrcTables& errc_tables();
+  RareCounters& rare_counters();
 
   // ESP (esp_processing.cc)
   Result<size_t> esp_seal(uint64_t seq, ByteSpan iv, ByteSpan payload, uint8_t next_header,
@@ -207,9 +211,7 @@ class SecurityAssociation {
   // (tests, interop tools) counts here what it seals and in its side block
   // what it opens; that block is made with the SA, so no packet allocates.
   uint64_t packets_ = 0, bytes_ = 0;
-  // The per-reason counters (and a two-way SA's inbound totals), allocated
-  // on the first drop or refusal, or at make() for a two-way SA.
-  std::unique_ptr<ErrcTables> errcs_;
+  std::unique_ptr<RareCounters> rare_;  // null until needed (see RareCounters)
 };
 
 }  // namespace ainet::sa
