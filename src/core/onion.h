@@ -59,7 +59,7 @@ struct HopOnionKeys {
 
 // The exit: its layer (it relays its own backward cells, wrap_backward) and
 // the e2e AEADs, which only the exit keys: so relays, a third of all hop
-// states, do not carry two unkeyed AEADs (issue 10: 96 bytes each).
+// states, do not carry two unkeyed AEADs (issue 10: 40 bytes each).
 struct ExitOnionKeys : HopOnionKeys {
   crypto::Aead e2e_fwd, e2e_bwd;
 };
