@@ -45,9 +45,9 @@ constexpr std::array<uint8_t, 16> kCreatedIv{0x01};
 constexpr std::array<uint8_t, crypto::kAeadNonceSize> kZeroNonce{};
 
 [[nodiscard]] Errc ctr_xor(const Secret<32>& key, ByteSpan iv, MutByteSpan data) {
-  auto c = crypto::Cipher::create(crypto::CipherAlg::aes256_ctr, key.span());
+  auto c = crypto::Cipher::make(crypto::CipherAlg::aes256_ctr, key.span());
   if (!c) return c.error();
-  return (*c)->encrypt(iv, data, data);
+  return c->encrypt(iv, data, data);
 }
 
 // ck = HKDF(salt="ainet-create-v1", ikm=X25519(x,B), info=B||X, L=64).
@@ -86,9 +86,9 @@ constexpr std::array<uint8_t, crypto::kAeadNonceSize> kZeroNonce{};
   Secret<32>* fields[] = {&keys.fwd_layer, &keys.bwd_layer, &keys.fwd_prp, &keys.bwd_prp,
                           &keys.auth,      &keys.e2e_fwd,   &keys.e2e_bwd};
   for (size_t i = 0; i < 7; ++i) fields[i]->assign(okm.span().subspan(32 * i, 32));
-  auto mac = crypto::Hmac::create(keys.auth.span());
+  auto mac = crypto::Hmac32::make(keys.auth.span());
   if (!mac) return mac.error();
-  return (*mac)->compute({as_bytes(kCreatedLabel), info}, auth);
+  return mac->compute({as_bytes(kCreatedLabel), info}, auth);
 }
 
 // own_pub: the public key of priv; handing it over saves OpenSSL a second
@@ -187,10 +187,10 @@ Errc build_create(std::span<const HopTarget> hops, crypto::Rng& rng, EntranceHan
     }
     MutByteSpan slot = blob_out.first(kCreateSlotSize);
     std::memcpy(slot.data(), hs.x_pub.data(), 32);
-    auto aead = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, slot_key.span());
+    auto aead = crypto::Aead::make(crypto::AeadAlg::chacha20_poly1305, slot_key.span());
     if (!aead) return state.wipe(), aead.error();
     // Single-use slot_key, so the all-zero nonce is never reused.
-    e = (*aead)->seal(kZeroNonce, {}, hops[i].info, slot.subspan(kSlotOffCt, kHopInfoSize),
+    e = aead->seal(kZeroNonce, {}, hops[i].info, slot.subspan(kSlotOffCt, kHopInfoSize),
                       slot.subspan(kSlotOffTag, crypto::kAeadTagSize));
     if (e != Errc::ok) return state.wipe(), e;
   }
@@ -221,10 +221,10 @@ Errc process_create(crypto::X25519StaticKey& onion, ByteSpan blob_in, crypto::Rn
   Secret<32> slot_key, stream_key;
   Errc e = derive_create_keys(xb, onion.pub(), x_pub, slot_key, stream_key);
   if (e != Errc::ok) return e;
-  auto aead = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, slot_key.span());
+  auto aead = crypto::Aead::make(crypto::AeadAlg::chacha20_poly1305, slot_key.span());
   if (!aead) return aead.error();
   HopInfoBytes info;
-  if ((*aead)->open(kZeroNonce, {}, blob_in.subspan(kSlotOffCt, kHopInfoSize),
+  if (aead->open(kZeroNonce, {}, blob_in.subspan(kSlotOffCt, kHopInfoSize),
                     blob_in.subspan(kSlotOffTag, crypto::kAeadTagSize), info) != Errc::ok) {
     secure_zero(info.data(), info.size());
     return Errc::auth_failed;
@@ -247,9 +247,9 @@ Errc process_create(crypto::X25519StaticKey& onion, ByteSpan blob_in, crypto::Rn
     e = ctr_xor(stream_key, kCreateIv, tail);
     std::memmove(blob_out.data(), tail.data(), rest);
   } else {
-    auto c = crypto::Cipher::create(crypto::CipherAlg::aes256_ctr, stream_key.span());
+    auto c = crypto::Cipher::make(crypto::CipherAlg::aes256_ctr, stream_key.span());
     if (!c) return c.error();
-    e = (*c)->encrypt(kCreateIv, blob_in.subspan(kCreateSlotSize), blob_out.first(rest));
+    e = c->encrypt(kCreateIv, blob_in.subspan(kCreateSlotSize), blob_out.first(rest));
   }
   if (e != Errc::ok) return e;
   rng.fill(blob_out.subspan(rest));
