@@ -106,7 +106,6 @@ void Aead::forget() {
   if (key_.id() == 0) return;
   detail::forget_cipher_ctx(evp_of(alg()), 1, key_.id());
   detail::forget_cipher_ctx(evp_of(alg()), 0, key_.id());
-  key_.wipe();
 }
 
 Aead::~Aead() { forget(); }

@@ -88,7 +88,6 @@ void Cipher::forget() {
   if (key_.id() == 0) return;
   detail::forget_cipher_ctx(evp_of(alg()), 1, key_.id());
   if (is_block_mode(alg())) detail::forget_cipher_ctx(evp_of(alg()), 0, key_.id());
-  key_.wipe();
 }
 
 Cipher::~Cipher() { forget(); }

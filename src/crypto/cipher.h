@@ -13,9 +13,9 @@
 #pragma once
 #include <memory>
 
+#include "crypto/key_bytes.h"
 #include "util/bytes.h"
 #include "util/result.h"
-#include "crypto/key_bytes.h"
 
 namespace ainet::crypto {
 

@@ -39,7 +39,6 @@ Result<std::unique_ptr<Gmac>> Gmac::create(ByteSpan key) {
 void Gmac::forget() {
   if (key_.id() == 0) return;
   detail::forget_cipher_ctx(evp_of(key_bits()), 1, key_.id());
-  key_.wipe();
 }
 
 Gmac::~Gmac() {

@@ -11,9 +11,9 @@
 #include <initializer_list>
 #include <memory>
 
+#include "crypto/key_bytes.h"
 #include "util/bytes.h"
 #include "util/result.h"
-#include "crypto/key_bytes.h"
 
 namespace ainet::crypto {
 

@@ -61,7 +61,6 @@ template <size_t N>
 void BasicHmac<N>::forget() {
   if (key_.id() == 0) return;
   detail::forget_hmac_ctx(key_.id());
-  key_.wipe();
 }
 
 template <size_t N>

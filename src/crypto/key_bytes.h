@@ -10,6 +10,7 @@
 // the word (number << 8 | tag) never repeats either, and it is never 0 once
 // assigned: 0 means unkeyed.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -24,7 +25,9 @@ class KeyBytes {
  public:
   KeyBytes() = default;
   ~KeyBytes() { wipe(); }
-  // The source is left unkeyed with its key bytes wiped.
+  // The source is left unkeyed with its key bytes wiped. The owner's
+  // forget() (which releases the cache ways) needs no wipe of its own: the
+  // bytes go when KeyBytes is destroyed or overwritten right after it.
   KeyBytes(KeyBytes&& o) noexcept : key_(o.key_), word_(o.word_) { o.wipe(); }
   KeyBytes& operator=(KeyBytes&& o) noexcept {
     if (this != &o) key_ = o.key_, word_ = o.word_, o.wipe();
