@@ -26,6 +26,7 @@
 #include "crypto/kex.h"
 #include "crypto/kex_counts.h"
 #include "crypto/raw_key.h"
+#include "crypto/thread_owned.h"
 
 namespace ainet::crypto {
 namespace {
@@ -42,42 +43,8 @@ EVP_PKEY_CTX* new_import_ctx() {
   return c;
 }
 
-// One OpenSSL object per thread, made on first use (Make; retried while it
-// fails) and freed at thread exit. nullptr once it is gone: a later call on
-// that thread (from a static destructor) must make and free its own.
-template <typename T, T* (*Make)(), void (*Free)(T*)>
-T* thread_owned() {
-  static thread_local bool gone = false;
-  struct Holder {
-    T* p = nullptr;
-    ~Holder() {
-      Free(p);
-      p = nullptr;
-      gone = true;
-    }
-  };
-  if (gone) return nullptr;
-  static thread_local Holder h;
-  if (h.p == nullptr) h.p = Make();
-  return h.p;
-}
-
 // The thread's X25519 fromdata context, borrowed for one import.
-class ImportCtx {
- public:
-  ImportCtx() {
-    ctx_ = thread_owned<EVP_PKEY_CTX, new_import_ctx, EVP_PKEY_CTX_free>();
-    if (ctx_ == nullptr) ctx_ = owned_ = new_import_ctx();
-  }
-  ~ImportCtx() { EVP_PKEY_CTX_free(owned_); }
-  ImportCtx(const ImportCtx&) = delete;
-  ImportCtx& operator=(const ImportCtx&) = delete;
-  EVP_PKEY_CTX* get() const { return ctx_; }
-
- private:
-  EVP_PKEY_CTX* ctx_ = nullptr;
-  EVP_PKEY_CTX* owned_ = nullptr;
-};
+using ImportCtx = detail::ThreadOwnedOrFresh<EVP_PKEY_CTX, new_import_ctx, EVP_PKEY_CTX_free>;
 
 // OSSL_PARAM takes non-const pointers; EVP_PKEY_fromdata only copies from them.
 uint8_t* mut(ByteSpan s) { return const_cast<uint8_t*>(s.data()); }
@@ -162,7 +129,7 @@ EVP_PKEY* import_peer_slot() { return import_public(kBasePoint).release(); }
 
 Errc derive(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
   if (ctx != nullptr && peer_pub32.size() == kX25519KeySize) {
-    EVP_PKEY* slot = thread_owned<EVP_PKEY, import_peer_slot, EVP_PKEY_free>();
+    EVP_PKEY* slot = detail::thread_owned<EVP_PKEY, import_peer_slot, EVP_PKEY_free>();
     if (slot != nullptr &&
         EVP_PKEY_set1_encoded_public_key(slot, peer_pub32.data(), peer_pub32.size()) == 1)
       return derive_with(ctx, slot, out32);
@@ -188,7 +155,7 @@ Errc shared(EVP_PKEY_CTX* ctx, ByteSpan peer_pub32, MutByteSpan out32) {
 // RFC 7748 §6.1: the public key is X25519(k, 9) (counted as a key generation).
 Errc public_of(EVP_PKEY_CTX* ctx, PublicKey& pub) {
   ++detail::mutable_kex_counts().x25519_keygen;
-  EVP_PKEY* base = thread_owned<EVP_PKEY, import_base_point, EVP_PKEY_free>();
+  EVP_PKEY* base = detail::thread_owned<EVP_PKEY, import_base_point, EVP_PKEY_free>();
   if (base == nullptr) return derive(ctx, kBasePoint, pub);  // at thread exit, or failed
   return derive_with(ctx, base, pub);
 }
