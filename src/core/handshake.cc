@@ -5,7 +5,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/cipher.h"
-#include "crypto/hmac.h"
+#include "crypto/hmac_once.h"
 
 namespace ainet::core {
 namespace {
@@ -86,9 +86,9 @@ constexpr std::array<uint8_t, crypto::kAeadNonceSize> kZeroNonce{};
   Secret<32>* fields[] = {&keys.fwd_layer, &keys.bwd_layer, &keys.fwd_prp, &keys.bwd_prp,
                           &keys.auth,      &keys.e2e_fwd,   &keys.e2e_bwd};
   for (size_t i = 0; i < 7; ++i) fields[i]->assign(okm.span().subspan(32 * i, 32));
-  auto mac = crypto::Hmac32::make(keys.auth.span());
-  if (!mac) return mac.error();
-  return mac->compute({as_bytes(kCreatedLabel), info}, auth);
+  // A key used once: the one-shot HMAC leaves the context cache to the SAs.
+  return crypto::hmac_once(crypto::MacDigest::sha256, keys.auth.span(),
+                           {as_bytes(kCreatedLabel), info}, auth);
 }
 
 // own_pub: the public key of priv; handing it over saves OpenSSL a second

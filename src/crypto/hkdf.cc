@@ -4,8 +4,8 @@
 // by name per call, and its Extract step calls EVP_Q_mac, which fetches HMAC
 // and the digest by name again), against about 1.2 us for the same HMAC
 // work done as below:
-//   * Extract (RFC 5869 §2.2) is its definition, one HMAC-Hash(salt, IKM),
-//     on the thread's HMAC context whose digest was set once;
+//   * Extract (RFC 5869 §2.2) is its definition, one HMAC-Hash(salt, IKM)
+//     (crypto/hmac_once.h: the thread's HMAC context, digest set once);
 //   * Expand (RFC 5869 §2.3) stays OpenSSL's HKDF, on the thread's EVP_KDF
 //     context in EXPAND_ONLY mode whose digest was set once; each call sets
 //     only the PRK and info.
@@ -22,6 +22,7 @@
 #include <optional>
 
 #include "crypto/hkdf_digest.h"
+#include "crypto/hmac_once.h"
 #include "crypto/kex.h"
 #include "crypto/kex_counts.h"
 #include "crypto/thread_owned.h"
@@ -47,22 +48,6 @@ char* digest_name(HkdfDigest d) {
 uint8_t* mut(const uint8_t* p) { return const_cast<uint8_t*>(p); }
 
 template <HkdfDigest D>
-EVP_MAC_CTX* new_hmac() {
-  // Fetched once for the process: an EVP_MAC is immutable and may be shared.
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  EVP_MAC_CTX* c = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name(D), 0),
-      OSSL_PARAM_construct_end(),
-  };
-  if (c != nullptr && EVP_MAC_CTX_set_params(c, params) != 1) {
-    EVP_MAC_CTX_free(c);
-    c = nullptr;
-  }
-  return c;
-}
-
-template <HkdfDigest D>
 EVP_KDF_CTX* new_expand() {
   static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   EVP_KDF_CTX* c = kdf != nullptr ? EVP_KDF_CTX_new(kdf) : nullptr;
@@ -82,19 +67,10 @@ EVP_KDF_CTX* new_expand() {
 // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM), into prk (HashLen bytes).
 template <HkdfDigest D>
 bool extract(ByteSpan salt, ByteSpan ikm, MutByteSpan prk) {
-  ThreadOwnedOrFresh<EVP_MAC_CTX, new_hmac<D>, EVP_MAC_CTX_free> ctx;
-  if (ctx.get() == nullptr) return false;
-  // An empty key would make EVP_MAC_init keep the previous key, so the
-  // absent salt is passed as the zeros it stands for.
+  // An absent salt is HashLen zeros (hmac_once refuses an empty key).
   if (salt.empty()) salt = ByteSpan(kZeros.data(), prk.size());
-  size_t len = 0;
-  const bool ok = EVP_MAC_init(ctx.get(), salt.data(), salt.size(), nullptr) == 1 &&
-                  EVP_MAC_update(ctx.get(), ikm.data(), ikm.size()) == 1 &&
-                  EVP_MAC_final(ctx.get(), prk.data(), &len, prk.size()) == 1 &&
-                  len == prk.size();
-  // The digest state after final holds the PRK: re-keying overwrites it.
-  const bool wiped = EVP_MAC_init(ctx.get(), kZeros.data(), kZeros.size(), nullptr) == 1;
-  return ok && wiped;
+  constexpr MacDigest mac = D == HkdfDigest::sha1 ? MacDigest::sha1 : MacDigest::sha256;
+  return hmac_once(mac, salt, {ikm}, prk) == Errc::ok;
 }
 
 // RFC 5869 §2.3: OKM = T(1) | T(2) | ... from PRK and info (OpenSSL's HKDF).

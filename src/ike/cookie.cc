@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 
-#include "crypto/hmac.h"
+#include "crypto/hmac_once.h"
 
 namespace ainet::ike {
 
@@ -24,9 +24,10 @@ Bytes CookieJar::compute(uint32_t version, const Secret<32>& secret, ByteSpan ni
   store_be32(out.data(), version);
   uint8_t spi_b[8];
   store_be64(spi_b, spi);
-  auto h = crypto::Hmac::create(secret.span());
-  if (!h || h.value()->compute({ni, ip.bytes(), ByteSpan(spi_b, 8)},
-                               MutByteSpan(out.data() + 4, 32)) != Errc::ok) {
+  // One-shot (crypto/hmac_once.h): no heap block or cache way per cookie,
+  // which matters when cookies are the answer to a flood (RFC 7296 §2.6).
+  if (crypto::hmac_once(crypto::MacDigest::sha256, secret.span(), {ni, ip.bytes(), ByteSpan(spi_b, 8)},
+                        MutByteSpan(out.data() + 4, 32)) != Errc::ok) {
     return {};  // only an OpenSSL failure; an empty cookie never checks
   }
   return out;

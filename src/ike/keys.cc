@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "crypto/hmac.h"
+#include "crypto/hmac_once.h"
 
 namespace ainet::ike {
 namespace {
@@ -51,9 +52,7 @@ Result<IkeSaKeys> expand_ike_keys(ByteSpan skeyseed, ByteSpan ni, ByteSpan nr, u
 
 Status prf(ByteSpan key, std::initializer_list<ByteSpan> data, MutByteSpan out32) {
   if (out32.size() != kPrfLen) return Errc::invalid_argument;
-  auto h = crypto::Hmac::create(key);
-  if (!h) return h.error();
-  return h.value()->compute(data, out32);
+  return crypto::hmac_once(crypto::MacDigest::sha256, key, data, out32);
 }
 
 Status prf_plus(ByteSpan key, ByteSpan seed, MutByteSpan out) {
