@@ -37,13 +37,6 @@ constexpr size_t kMaxHashLen = 32;
 // wipes a context after use.
 constexpr std::array<uint8_t, kMaxHashLen> kZeros{};
 
-// OpenSSL names the digests by string; the param takes a non-const pointer.
-char* digest_name(HkdfDigest d) {
-  static char sha256[] = "SHA256";
-  static char sha1[] = "SHA1";
-  return d == HkdfDigest::sha1 ? sha1 : sha256;
-}
-
 // OSSL_PARAM takes non-const pointers but only reads through them here.
 uint8_t* mut(const uint8_t* p) { return const_cast<uint8_t*>(p); }
 
@@ -53,7 +46,7 @@ EVP_KDF_CTX* new_expand() {
   EVP_KDF_CTX* c = kdf != nullptr ? EVP_KDF_CTX_new(kdf) : nullptr;
   int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
   const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest_name(D), 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, mac_digest_name(D), 0),
       OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
       OSSL_PARAM_construct_end(),
   };
@@ -69,8 +62,7 @@ template <HkdfDigest D>
 bool extract(ByteSpan salt, ByteSpan ikm, MutByteSpan prk) {
   // An absent salt is HashLen zeros (hmac_once refuses an empty key).
   if (salt.empty()) salt = ByteSpan(kZeros.data(), prk.size());
-  constexpr MacDigest mac = D == HkdfDigest::sha1 ? MacDigest::sha1 : MacDigest::sha256;
-  return hmac_once(mac, salt, {ikm}, prk) == Errc::ok;
+  return hmac_once(D, salt, {ikm}, prk) == Errc::ok;
 }
 
 // RFC 5869 §2.3: OKM = T(1) | T(2) | ... from PRK and info (OpenSSL's HKDF).
@@ -110,7 +102,7 @@ bool expand(ByteSpan prk, ByteSpan info, MutByteSpan out) {
 
 template <HkdfDigest D>
 bool run(HkdfMode mode, ByteSpan salt, ByteSpan key, ByteSpan info, MutByteSpan out) {
-  const size_t hash_len = hkdf_digest_size(D);
+  const size_t hash_len = mac_digest_size(D);
   if (mode == HkdfMode::extract_only) return extract<D>(salt, key, out);
   if (mode == HkdfMode::expand_only) return expand<D>(key, info, out);
   std::array<uint8_t, kMaxHashLen> prk{};
@@ -122,13 +114,9 @@ bool run(HkdfMode mode, ByteSpan salt, ByteSpan key, ByteSpan info, MutByteSpan 
 
 }  // namespace
 
-size_t hkdf_digest_size(HkdfDigest d) {
-  return d == HkdfDigest::sha1 ? 20 : 32;
-}
-
 Errc hkdf(HkdfDigest d, HkdfMode mode, ByteSpan salt, ByteSpan key, ByteSpan info,
           MutByteSpan out) {
-  const size_t hash_len = hkdf_digest_size(d);
+  const size_t hash_len = mac_digest_size(d);
   if (mode == HkdfMode::extract_only ? out.size() != hash_len
                                      : (out.empty() || out.size() > 255 * hash_len))
     return Errc::invalid_argument;  // RFC 5869 §2.3: L <= 255*HashLen

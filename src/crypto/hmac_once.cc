@@ -20,13 +20,9 @@ template <MacDigest D>
 EVP_MAC_CTX* new_hmac() {
   // Fetched once for the process: an EVP_MAC is immutable and may be shared.
   static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  // OSSL_PARAM takes a non-const pointer; OpenSSL only reads the name.
-  static char sha256[] = "SHA256";
-  static char sha1[] = "SHA1";
   EVP_MAC_CTX* c = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
   const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                       D == MacDigest::sha1 ? sha1 : sha256, 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, mac_digest_name(D), 0),
       OSSL_PARAM_construct_end(),
   };
   if (c != nullptr && EVP_MAC_CTX_set_params(c, params) != 1) {
@@ -59,6 +55,12 @@ bool run(ByteSpan key, std::initializer_list<ByteSpan> parts, MutByteSpan out) {
 
 size_t mac_digest_size(MacDigest d) {
   return d == MacDigest::sha1 ? 20 : 32;
+}
+
+char* mac_digest_name(MacDigest d) {
+  static char sha256[] = "SHA256";
+  static char sha1[] = "SHA1";
+  return d == MacDigest::sha1 ? sha1 : sha256;
 }
 
 Errc hmac_once(MacDigest d, ByteSpan key, std::initializer_list<ByteSpan> parts,

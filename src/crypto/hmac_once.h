@@ -18,6 +18,9 @@ namespace ainet::crypto {
 enum class MacDigest : uint8_t { sha256, sha1 };
 
 size_t mac_digest_size(MacDigest d);  // 32, 20
+// OpenSSL's name for d ("SHA256", "SHA1"), as the non-const pointer an
+// OSSL_PARAM takes (OpenSSL only reads it).
+char* mac_digest_name(MacDigest d);
 
 // HMAC-d(key, concatenation of parts), its leftmost out.size() bytes (the
 // RFC 4868 §2.3 truncation). Errc::invalid_argument for an empty key (RFC
