@@ -26,6 +26,7 @@
 #include "daemon/config.h"
 #include "daemon/control_server.h"
 #include "io/clock.h"
+#include "io/cpu_latency_qos.h"
 #include "io/event_loop.h"
 #include "io/metrics_http_server.h"
 #include "io/privileges.h"
@@ -139,6 +140,19 @@ int run(const std::string& config_path, bool check_only) {
       return 1;
     }
     run_as = *u;
+  }
+
+  // [network] cpu_latency_us: held until aind exits; made while aind may
+  // still open the device (before it drops privileges). A hint, like the
+  // TUN offloads: refused, aind says so and goes on without it.
+  io::CpuLatencyQos cpu_latency;
+  if (cfg.cpu_latency_us >= 0) {
+    auto q = io::CpuLatencyQos::request(cfg.cpu_latency_us);
+    if (q)
+      cpu_latency = std::move(q).value();
+    else
+      log->warn("[network] cpu_latency_us = {} refused ({}), going on without it", cfg.cpu_latency_us,
+                q.error().message());
   }
 
   std::vector<std::string> warnings;

@@ -16,6 +16,7 @@
 #include "daemon/config_values.h"
 #include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
+#include "io/cpu_latency_qos.h"
 #include "io/event_loop.h"
 #include "sa/replay_window.h"
 #include "util/secret.h"
@@ -190,7 +191,7 @@ class ConfigReader {
     if (!t) return;
     Section s(*t, "network",
               {"carrier", "tvt_integrity", "udp_port", "tun_name", "tun_mtu", "tun_offload", "send_thread", "busy_poll_us",
-               "exit_pool"});
+               "cpu_latency_us", "exit_pool"});
     if (s.has("carrier"))
       c.engine.carrier = s.choice("carrier", {"ip", "udp"}) == 0 ? core::Carrier::ip : core::Carrier::udp;
     // docs/protocol.md "TVT data cell": every AIN of a network uses the same.
@@ -207,6 +208,7 @@ class ConfigReader {
     c.tun_offload = s.boolean_or("tun_offload", c.tun_offload);
     c.send_thread = s.boolean_or("send_thread", c.send_thread);
     c.busy_poll_us = static_cast<int>(s.integer_or("busy_poll_us", c.busy_poll_us, 0, io::kMaxBusyPollUs));
+    c.cpu_latency_us = static_cast<int>(s.integer_or("cpu_latency_us", c.cpu_latency_us, -1, io::kMaxCpuLatencyUs));
     c.engine.exit_pool = prefixes(s, "exit_pool", false);
   }
 

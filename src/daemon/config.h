@@ -54,6 +54,11 @@ struct AindConfig {
   // wake-up that found packets (io/event_loop.h set_busy_poll), in
   // microseconds; 0 (the default) blocks in epoll_wait at once.
   int busy_poll_us = 0;
+  // [network] cpu_latency_us: a CPU wake-up latency request to the kernel's
+  // PM QoS held while aind runs (io/cpu_latency_qos.h, docs/latency.md),
+  // 0..10000 microseconds; -1 (the default) makes none. Machine-wide and
+  // costly in power, so only when asked.
+  int cpu_latency_us = -1;
   std::string control_socket = "/run/ainet/aind.sock";
   // list_sas may return keys (docs/pcap.md); for test beds and debugging
   // only: anyone with the socket can then decrypt captures of this AIN.

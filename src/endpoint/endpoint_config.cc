@@ -9,6 +9,7 @@
 #include "daemon/secret_file.h"
 #include "daemon/toml_section.h"
 #include "endpoint/endpoint_ike_config.h"
+#include "io/cpu_latency_qos.h"
 #include "io/event_loop.h"
 #include "util/bytes.h"
 
@@ -43,7 +44,7 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   if (!ep->is_table()) fail(line_of(*ep), "endpoint", "expected a table, got " + type_name(*ep));
   Section e(*ep->as_table(), "endpoint",
             {"name", "role", "anonymity_option", "ain_address", "tunnel_address", "carrier",
-             "udp_port", "tun_name", "tun_mtu", "tun_offload", "busy_poll_us", "inner_addresses", "routes",
+             "udp_port", "tun_name", "tun_mtu", "tun_offload", "busy_poll_us", "cpu_latency_us", "inner_addresses", "routes",
              "flow_idle_timeout", "out", "in", "ike"});
   const bool ike = e.has("ike");
   EndpointConfig c;
@@ -66,6 +67,7 @@ EndpointConfig read(const toml::table& root, const std::string& base_dir) {
   c.tun_mtu = static_cast<int>(e.integer_or("tun_mtu", 1300, 576, 9000));
   c.tun_offload = e.boolean_or("tun_offload", c.tun_offload);
   c.busy_poll_us = static_cast<int>(e.integer_or("busy_poll_us", c.busy_poll_us, 0, io::kMaxBusyPollUs));
+  c.cpu_latency_us = static_cast<int>(e.integer_or("cpu_latency_us", c.cpu_latency_us, -1, io::kMaxCpuLatencyUs));
   // An IKE initiator gets its inner address from the AIN (CP, RFC 7296 §3.15).
   const bool cp = ike && c.role == Role::initiator;
   if (cp && e.has("inner_addresses"))

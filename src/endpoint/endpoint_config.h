@@ -66,6 +66,10 @@ struct EndpointConfig {
   // endpoint.busy_poll_us: bounded busy polling of the event loop after a
   // wake-up that found packets (io/event_loop.h set_busy_poll); 0 = off.
   int busy_poll_us = 0;
+  // endpoint.cpu_latency_us: a PM QoS CPU wake-up latency request held while
+  // the endpoint runs (io/cpu_latency_qos.h), as aind's [network]
+  // cpu_latency_us; -1 (the default): none.
+  int cpu_latency_us = -1;
   std::vector<wire::IpAddress> inner_addresses;
   std::vector<wire::IpPrefix> routes;  // prefixes routed into the TUN
   core::BundleKeys out;                // host -> AIN (manual keys)

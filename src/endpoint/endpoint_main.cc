@@ -42,6 +42,7 @@
 #include "endpoint/endpoint_node.h"
 #include "endpoint/link_setup.h"
 #include "io/clock.h"
+#include "io/cpu_latency_qos.h"
 #include "io/event_loop.h"
 #include "io/metrics_http_server.h"
 #include "io/privileges.h"
@@ -105,6 +106,18 @@ int run(const std::string& path, bool check_only) {
       return 1;
     }
     run_as = *u;
+  }
+
+  // endpoint.cpu_latency_us: held until the endpoint exits, made before it
+  // drops privileges; refused, it says so and goes on (a hint, as in aind).
+  io::CpuLatencyQos cpu_latency;
+  if (cfg.cpu_latency_us >= 0) {
+    auto q = io::CpuLatencyQos::request(cfg.cpu_latency_us);
+    if (q)
+      cpu_latency = std::move(q).value();
+    else
+      log_line("endpoint.cpu_latency_us = " + std::to_string(cfg.cpu_latency_us) + " refused (" +
+               q.error().message() + "), going on without it");
   }
 
   auto tun = io::TunDevice::open(

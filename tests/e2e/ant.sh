@@ -86,7 +86,8 @@ e2e_ant_gen() {
     ${AINET_E2E_TUN_OFFLOAD:+--tun-offload "$AINET_E2E_TUN_OFFLOAD"} \
     ${AINET_E2E_SEND_THREAD:+--send-thread "$AINET_E2E_SEND_THREAD"} \
     ${AINET_E2E_TVT_INTEGRITY:+--tvt-integrity "$AINET_E2E_TVT_INTEGRITY"} \
-    ${AINET_E2E_BUSY_POLL:+--busy-poll "$AINET_E2E_BUSY_POLL"} "$@" || return 1
+    ${AINET_E2E_BUSY_POLL:+--busy-poll "$AINET_E2E_BUSY_POLL"} \
+    ${AINET_E2E_CPU_LATENCY:+--cpu-latency "$AINET_E2E_CPU_LATENCY"} "$@" || return 1
   # shellcheck disable=SC1091
   source "$E2E_DIR/conf/env.sh"
 }

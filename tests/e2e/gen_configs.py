@@ -129,7 +129,8 @@ def tun_offload_line(a):
     """`tun_offload = ...` for [network] and [endpoint] with --tun-offload
     (docs/tun-offload.md), else nothing (the daemons' default)."""
     return (f"tun_offload = {'true' if a.tun_offload == 'on' else 'false'}\n" if a.tun_offload else "") + (
-        f"busy_poll_us = {a.busy_poll}\n" if a.busy_poll is not None else "")
+        f"busy_poll_us = {a.busy_poll}\n" if a.busy_poll is not None else "") + (
+        f"cpu_latency_us = {a.cpu_latency}\n" if a.cpu_latency is not None else "")
 
 
 def send_thread_line(a):
@@ -187,6 +188,8 @@ def main():
                    help="aind [network] tvt_integrity (default: aind's)")
     p.add_argument("--busy-poll", type=int, default=None,
                    help="busy_poll_us in every aind [network] and endpoint (default: not written)")
+    p.add_argument("--cpu-latency", type=int, default=None,
+                   help="cpu_latency_us in every aind [network] and endpoint (default: not written)")
     p.add_argument("--keepalive", default="1s")
     p.add_argument("--shaping-rate", type=int, default=0,
                    help="cells/s: constant shaping on every ANT and customer link, both ways, and "

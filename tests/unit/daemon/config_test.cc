@@ -384,6 +384,26 @@ TEST(Config, BusyPollIsBoundedMicroseconds) {
             "aind.toml:22: network.busy_poll_us: expected an integer, got a string");
 }
 
+// [network] cpu_latency_us (io/cpu_latency_qos.h): -1 (no request, the
+// default), or 0 .. 10000 microseconds; refused with the line and field.
+TEST(Config, CpuLatencyIsOffByDefaultAndBounded) {
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.cpu_latency_us, -1);
+  r = parse_config(base_config() + "[network]\ncpu_latency_us = 0\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.cpu_latency_us, 0);
+  r = parse_config(base_config() + "[network]\ncpu_latency_us = 10000\n", "aind.toml", "/etc/ainet");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.cpu_latency_us, 10000);
+  EXPECT_EQ(error_of(base_config() + "[network]\ncpu_latency_us = 10001\n"),
+            "aind.toml:22: network.cpu_latency_us: expected -1..10000, got 10001");
+  EXPECT_EQ(error_of(base_config() + "[network]\ncpu_latency_us = -2\n"),
+            "aind.toml:22: network.cpu_latency_us: expected -1..10000, got -2");
+  EXPECT_EQ(error_of(base_config() + "[network]\ncpu_latency_us = true\n"),
+            "aind.toml:22: network.cpu_latency_us: expected an integer, got a boolean");
+}
+
 // Secrets out of the main file: every key of aind.toml may come from a key
 // file (*_file), which must be chmod 600; group/other access, a directory, a
 // missing file and a wrong length are each one file:line: field message.

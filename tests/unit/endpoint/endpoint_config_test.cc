@@ -133,6 +133,21 @@ TEST(EndpointConfig, BusyPollIsBoundedMicroseconds) {
             "endpoint.toml:12: endpoint.busy_poll_us: expected an integer, got a boolean");
 }
 
+// endpoint.cpu_latency_us (io/cpu_latency_qos.h): -1 (no request, the
+// default), or 0 .. 10000 microseconds.
+TEST(EndpointConfig, CpuLatencyIsOffByDefaultAndBounded) {
+  auto d = parse_endpoint_config(kGood, "endpoint.toml");
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(d.config.cpu_latency_us, -1);
+  auto r = parse_endpoint_config(edit("tun_mtu = 1365", "tun_mtu = 1365\ncpu_latency_us = 0"), "endpoint.toml");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.cpu_latency_us, 0);
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\ncpu_latency_us = 20000")),
+            "endpoint.toml:12: endpoint.cpu_latency_us: expected -1..10000, got 20000");
+  EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1365\ncpu_latency_us = \"0\"")),
+            "endpoint.toml:12: endpoint.cpu_latency_us: expected an integer, got a string");
+}
+
 TEST(EndpointConfig, RefusesBadValuesNamingTheField) {
   EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 70")), "endpoint.toml:11: endpoint.tun_mtu: expected 576..9000, got 70");
   EXPECT_EQ(error_of(edit("tun_mtu = 1365", "tun_mtu = 1000")),
