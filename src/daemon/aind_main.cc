@@ -145,15 +145,10 @@ int run(const std::string& config_path, bool check_only) {
   // [network] cpu_latency_us: held until aind exits; made while aind may
   // still open the device (before it drops privileges). A hint, like the
   // TUN offloads: refused, aind says so and goes on without it.
-  io::CpuLatencyQos cpu_latency;
-  if (cfg.cpu_latency_us >= 0) {
-    auto q = io::CpuLatencyQos::request(cfg.cpu_latency_us);
-    if (q)
-      cpu_latency = std::move(q).value();
-    else
-      log->warn("[network] cpu_latency_us = {} refused ({}), going on without it", cfg.cpu_latency_us,
-                q.error().message());
-  }
+  std::string qos_refused;
+  const io::CpuLatencyQos cpu_latency = io::CpuLatencyQos::from_config(cfg.cpu_latency_us, qos_refused);
+  if (!qos_refused.empty())
+    log->warn("[network] cpu_latency_us = {} refused ({}), going on without it", cfg.cpu_latency_us, qos_refused);
 
   std::vector<std::string> warnings;
   auto carrier =

@@ -110,15 +110,11 @@ int run(const std::string& path, bool check_only) {
 
   // endpoint.cpu_latency_us: held until the endpoint exits, made before it
   // drops privileges; refused, it says so and goes on (a hint, as in aind).
-  io::CpuLatencyQos cpu_latency;
-  if (cfg.cpu_latency_us >= 0) {
-    auto q = io::CpuLatencyQos::request(cfg.cpu_latency_us);
-    if (q)
-      cpu_latency = std::move(q).value();
-    else
-      log_line("endpoint.cpu_latency_us = " + std::to_string(cfg.cpu_latency_us) + " refused (" +
-               q.error().message() + "), going on without it");
-  }
+  std::string qos_refused;
+  const io::CpuLatencyQos cpu_latency = io::CpuLatencyQos::from_config(cfg.cpu_latency_us, qos_refused);
+  if (!qos_refused.empty())
+    log_line("endpoint.cpu_latency_us = " + std::to_string(cfg.cpu_latency_us) + " refused (" + qos_refused +
+             "), going on without it");
 
   auto tun = io::TunDevice::open(
       cfg.tun_name, cfg.tun_offload ? io::TunOffload::kVnetHdr : io::TunOffload::kNone);

@@ -16,6 +16,15 @@ SysResult<CpuLatencyQos> CpuLatencyQos::request(int us, const std::string& devic
   return CpuLatencyQos(std::move(fd));
 }
 
+CpuLatencyQos CpuLatencyQos::from_config(int us, std::string& refused) {
+  refused.clear();
+  if (us < 0) return {};
+  auto q = request(us);
+  if (q) return std::move(q).value();
+  refused = q.error().message();
+  return {};
+}
+
 SysResult<int32_t> CpuLatencyQos::current(const std::string& device) {
   UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return sys_error("open " + device);

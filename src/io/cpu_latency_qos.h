@@ -35,6 +35,11 @@ class CpuLatencyQos {
   // the kernel's default when there is none), read from `device`.
   static SysResult<int32_t> current(const std::string& device = "/dev/cpu_dma_latency");
 
+  // A config's cpu_latency_us: no request for a negative value; else the
+  // request, or (refused) none and the reason in `refused`: the daemons go
+  // on without it, as without TUN offloads.
+  static CpuLatencyQos from_config(int us, std::string& refused);
+
   bool active() const { return fd_.valid(); }
 
  private:

@@ -39,6 +39,27 @@ TEST(CpuLatencyQos, WritesTheRequestAsABinaryS32) {
   EXPECT_FALSE(CpuLatencyQos().active());
 }
 
+// A config's value: negative is no request and no complaint.
+TEST(CpuLatencyQos, ANegativeConfigValueMakesNoRequest) {
+  std::string refused = "stale";
+  const CpuLatencyQos q = CpuLatencyQos::from_config(-1, refused);
+  EXPECT_FALSE(q.active());
+  EXPECT_EQ(refused, "");
+}
+
+// A value of 0..10000: the request (as root), or refused with the reason.
+TEST(CpuLatencyQos, AConfigValueIsRequestedOrSaysWhyNot) {
+  std::string refused;
+  const CpuLatencyQos q = CpuLatencyQos::from_config(5000, refused);
+  if (::access(kDevice, W_OK) == 0) {
+    EXPECT_TRUE(q.active());
+    EXPECT_EQ(refused, "");
+  } else {
+    EXPECT_FALSE(q.active());
+    EXPECT_NE(refused.find(kDevice), std::string::npos) << refused;
+  }
+}
+
 // On the kernel's device (root): the value in force is the smallest request,
 // ours while we hold it, and the previous one again once it is dropped.
 TEST(CpuLatencyQos, TheKernelHoldsTheRequestUntilItIsDropped) {
