@@ -70,6 +70,8 @@ void print_status(const json& r, std::ostream& out) {
       << ", up " << text(r, "uptime_s") << " s\n";
   if (auto t = r.find("send_thread"); t != r.end() && t->is_boolean())
     out << "  send thread: " << (t->get<bool>() ? "on" : "off") << '\n';
+  if (auto q = r.find("cpu_latency_us"); q != r.end() && q->is_number_integer())
+    out << "  cpu latency: " << q->get<int>() << " us requested (PM QoS, held while aind runs)\n";
   out << "  PVTs:      " << text(r, "pvts_up") << " up of " << text(r, "pvts_total") << '\n';
   out << "  ANTs:      " << text(r, "ants") << " (created " << text(r, "ants_created") << ", destroyed "
       << text(r, "ants_destroyed") << ", failed " << text(r, "create_failures") << ")\n";

@@ -255,6 +255,7 @@ StatusInfo AinNode::status() {
                        {"wakeups", p.wakeups},
                        {"inline_sends", p.inline_sends}};
   }
+  s.cpu_latency_us = cpu_latency_held_;
   s.uptime_s = (io::monotonic_now() - started_).ns / 1'000'000'000;
   for (const core::PvtInfo& p : engine_->pvts()) {
     ++s.pvts_total;

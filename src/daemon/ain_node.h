@@ -65,6 +65,8 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   const CarrierIo& carrier() const { return *carrier_; }
   // [network] send_thread: carrier sends from now on on their own thread.
   void start_send_thread() { carrier_->start_send_thread(); }
+  // [network] cpu_latency_us: the PM QoS request aind_main holds, for status.
+  void set_cpu_latency_held(std::optional<int> us) { cpu_latency_held_ = us; }
   const io::TunDevice* tun() const { return tun_ ? &*tun_ : nullptr; }
 
   // core::Effects
@@ -123,6 +125,7 @@ class AinNode final : public core::Effects, public ControlHandler, public IkeNod
   uint64_t tun_dropped_ = 0;
   spdlog::logger& log_;
   Time started_;
+  std::optional<int> cpu_latency_held_;
   Time now_{};  // time of the event being handled
   // UDP source port of the carrier packet being handled (0: none, ip
   // carrier, or not inside handle_packet). Learned only on

@@ -27,6 +27,9 @@ struct StatusInfo {
   // batch (backpressure) / wake-ups of a sleeping send thread.
   bool send_thread = false;
   std::map<std::string, uint64_t> send_pipeline;
+  // [network] cpu_latency_us (docs/latency.md): the PM QoS request aind
+  // holds, in microseconds; none when it was not asked for or refused.
+  std::optional<int> cpu_latency_us;
   int64_t uptime_s = 0;
   uint64_t pvts_up = 0, pvts_total = 0;
   uint64_t ants = 0, customers = 0;

@@ -20,6 +20,7 @@ void to_json(json& j, const StatusInfo& v) {
            {"carrier", v.carrier},
            {"send_thread", v.send_thread},
            {"send_pipeline", v.send_pipeline},
+           {"cpu_latency_us", v.cpu_latency_us ? json(*v.cpu_latency_us) : json(nullptr)},
            {"uptime_s", v.uptime_s},
            {"pvts_up", v.pvts_up},
            {"pvts_total", v.pvts_total},

@@ -2,7 +2,8 @@
 # [network] cpu_latency_us and endpoint.cpu_latency_us (io/cpu_latency_qos.h,
 # docs/latency.md "CPU wake-up latency"): with cpu_latency_us = 0 in every
 # aind and the endpoint, the kernel's PM QoS value (/dev/cpu_dma_latency,
-# the smallest request in force) is 0 while a 3-hop ANT carries pings; with
+# the smallest request in force) is 0 while a 3-hop ANT carries pings, and
+# `ainctl status` shows ain1's request; with
 # every aind stopped it is still 0 (the endpoint's own request); with the
 # endpoint stopped too it is what it was before the test.
 
@@ -19,6 +20,11 @@ test_cpu_latency_request() {
   now=$(_qos_now)
   [ "$now" = 0 ] || { e2e_log "PM QoS value $now with every daemon asking for 0 (before: $before)"; return 1; }
   e2e_log "  ok   PM QoS value 0 while the daemons run (before: $before)"
+  e2e_ainctl_json ain1 status "r['cpu_latency_us'] == 0" >/dev/null ||
+    { e2e_log "ain1's status does not show its request"; e2e_ainctl ain1 --json status >&2; return 1; }
+  e2e_ainctl ain1 status | grep -q "cpu latency: 0 us" ||
+    { e2e_log "ainctl status prints no cpu latency line"; return 1; }
+  e2e_log "  ok   ainctl status shows the request"
   for pid in "${E2E_AIND_PIDS[@]}"; do e2e_stop "$pid" 10; done
   now=$(_qos_now)
   [ "$now" = 0 ] || { e2e_log "PM QoS value $now after the aind stopped: the endpoint holds no request"; return 1; }

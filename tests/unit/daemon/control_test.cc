@@ -27,6 +27,7 @@ class FakeHandler : public ControlHandler {
     s.pvts_up = 2;
     s.pvts_total = 3;
     s.drops["auth_failed"] = 5;
+    s.cpu_latency_us = 0;
     return s;
   }
   std::vector<PvtRow> list_pvts() override {
@@ -129,6 +130,7 @@ TEST_F(ControlTest, StatusAndListsRoundTrip) {
   EXPECT_EQ(r.result["carrier"], "udp");
   EXPECT_EQ(r.result["drops"]["auth_failed"], 5);
   EXPECT_TRUE(r.result["directory_expires"].is_null());
+  EXPECT_EQ(r.result["cpu_latency_us"], 0);
 
   r = client.call("list_pvts");
   ASSERT_TRUE(r.ok);
