@@ -12,6 +12,7 @@
 
 #include <cstring>
 
+#include "crypto/aead_tag.h"
 #include "crypto/context_cache.h"
 #include "crypto/evp_checks.h"
 
@@ -130,9 +131,7 @@ Errc Aead::seal(ByteSpan nonce, ByteSpan aad, ByteSpan pt, MutByteSpan ct, MutBy
   int done = 0;
   if (Errc e = aead_update(ctx, nonce, aad, pt, ct, &done); e != Errc::ok) return e;
   if (!aead_final(ctx, ct, done)) return Errc::crypto_error;
-  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kAeadTagSize), tag.data()) !=
-      1)
-    return Errc::crypto_error;
+  if (!detail::get_aead_tag(ctx, tag.data(), kAeadTagSize)) return Errc::crypto_error;
   return Errc::ok;
 }
 
@@ -143,12 +142,11 @@ Errc Aead::open(ByteSpan nonce, ByteSpan aad, ByteSpan ct, ByteSpan tag, MutByte
   if (ctx == nullptr) return Errc::crypto_error;
   int done = 0;
   if (Errc e = aead_update(ctx, nonce, aad, ct, pt, &done); e != Errc::ok) return e;
-  // The ctrl takes a non-const pointer; copy so the caller's buffer stays const.
+  // The parameter takes a non-const pointer; copy so the caller's buffer
+  // stays const.
   uint8_t expected[kAeadTagSize];
   std::memcpy(expected, tag.data(), kAeadTagSize);
-  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kAeadTagSize), expected) !=
-      1)
-    return Errc::crypto_error;
+  if (!detail::set_aead_tag(ctx, expected, kAeadTagSize)) return Errc::crypto_error;
   if (!aead_final(ctx, pt, done)) {
     // Unauthenticated plaintext must never be used; wipe it so a caller that
     // ignores the error cannot act on attacker-chosen bytes.

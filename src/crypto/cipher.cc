@@ -116,15 +116,22 @@ static Errc run(const detail::KeyBytes<32>& key, bool encrypt, ByteSpan iv, Byte
   EVP_CIPHER_CTX* ctx =
       detail::keyed_cipher_ctx(evp_of(alg), direction(alg, encrypt), id, key.data());
   if (ctx == nullptr) return Errc::crypto_error;
-  // Re-initialising resets the chaining/counter state even for ECB, so a
-  // previous failed call can never leave bytes buffered in the context.
-  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv.empty() ? nullptr : iv.data(), -1) != 1)
+  // A mode with an IV starts each call from its IV. ECB has no state
+  // between whole blocks (padding is off and the length is a multiple of 16,
+  // so nothing is ever buffered), and re-initialising it is not free in
+  // OpenSSL 3.0: each init re-sends "padding = 0" to the provider, a
+  // parameter lookup by name, on every per-hop nonce PRP of every cell.
+  if (!iv.empty() && EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv.data(), -1) != 1)
     return Errc::crypto_error;
   if (in.empty()) return Errc::ok;
   int outl = 0;
   if (EVP_CipherUpdate(ctx, out.data(), &outl, in.data(), static_cast<int>(in.size())) != 1 ||
-      static_cast<size_t>(outl) != in.size())
+      static_cast<size_t>(outl) != in.size()) {
+    // Never leave a partial state behind for the next call (ECB is not
+    // re-initialised before it): reset the keyed context's state.
+    if (iv.empty()) EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nullptr, -1);
     return Errc::crypto_error;
+  }
   return Errc::ok;
 }
 

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "crypto/aead_tag.h"
 #include "crypto/context_cache.h"
 #include "crypto/evp_checks.h"
 
@@ -77,8 +78,7 @@ Errc Gmac::compute(ByteSpan nonce, std::initializer_list<ByteSpan> parts, MutByt
   }
   uint8_t none[16];  // GCM's Final writes no bytes; this only gives it a valid pointer
   if (EVP_EncryptFinal_ex(ctx, none, &outl) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kGmacTagSize),
-                          tag_out.data()) != 1)
+      !detail::get_aead_tag(ctx, tag_out.data(), kGmacTagSize))
     return Errc::crypto_error;
   return Errc::ok;
 }
