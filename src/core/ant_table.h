@@ -173,6 +173,7 @@ struct Ant {
   bool has_entrance_key : 1 = false, has_exit_key : 1 = false;
   bool owns_spi_in_fwd : 1 = false, owns_spi_in_bwd : 1 = false;
   bool cover : 1 = false;  // entrance: cover traffic built by this AIN
+  bool worn_out : 1 = false;  // its e2e key sealed kMaxE2eSeals cells (e2e_aead.h): retire it
 };
 
 class AntTable {

@@ -208,6 +208,10 @@ class Engine {
   Status make_tvt(Ant& a, bool towards_prev, size_t pvt, const PvtGeneration& gen, ByteSpan nonce,
                   uint32_t spi_fwd, uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
   void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
+  // Wraps one cell of ANT a into cell_: forward at the entrance, backward at
+  // the exit. Errc::limit once its e2e key has sealed cfg_.e2e_seal_limit
+  // cells; the ANT is then retired (retire_worn_out).
+  [[nodiscard]] Errc wrap_cell(Time now, Ant& a, bool forward, CellType type, ByteSpan dgram);
   // cell_, just wrapped for `forward` (else backward), counted and sent on
   // the ANT's outbound TVT that way.
   void send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effects& fx);
@@ -262,6 +266,7 @@ class Engine {
   void touch(Time now, Ant& a);
   void arm_lifetime(Time now, Ant& a);
   void arm_life_timer(Time next_check, Ant& a);
+  void retire_worn_out(Time now, Ant& a);
   void on_timer(Time now, const TimerKey& k, Effects& fx);
   void pvt_down(Time now, size_t pvt, Effects& fx);
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/e2e_aead.h"
 #include "core/shaping_profile.h"
 #include "core/ticket_config.h"
 #include "crypto/kex.h"
@@ -115,6 +116,11 @@ struct EngineConfig {
   Carrier carrier = Carrier::ip;
   TvtIntegrity tvt_integrity = TvtIntegrity::aes256_gmac;
   size_t cell_size = 1400;
+  E2eAead e2e_aead = kDefaultE2eAead;  // every AIN of a network: the same
+  // Cells one ANT's e2e key may seal before the ANT is replaced
+  // (e2e_aead.h kMaxE2eSeals, the bound for random nonces; the onion code
+  // refuses more whatever this says). Lower only to test the replacement.
+  uint64_t e2e_seal_limit = kMaxE2eSeals;
   size_t route_length = 3;           // AINs including entrance and exit
   Duration setup_timeout = Duration::s(3);
   int setup_attempts = 3;

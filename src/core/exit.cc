@@ -87,8 +87,8 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
     a.datagram_bytes_bwd += dgram.size();
     return shaping_enqueue(a, dgram);
   }
-  if (!ok(wrap_backward(*a.exit_keys, CellType::data, dgram, rng_, cell_)))
-    return drop(Errc::invalid_argument);
+  if (const Errc e = wrap_cell(now, a, false, CellType::data, dgram); !ok(e))
+    return drop(e == Errc::limit ? e : Errc::invalid_argument);
   send_cell(now, a, false, dgram.size(), fx);
 }
 

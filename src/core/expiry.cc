@@ -37,6 +37,17 @@ void Engine::arm_life_timer(Time next_check, Ant& a) {
   if (at != Time::max()) a.t_life = timers_.schedule(at, {TimerKind::ant_life, a.handle});
 }
 
+// The sealing end's e2e key reached kMaxE2eSeals (onion.h): the ANT goes as
+// if its lifetime had ended, from the timer rather than here, because the
+// caller may be in the middle of a slot round or a batch that still holds it.
+// At the entrance the next datagram builds a fresh ANT with fresh keys.
+void Engine::retire_worn_out(Time now, Ant& a) {
+  if (a.worn_out) return;
+  a.worn_out = true;
+  timers_.cancel(a.t_life);
+  a.t_life = timers_.schedule(now, {TimerKind::ant_life, a.handle});
+}
+
 // ---------------------------------------------------------------- timers ---
 
 void Engine::handle_timers(Time now, Effects& fx) {
@@ -65,7 +76,7 @@ void Engine::on_timer(Time now, const TimerKey& k, Effects& fx) {
       return;
     case TimerKind::ant_life:
       a->t_life = {};
-      if (a->lifetime.ns > 0 && now >= a->created + a->lifetime)
+      if (a->worn_out || (a->lifetime.ns > 0 && now >= a->created + a->lifetime))
         return teardown(now, *a, SignalReason::expired, true, true, fx);
       if (a->idle.ns > 0 && now - a->last_active >= a->idle)
         return teardown(now, *a, SignalReason::idle, true, true, fx);

@@ -23,9 +23,16 @@ Result<OnionLayer> make_layer(const HopKeys& k) {
   return l;
 }
 
-[[nodiscard]] Errc make_e2e(const HopKeys& k, crypto::Aead& fwd, crypto::Aead& bwd) {
-  auto f = crypto::Aead::make(crypto::AeadAlg::chacha20_poly1305, k.e2e_fwd.span());
-  auto b = crypto::Aead::make(crypto::AeadAlg::chacha20_poly1305, k.e2e_bwd.span());
+crypto::AeadAlg aead_alg(E2eAead a) {
+  return a == E2eAead::chacha20_poly1305 ? crypto::AeadAlg::chacha20_poly1305
+                                         : crypto::AeadAlg::aes256_gcm;
+}
+
+[[nodiscard]] Errc make_e2e(const HopKeys& k, E2eAead aead, crypto::Aead& fwd, crypto::Aead& bwd) {
+  if (aead != E2eAead::aes256_gcm && aead != E2eAead::chacha20_poly1305)
+    return Errc::invalid_argument;
+  auto f = crypto::Aead::make(aead_alg(aead), k.e2e_fwd.span());
+  auto b = crypto::Aead::make(aead_alg(aead), k.e2e_bwd.span());
   if (!f) return f.error();
   if (!b) return b.error();
   fwd = std::move(f).value();
@@ -92,7 +99,8 @@ Errc relay_layer(crypto::Cipher& ctr, crypto::Cipher& prp, MutByteSpan cell) {
 
 }  // namespace
 
-Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, size_t cell_size) {
+Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, size_t cell_size,
+                                             E2eAead aead) {
   if (route.empty() || route.size() > wire::kMaxHops || !valid_cell_size(cell_size))
     return Errc::invalid_argument;
   RouteOnionKeys k;
@@ -103,7 +111,7 @@ Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, siz
     if (!l) return l.error();
     k.hops.push_back(std::move(l).value());
   }
-  const Errc e = make_e2e(route.back(), k.e2e_fwd, k.e2e_bwd);
+  const Errc e = make_e2e(route.back(), aead, k.e2e_fwd, k.e2e_bwd);
   if (e != Errc::ok) return e;
   return k;
 }
@@ -118,12 +126,13 @@ Result<HopOnionKeys> make_hop_onion_keys(const HopKeys& keys, size_t cell_size) 
   return k;
 }
 
-Result<ExitOnionKeys> make_exit_onion_keys(const HopKeys& keys, size_t cell_size) {
+Result<ExitOnionKeys> make_exit_onion_keys(const HopKeys& keys, size_t cell_size,
+                                           E2eAead aead) {
   auto hop = make_hop_onion_keys(keys, cell_size);
   if (!hop) return hop.error();
   ExitOnionKeys k;
   static_cast<HopOnionKeys&>(k) = std::move(hop).value();
-  const Errc e = make_e2e(keys, k.e2e_fwd, k.e2e_bwd);
+  const Errc e = make_e2e(keys, aead, k.e2e_fwd, k.e2e_bwd);
   if (e != Errc::ok) return e;
   return k;
 }
@@ -133,6 +142,7 @@ Errc wrap_forward(RouteOnionKeys& keys, CellType type, ByteSpan datagram, crypto
   const size_t k = keys.hops.size();
   if (cell.size() != keys.cell_size || k == 0 || k > wire::kMaxHops || !keys.e2e_fwd.keyed())
     return Errc::invalid_argument;
+  if (keys.e2e_sealed >= kMaxE2eSeals) return Errc::limit;
   Errc e = fill_inner(type, datagram, cell);
   if (e != Errc::ok) return e;
   // N_{h+1} = PRP_fwd_h(N_h): the nonce each hop will see.
@@ -144,6 +154,7 @@ Errc wrap_forward(RouteOnionKeys& keys, CellType type, ByteSpan datagram, crypto
   }
   e = keys.e2e_fwd.seal(aead_nonce(n[k - 1]), {}, inner_of(cell), inner_of(cell), tag_of(cell));
   if (e != Errc::ok) return e;
+  ++keys.e2e_sealed;
   for (size_t h = k; h-- > 0;) {
     e = keys.hops[h].fwd_ctr.encrypt(n[h], body_of(cell), body_of(cell));
     if (e != Errc::ok) return e;
@@ -172,12 +183,14 @@ Errc wrap_backward(ExitOnionKeys& keys, CellType type, ByteSpan datagram, crypto
                    MutByteSpan cell) {
   if (cell.size() != keys.cell_size || !keys.e2e_bwd.keyed())
     return Errc::invalid_argument;
+  if (keys.e2e_sealed >= kMaxE2eSeals) return Errc::limit;
   Errc e = fill_inner(type, datagram, cell);
   if (e != Errc::ok) return e;
   Nonce m;
   rng.fill(m);
   e = keys.e2e_bwd.seal(aead_nonce(m), {}, inner_of(cell), inner_of(cell), tag_of(cell));
   if (e != Errc::ok) return e;
+  ++keys.e2e_sealed;
   store_nonce(m, cell);
   return relay_backward(keys, cell);
 }

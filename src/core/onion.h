@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "core/e2e_aead.h"
 #include "core/handshake.h"
 #include "crypto/aead.h"
 #include "crypto/cipher.h"
@@ -49,6 +50,7 @@ struct RouteOnionKeys {
   size_t cell_size = kDefaultCellSize;
   std::vector<OnionLayer> hops;  // sized once at ANT set-up
   crypto::Aead e2e_fwd, e2e_bwd;
+  uint64_t e2e_sealed = 0;  // forward cells sealed with e2e_fwd (kMaxE2eSeals)
 };
 
 // A relay: its own layer only.
@@ -62,13 +64,17 @@ struct HopOnionKeys {
 // states, do not carry two unkeyed AEADs (issue 10: 40 bytes each).
 struct ExitOnionKeys : HopOnionKeys {
   crypto::Aead e2e_fwd, e2e_bwd;
+  uint64_t e2e_sealed = 0;  // backward cells sealed with e2e_bwd (kMaxE2eSeals)
 };
 
 // route: the HopKeys of hops 0..n-2 in path order (1..kMaxHops of them).
 // cell_size in [kMinCellSize, kMaxCellSize]; else Errc::invalid_argument.
-Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, size_t cell_size);
+// aead: the network's end-to-end AEAD (the entrance's and the exit's must match).
+Result<RouteOnionKeys> make_route_onion_keys(std::span<const HopKeys> route, size_t cell_size,
+                                             E2eAead aead = kDefaultE2eAead);
 Result<HopOnionKeys> make_hop_onion_keys(const HopKeys& keys, size_t cell_size);
-Result<ExitOnionKeys> make_exit_onion_keys(const HopKeys& keys, size_t cell_size);
+Result<ExitOnionKeys> make_exit_onion_keys(const HopKeys& keys, size_t cell_size,
+                                           E2eAead aead = kDefaultE2eAead);
 
 // A decrypted cell: type and the datagram, which points into the cell buffer.
 struct CellPayload {
@@ -79,6 +85,8 @@ struct CellPayload {
 // Entrance: builds a forward cell. cell.size() must equal keys.cell_size;
 // datagram.size() <= max_cell_datagram(cell_size) else Errc::invalid_argument.
 // datagram may lie inside cell (it is moved, not copied, in that case).
+// Errc::limit once the e2e key has sealed kMaxE2eSeals cells (wrap_backward
+// likewise): the ANT must be replaced.
 [[nodiscard]] Errc wrap_forward(RouteOnionKeys& keys, CellType type, ByteSpan datagram,
                                 crypto::Rng& rng, MutByteSpan cell);
 // Relay: removes its forward layer and transforms the nonce, in place.

@@ -85,11 +85,10 @@ void Engine::ant_slot(Time now, Ant& a, Effects& fx) {
   const ByteSpan dgram = real ? cell_pool_.front(s.queue) : ByteSpan{};
   const bool forward = a.role == Role::entrance;
   // Paper Fig. 7: dummies get every layer too (onion.h).
-  const Errc e = forward ? wrap_forward(*a.ent->route_keys, type, dgram, rng_, cell_)
-                         : wrap_backward(*a.exit_keys, type, dgram, rng_, cell_);
+  const Errc e = wrap_cell(now, a, forward, type, dgram);
   if (real) cell_pool_.pop(s.queue);
   if (!ok(e)) {
-    drop(Errc::invalid_argument);
+    drop(e == Errc::limit ? e : Errc::invalid_argument);
   } else if (forward) {
     ++a.packets_fwd;
     a.bytes_fwd += cell_.size();

@@ -219,7 +219,7 @@ void Engine::on_create(Time now, size_t pi, const PvtGeneration& gen, const Sign
               ok(make_tvt(a, true, pi, gen, m.tvt_nonce, m.spi, m.spi_bwd, m.seq_fwd, m.seq_bwd));
   if (good) {
     if (is_exit) {
-      auto ek = make_exit_onion_keys(cp.keys, cfg_.cell_size);
+      auto ek = make_exit_onion_keys(cp.keys, cfg_.cell_size, cfg_.e2e_aead);
       good = ek.ok();
       if (good) a.exit_keys = std::make_unique<ExitOnionKeys>(std::move(*ek));
     } else {
@@ -286,7 +286,8 @@ void Engine::on_created(Time now, size_t /*pi*/, Ant& a, const SignalingMessage&
       return attempt_failed(now, a, SignalReason::auth, true, fx);
     }
     a.ent->handshake.reset();
-    auto rk = make_route_onion_keys(std::span<const HopKeys>(keys.data(), hops), cfg_.cell_size);
+    auto rk = make_route_onion_keys(std::span<const HopKeys>(keys.data(), hops), cfg_.cell_size,
+                                    cfg_.e2e_aead);
     if (!rk) {
       drop(rk.error());
       return attempt_failed(now, a, SignalReason::resources, true, fx);

@@ -216,9 +216,15 @@ class ConfigReader {
     const toml::table* t = top.table("ant", false);
     if (!t) return;
     Section s(*t, "ant",
-              {"cell_size", "route_length", "lifetime", "inactivity_timeout", "setup_timeout", "setup_attempts",
-               "keepalive_interval", "max_ants", "pending_queue", "replay_window"});
+              {"cell_size", "e2e_aead", "route_length", "lifetime", "inactivity_timeout", "setup_timeout",
+               "setup_attempts", "keepalive_interval", "max_ants", "pending_queue", "replay_window"});
     auto& e = c.engine;
+    // docs/protocol.md "TVT data cell": the entrance seals what the exit
+    // opens, so every AIN of a network uses the same, as with cell_size.
+    if (s.has("e2e_aead"))
+      e.e2e_aead = s.choice("e2e_aead", {"aes-256-gcm", "chacha20-poly1305"}) == 0
+                       ? core::E2eAead::aes256_gcm
+                       : core::E2eAead::chacha20_poly1305;
     // A cell carries nonce(16) + type/len(3) + AEAD tag(16) around the
     // datagram (docs/protocol.md "TVT data cell"); 1900 keeps every outer
     // packet inside the daemon's 2048-byte packet buffers.

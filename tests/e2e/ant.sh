@@ -86,6 +86,7 @@ e2e_ant_gen() {
     ${AINET_E2E_TUN_OFFLOAD:+--tun-offload "$AINET_E2E_TUN_OFFLOAD"} \
     ${AINET_E2E_SEND_THREAD:+--send-thread "$AINET_E2E_SEND_THREAD"} \
     ${AINET_E2E_TVT_INTEGRITY:+--tvt-integrity "$AINET_E2E_TVT_INTEGRITY"} \
+    ${AINET_E2E_E2E_AEAD:+--e2e-aead "$AINET_E2E_E2E_AEAD"} \
     ${AINET_E2E_BUSY_POLL:+--busy-poll "$AINET_E2E_BUSY_POLL"} \
     ${AINET_E2E_CPU_LATENCY:+--cpu-latency "$AINET_E2E_CPU_LATENCY"} "$@" || return 1
   # shellcheck disable=SC1091

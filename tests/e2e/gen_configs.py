@@ -186,6 +186,8 @@ def main():
                    help="send_thread in every aind [network] (default: not written)")
     p.add_argument("--tvt-integrity", choices=["aes-gmac-256", "hmac-sha256-128"], default=None,
                    help="aind [network] tvt_integrity (default: aind's)")
+    p.add_argument("--e2e-aead", choices=["aes-256-gcm", "chacha20-poly1305"], default=None,
+                   help="aind [ant] e2e_aead (default: aind's)")
     p.add_argument("--busy-poll", type=int, default=None,
                    help="busy_poll_us in every aind [network] and endpoint (default: not written)")
     p.add_argument("--cpu-latency", type=int, default=None,
@@ -347,7 +349,9 @@ def main():
              f'[network]\ncarrier = "{a.carrier}"\nudp_port = 4500\ntun_name = "ain0"\ntun_mtu = 1500\n'
              + tun_offload_line(a) + send_thread_line(a) +
              f"exit_pool = {pool}\n\n"
-             f'[ant]\ncell_size = {a.cell_size}\nroute_length = {a.route_length}\nlifetime = "1h"\ninactivity_timeout = "120s"\n'
+             f'[ant]\ncell_size = {a.cell_size}\n'
+             + (f'e2e_aead = "{a.e2e_aead}"\n' if a.e2e_aead else "") +
+             f'route_length = {a.route_length}\nlifetime = "1h"\ninactivity_timeout = "120s"\n'
              f'setup_timeout = "3s"\nsetup_attempts = 3\nkeepalive_interval = "{a.keepalive}"\nmax_ants = 1000\n'
              f"pending_queue = 8\n\n"
              # export_keys: a test bed; the e2e checks read every TVT key

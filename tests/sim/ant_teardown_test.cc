@@ -148,5 +148,47 @@ TEST(AntExpiry, InactivityEndsAnIdleAntButNotABusyOne) {
   EXPECT_EQ(state_sizes(w), u.baseline);
 }
 
+// e2e_aead.h kMaxE2eSeals: an ANT whose e2e key has sealed its share of
+// cells is retired like an expired one, at the entrance (forward key) or at
+// the exit (backward key); the refused datagram is dropped and counted, every
+// table returns to its baseline, and the initiator's next datagram builds a
+// fresh ANT. The limit is lowered to a few cells to get there.
+TEST(AntExpiry, E2eSealLimitRetiresTheAntAndTheNextOneCarriesOn) {
+  for (bool at_exit : {false, true}) {
+    SCOPED_TRACE(at_exit ? "exit (backward key)" : "entrance (forward key)");
+    Up u = bring_up(212 + at_exit, [](core::EngineConfig& c) { c.e2e_seal_limit = 3; });
+    ASSERT_NE(u.w, nullptr);
+    SimWorld& w = *u.w;
+    // bring_up sealed one cell each way; two more fit under the limit.
+    SimCustomer& sender = w.customer(at_exit ? 1 : 0);
+    SimCustomer& receiver = w.customer(at_exit ? 0 : 1);
+    const Flow f = at_exit ? reversed(u.flow) : u.flow;
+    for (uint32_t i = 0; i < 2; ++i) {
+      ASSERT_EQ(sender.send_datagram(make_udp_datagram(f, sim_payload(9, 30 + i, 100))), Errc::ok);
+      w.run_for(Duration::ms(100));
+    }
+    EXPECT_EQ(receiver.received.size(), 3u);
+    const NodeId sealer = at_exit ? 3 : 1;
+    const uint64_t limit_drops = w.ain(sealer).engine().stats().drops[static_cast<size_t>(Errc::limit)];
+    const Time t0 = w.now();
+    ASSERT_EQ(sender.send_datagram(make_udp_datagram(f, sim_payload(9, 40, 100))), Errc::ok);
+    w.run_for(Duration::ms(500));
+    EXPECT_EQ(receiver.received.size(), 3u) << "the datagram past the limit is not sent";
+    EXPECT_EQ(w.ain(sealer).engine().stats().drops[static_cast<size_t>(Errc::limit)], limit_drops + 1);
+    for (NodeId id : {1u, 3u}) {
+      const TimedEvent* e = w.ain(id).find_event(core::EventKind::ant_down, t0);
+      ASSERT_NE(e, nullptr) << "AIN " << id;
+      EXPECT_EQ(e->event.reason, 2) << "AIN " << id << ": expired";
+    }
+    EXPECT_EQ(state_sizes(w), u.baseline);
+    // A fresh ANT (fresh keys, counters at zero) carries the next datagram.
+    ASSERT_EQ(w.customer(0).send_datagram(make_udp_datagram(u.flow, sim_payload(9, 50, 100))),
+              Errc::ok);
+    w.run_for(Duration::ms(500));
+    EXPECT_EQ(w.customer(1).received.size(), at_exit ? 2u : 4u);
+    for (NodeId id = 1; id <= 3; ++id) EXPECT_EQ(w.ain(id).engine().ants().size(), 1u);
+  }
+}
+
 }  // namespace
 }  // namespace ainet::sim

@@ -373,22 +373,22 @@ struct Golden {
 // Update only as described at the top of this file.
 const Golden kGolden[] = {
     {"setup_data_teardown_ip_v4", run_setup_data_teardown, core::Carrier::ip, false,
-     "d46e379a1f8444484f85b3841d287d594391ad2f5ec81f79c43d700c0e43b9d1",
+     "43287bbbd2755a86f7b3cd0de29b90d5b6f28d2669ce36551a6d18ca0cccae7b",
      "54b79bc8e763d9fa3bf9d8ee7c1563c02142d04c7f069f1881fc6d4110dc2cdf"},
     {"setup_data_teardown_udp_v6", run_setup_data_teardown, core::Carrier::udp, true,
-     "6af46253a870d89f301ec5c4427e48cb06df992ac282fe5f1651fa3c4c8d3104",
+     "5745e1c94eb7d49dd70a849b7c4fbbb8e3a4fea467052097cc661c6706c025c3",
      "1dd316f6ee4b016e2e29b278b538923d4f09bf682054d62d321151950916cb1b"},
     {"expiry_ip_v6", run_expiry, core::Carrier::ip, true,
-     "c4f043f45cf06fb24eb612b65f848d918ecc152f6e989a1f58eb112ee0059d39",
+     "3660af0de4c2662614bc930a1ea6ece5df0a540115abda58557923fbfa389c4a",
      "3bd7966ad39cd8cfda6ab21c92189e9e1f59b2052cb7607c3edec4c08494d4cd"},
     {"expiry_udp_v4", run_expiry, core::Carrier::udp, false,
-     "2ec1e722df1e516cb3b1ec5917a1b1c50a0f3c618da516394b2745eb95d3f600",
+     "ad7a1e06d2a54d6c636c5bd5831286594aede1e84a40e77a31960d9b7ebdaca4",
      "1a7f9207ab3cbe677b76bb466449e2db1fc54d433e3acfcf0ef54e7449bd12bf"},
     {"failure_retry_ip_v4", run_failure_retry, core::Carrier::ip, false,
-     "b9e4567d555b6483fe776ffd1f1bb5bdaeac1ab53687b79107be13d59f2e2749",
+     "b7d1dde2617b55103cffdea22e20b7ccfc9a236ecffa34be4c8c15fd15ebb657",
      "e7e848d5f760886d8c9acd2ee274a91f9b51a4537b9b88e52aa15581bca38e47"},
     {"failure_retry_udp_v6", run_failure_retry, core::Carrier::udp, true,
-     "1e2a9b7cfb888377719579f21c7e4bc2b617bcf5a41b8a3c689c22d6c2b4c80d",
+     "bdb69960fe4f8181587b6d0aced200469296070170177f9e507039ccebd9ded9",
      "b09fd1f33950933c08d146ef41c9d522ebe18f071f6a62b0397386874b7c9f83"},
 };
 

@@ -31,14 +31,15 @@ struct Ant {
   ExitOnionKeys exit;
 };
 
-Ant make_ant(size_t k, size_t cell_size, crypto::Rng& rng) {
+Ant make_ant(size_t k, size_t cell_size, crypto::Rng& rng, E2eAead aead = kDefaultE2eAead,
+             E2eAead exit_aead = kDefaultE2eAead) {
   Ant a;
   a.keys.resize(k);
   for (auto& h : a.keys)
     for (Secret<32>* s : {&h.fwd_layer, &h.bwd_layer, &h.fwd_prp, &h.bwd_prp, &h.auth, &h.e2e_fwd,
                           &h.e2e_bwd})
       random_key(*s, rng);
-  auto e = make_route_onion_keys(a.keys, cell_size);
+  auto e = make_route_onion_keys(a.keys, cell_size, aead);
   EXPECT_TRUE(e.ok());
   a.entrance = std::move(e).value();
   for (size_t h = 0; h + 1 < k; ++h) {
@@ -46,7 +47,7 @@ Ant make_ant(size_t k, size_t cell_size, crypto::Rng& rng) {
     EXPECT_TRUE(hk.ok());
     a.hops.push_back(std::move(hk).value());
   }
-  auto ek = make_exit_onion_keys(a.keys[k - 1], cell_size);
+  auto ek = make_exit_onion_keys(a.keys[k - 1], cell_size, exit_aead);
   EXPECT_TRUE(ek.ok());
   a.exit = std::move(ek).value();
   return a;
@@ -61,14 +62,15 @@ Bytes datagram(size_t n, uint8_t seed) {
 struct OnionCase {
   size_t hops;
   size_t cell_size;
+  E2eAead aead = kDefaultE2eAead;
 };
 
 class OnionRoundTrip : public ::testing::TestWithParam<OnionCase> {};
 
 TEST_P(OnionRoundTrip, BothWaysByteIdenticalAndUnlinkable) {
-  const auto [k, cs] = GetParam();
+  const auto [k, cs, aead] = GetParam();
   crypto::DeterministicRng rng(k * 100 + cs);
-  Ant ant = make_ant(k, cs, rng);
+  Ant ant = make_ant(k, cs, rng, aead, aead);
   for (size_t len : {size_t{0}, size_t{1}, size_t{20}, max_cell_datagram(cs)}) {
     const Bytes d = datagram(len, static_cast<uint8_t>(len));
     // Forward.
@@ -110,7 +112,62 @@ TEST_P(OnionRoundTrip, BothWaysByteIdenticalAndUnlinkable) {
 INSTANTIATE_TEST_SUITE_P(Routes, OnionRoundTrip,
                          ::testing::Values(OnionCase{1, 1400}, OnionCase{2, 1400},
                                            OnionCase{4, 1400}, OnionCase{8, 1400},
-                                           OnionCase{2, 64}, OnionCase{4, 256}));
+                                           OnionCase{2, 64}, OnionCase{4, 256},
+                                           OnionCase{1, 1400, E2eAead::chacha20_poly1305},
+                                           OnionCase{4, 1400, E2eAead::chacha20_poly1305},
+                                           OnionCase{2, 64, E2eAead::chacha20_poly1305}));
+
+// NIST SP 800-38D §8.3 (random 96-bit nonces): each e2e key seals at most
+// kMaxE2eSeals cells; the next one is refused and nothing is written.
+TEST(Onion, E2eKeySealsAtMostTheRandomNonceBound) {
+  crypto::DeterministicRng rng(13);
+  Ant ant = make_ant(2, 1400, rng);
+  const Bytes d = datagram(30, 4);
+  Bytes cell(1400);
+  ASSERT_EQ(wrap_forward(ant.entrance, CellType::data, d, rng, cell), Errc::ok);
+  EXPECT_EQ(ant.entrance.e2e_sealed, 1u);
+  ant.entrance.e2e_sealed = kMaxE2eSeals - 1;
+  ASSERT_EQ(wrap_forward(ant.entrance, CellType::data, d, rng, cell), Errc::ok);
+  Bytes last = cell;
+  EXPECT_EQ(wrap_forward(ant.entrance, CellType::dummy, {}, rng, cell), Errc::limit);
+  EXPECT_EQ(cell, last);
+  ASSERT_EQ(wrap_backward(ant.exit, CellType::data, d, rng, cell), Errc::ok);
+  EXPECT_EQ(ant.exit.e2e_sealed, 1u);
+  ant.exit.e2e_sealed = kMaxE2eSeals;
+  EXPECT_EQ(wrap_backward(ant.exit, CellType::data, d, rng, cell), Errc::limit);
+  // Opening is not bounded: what was sealed in time still opens.
+  ASSERT_EQ(relay_forward(ant.hops[0], last), Errc::ok);
+  auto p = open_forward(ant.exit, last);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(Bytes(p->datagram.begin(), p->datagram.end()), d);
+}
+
+// The entrance and the exit must use the same e2e AEAD ([ant] e2e_aead): a
+// mismatch fails authentication at the far end in both directions (the
+// engine drops and counts such cells), it never yields bytes.
+TEST(Onion, MismatchedE2eAeadFailsAuthentication) {
+  for (auto [ent, ex] : {std::pair{E2eAead::aes256_gcm, E2eAead::chacha20_poly1305},
+                         std::pair{E2eAead::chacha20_poly1305, E2eAead::aes256_gcm}}) {
+    crypto::DeterministicRng rng(11);
+    Ant ant = make_ant(3, 1400, rng, ent, ex);
+    const Bytes d = datagram(40, 2);
+    Bytes cell(1400);
+    ASSERT_EQ(wrap_forward(ant.entrance, CellType::data, d, rng, cell), Errc::ok);
+    for (auto& h : ant.hops) ASSERT_EQ(relay_forward(h, cell), Errc::ok);
+    EXPECT_EQ(open_forward(ant.exit, cell).error(), Errc::auth_failed);
+    Bytes back(1400);
+    ASSERT_EQ(wrap_backward(ant.exit, CellType::data, d, rng, back), Errc::ok);
+    for (size_t h = ant.hops.size(); h-- > 0;) ASSERT_EQ(relay_backward(ant.hops[h], back), Errc::ok);
+    EXPECT_EQ(open_backward(ant.entrance, back).error(), Errc::auth_failed);
+  }
+  // Not an algorithm: refused at set-up.
+  crypto::DeterministicRng rng(12);
+  Ant ant = make_ant(2, 1400, rng);
+  EXPECT_EQ(make_route_onion_keys(ant.keys, 1400, static_cast<E2eAead>(7)).error(),
+            Errc::invalid_argument);
+  EXPECT_EQ(make_exit_onion_keys(ant.keys[1], 1400, static_cast<E2eAead>(7)).error(),
+            Errc::invalid_argument);
+}
 
 TEST(Onion, TamperAnywhereFailsAtTheExit) {
   crypto::DeterministicRng rng(1);

@@ -107,7 +107,10 @@ TEST(ProtocolConformance, HandshakeMatchesSpecFormulas) {
   }
 }
 
-TEST(ProtocolConformance, ForwardCellMatchesSpecFormula) {
+class ForwardCellFormula : public ::testing::TestWithParam<E2eAead> {};
+
+TEST_P(ForwardCellFormula, MatchesSpecFormula) {
+  const E2eAead alg = GetParam();
   crypto::DeterministicRng rng(5);
   std::vector<HopKeys> route(2);
   for (auto& h : route)
@@ -116,7 +119,7 @@ TEST(ProtocolConformance, ForwardCellMatchesSpecFormula) {
       s->resize(32);
       rng.fill(s->mut_span());
     }
-  auto keys = make_route_onion_keys(route, 128);
+  auto keys = make_route_onion_keys(route, 128, alg);
   ASSERT_TRUE(keys.ok());
   const Bytes dgram = {1, 2, 3, 4, 5};
   Bytes cell(128);
@@ -124,7 +127,8 @@ TEST(ProtocolConformance, ForwardCellMatchesSpecFormula) {
   ASSERT_EQ(wrap_forward(*keys, CellType::data, dgram, r1, cell), Errc::ok);
 
   // N_0 random; N_1 = AES-256-ECB(fwd_prp_0, N_0);
-  // body = ChaCha20-Poly1305(e2e_fwd_1, N_1[0..12], aad "") (type||len||dgram||0s)
+  // body = AEAD(e2e_fwd_1, N_1[0..12], aad "") (type||len||dgram||0s), the
+  // AEAD being AES-256-GCM or ChaCha20-Poly1305 ([ant] e2e_aead)
   // body ^= CTR(fwd_layer_1, N_1); body ^= CTR(fwd_layer_0, N_0).
   crypto::DeterministicRng r2(17);
   std::array<uint8_t, 16> n0, n1;
@@ -139,7 +143,9 @@ TEST(ProtocolConformance, ForwardCellMatchesSpecFormula) {
   inner[1] = 0;
   inner[2] = 5;
   std::memcpy(inner.data() + 3, dgram.data(), dgram.size());
-  auto aead = crypto::Aead::create(crypto::AeadAlg::chacha20_poly1305, route[1].e2e_fwd.span());
+  auto aead = crypto::Aead::create(alg == E2eAead::aes256_gcm ? crypto::AeadAlg::aes256_gcm
+                                                              : crypto::AeadAlg::chacha20_poly1305,
+                                   route[1].e2e_fwd.span());
   ASSERT_TRUE(aead.ok());
   ASSERT_EQ((*aead)->seal(ByteSpan(n1).first(12), {}, inner, MutByteSpan(expect).subspan(16, 96),
                           MutByteSpan(expect).subspan(112, 16)),
@@ -148,6 +154,9 @@ TEST(ProtocolConformance, ForwardCellMatchesSpecFormula) {
   ctr(route[0].fwd_layer.span(), n0, MutByteSpan(expect).subspan(16));
   EXPECT_EQ(cell, expect);
 }
+
+INSTANTIATE_TEST_SUITE_P(E2eAeads, ForwardCellFormula,
+                         ::testing::Values(E2eAead::aes256_gcm, E2eAead::chacha20_poly1305));
 
 }  // namespace
 }  // namespace ainet::core

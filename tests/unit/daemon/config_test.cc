@@ -334,21 +334,47 @@ TEST(Config, SendThreadIsABoolean) {
   expect_network_boolean("send_thread", &AindConfig::send_thread, false, "\"on\"", "a string");
 }
 
-// [network] tvt_integrity (docs/protocol.md "TVT data cell"): AES-256-GMAC
-// by default, HMAC-SHA-256-128 on request, anything else refused with the
-// line and field.
-TEST(Config, TvtIntegrityNamesOneOfTwoMacs) {
+// A key that names one of two algorithms: the default without the key,
+// either name on request, anything else refused with the line and field.
+template <typename Get>
+void expect_one_of_two(const std::string& section, const std::string& key, const char* first,
+                       const char* second, Get get) {
+  using Value = decltype(get(AindConfig{}));
   ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
   ASSERT_TRUE(r.ok) << r.error;
+  const Value dflt = get(r.config);
+  Value seen[2];
+  int i = 0;
+  for (const char* name : {first, second}) {
+    r = parse_config(base_config() + "[" + section + "]\n" + key + " = \"" + name + "\"\n",
+                     "aind.toml", "/etc/ainet");
+    ASSERT_TRUE(r.ok) << r.error;
+    seen[i++] = get(r.config);
+  }
+  EXPECT_EQ(seen[0], dflt) << "the first name is the default";
+  EXPECT_NE(seen[1], seen[0]);
+  EXPECT_EQ(error_of(base_config() + "[" + section + "]\n" + key + " = \"sha1\"\n"),
+            "aind.toml:22: " + section + "." + key + ": expected \"" + first + "\" or \"" +
+                second + "\", got \"sha1\"");
+}
+
+// [network] tvt_integrity (docs/protocol.md "TVT data cell"): AES-256-GMAC
+// by default, HMAC-SHA-256-128 on request.
+TEST(Config, TvtIntegrityNamesOneOfTwoMacs) {
+  expect_one_of_two("network", "tvt_integrity", "aes-gmac-256", "hmac-sha256-128",
+                    [](const AindConfig& c) { return c.engine.tvt_integrity; });
+  ConfigLoad r = parse_config(base_config(), "aind.toml", "/etc/ainet");
   EXPECT_EQ(r.config.engine.tvt_integrity, core::TvtIntegrity::aes256_gmac);
-  r = parse_config(base_config() + "[network]\ntvt_integrity = \"hmac-sha256-128\"\n", "aind.toml", "/etc/ainet");
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.config.engine.tvt_integrity, core::TvtIntegrity::hmac_sha256_128);
-  r = parse_config(base_config() + "[network]\ntvt_integrity = \"aes-gmac-256\"\n", "aind.toml", "/etc/ainet");
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.config.engine.tvt_integrity, core::TvtIntegrity::aes256_gmac);
-  EXPECT_EQ(error_of(base_config() + "[network]\ntvt_integrity = \"sha1\"\n"),
-            "aind.toml:22: network.tvt_integrity: expected \"aes-gmac-256\" or \"hmac-sha256-128\", got \"sha1\"");
+}
+
+// [ant] e2e_aead (core/e2e_aead.h): the cells' end-to-end AEAD, AES-256-GCM
+// by default, ChaCha20-Poly1305 on request.
+TEST(Config, E2eAeadNamesOneOfTwoAeads) {
+  expect_one_of_two("ant", "e2e_aead", "aes-256-gcm", "chacha20-poly1305",
+                    [](const AindConfig& c) { return c.engine.e2e_aead; });
+  ConfigLoad r = parse_config(base_config() + "[ant]\ne2e_aead = \"chacha20-poly1305\"\n",
+                              "aind.toml", "/etc/ainet");
+  EXPECT_EQ(r.config.engine.e2e_aead, core::E2eAead::chacha20_poly1305);
 }
 
 // [ant] replay_window (core/engine_api.h tvt_replay_window): each TVT SA's
