@@ -77,6 +77,18 @@ test_ant_udp_option2() { _ant_apps udp 4 2; }
 # IPv6 between the AINs (and on the customer tunnel).
 test_ant_ip_outer_v6() { _ant_apps ip 6 1; }
 test_ant_udp_outer_v6() { _ant_apps udp 6 1; }
+# The cells' other end-to-end AEAD ([ant] e2e_aead, docs/protocol.md "TVT
+# data cell"): the same applications with ChaCha20-Poly1305 on every AIN.
+test_ant_udp_chacha20() {
+  export AINET_E2E_E2E_AEAD=chacha20-poly1305
+  _ant_apps udp 4 1 || return 1
+  local n
+  for n in 1 2 3 4; do
+    grep -qx 'e2e_aead = "chacha20-poly1305"' "$E2E_DIR/conf/ain$n/aind.toml" ||
+      { e2e_log "ain$n: config does not ask for chacha20-poly1305"; return 1; }
+  done
+  e2e_log "  ok   every aind ran with e2e_aead = chacha20-poly1305"
+}
 
 # _ant_up CARRIER: topology + ANT network + servers, and a first ping so an
 # ANT exists; prints nothing, leaves the route in ANT_ROUTE.
