@@ -74,6 +74,8 @@ void print_endpoint_status(const json& r, std::ostream& out) {
             << field(c, "rekey_in_s") << " s, rekeys " << field(c, "rekeys") << '\n';
     }
   }
+  if (auto q = r.find("cpu_latency_us"); q != r.end() && q->is_number_integer())
+    out << "  cpu latency: " << q->get<int>() << " us requested (PM QoS, held while ain-endpoint runs)\n";
   out << "  packets:  in " << field(r, "packets_in") << " (" << field(r, "bytes_in") << " B), out "
       << field(r, "packets_out") << " (" << field(r, "bytes_out") << " B); carrier in "
       << field(r, "carrier_packets_in") << ", out " << field(r, "carrier_packets_out") << '\n';

@@ -185,6 +185,7 @@ json status_json(const EndpointStatus& s) {
               {"padded", s.padded},
               {"shaping_counters", s.shaping_counters},
               {"tun_offload", s.tun_offload},
+              {"cpu_latency_us", s.cpu_latency_us ? json(*s.cpu_latency_us) : json(nullptr)},
               {"ike", ike_json(s.ike)}};
 }
 

@@ -91,6 +91,8 @@ struct EndpointStatus {
   bool padded = false;
   std::map<std::string, uint64_t> shaping_counters;
   std::map<std::string, uint64_t> tun_offload;  // endpoint.tun_offload (EndpointIoCounters)
+  // endpoint.cpu_latency_us: the PM QoS request held, none when off or refused.
+  std::optional<int> cpu_latency_us;
   std::optional<EndpointIkeStatus> ike;  // endpoint.ike only ("ike": null otherwise)
 };
 

@@ -216,6 +216,7 @@ EndpointStatus EndpointNode::status() {
   const Time now = io::monotonic_now();
   auto s = endpoint_status(cfg_, dp_.counters(), flows_, io_counters(),
                            (now - started_).ns / 1'000'000'000);
+  s.cpu_latency_us = cpu_latency_held_;
   if (ike_) {
     s.ike = endpoint_ike_status(ike_->engine(), now, ike_->failure());
     s.esp_spi_in = dp_.current_spi_in();

@@ -64,6 +64,8 @@ class EndpointNode : public EndpointControlHandler, public EndpointIkeClient::Ho
 
   // The control socket's `status` (docs/control.md "ain-endpoint").
   EndpointStatus status() override;
+  // endpoint.cpu_latency_us: the PM QoS request endpoint_main holds, for status.
+  void set_cpu_latency_held(std::optional<int> us) { cpu_latency_held_ = us; }
   // GET /metrics (endpoint/endpoint_metrics.h).
   std::string metrics_text();
 
@@ -97,6 +99,7 @@ class EndpointNode : public EndpointControlHandler, public EndpointIkeClient::Ho
   std::unique_ptr<daemon::CarrierIo> carrier_;
   wire::IpAddress ain_;
   Time started_;
+  std::optional<int> cpu_latency_held_;
   crypto::SystemRng rng_;
   io::PacketBatch tun_in_, tun_out_;
   FlowTable flows_;

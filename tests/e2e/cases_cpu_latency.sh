@@ -3,7 +3,7 @@
 # docs/latency.md "CPU wake-up latency"): with cpu_latency_us = 0 in every
 # aind and the endpoint, the kernel's PM QoS value (/dev/cpu_dma_latency,
 # the smallest request in force) is 0 while a 3-hop ANT carries pings, and
-# `ainctl status` shows ain1's request; with
+# `ainctl status` shows ain1's and the endpoint's requests; with
 # every aind stopped it is still 0 (the endpoint's own request); with the
 # endpoint stopped too it is what it was before the test.
 
@@ -24,7 +24,11 @@ test_cpu_latency_request() {
     { e2e_log "ain1's status does not show its request"; e2e_ainctl ain1 --json status >&2; return 1; }
   e2e_ainctl ain1 status | grep -q "cpu latency: 0 us" ||
     { e2e_log "ainctl status prints no cpu latency line"; return 1; }
-  e2e_log "  ok   ainctl status shows the request"
+  _endpoint_json 'r["cpu_latency_us"] == 0' >/dev/null ||
+    { e2e_log "the endpoint's status does not show its request"; return 1; }
+  "$E2E_AINCTL" --socket "$(_endpoint_sock)" status | grep -q "cpu latency: 0 us" ||
+    { e2e_log "ainctl status of the endpoint prints no cpu latency line"; return 1; }
+  e2e_log "  ok   ainctl status shows the request (ain1 and the endpoint)"
   for pid in "${E2E_AIND_PIDS[@]}"; do e2e_stop "$pid" 10; done
   now=$(_qos_now)
   [ "$now" = 0 ] || { e2e_log "PM QoS value $now after the aind stopped: the endpoint holds no request"; return 1; }

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -75,9 +76,11 @@ class FixedHandler : public EndpointControlHandler {
     s.drops = {{"tun_io", 0}, {"open_replay", 2}};
     s.flows = {{"10.99.0.7", "10.200.4.2", 3, 180, 1, 60}};
     s.flows_overflow = 4;
+    s.cpu_latency_us = cpu_latency_us;
     return s;
   }
   int calls = 0;
+  std::optional<int> cpu_latency_us;
 };
 
 json reply(EndpointControlHandler& h, std::string_view line) {
@@ -119,6 +122,7 @@ TEST(EndpointControl, StatusAndListFlowsCarryTheHandlersState) {
                                  {"packets_in", 1},
                                  {"bytes_in", 60}}));
   EXPECT_EQ(s["flows_overflow"], 4);
+  EXPECT_TRUE(s["cpu_latency_us"].is_null());  // no PM QoS request held
 
   r = reply(h, R"({"cmd": "list_flows"})");
   ASSERT_EQ(r["ok"], true);
@@ -247,6 +251,20 @@ TEST(EndpointControl, AinctlPrintsTheEndpointStatus) {
   EXPECT_NE(text.find("10.99.0.7"), std::string::npos) << text;
   EXPECT_NE(text.find("table full: 4 datagrams"), std::string::npos) << text;
   EXPECT_EQ(text.find("PVTs"), std::string::npos) << text;  // not aind's status
+  EXPECT_EQ(text.find("cpu latency"), std::string::npos) << text;  // none held
+}
+
+// endpoint.cpu_latency_us (docs/control.md): the request held shows in the
+// JSON and in ainctl's text.
+TEST(EndpointControl, StatusShowsTheCpuLatencyRequestHeld) {
+  FixedHandler h;
+  h.cpu_latency_us = 0;
+  json r = reply(h, R"({"cmd": "status"})");
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["result"]["cpu_latency_us"], 0);
+  std::ostringstream out;
+  cli::print_result("status", r["result"], out);
+  EXPECT_NE(out.str().find("cpu latency: 0 us requested"), std::string::npos) << out.str();
 }
 
 // A socket file left by a run that crashed (bound, never unlinked).
