@@ -41,21 +41,23 @@ class PeerPortTable {
   void learn(const wire::IpAddress& addr, uint16_t port) {
     if (port == 0 || capacity_ == 0) return;
     ++clock_;
-    if (auto it = ports_.find(addr); it != ports_.end()) {
-      if (it->second.port != port) ++changes_;
-      it->second = {port, clock_};
+    // find_slot is const for port_of; this table is not, so writing is fine.
+    Slot* slot = const_cast<Slot*>(find_slot(addr));
+    if (slot != nullptr) {
+      if (slot->port != port) ++changes_;
+      *slot = {port, clock_};
       return;
     }
     if (ports_.size() >= capacity_) evict_oldest();
-    ports_.emplace(addr, Slot{port, clock_});
+    memo_.set(&ports_.emplace(addr, Slot{port, clock_}).first->second, addr);
     if (port != default_port_) ++changes_;
   }
 
   // Where packets for `addr` go: the learned port, else the default (4500).
   uint16_t port_of(const wire::IpAddress& addr) const {
     if (ports_.empty()) return default_port_;
-    auto it = ports_.find(addr);
-    return it == ports_.end() ? default_port_ : it->second.port;
+    const Slot* slot = find_slot(addr);
+    return slot == nullptr ? default_port_ : slot->port;
   }
 
   // Whether `addr`'s port was learned (an authenticated packet came from
@@ -75,11 +77,25 @@ class PeerPortTable {
     uint64_t learned = 0;  // clock_ at the last learn
   };
 
+  // The slot of `addr`, or null. Both directions of a busy link name the
+  // same peer packet after packet, so the last slot found is remembered
+  // (a map node's address is stable across rehashing; only erasing it ends
+  // it, and evict_oldest forgets it): a hash lookup per cell was about 1% of
+  // a loaded machine (issue 10 profile).
+  const Slot* find_slot(const wire::IpAddress& addr) const {
+    if (memo_.slot != nullptr && memo_.addr == addr) return memo_.slot;
+    auto it = ports_.find(addr);
+    if (it == ports_.end()) return nullptr;
+    memo_.set(&it->second, addr);
+    return memo_.slot;
+  }
+
   void evict_oldest() {
     auto oldest = ports_.begin();
     for (auto it = ports_.begin(); it != ports_.end(); ++it)
       if (it->second.learned < oldest->second.learned) oldest = it;
     if (oldest == ports_.end()) return;
+    if (memo_.slot == &oldest->second) memo_.slot = nullptr;
     ports_.erase(oldest);
     ++evictions_;
   }
@@ -88,7 +104,25 @@ class PeerPortTable {
   size_t capacity_ = 0;
   uint64_t clock_ = 0;
   uint64_t changes_ = 0, evictions_ = 0;
+  // find_slot's memo. A copy or move of the table starts without one, so it
+  // can never point into another table's map.
+  struct Memo {
+    const Slot* slot = nullptr;
+    wire::IpAddress addr;
+    Memo() = default;
+    Memo(const Memo&) {}
+    Memo& operator=(const Memo&) {
+      slot = nullptr;
+      return *this;
+    }
+    void set(const Slot* s, const wire::IpAddress& a) {
+      slot = s;
+      addr = a;
+    }
+  };
+
   std::unordered_map<wire::IpAddress, Slot> ports_;
+  mutable Memo memo_;
 };
 
 }  // namespace ainet::daemon

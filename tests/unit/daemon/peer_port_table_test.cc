@@ -67,5 +67,46 @@ TEST(PeerPortTable, BoundedByCapacityTheOldestLearnGivesWay) {
   EXPECT_EQ(t.port_of(ip("192.0.2.3")), 40003);
 }
 
+// The table remembers the last peer it found (packet after packet names the
+// same one): the short way gives the same answers, refreshes the same LRU
+// clock, never outlives an eviction, and never crosses into a copy.
+TEST(PeerPortTable, TheLastPeerFoundGivesTheSameAnswers) {
+  PeerPortTable t(4500, 2);
+  t.learn(ip("192.0.2.1"), 40001);
+  EXPECT_EQ(t.port_of(ip("192.0.2.1")), 40001);
+  t.learn(ip("192.0.2.1"), 40009);  // found the short way: still a change
+  EXPECT_EQ(t.port_of(ip("192.0.2.1")), 40009);
+  EXPECT_EQ(t.changes(), 2u);
+  t.learn(ip("192.0.2.2"), 40002);
+  t.learn(ip("192.0.2.2"), 40002);  // refreshed the short way: .1 is the oldest
+  t.learn(ip("192.0.2.3"), 40003);
+  EXPECT_EQ(t.port_of(ip("192.0.2.1")), 4500);
+  EXPECT_EQ(t.port_of(ip("192.0.2.2")), 40002);
+
+  PeerPortTable one(4500, 1);
+  one.learn(ip("192.0.2.1"), 40001);
+  EXPECT_EQ(one.port_of(ip("192.0.2.1")), 40001);
+  one.learn(ip("192.0.2.2"), 40002);  // evicts .1, the peer last found
+  EXPECT_EQ(one.port_of(ip("192.0.2.1")), 4500);
+  EXPECT_EQ(one.port_of(ip("192.0.2.2")), 40002);
+
+  PeerPortTable shrink(4500, 2);
+  shrink.learn(ip("192.0.2.1"), 40001);
+  shrink.learn(ip("192.0.2.2"), 40002);
+  EXPECT_EQ(shrink.port_of(ip("192.0.2.1")), 40001);  // .1 is the peer last found
+  shrink.set_capacity(1);                             // and the oldest: evicted
+  EXPECT_EQ(shrink.port_of(ip("192.0.2.1")), 4500);
+  EXPECT_EQ(shrink.port_of(ip("192.0.2.2")), 40002);
+
+  PeerPortTable copy = one;
+  copy.learn(ip("192.0.2.2"), 41000);
+  EXPECT_EQ(copy.port_of(ip("192.0.2.2")), 41000);
+  EXPECT_EQ(one.port_of(ip("192.0.2.2")), 40002);
+  PeerPortTable moved = std::move(copy);
+  EXPECT_EQ(moved.port_of(ip("192.0.2.2")), 41000);
+  moved.learn(ip("192.0.2.2"), 42000);
+  EXPECT_EQ(moved.port_of(ip("192.0.2.2")), 42000);
+}
+
 }  // namespace
 }  // namespace ainet::daemon
