@@ -209,9 +209,10 @@ class Engine {
                   uint32_t spi_fwd, uint32_t spi_bwd, uint64_t seq_fwd, uint64_t seq_bwd);
   void seal_and_send_tvt(sa::SecurityAssociation& sa, size_t pvt, ByteSpan cell, Effects& fx);
   // Wraps one cell of ANT a into cell_: forward at the entrance, backward at
-  // the exit. Errc::limit once its e2e key has sealed cfg_.e2e_seal_limit
-  // cells; the ANT is then retired (retire_worn_out).
-  [[nodiscard]] Errc wrap_cell(Time now, Ant& a, bool forward, CellType type, ByteSpan dgram);
+  // the exit. False when it could not, the drop counted: `limit` once its
+  // e2e key has sealed cfg_.e2e_seal_limit cells (the ANT is then retired,
+  // retire_worn_out), else `invalid_argument`.
+  [[nodiscard]] bool wrap_cell(Time now, Ant& a, bool forward, CellType type, ByteSpan dgram);
   // cell_, just wrapped for `forward` (else backward), counted and sent on
   // the ANT's outbound TVT that way.
   void send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effects& fx);

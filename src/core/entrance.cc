@@ -52,8 +52,7 @@ void Engine::send_forward(Time now, Ant& a, ByteSpan dgram, Effects& fx) {
     return shaping_enqueue(a, dgram);
   }
   // Paper Fig. 7: nested encryption, K_n innermost (onion.h).
-  if (const Errc e = wrap_cell(now, a, true, CellType::data, dgram); !ok(e))
-    return drop(e == Errc::limit ? e : Errc::invalid_argument);
+  if (!wrap_cell(now, a, true, CellType::data, dgram)) return;
   send_cell(now, a, true, dgram.size(), fx);
 }
 

@@ -87,8 +87,7 @@ void Engine::send_backward(Time now, Ant& a, MutByteSpan dgram, Effects& fx) {
     a.datagram_bytes_bwd += dgram.size();
     return shaping_enqueue(a, dgram);
   }
-  if (const Errc e = wrap_cell(now, a, false, CellType::data, dgram); !ok(e))
-    return drop(e == Errc::limit ? e : Errc::invalid_argument);
+  if (!wrap_cell(now, a, false, CellType::data, dgram)) return;
   send_cell(now, a, false, dgram.size(), fx);
 }
 

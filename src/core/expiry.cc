@@ -37,7 +37,7 @@ void Engine::arm_life_timer(Time next_check, Ant& a) {
   if (at != Time::max()) a.t_life = timers_.schedule(at, {TimerKind::ant_life, a.handle});
 }
 
-// The sealing end's e2e key reached kMaxE2eSeals (onion.h): the ANT goes as
+// The sealing end's e2e key reached its seal limit (e2e_aead.h): the ANT goes as
 // if its lifetime had ended, from the timer rather than here, because the
 // caller may be in the middle of a slot round or a batch that still holds it.
 // At the entrance the next datagram builds a fresh ANT with fresh keys.

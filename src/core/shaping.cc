@@ -85,15 +85,13 @@ void Engine::ant_slot(Time now, Ant& a, Effects& fx) {
   const ByteSpan dgram = real ? cell_pool_.front(s.queue) : ByteSpan{};
   const bool forward = a.role == Role::entrance;
   // Paper Fig. 7: dummies get every layer too (onion.h).
-  const Errc e = wrap_cell(now, a, forward, type, dgram);
+  const bool wrapped = wrap_cell(now, a, forward, type, dgram);  // counts its drop
   if (real) cell_pool_.pop(s.queue);
-  if (!ok(e)) {
-    drop(e == Errc::limit ? e : Errc::invalid_argument);
-  } else if (forward) {
+  if (wrapped && forward) {
     ++a.packets_fwd;
     a.bytes_fwd += cell_.size();
     seal_and_send_tvt(*a.sa_out_fwd(), static_cast<size_t>(a.next_pvt), cell_, fx);
-  } else {
+  } else if (wrapped) {
     ++a.packets_bwd;
     a.bytes_bwd += cell_.size();
     seal_and_send_tvt(*a.sa_out_bwd(), static_cast<size_t>(a.prev_pvt), cell_, fx);

@@ -104,13 +104,15 @@ void Engine::seal_and_send_tvt(sa::SecurityAssociation& s, size_t pi, ByteSpan c
   fx.send_packet(pvts_[pi].address, ByteSpan(tx_.data(), *n));
 }
 
-Errc Engine::wrap_cell(Time now, Ant& a, bool forward, CellType type, ByteSpan dgram) {
+bool Engine::wrap_cell(Time now, Ant& a, bool forward, CellType type, ByteSpan dgram) {
   const uint64_t sealed = forward ? a.ent->route_keys->e2e_sealed : a.exit_keys->e2e_sealed;
   const Errc e = sealed >= cfg_.e2e_seal_limit ? Errc::limit
                  : forward ? wrap_forward(*a.ent->route_keys, type, dgram, rng_, cell_)
                            : wrap_backward(*a.exit_keys, type, dgram, rng_, cell_);
+  if (ok(e)) return true;
   if (e == Errc::limit) retire_worn_out(now, a);
-  return e;
+  drop(e == Errc::limit ? e : Errc::invalid_argument);
+  return false;
 }
 
 void Engine::send_cell(Time now, Ant& a, bool forward, size_t datagram_len, Effects& fx) {
