@@ -234,7 +234,7 @@ int run(const std::string& config_path, bool check_only) {
   // [network] send_thread: like the metrics thread, started only now that
   // no capability is left to inherit (they are per thread).
   if (cfg.send_thread) node.start_send_thread();
-  if (cpu_latency.active()) node.set_cpu_latency_held(cfg.cpu_latency_us);
+  node.set_cpu_latency_held(cpu_latency.held());
   if (metrics) {
     if (auto st = metrics->start(loop, [&node] { return node.metrics_text(); }); !st) {
       log->critical("metrics: {}", st.err.message());

@@ -150,7 +150,7 @@ int run(const std::string& path, bool check_only) {
   }
 
   EndpointNode node(cfg, std::move(*dp), std::move(*tun), std::move(*carrier));
-  if (cpu_latency.active()) node.set_cpu_latency_held(cfg.cpu_latency_us);
+  node.set_cpu_latency_held(cpu_latency.held());
   if (auto st = ev.add(node.tun_fd(), EPOLLIN, [&](uint32_t) { node.on_tun_readable(); }); !st) {
     log_line("epoll TUN: " + st.err.message());
     return 1;

@@ -13,7 +13,7 @@ SysResult<CpuLatencyQos> CpuLatencyQos::request(int us, const std::string& devic
   const int32_t v = us;
   const ssize_t n = ::write(fd.get(), &v, sizeof v);
   if (n != static_cast<ssize_t>(sizeof v)) return sys_error("write " + device, n < 0 ? errno : EIO);
-  return CpuLatencyQos(std::move(fd));
+  return CpuLatencyQos(std::move(fd), us);
 }
 
 CpuLatencyQos CpuLatencyQos::from_config(int us, std::string& refused) {

@@ -11,6 +11,7 @@
 // only when a config asks ([network] cpu_latency_us, endpoint.cpu_latency_us).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "io/sys_result.h"
@@ -40,11 +41,14 @@ class CpuLatencyQos {
   // on without it, as without TUN offloads.
   static CpuLatencyQos from_config(int us, std::string& refused);
 
-  bool active() const { return fd_.valid(); }
+  // The request held, in microseconds; none without one (not asked for,
+  // refused, or moved from).
+  std::optional<int> held() const { return fd_.valid() ? std::optional<int>(us_) : std::nullopt; }
 
  private:
-  explicit CpuLatencyQos(UniqueFd fd) : fd_(std::move(fd)) {}
+  CpuLatencyQos(UniqueFd fd, int us) : fd_(std::move(fd)), us_(us) {}
   UniqueFd fd_;
+  int us_ = 0;
 };
 
 }  // namespace ainet::io

@@ -30,20 +30,20 @@ TEST(CpuLatencyQos, WritesTheRequestAsABinaryS32) {
   {
     auto q = CpuLatencyQos::request(1234, path);
     ASSERT_TRUE(q) << q.error().message();
-    EXPECT_TRUE(q->active());
+    EXPECT_EQ(q->held(), 1234);
     auto v = CpuLatencyQos::current(path);
     ASSERT_TRUE(v) << v.error().message();
     EXPECT_EQ(*v, 1234);
   }
   ::unlink(path);
-  EXPECT_FALSE(CpuLatencyQos().active());
+  EXPECT_FALSE(CpuLatencyQos().held());
 }
 
 // A config's value: negative is no request and no complaint.
 TEST(CpuLatencyQos, ANegativeConfigValueMakesNoRequest) {
   std::string refused = "stale";
   const CpuLatencyQos q = CpuLatencyQos::from_config(-1, refused);
-  EXPECT_FALSE(q.active());
+  EXPECT_FALSE(q.held());
   EXPECT_EQ(refused, "");
 }
 
@@ -52,10 +52,10 @@ TEST(CpuLatencyQos, AConfigValueIsRequestedOrSaysWhyNot) {
   std::string refused;
   const CpuLatencyQos q = CpuLatencyQos::from_config(5000, refused);
   if (::access(kDevice, W_OK) == 0) {
-    EXPECT_TRUE(q.active());
+    EXPECT_EQ(q.held(), 5000);
     EXPECT_EQ(refused, "");
   } else {
-    EXPECT_FALSE(q.active());
+    EXPECT_FALSE(q.held());
     EXPECT_NE(refused.find(kDevice), std::string::npos) << refused;
   }
 }
@@ -80,7 +80,7 @@ TEST(CpuLatencyQos, TheKernelHoldsTheRequestUntilItIsDropped) {
     during = CpuLatencyQos::current();
     ASSERT_TRUE(during);
     EXPECT_EQ(*during, ours);
-    EXPECT_TRUE(moved.active());
+    EXPECT_EQ(moved.held(), ours);
   }
   auto after = CpuLatencyQos::current();
   ASSERT_TRUE(after) << after.error().message();
